@@ -1,0 +1,40 @@
+"""Command-line tools: `flask --app app <command>`."""
+import getpass
+
+import click
+from sqlalchemy import select
+
+from community.extensions import db
+
+
+def register(app) -> None:
+    @app.cli.command("mail-worker")
+    @click.option("--once", is_flag=True, help="Deliver what is due, then exit (for cron).")
+    @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
+    def mail_worker(once, interval):
+        """Deliver the mail outbox over SMTP (or to the log)."""
+        from community.mail.delivery import run_worker
+
+        run_worker(interval=interval, once=once)
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default=None, help="Display name (default: the part before @).")
+    @click.option("--password", default=None, help="Asked for when omitted.")
+    def create_admin(email, name, password):
+        """Create a confirmed admin account, or make an existing member admin."""
+        from community.members import services
+
+        password = password or getpass.getpass("Password: ")
+        member = services.make_admin(email, name=name, password=password)
+        db.session.commit()
+        click.echo(f"admin: {member.email}")
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Fill an empty database with a clearly labelled demo community."""
+        from community import demo
+
+        message = demo.seed()
+        db.session.commit()
+        click.echo(message)

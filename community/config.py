@@ -1,0 +1,116 @@
+"""Configuration: defaults here, then instance/config.py, then environment variables.
+
+Every variable is listed in the README. Tests pass a mapping to create_app().
+"""
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    # Where the data lives. The embedded default is SQLite in instance/.
+    "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance path
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # Absolute links in mail are built from this, never from the Host header.
+    "BASE_URL": "http://127.0.0.1:5000",
+    "COMMUNITY_NAME": "OpenLLM France",
+    "TIMEZONE": "Europe/Paris",
+    "LANGUAGES": ["fr", "en"],
+    "BABEL_DEFAULT_LOCALE": "fr",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+    # Mail: with no MAIL_SERVER, delivery writes each mail to the log.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "community@localhost",
+    "MAIL_TIMEOUT": 10,
+    # How long a mail keeps being retried after a transient failure.
+    "MAIL_RETRY_HOURS": 48,
+    # Rate limits (Flask-Limiter): memory by default, Redis in production.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_FAILURES_BEFORE_LOCK": 5,
+    "LOGIN_LOCK_MINUTES": 15,
+    # Tokens sent by mail.
+    "CONFIRM_TOKEN_HOURS": 48,
+    "RESET_TOKEN_MINUTES": 60,
+    # Cookies and requests.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    # Seed a labelled demo community into an empty database (make run does).
+    "DEMO": False,
+}
+
+# Environment variable -> config key, with the type to parse it as.
+ENVIRONMENT = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "BASE_URL": ("BASE_URL", str),
+    "COMMUNITY_NAME": ("COMMUNITY_NAME", str),
+    "TIMEZONE": ("TIMEZONE", str),
+    "LANGUAGES": ("LANGUAGES", lambda v: [x.strip() for x in v.split(",") if x.strip()]),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in ("1", "true", "yes")),
+    "MAIL_USE_SSL": ("MAIL_USE_SSL", lambda v: v.lower() in ("1", "true", "yes")),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
+    "DEMO": ("DEMO", lambda v: v.lower() in ("1", "true", "yes")),
+}
+
+
+def load(app, test_config=None):
+    """Fill app.config in the documented order."""
+    app.config.update(DEFAULTS)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for env_name, (key, parse) in ENVIRONMENT.items():
+            if os.environ.get(env_name):
+                app.config[key] = parse(os.environ[env_name])
+    else:
+        app.config.update(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'community.sqlite3'}"
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key generated once into instance/ and reused afterwards."""
+    path = instance / "secret_key"
+    if not path.exists():
+        # O_EXCL: two workers starting together agree on one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _engine_options(config) -> dict:
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Wait for the write lock instead of failing with "database is locked".
+        options.setdefault("connect_args", {}).setdefault("timeout", 5)
+    else:
+        options.setdefault("pool_pre_ping", True)
+    return options

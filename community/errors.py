@@ -1,0 +1,57 @@
+"""Domain errors and the error pages."""
+from flask import render_template
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
+
+from community.database import is_lock_timeout
+from community.extensions import db
+
+
+class DomainError(Exception):
+    """A rule refused the action; the message is safe to show to the user."""
+
+
+class NotAllowed(DomainError):
+    """The acting person may not do this."""
+
+
+def _page(code: int, title: str, message: str):
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app):
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _page(400, _("Bad request"), getattr(error, "description", "") or _("The request could not be understood."))
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return _page(403, _("Access denied"), _("You do not have permission to open this page."))
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return _page(404, _("Page not found"), _("This page does not exist or is no longer available."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return _page(405, _("Method not allowed"), _("This action is not available here."))
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return _page(413, _("Request too large"), _("What you sent is too large."))
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        return _page(429, _("Too many attempts"), _("Too many attempts. Please wait a few minutes and try again."))
+
+    @app.errorhandler(OperationalError)
+    def busy(error):
+        db.session.rollback()
+        if is_lock_timeout(error):
+            return _page(503, _("Busy, please try again"), _("Many people are doing the same thing right now. Nothing was saved: please try again in a moment."))
+        raise error
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return _page(500, _("Something went wrong"), _("An unexpected error occurred. The team has been told; please try again later."))

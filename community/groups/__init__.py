@@ -1,0 +1,1 @@
+"""Groups: see DESIGN.md."""

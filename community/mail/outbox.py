@@ -1,0 +1,68 @@
+"""Queue mail in the caller's transaction; never talk to SMTP here."""
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from community.extensions import db
+from community.mail.models import OutboxAttachment, OutboxEmail
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link built from BASE_URL, never from the request's Host header."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(parts.netloc or "localhost", script_name=parts.path or "/", url_scheme=parts.scheme or "http")
+    return f"{parts.scheme}://{parts.netloc}{adapter.build(endpoint, values, force_external=False)}"
+
+
+def queue_email(
+    template: str,
+    *,
+    to: str,
+    language: str,
+    subject,
+    to_name: str = "",
+    member=None,
+    attachments: tuple[Attachment, ...] = (),
+    headers: dict | None = None,
+    dedupe_key: str | None = None,
+    **context,
+) -> OutboxEmail | None:
+    """Render templates/mail/<template>.txt and .html in the recipient's language
+    and add an outbox row to the current transaction.
+
+    `subject` is a lazy string (or a callable) so it is translated in that language.
+    With a dedupe_key already queued, nothing is added and None is returned.
+    """
+    if dedupe_key and db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)):
+        return None
+    with force_locale(language):
+        context.update(community_name=current_app.config["COMMUNITY_NAME"], recipient_name=to_name, external_url=external_url)
+        rendered_subject = str(subject() if callable(subject) else subject)
+        text = render_template(f"mail/{template}.txt", subject=rendered_subject, **context)
+        html = render_template(f"mail/{template}.html", subject=rendered_subject, **context)
+    email = OutboxEmail(
+        to_address=to,
+        to_name=to_name,
+        member_id=member.id if member is not None else None,
+        template=template,
+        language=language,
+        subject=rendered_subject,
+        body_text=text,
+        body_html=html,
+        headers=headers or {},
+        dedupe_key=dedupe_key,
+        attachments=[OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data) for a in attachments],
+    )
+    db.session.add(email)
+    return email

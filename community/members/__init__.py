@@ -1,0 +1,1 @@
+"""Members: sign-up, email proof, login, password reset, profile, roles."""

@@ -1,0 +1,79 @@
+"""Who may use a route. Every view is wrapped in exactly one of these."""
+from functools import wraps
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from community.extensions import db, login_manager
+from community.members.models import Member, Role
+
+
+@login_manager.user_loader
+def load_member(identity: str):
+    member_id, _sep, version = identity.partition(":")
+    if not member_id.isdigit() or not version.isdigit():
+        return None
+    member = db.session.get(Member, int(member_id))
+    if member is None or member.session_version != int(version) or not member.is_active:
+        return None
+    return member
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    flash(_("Please log in to open this page."), "info")
+    return redirect(url_for("members.login", next=request.full_path.rstrip("?")))
+
+
+def anyone(view):
+    """Open to visitors and members alike."""
+    view.access = "anyone"
+    return view
+
+
+def member_required(view):
+    """Any logged-in member, confirmed or not."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    wrapped.access = "member"
+    return wrapped
+
+
+def confirmed_required(view):
+    """A logged-in member who proved their email: the ones who may act."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_confirmed:
+            flash(_("Please confirm your email address first: we sent you a link."), "warning")
+            return redirect(url_for("members.unconfirmed", next=request.path))
+        return view(*args, **kwargs)
+
+    wrapped.access = "confirmed"
+    return wrapped
+
+
+def role_required(role: Role):
+    """An organizer or admin (ranks include those above)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.access = role.value
+        return wrapped
+
+    return decorator

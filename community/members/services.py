@@ -1,0 +1,254 @@
+"""Member rules: accounts, email proof, login, passwords. Plain functions; the caller commits."""
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from community.clock import as_utc, utcnow
+from community.errors import DomainError
+from community.extensions import db
+from community.mail.outbox import external_url, queue_email
+from community.members import tokens
+from community.members.models import Member, Role
+from community.members.passwords import hash_password, needs_rehash, verify_password
+
+
+class LoginRefused(DomainError):
+    pass
+
+
+class AccountLocked(LoginRefused):
+    pass
+
+
+class AccountSuspended(LoginRefused):
+    pass
+
+
+def normalize_email(address: str) -> str:
+    """Trim and case-fold: ' Ada@Example.org ' and 'ada@example.org' are one account."""
+    return (address or "").strip().lower()
+
+
+def check_email(address: str) -> str:
+    """The normalized address, or DomainError with a message fit to show."""
+    normalized = normalize_email(address)
+    try:
+        validate_email(normalized, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise DomainError(_l("This email address is not valid.")) from exc
+    return normalized
+
+
+def find_by_email(address: str) -> Member | None:
+    return db.session.scalar(select(Member).where(Member.email == normalize_email(address)))
+
+
+def create_member(*, email: str, display_name: str, password: str, language: str = "fr") -> Member:
+    member = Member(
+        email=check_email(email),
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        language=language,
+        consent_at=utcnow(),
+    )
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def sign_up(*, email: str, display_name: str, password: str, language: str) -> Member | None:
+    """Create the account and queue the confirmation mail.
+
+    When the address already has an account, nothing is created and the owner is
+    told by mail instead, so the page answers the same either way.
+    """
+    existing = find_by_email(email)
+    if existing is not None:
+        queue_email(
+            "account_exists", to=existing.email, to_name=existing.display_name, language=existing.language,
+            member=existing, subject=_l("Someone tried to sign up with your address"),
+            login_url=external_url("members.login"), reset_url=external_url("members.forgot_password"),
+        )
+        return None
+    member = create_member(email=email, display_name=display_name, password=password, language=language)
+    send_confirmation(member)
+    return member
+
+
+def mark_confirmed(member: Member) -> None:
+    if member.confirmed_at is None:
+        member.confirmed_at = utcnow()
+
+
+def send_confirmation(member: Member) -> None:
+    token = tokens.make(tokens.CONFIRM, {"id": member.id, "email": member.email})
+    queue_email(
+        "confirm_email", to=member.email, to_name=member.display_name, language=member.language, member=member,
+        subject=_l("Confirm your email address"),
+        confirm_url=external_url("members.confirm", token=token),
+        hours=current_app.config["CONFIRM_TOKEN_HOURS"],
+    )
+
+
+def confirm_email(token: str) -> Member:
+    """Confirm the address the token was made for; a second use is refused."""
+    payload = tokens.read(tokens.CONFIRM, token, current_app.config["CONFIRM_TOKEN_HOURS"] * 3600)
+    member = db.session.get(Member, payload.get("id"))
+    if member is None or member.email != payload.get("email"):
+        raise tokens.TokenError("invalid")
+    if member.is_confirmed:
+        raise tokens.TokenError("used")
+    mark_confirmed(member)
+    return member
+
+
+def peek_confirm_token(token: str) -> Member:
+    """Check a confirmation link without using it (the GET that shows the button)."""
+    payload = tokens.read(tokens.CONFIRM, token, current_app.config["CONFIRM_TOKEN_HOURS"] * 3600)
+    member = db.session.get(Member, payload.get("id"))
+    if member is None or member.email != payload.get("email"):
+        raise tokens.TokenError("invalid")
+    if member.is_confirmed:
+        raise tokens.TokenError("used")
+    return member
+
+
+def authenticate(email: str, password: str) -> Member:
+    """The member these credentials open, or LoginRefused.
+
+    A per-account counter locks the account for a while after repeated failures,
+    whatever address the attempts come from. Commit after a refusal too, so the
+    counter is kept.
+    """
+    config = current_app.config
+    member = find_by_email(email)
+    now = utcnow()
+    if member is not None and member.locked_until and as_utc(member.locked_until) > now:
+        raise AccountLocked(_l("Too many failed attempts: this account is locked for a few minutes. You can reset your password meanwhile."))
+    if member is None or not verify_password(member.password_hash if member else None, password):
+        if member is not None:
+            member.failed_logins += 1
+            if member.failed_logins >= config["LOGIN_FAILURES_BEFORE_LOCK"]:
+                member.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+                member.failed_logins = 0
+        raise LoginRefused(_l("Wrong email or password."))
+    if not member.is_active:
+        raise AccountSuspended(_l("This account is suspended. Please contact the community's administrators."))
+    member.failed_logins, member.locked_until = 0, None
+    if needs_rehash(member.password_hash):
+        member.password_hash = hash_password(password)
+    return member
+
+
+def set_password(member: Member, new_password: str) -> None:
+    """Any password change ends other sessions and kills outstanding reset links."""
+    member.password_hash = hash_password(new_password)
+    member.password_changed_at = utcnow()
+    member.session_version += 1
+    member.failed_logins, member.locked_until = 0, None
+
+
+def change_password(member: Member, current_password: str, new_password: str) -> None:
+    if not verify_password(member.password_hash, current_password):
+        raise DomainError(_l("Your current password is not correct."))
+    set_password(member, new_password)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link when the address has an account; say nothing either way."""
+    member = find_by_email(email)
+    if member is None or not member.is_active:
+        return
+    token = tokens.make(tokens.RESET, {"id": member.id, "pw": tokens.password_fingerprint(member.password_hash)})
+    queue_email(
+        "reset_password", to=member.email, to_name=member.display_name, language=member.language, member=member,
+        subject=_l("Reset your password"),
+        reset_url=external_url("members.reset_password", token=token),
+        minutes=current_app.config["RESET_TOKEN_MINUTES"],
+    )
+
+
+def member_for_reset(token: str) -> Member:
+    payload = tokens.read(tokens.RESET, token, current_app.config["RESET_TOKEN_MINUTES"] * 60)
+    member = db.session.get(Member, payload.get("id"))
+    if member is None:
+        raise tokens.TokenError("invalid")
+    if payload.get("pw") != tokens.password_fingerprint(member.password_hash):
+        raise tokens.TokenError("used")
+    return member
+
+
+def reset_password(token: str, new_password: str) -> Member:
+    member = member_for_reset(token)
+    set_password(member, new_password)
+    # Following the link proved the address too.
+    mark_confirmed(member)
+    return member
+
+
+def request_email_change(member: Member, new_email: str, password: str) -> None:
+    """Send a proof link to the new address; the address changes only when it is followed."""
+    if not verify_password(member.password_hash, password):
+        raise DomainError(_l("Your current password is not correct."))
+    new_email = check_email(new_email)
+    if new_email == member.email:
+        raise DomainError(_l("This is already your address."))
+    token = tokens.make(tokens.CHANGE_EMAIL, {"id": member.id, "old": member.email, "new": new_email})
+    queue_email(
+        "change_email", to=new_email, to_name=member.display_name, language=member.language, member=member,
+        subject=_l("Confirm your new email address"),
+        confirm_url=external_url("members.confirm_email_change", token=token),
+        hours=current_app.config["CONFIRM_TOKEN_HOURS"],
+    )
+
+
+def email_change_payload(token: str) -> tuple[Member, str]:
+    payload = tokens.read(tokens.CHANGE_EMAIL, token, current_app.config["CONFIRM_TOKEN_HOURS"] * 3600)
+    member = db.session.get(Member, payload.get("id"))
+    if member is None:
+        raise tokens.TokenError("invalid")
+    if member.email != payload.get("old"):
+        raise tokens.TokenError("used")
+    return member, payload["new"]
+
+
+def confirm_email_change(token: str) -> Member:
+    member, new_email = email_change_payload(token)
+    if find_by_email(new_email) is not None:
+        raise DomainError(_l("Another account already uses this address."))
+    old_email = member.email
+    member.email = new_email
+    mark_confirmed(member)
+    queue_email(
+        "email_changed", to=old_email, to_name=member.display_name, language=member.language, member=member,
+        subject=_l("Your email address was changed"), new_email=new_email,
+    )
+    return member
+
+
+def update_profile(member: Member, *, display_name: str, organization: str, bio: str, directory_visible: bool, language: str) -> None:
+    member.display_name = display_name.strip()
+    member.organization = organization.strip()
+    member.bio = bio.strip()
+    member.directory_visible = directory_visible
+    member.language = language
+
+
+def make_admin(email: str, *, name: str | None, password: str) -> Member:
+    member = find_by_email(email)
+    if member is None:
+        member = create_member(email=email, display_name=name or email.split("@")[0], password=password, language="fr")
+    elif password:
+        set_password(member, password)
+    member.role = Role.ADMIN.value
+    mark_confirmed(member)
+    return member
+
+
+def set_role(member: Member, role: Role) -> None:
+    member.role = Role(role).value
+
+

@@ -1,0 +1,3 @@
+"""Import every domain's tables so the metadata (and Alembic) sees them all."""
+from community.mail.models import DeliveryAttempt, OutboxAttachment, OutboxEmail  # noqa: F401
+from community.members.models import Member  # noqa: F401

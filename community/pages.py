@@ -1,0 +1,34 @@
+"""Pages that belong to no domain: home, language switch, privacy notice."""
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from community.extensions import db
+from community.members.access import anyone
+from community.security import safe_next
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+@anyone
+def home():
+    return render_template("home.html")
+
+
+@bp.post("/language")
+@anyone
+def language():
+    chosen = request.form.get("lang", "")
+    if chosen not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = chosen
+    if current_user.is_authenticated and current_user.language != chosen:
+        current_user.language = chosen
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("pages.home")))
+
+
+@bp.get("/privacy")
+@anyone
+def privacy():
+    return render_template("privacy.html")

@@ -1,0 +1,263 @@
+"""Shared fixtures: a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL
+is set), a real SMTP server (aiosmtpd), and plain factories."""
+import email
+import email.policy
+import os
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+
+from community import create_app
+from community.extensions import db
+
+PASSWORD = "correct horse battery staple"
+
+# --------------------------------------------------------------------- databases
+
+
+def _database_params():
+    params = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        params.append("postgresql")
+    return params
+
+
+@pytest.fixture(scope="session", params=_database_params())
+def database_url(request, tmp_path_factory):
+    """Every test that uses the app runs once per database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    return os.environ["TEST_DATABASE_URL"]
+
+
+_schema_ready: set[str] = set()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_config(database_url, smtp_port, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "BASE_URL": "http://community.test",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_DEFAULT_SENDER": "community@community.test",
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": True,
+    }
+    config.update(overrides)
+    return config
+
+
+def reset_database():
+    """Empty every table; the schema is created once per database and session."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(database_url, smtp_server):
+    """Override in a test module (or call make_config) to change settings."""
+    return make_config(database_url, smtp_server.port)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        if url not in _schema_ready:
+            db.drop_all()
+            db.create_all()
+            _schema_ready.add(url)
+        reset_database()
+        yield app
+        db.session.remove()
+        reset_database()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# ---------------------------------------------------------------------- mail
+
+
+@dataclass
+class Mailbox:
+    """Mails the real SMTP server received, parsed."""
+
+    messages: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    refuse_with: str | None = None  # e.g. "451 try later": the server answers that
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_with:
+            return self.refuse_with
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                self.messages.append((rcpt, parsed))
+        return "250 Message accepted"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+        self.refuse_with = None
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for rcpt, m in self.messages if rcpt == address]
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return [m for _r, m in self.messages]
+            time.sleep(0.02)
+        with self.lock:
+            return [m for _r, m in self.messages]
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    mailbox: Mailbox
+    controller: Controller
+
+    def stop(self):
+        self.controller.stop()
+
+    def start(self):
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    server = SmtpServer(port=port, mailbox=mailbox, controller=controller)
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.mailbox.clear()
+    yield smtp_server.mailbox
+    smtp_server.mailbox.clear()
+
+
+def mail_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def mail_html(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def links_in(message, base="http://community.test") -> list[str]:
+    """Absolute links to the app found in the plain-text body, as paths."""
+    return [url[len(base):] for url in re.findall(re.escape(base) + r"[^\s<>\"']+", mail_text(message))]
+
+
+@pytest.fixture
+def deliver(app, mailbox):
+    """Run the real delivery worker once and return what the SMTP server holds."""
+    from community.mail.delivery import deliver_pending
+
+    def _deliver(expect: int | None = None):
+        deliver_pending()
+        if expect is not None:
+            return mailbox.wait_for(expect)
+        return mailbox.wait_for(0, timeout=0)
+
+    return _deliver
+
+
+# ----------------------------------------------------------------- factories
+
+
+def csrf_token(client, path="/") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client, path, data=None, *, token_from=None, **kwargs):
+    """POST like a browser: the CSRF token comes from a page the user had open."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client, token_from or "/"))
+    return client.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture
+def make_member(app):
+    from community.members import services
+
+    counter = {"n": 0}
+
+    def _make(email=None, *, name=None, password=PASSWORD, confirmed=True, role="member", language="fr", **fields):
+        counter["n"] += 1
+        email = email or f"member{counter['n']}@example.org"
+        member = services.create_member(
+            email=email, display_name=name or f"Member {counter['n']}", password=password, language=language
+        )
+        if confirmed:
+            services.mark_confirmed(member)
+        member.role = role
+        for key, value in fields.items():
+            setattr(member, key, value)
+        db.session.commit()
+        return member
+
+    return _make
+
+
+def login(client, member_or_email, password=PASSWORD):
+    email_address = getattr(member_or_email, "email", member_or_email)
+    response = post_form(client, "/members/login", {"email": email_address, "password": password}, token_from="/members/login")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def logged_in(client, make_member):
+    """A client logged in as a fresh confirmed member; returns (client, member)."""
+
+    def _as(**kwargs):
+        member = make_member(**kwargs)
+        login(client, member)
+        return client, member
+
+    return _as

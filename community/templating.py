@@ -15,6 +15,7 @@ def localdatetime(moment, style: str = "medium") -> str:
 def register(app) -> None:
     app.jinja_env.filters["localdatetime"] = localdatetime
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["profile_links"] = profile_links
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
 
     @app.context_processor
@@ -29,6 +30,17 @@ NAV = [
     ("groups.directory", _l("Members")),
     ("admin.index", _l("Admin")),
 ]
+
+
+# Links on the profile page to what a member has elsewhere.
+PROFILE_LINKS = [
+    ("events.mine", _l("My registrations")),
+    ("groups.mine", _l("My working groups")),
+]
+
+
+def profile_links():
+    return [(endpoint, label) for endpoint, label in PROFILE_LINKS if endpoint in current_app.view_functions]
 
 
 def nav_items():

@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL
 is set), a real SMTP server (aiosmtpd), and plain factories."""
+import contextvars
 import email
 import email.policy
 import os
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from community import create_app
@@ -80,9 +82,20 @@ def app_config(database_url, smtp_server):
     return make_config(database_url, smtp_server.port)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production (fresh `g`,
+    fresh database session); afterwards the test's own session re-reads what changed."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         url = app.config["SQLALCHEMY_DATABASE_URI"]
         if url not in _schema_ready:

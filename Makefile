@@ -1,0 +1,52 @@
+# Two commands: `make run` and `make test`. Everything else is what they stand on.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+CATALOGS := community/translations
+PORT ?= 5000
+
+.PHONY: run test install translations messages migrate-db bench browser-deps clean
+
+run: install translations migrate-db
+	DEMO=1 $(FLASK) seed-demo
+	@echo "Serving on http://127.0.0.1:$(PORT) (mail is printed to this log). Ctrl-C stops."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(FLASK) mail-worker & \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install translations browser-deps
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -q -d $(CATALOGS)
+
+# Re-extract the strings after changing code or templates, then translate the .po files.
+messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -q -N -i $(CATALOGS)/messages.pot -d $(CATALOGS)
+
+migrate-db: install
+	$(FLASK) db upgrade
+
+# Debian's chromium for the browser journeys (Playwright cannot download browsers here).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "chromium missing: install Debian's chromium (sudo apt-get install chromium)"; fi; \
+	fi
+
+bench: install translations
+	$(BIN)/python -m bench.registration_rush
+
+clean:
+	rm -rf $(VENV) build *.egg-info

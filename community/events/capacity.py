@@ -1,0 +1,106 @@
+"""The seat engine: the only code that moves Event.confirmed_count.
+
+Why it is race-free:
+- A seat is taken by ONE conditional UPDATE. PostgreSQL re-checks its WHERE
+  after waiting for the row lock (READ COMMITTED), SQLite runs one writer at a
+  time; either way two transactions can never both take the last seat.
+- Every other seat change first locks the event row with a write
+  (`lock_event`), so cancellations, promotions, hold expiry and capacity edits
+  on one event run one after the other, and each sees what the previous one did.
+- On SQLite the first statement of the transaction is a write: Python's sqlite3
+  opens the transaction just before it, so the write lock is taken up front
+  (waiting up to the busy timeout) and no stale read snapshot has to be upgraded.
+"""
+from sqlalchemy import or_, select, update
+
+from community.clock import utcnow
+from community.extensions import db
+from community.events.models import Event, Registration, RegistrationStatus
+
+
+def take_seat(event_id: int) -> bool:
+    """Take one seat if one is free; True when taken."""
+    result = db.session.execute(
+        update(Event)
+        .where(Event.id == event_id, or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity))
+        .values(confirmed_count=Event.confirmed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_seat(event_id: int) -> None:
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event_id, Event.confirmed_count > 0)
+        .values(confirmed_count=Event.confirmed_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def lock_event(event_id: int) -> None:
+    """Serialize seat changes on this event until the transaction ends (a no-op write)."""
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event_id)
+        .values(confirmed_count=Event.confirmed_count)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def reload(obj):
+    """Re-read a row after taking the lock: what was read before may be stale."""
+    db.session.refresh(obj)
+    return obj
+
+
+def oldest_waiting(event_id: int) -> Registration | None:
+    return db.session.scalar(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITING.value)
+        .order_by(Registration.created_at, Registration.id)
+        .limit(1)
+    )
+
+
+def promote_waiting(event: Event, hold_until) -> list[Registration]:
+    """Give free seats to the longest-waiting people; the caller holds the event lock.
+
+    Members get a confirmed seat; guests get a held seat they must confirm by mail.
+    """
+    promoted = []
+    while True:
+        candidate = oldest_waiting(event.id)
+        if candidate is None or not take_seat(event.id):
+            break
+        now = utcnow()
+        if candidate.is_guest:
+            candidate.status, candidate.hold_expires_at = RegistrationStatus.HELD.value, hold_until
+        else:
+            candidate.status, candidate.confirmed_at = RegistrationStatus.CONFIRMED.value, now
+        db.session.flush()
+        promoted.append(candidate)
+    return promoted
+
+
+def waiting_position(registration: Registration) -> int | None:
+    """1 for the first in line; None when not waiting."""
+    if registration.status != RegistrationStatus.WAITING.value:
+        return None
+    ahead = db.session.scalar(
+        select(db.func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITING.value,
+            or_(
+                Registration.created_at < registration.created_at,
+                (Registration.created_at == registration.created_at) & (Registration.id < registration.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def refresh_count(event: Event) -> Event:
+    """Bring the in-memory event up to date after the engine's UPDATEs."""
+    db.session.refresh(event, attribute_names=["confirmed_count", "capacity"])
+    return event

@@ -1,0 +1,135 @@
+"""Organizer rules: create, edit, publish and cancel events. The caller commits."""
+import re
+import unicodedata
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from community.clock import as_utc, utcnow
+from community.errors import DomainError, NotAllowed
+from community.events import capacity, notify, services
+from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility
+from community.extensions import db
+
+
+@dataclass
+class EventData:
+    """What an organizer types; times already converted to UTC."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+    venue: str = ""
+    address: str = ""
+    online_url: str = ""
+    capacity: int | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    visibility: str = Visibility.PUBLIC.value
+    group_id: int | None = None
+    waitlist_enabled: bool = True
+
+
+def _require_organizer(actor) -> None:
+    if actor is None or not actor.is_organizer:
+        raise NotAllowed(_l("Only organizers can manage events."))
+
+
+def check(data: EventData) -> None:
+    if not data.title.strip():
+        raise DomainError(_l("Please give the event a title."))
+    if as_utc(data.ends_at) < as_utc(data.starts_at):
+        raise DomainError(_l("The event cannot end before it starts."))
+    if data.capacity is not None and data.capacity < 0:
+        raise DomainError(_l("The capacity cannot be negative."))
+    opens, closes = data.registration_opens_at, data.registration_closes_at
+    if opens and closes and as_utc(closes) <= as_utc(opens):
+        raise DomainError(_l("Registration must close after it opens."))
+    if data.visibility not in {v.value for v in Visibility}:
+        raise DomainError(_l("Unknown visibility."))
+    if data.visibility == Visibility.GROUP.value and data.group_id is None:
+        raise DomainError(_l("Choose the working group this event is reserved for."))
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80] or "event"
+
+
+def unique_slug(title: str, starts_at: datetime) -> str:
+    base = f"{slugify(title)}-{as_utc(starts_at):%Y-%m-%d}"
+    taken = set(db.session.scalars(select(Event.slug).where(Event.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create_event(actor, data: EventData) -> Event:
+    """A draft: visible to organizers only until published."""
+    _require_organizer(actor)
+    check(data)
+    event = Event(
+        slug=unique_slug(data.title, data.starts_at), status=EventStatus.DRAFT.value,
+        created_by=actor.id, confirmed_count=0,
+    )
+    for field in fields(EventData):
+        setattr(event, field.name, getattr(data, field.name))
+    event.title = data.title.strip()
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def update_event(actor, event: Event, data: EventData, now: datetime | None = None) -> list[Registration]:
+    """Edit; a raised (or removed) capacity promotes the waiting list at once."""
+    _require_organizer(actor)
+    if event.is_cancelled:
+        raise DomainError(_l("A cancelled event cannot be edited."))
+    check(data)
+    # Capacity first: it takes the event lock and refuses to go below the seats taken.
+    promoted = services.change_capacity(event, data.capacity, now)
+    for field in fields(EventData):
+        if field.name != "capacity":
+            setattr(event, field.name, getattr(data, field.name))
+    event.title = data.title.strip()
+    event.updated_at = utcnow()
+    db.session.flush()
+    return promoted
+
+
+def publish_event(actor, event: Event) -> Event:
+    _require_organizer(actor)
+    if event.is_cancelled:
+        raise DomainError(_l("A cancelled event cannot be published."))
+    event.status = EventStatus.PUBLISHED.value
+    db.session.flush()
+    return event
+
+
+def cancel_event(actor, event: Event, now: datetime | None = None) -> int:
+    """Cancel the event: every registrant and waiting person is told by mail.
+
+    Returns how many people were told."""
+    _require_organizer(actor)
+    now = now or utcnow()
+    capacity.lock_event(event.id)
+    capacity.reload(event)
+    if event.is_cancelled:
+        return 0
+    event.status, event.cancelled_at, event.updated_at = EventStatus.CANCELLED.value, now, now
+    live = db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id, Registration.status.in_(LIVE)).order_by(Registration.id)
+    ).all()
+    for registration in live:
+        registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED.value, now
+    # Every seat is given back at once; the CHECK constraints still hold.
+    event.confirmed_count = 0
+    db.session.flush()
+    if event.is_published or live:
+        for registration in live:
+            notify.event_cancelled(registration)
+    return len(live)

@@ -1,0 +1,304 @@
+"""Registration rules: register, confirm, cancel, expire holds, change capacity.
+
+Plain functions; the caller commits (once) or rolls back on DomainError.
+Seats only move through events/capacity.py; see its docstring for why it is race-free.
+"""
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import format_datetime, lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from community.clock import as_utc, utcnow
+from community.errors import DomainError, NotAllowed
+from community.events import capacity, notify
+from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility
+from community.extensions import db
+from community.members.services import check_email
+
+HELD = RegistrationStatus.HELD.value
+CONFIRMED = RegistrationStatus.CONFIRMED.value
+WAITING = RegistrationStatus.WAITING.value
+CANCELLED = RegistrationStatus.CANCELLED.value
+
+
+class RegistrationRefused(DomainError):
+    pass
+
+
+class AlreadyRegistered(DomainError):
+    pass
+
+
+class HoldExpired(DomainError):
+    pass
+
+
+def hold_until(now: datetime) -> datetime:
+    return now + timedelta(hours=current_app.config.get("EVENT_HOLD_HOURS", 24))
+
+
+# ------------------------------------------------------------------ who may
+
+def in_group(member, group_id) -> bool:
+    """Membership of a working group, answered by the groups domain once it registers
+    `app.extensions["group_membership"] = fn(member, group_id) -> bool`."""
+    check = current_app.extensions.get("group_membership")
+    return bool(member is not None and check is not None and check(member, group_id))
+
+
+def can_view(event: Event, member) -> bool:
+    """Drafts are for organizers; published and cancelled events are public pages."""
+    if event.is_draft:
+        return member is not None and member.is_authenticated and member.is_organizer
+    return True
+
+
+def registration_problem(event: Event, member, now: datetime | None = None) -> str | None:
+    """Why this person may not register now, as a message to show; None when they may.
+
+    `member` is None for a visitor (guest registration)."""
+    now = now or utcnow()
+    if event.is_cancelled:
+        return _l("This event was cancelled.")
+    if not event.is_published:
+        return _l("Registration opens once the event is published.")
+    if as_utc(event.starts_at) <= now:
+        return _l("This event has started: registration is closed.")
+    if event.registration_opens_at and now < as_utc(event.registration_opens_at):
+        return _l("Registration opens on %(when)s.", when=format_datetime(as_utc(event.registration_opens_at), "medium"))
+    if event.registration_closes_at and now >= as_utc(event.registration_closes_at):
+        return _l("Registration closed on %(when)s.", when=format_datetime(as_utc(event.registration_closes_at), "medium"))
+    if member is None:
+        if event.visibility != Visibility.PUBLIC.value:
+            return _l("This event is open to members only: log in or sign up to register.")
+        return None
+    if not member.is_confirmed:
+        return _l("Please confirm your email address first: we sent you a link.")
+    if event.visibility == Visibility.GROUP.value and not (member.is_organizer or in_group(member, event.group_id)):
+        return _l("This event is reserved for the members of its working group.")
+    return None
+
+
+# ------------------------------------------------------------------ reading
+
+def live_registration(event_id: int, *, member_id: int | None = None, guest_email: str | None = None):
+    query = select(Registration).where(Registration.event_id == event_id, Registration.status.in_(LIVE))
+    if member_id is not None:
+        query = query.where(Registration.member_id == member_id)
+    else:
+        query = query.where(Registration.guest_email == guest_email)
+    return db.session.scalar(query)
+
+
+# ------------------------------------------------------------------ registering
+
+def register_member(event: Event, member, now: datetime | None = None) -> tuple[Registration, bool]:
+    """One click: a confirmed seat, or a place on the waiting list.
+
+    Returns (registration, created); registering twice returns the live one."""
+    now = now or utcnow()
+    problem = registration_problem(event, member, now)
+    if problem:
+        raise RegistrationRefused(problem)
+    existing = live_registration(event.id, member_id=member.id)
+    if existing is not None:
+        return existing, False
+    registration = Registration(event=event, member=member, member_id=member.id, language=member.language)
+    return _place(event, registration, now), True
+
+
+def register_guest(event: Event, *, name: str, email: str, organization: str = "", language: str = "fr",
+                   now: datetime | None = None) -> tuple[Registration, bool]:
+    """A visitor on a public event: a seat held until they follow the mailed link, or the waiting list."""
+    now = now or utcnow()
+    problem = registration_problem(event, None, now)
+    if problem:
+        raise RegistrationRefused(problem)
+    email = check_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise RegistrationRefused(_l("Please give your name."))
+    existing = live_registration(event.id, guest_email=email)
+    if existing is not None:
+        return existing, False
+    registration = Registration(
+        event=event, guest_name=name[:120], guest_email=email, guest_organization=(organization or "").strip()[:160],
+        language=language,
+    )
+    return _place(event, registration, now), True
+
+
+def _place(event: Event, registration: Registration, now: datetime) -> Registration:
+    # The seat UPDATE is the transaction's first write (see capacity.py).
+    seated = capacity.take_seat(event.id)
+    if not seated:
+        # Full: under the event lock, expired holds go first to those already waiting,
+        # then this person gets a seat only if one is still free.
+        capacity.lock_event(event.id)
+        _expire_locked(event, now)
+        seated = capacity.take_seat(event.id)
+    if seated:
+        if registration.is_guest:
+            registration.status, registration.hold_expires_at = HELD, hold_until(now)
+        else:
+            registration.status, registration.confirmed_at = CONFIRMED, now
+    elif event.waitlist_enabled:
+        registration.status = WAITING
+    else:
+        raise RegistrationRefused(_l("This event is full."))
+    registration.created_at = now
+    db.session.add(registration)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Two clicks raced past the check above; the unique index kept one.
+        raise AlreadyRegistered(_l("You are already registered for this event.")) from exc
+    _mail_for_new(registration)
+    return registration
+
+
+def _mail_for_new(registration: Registration) -> None:
+    if registration.status == CONFIRMED:
+        notify.confirmed(registration)
+    elif registration.status == HELD:
+        notify.guest_hold(registration)
+    elif registration.is_guest:
+        # Members see their place on the site; a guest needs the link to leave the list.
+        notify.waiting(registration)
+
+
+def _promote(event: Event, now: datetime) -> list[Registration]:
+    promoted = capacity.promote_waiting(event, hold_until(now))
+    for registration in promoted:
+        notify.promoted(registration)
+    return promoted
+
+
+# ------------------------------------------------------------------ guests
+
+def confirm_guest(registration: Registration, now: datetime | None = None) -> Registration:
+    """The guest followed the mailed link: the held seat becomes theirs."""
+    now = now or utcnow()
+    capacity.lock_event(registration.event_id)
+    capacity.reload(registration)
+    if registration.status == CONFIRMED:
+        return registration
+    if registration.status != HELD or as_utc(registration.hold_expires_at) <= now:
+        raise HoldExpired(_l("This seat is no longer held for you: the confirmation time ran out. You may register again."))
+    registration.status, registration.confirmed_at = CONFIRMED, now
+    db.session.flush()
+    notify.confirmed(registration)
+    return registration
+
+
+def expire_holds(now: datetime | None = None, event_id: int | None = None) -> int:
+    """Free the seats of guests who did not confirm in time; each goes to the waiting list."""
+    now = now or utcnow()
+    query = select(Registration.event_id).where(Registration.status == HELD, Registration.hold_expires_at <= now)
+    if event_id is not None:
+        query = query.where(Registration.event_id == event_id)
+    expired = 0
+    for due_event_id in sorted(set(db.session.scalars(query))):
+        capacity.lock_event(due_event_id)
+        expired += _expire_locked(db.session.get(Event, due_event_id), now)
+    return expired
+
+
+def _expire_locked(event: Event, now: datetime) -> int:
+    """The caller holds the event lock."""
+    due = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == HELD, Registration.hold_expires_at <= now)
+        .execution_options(populate_existing=True)
+    ).all()
+    for registration in due:
+        registration.status, registration.cancelled_at = CANCELLED, now
+        capacity.release_seat(event.id)
+    if due:
+        db.session.flush()
+        _promote(event, now)
+    return len(due)
+
+
+# ------------------------------------------------------------------ cancelling
+
+def cancel_registration(registration: Registration, now: datetime | None = None) -> list[Registration]:
+    """The attendee (or an organizer) gives the seat or the place in line back.
+
+    Cancelling twice is harmless. Returns who was promoted to the freed seat."""
+    now = now or utcnow()
+    capacity.lock_event(registration.event_id)
+    capacity.reload(registration)
+    if registration.status == CANCELLED:
+        return []
+    was_seated = registration.is_seated
+    registration.status, registration.cancelled_at = CANCELLED, now
+    db.session.flush()
+    if not was_seated:
+        return []
+    capacity.release_seat(registration.event_id)
+    return _promote(registration.event, now)
+
+
+def cancel_as(actor, registration: Registration, now: datetime | None = None) -> list[Registration]:
+    """A logged-in person cancels: their own registration, or any as an organizer."""
+    if registration.member_id != actor.id and not actor.is_organizer:
+        raise NotAllowed(_l("This registration is not yours."))
+    return cancel_registration(registration, now)
+
+
+def forget_member(member, now: datetime | None = None) -> int:
+    """Before an account is deleted: give back every live registration (seats go to the waiting list)."""
+    live = db.session.scalars(
+        select(Registration).where(Registration.member_id == member.id, Registration.status.in_(LIVE))
+    ).all()
+    for registration in live:
+        cancel_registration(registration, now)
+    return len(live)
+
+
+# ------------------------------------------------------------------ capacity
+
+def change_capacity(event: Event, new_capacity: int | None, now: datetime | None = None) -> list[Registration]:
+    """Raise, lower or remove the limit; freed seats go to the waiting list at once."""
+    now = now or utcnow()
+    if new_capacity is not None and new_capacity < 0:
+        raise DomainError(_l("The capacity cannot be negative."))
+    capacity.lock_event(event.id)
+    capacity.refresh_count(event)
+    if new_capacity is not None and new_capacity < event.confirmed_count:
+        raise DomainError(_l(
+            "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first.",
+            taken=event.confirmed_count,
+        ))
+    if new_capacity == event.capacity:
+        return []
+    event.capacity = new_capacity
+    db.session.flush()
+    return _promote(event, now)
+
+
+# ------------------------------------------------------------------ reminders
+
+def send_reminders(now: datetime | None = None, hours: float | None = None) -> int:
+    """Mail confirmed attendees of events starting within `hours`, once each (cron-safe)."""
+    now = now or utcnow()
+    hours = current_app.config.get("EVENT_REMINDER_HOURS", 48) if hours is None else hours
+    due = db.session.scalars(
+        select(Registration)
+        .join(Registration.event)
+        .where(
+            Registration.status == CONFIRMED,
+            Registration.reminded_at.is_(None),
+            Event.status == EventStatus.PUBLISHED.value,
+            Event.starts_at > now,
+            Event.starts_at <= now + timedelta(hours=hours),
+        )
+        .order_by(Registration.id)
+    ).all()
+    for registration in due:
+        notify.reminder(registration)
+        registration.reminded_at = now
+    return len(due)

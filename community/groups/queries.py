@@ -1,0 +1,154 @@
+"""What the group pages read. Each function runs a fixed number of queries,
+however many members a group has (tests/groups/test_query_counts.py holds it to that)."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from community.extensions import db
+from community.groups.models import Announcement, GroupMembership, GroupRole, MembershipStatus, WorkingGroup
+from community.members.models import Member
+
+DIRECTORY_PAGE_SIZE = 30
+ANNOUNCEMENTS_SHOWN = 20
+
+_active = GroupMembership.status == MembershipStatus.ACTIVE.value
+
+
+def _listed_member():
+    """Members who chose to appear, and whose account is in good standing."""
+    return (Member.directory_visible.is_(True), Member.confirmed_at.is_not(None), Member.suspended_at.is_(None))
+
+
+def member_counts() -> dict[int, int]:
+    rows = db.session.execute(
+        select(GroupMembership.group_id, func.count()).where(_active).group_by(GroupMembership.group_id)
+    )
+    return dict(rows.all())
+
+
+def memberships_by_group(member) -> dict[int, GroupMembership]:
+    """The viewer's memberships (active or pending), keyed by group id."""
+    if member is None or not member.is_authenticated:
+        return {}
+    rows = db.session.scalars(select(GroupMembership).where(GroupMembership.member_id == member.id))
+    return {m.group_id: m for m in rows}
+
+
+def all_groups() -> list[WorkingGroup]:
+    return list(db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.archived_at.is_not(None), func.lower(WorkingGroup.name))))
+
+
+@dataclass
+class GroupPage:
+    group: WorkingGroup
+    leads: list = field(default_factory=list)
+    visible_members: list = field(default_factory=list)
+    member_count: int = 0
+    hidden_count: int = 0
+    announcements: list = field(default_factory=list)
+    pending: list = field(default_factory=list)
+
+
+def group_page(group: WorkingGroup, *, with_pending: bool, with_announcements: bool) -> GroupPage:
+    page = GroupPage(group=group)
+    page.leads = list(db.session.scalars(
+        select(Member).join(GroupMembership, GroupMembership.member_id == Member.id)
+        .where(GroupMembership.group_id == group.id, _active, GroupMembership.role == GroupRole.LEAD.value)
+        .order_by(func.lower(Member.display_name))
+    ))
+    page.visible_members = list(db.session.scalars(
+        select(Member).join(GroupMembership, GroupMembership.member_id == Member.id)
+        .where(GroupMembership.group_id == group.id, _active, *_listed_member())
+        .order_by(func.lower(Member.display_name))
+    ))
+    page.member_count = db.session.scalar(
+        select(func.count()).select_from(GroupMembership).where(GroupMembership.group_id == group.id, _active)
+    )
+    page.hidden_count = page.member_count - len(page.visible_members)
+    if with_announcements:
+        page.announcements = list(db.session.scalars(
+            select(Announcement).where(Announcement.group_id == group.id)
+            .order_by(Announcement.created_at.desc(), Announcement.id.desc()).limit(ANNOUNCEMENTS_SHOWN)
+        ))
+    if with_pending:
+        page.pending = pending_requests(group)
+    return page
+
+
+def pending_requests(group: WorkingGroup) -> list[GroupMembership]:
+    return list(db.session.scalars(
+        select(GroupMembership).options(joinedload(GroupMembership.member))
+        .where(GroupMembership.group_id == group.id, GroupMembership.status == MembershipStatus.PENDING.value)
+        .order_by(GroupMembership.created_at, GroupMembership.id)
+    ))
+
+
+def active_memberships(group: WorkingGroup) -> list[GroupMembership]:
+    """Everyone in the group, for the leads' management page."""
+    return list(db.session.scalars(
+        select(GroupMembership).options(joinedload(GroupMembership.member))
+        .join(Member, GroupMembership.member_id == Member.id)
+        .where(GroupMembership.group_id == group.id, _active)
+        .order_by(GroupMembership.role.desc(), func.lower(Member.display_name))
+    ))
+
+
+def my_memberships(member) -> list[GroupMembership]:
+    return list(db.session.scalars(
+        select(GroupMembership).options(joinedload(GroupMembership.group))
+        .join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
+        .where(GroupMembership.member_id == member.id)
+        .order_by(func.lower(WorkingGroup.name))
+    ))
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def directory(*, q: str = "", group_slug: str = "", page: int = 1):
+    """Members who opted in, filtered by name, organization or group name, and by one group.
+
+    Returns the pagination and, for the members on the page, their groups.
+    """
+    query = select(Member).where(*_listed_member())
+    if q:
+        pattern = _like(q.lower())
+        in_named_group = (
+            select(GroupMembership.id).join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
+            .where(GroupMembership.member_id == Member.id, _active, func.lower(WorkingGroup.name).like(pattern, escape="\\"))
+            .exists()
+        )
+        query = query.where(or_(
+            func.lower(Member.display_name).like(pattern, escape="\\"),
+            func.lower(Member.organization).like(pattern, escape="\\"),
+            in_named_group,
+        ))
+    if group_slug:
+        in_group = (
+            select(GroupMembership.id).join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
+            .where(GroupMembership.member_id == Member.id, _active, WorkingGroup.slug == group_slug)
+            .exists()
+        )
+        query = query.where(in_group)
+    query = query.order_by(func.lower(Member.display_name), Member.id)
+    pagination = db.paginate(query, page=page, per_page=DIRECTORY_PAGE_SIZE, error_out=False)
+    return pagination, groups_of([m.id for m in pagination.items])
+
+
+def groups_of(member_ids: list[int]) -> dict[int, list[WorkingGroup]]:
+    """Active groups of these members, in one query."""
+    if not member_ids:
+        return {}
+    rows = db.session.execute(
+        select(GroupMembership.member_id, WorkingGroup)
+        .join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
+        .where(GroupMembership.member_id.in_(member_ids), _active, WorkingGroup.archived_at.is_(None))
+        .order_by(func.lower(WorkingGroup.name))
+    )
+    found: dict[int, list[WorkingGroup]] = {}
+    for member_id, group in rows:
+        found.setdefault(member_id, []).append(group)
+    return found

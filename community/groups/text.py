@@ -1,0 +1,47 @@
+"""Light formatting for text typed by leads, rendered safely.
+
+Everything is escaped first; only what we add ourselves is markup:
+blank lines separate paragraphs, single newlines become <br>, lines that
+start with "- " form a list, and http(s) links become anchors.
+No markdown dependency, no raw HTML from the author ever reaches a page.
+"""
+import re
+
+from markupsafe import Markup, escape
+
+# Stops at whitespace and at characters that usually close a sentence around a link.
+_LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+_BULLET = re.compile(r"^\s*[-*]\s+")
+
+
+def _linkify(line: str) -> str:
+    """Escape a line, turning its links into anchors."""
+    out, last = [], 0
+    for match in _LINK.finditer(line):
+        out.append(str(escape(line[last:match.start()])))
+        url = escape(match.group(0))
+        out.append(f'<a href="{url}" rel="nofollow noopener noreferrer">{url}</a>')
+        last = match.end()
+    out.append(str(escape(line[last:])))
+    return "".join(out)
+
+
+def _block(lines: list[str]) -> str:
+    if all(_BULLET.match(line) for line in lines):
+        items = "".join(f"<li>{_linkify(_BULLET.sub('', line))}</li>" for line in lines)
+        return f"<ul>{items}</ul>"
+    return "<p>" + "<br>\n".join(_linkify(line) for line in lines) + "</p>"
+
+
+def render_text(text: str | None) -> Markup:
+    blocks, current = [], []
+    for raw in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw.rstrip()
+        if line.strip():
+            current.append(line)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return Markup("\n".join(_block(lines) for lines in blocks))

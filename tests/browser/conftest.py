@@ -1,0 +1,130 @@
+"""Browser harness: the real app on a real HTTP server, driven by Debian's Chromium.
+
+The server is built from the very `app` object the test holds (same config, same
+test database), so a journey can create data, read mail and check rows directly.
+BASE_URL points at the live server, so links in mails open in the browser.
+"""
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.conftest import free_port, make_config
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"width": 375, "height": 812}
+LAPTOP = {"width": 1280, "height": 800}
+# Short enough that a broken journey fails fast instead of hanging for 30 s.
+TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(items):
+    """Everything under tests/browser is a browser test, even if a module forgets the mark."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def live_port():
+    return free_port()
+
+
+@pytest.fixture
+def app_config(database_url, smtp_server, live_port):
+    return make_config(database_url, smtp_server.port, BASE_URL=f"http://127.0.0.1:{live_port}")
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Log only failed requests: a passing journey should not flood the report."""
+
+    def log_request(self, code="-", size="-"):
+        if str(code).startswith(("4", "5")):
+            super().log_request(code, size)
+
+
+@pytest.fixture
+def live_server(app, live_port):
+    """Serve `app` on the loopback port until the test ends; returns the base URL."""
+    server = make_server("127.0.0.1", live_port, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield app.config["BASE_URL"]
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session; each test gets its own context."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+class Browser:
+    """Opens pages in fresh contexts (own cookies) and remembers what went wrong in them."""
+
+    def __init__(self, chromium, base_url):
+        self.chromium = chromium
+        self.base_url = base_url
+        self.contexts = []
+        self.problems = []  # console errors and CSP violations, which a user would not see
+
+    def new_page(self, *, locale="fr-FR", viewport=LAPTOP):
+        context = self.chromium.new_context(locale=locale, viewport=viewport, base_url=self.base_url)
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda msg: msg.type == "error" and self.problems.append(f"{page.url}: {msg.text}"))
+        page.on("pageerror", lambda exc: self.problems.append(f"{page.url}: {exc}"))
+        return page
+
+    def close(self):
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browser(chromium, live_server):
+    opened = Browser(chromium, live_server)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A French-speaking visitor on a laptop-sized window."""
+    return browser.new_page()
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot to artifacts/screenshots/<name>.png and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def has_horizontal_scroll(page) -> bool:
+    """True when the page is wider than the window: on a phone, something overflows."""
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")

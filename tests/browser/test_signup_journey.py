@@ -1,0 +1,114 @@
+"""A newcomer signs up in French, confirms by mail, logs in and switches to English.
+
+Selectors use names, hrefs and roles of form controls rather than French or
+English wording, so the journey holds once the translation catalogs exist;
+English text is only asserted after the visitor chose English.
+"""
+import pytest
+from sqlalchemy import select
+
+from community.extensions import db
+from community.members.models import Member
+from tests.browser.conftest import LAPTOP, PHONE, has_horizontal_scroll, shot
+from tests.conftest import PASSWORD, links_in
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "camille@example.org"
+
+
+def fill_signup(page, *, password=PASSWORD, consent=True):
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=display_name]", "Camille Dupont")
+    page.fill("input[name=password]", password)
+    if consent:
+        page.check("input[name=consent]")
+    page.click("main form button[type=submit]")
+
+
+def test_a_newcomer_signs_up_confirms_by_mail_logs_in_and_switches_to_english(browser, deliver, live_server):
+    page = browser.new_page(locale="fr-FR")
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.click(".hero a[href='/members/signup']")
+    page.wait_for_url("**/members/signup")
+
+    # A first try with a short password and no consent: inline errors, nothing created.
+    fill_signup(page, password="short", consent=False)
+    assert page.locator(".field.has-error").count() == 2
+    assert page.locator("input[name=password]").get_attribute("aria-invalid") == "true"
+    assert page.input_value("input[name=email]") == EMAIL  # what was typed is kept
+    assert db.session.scalar(select(Member).where(Member.email == EMAIL)) is None
+
+    fill_signup(page)
+    page.wait_for_url("**/members/check-email")
+
+    [message] = deliver(expect=1)
+    assert message["To"].addresses[0].addr_spec == EMAIL
+    [link] = [path for path in links_in(message, base=live_server) if "/members/confirm/" in path]
+
+    # The link from the mail asks for a click (mail scanners open links) ...
+    page.goto(link)
+    member = db.session.scalar(select(Member).where(Member.email == EMAIL))
+    assert member.confirmed_at is None
+    page.click("main form button[type=submit]")
+    # ... then the login page, with the address filled in and a success message.
+    page.wait_for_url("**/members/login**")
+    assert page.locator(".flash-success").is_visible()
+    db.session.refresh(member)
+    assert member.confirmed_at is not None
+    assert page.input_value("input[name=email]") == EMAIL
+
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/members/profile")
+    assert page.locator(".account-nav .member-name").inner_text() == "Camille Dupont"
+    assert page.locator(".notice").count() == 0  # confirmed: no reminder
+
+    # The language switch keeps the visitor on the same page, now in English.
+    page.click(".lang-switch button[value=en]")
+    page.wait_for_url("**/members/profile")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "My profile"
+    assert page.locator(".account-nav button[type=submit]").inner_text() == "Log out"
+    assert page.locator(".lang-switch button[value=fr]").inner_text() == "Français"
+    db.session.refresh(member)
+    assert member.language == "en"  # remembered for mails and the next visit
+
+    page.click(".account-nav button[type=submit]")
+    page.wait_for_url(live_server + "/")
+    assert page.locator(".account-nav a[href='/members/login']").is_visible()
+    assert browser.problems == []
+
+
+@pytest.mark.parametrize("size", ["phone", "laptop"])
+def test_the_first_pages_fit_the_screen_of_a_phone_and_a_laptop(browser, size):
+    viewport = PHONE if size == "phone" else LAPTOP
+    page = browser.new_page(viewport=viewport)
+
+    page.goto("/")
+    shot(page, f"home-{size}")
+    assert not has_horizontal_scroll(page)
+    # Every main navigation link and the call to action are big enough to tap.
+    for target in page.locator(".main-nav a, .hero .button, .account-nav a").all():
+        assert target.bounding_box()["height"] >= 36, target.inner_text()
+
+    page.goto("/members/signup")
+    page.fill("input[name=email]", "not an address")
+    page.click("main form button[type=submit]")
+    assert page.locator("p.error").count() >= 3
+    shot(page, f"signup-errors-{size}")
+    assert not has_horizontal_scroll(page)
+
+    page.goto("/members/login")
+    shot(page, f"login-{size}")
+    assert not has_horizontal_scroll(page)
+
+    page.goto("/privacy")
+    shot(page, f"privacy-{size}")
+    assert not has_horizontal_scroll(page)
+
+    page.goto("/no-such-page")
+    shot(page, f"404-{size}")
+    assert not has_horizontal_scroll(page)
+    assert browser.problems == [f"{browser.base_url}/no-such-page: Failed to load resource: the server responded with a status of 404 (NOT FOUND)"]

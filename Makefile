@@ -9,7 +9,7 @@ PORT ?= 5000
 .PHONY: run test install translations messages migrate-db bench browser-deps clean
 
 run: install translations migrate-db
-	DEMO=1 $(FLASK) seed-demo
+	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (mail is printed to this log). Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(FLASK) mail-worker & \
@@ -27,12 +27,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -q -d $(CATALOGS)
+	$(BIN)/pybabel --quiet compile -d $(CATALOGS)
 
 # Re-extract the strings after changing code or templates, then translate the .po files.
 messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o $(CATALOGS)/messages.pot .
-	$(BIN)/pybabel update -q -N -i $(CATALOGS)/messages.pot -d $(CATALOGS)
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel --quiet update -N -w 100 -i $(CATALOGS)/messages.pot -d $(CATALOGS)
+	$(FLASK) fill-english-catalog
 
 migrate-db: install
 	$(FLASK) db upgrade

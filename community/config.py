@@ -46,8 +46,6 @@ DEFAULTS = {
     "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-    # Seed a labelled demo community into an empty database (make run does).
-    "DEMO": False,
 }
 
 # Environment variable -> config key, with the type to parse it as.
@@ -66,8 +64,8 @@ ENVIRONMENT = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", lambda v: v.lower() in ("1", "true", "yes")),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
-    "DEMO": ("DEMO", lambda v: v.lower() in ("1", "true", "yes")),
 }
 
 

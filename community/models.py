@@ -2,3 +2,4 @@
 from community.mail.models import DeliveryAttempt, OutboxAttachment, OutboxEmail  # noqa: F401
 from community.members.models import Member  # noqa: F401
 from community.groups.models import Announcement, GroupMembership, WorkingGroup  # noqa: F401
+from community.events.models import Event, Registration  # noqa: F401

@@ -75,8 +75,8 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     registration_closes_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
-    # The foreign key to working_group.id arrives with the groups domain.
-    group_id: Mapped[int | None] = mapped_column(index=True)
+    # Groups are archived, never deleted, so no ON DELETE action.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("working_group.id"), index=True)
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
     status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT.value)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))

@@ -42,10 +42,25 @@ def hold_until(now: datetime) -> datetime:
 # ------------------------------------------------------------------ who may
 
 def in_group(member, group_id) -> bool:
-    """Membership of a working group, answered by the groups domain once it registers
-    `app.extensions["group_membership"] = fn(member, group_id) -> bool`."""
-    check = current_app.extensions.get("group_membership")
-    return bool(member is not None and check is not None and check(member, group_id))
+    """An active member of the working group (pending requests do not count)."""
+    from community.groups.models import GroupMembership, MembershipStatus
+
+    if member is None or group_id is None:
+        return False
+    return db.session.scalar(
+        select(GroupMembership.id).where(
+            GroupMembership.group_id == group_id, GroupMembership.member_id == member.id,
+            GroupMembership.status == MembershipStatus.ACTIVE.value,
+        )
+    ) is not None
+
+
+def group_choices() -> list[tuple[int, str]]:
+    from community.groups.models import WorkingGroup
+
+    return [tuple(row) for row in db.session.execute(
+        select(WorkingGroup.id, WorkingGroup.name).where(WorkingGroup.archived_at.is_(None)).order_by(WorkingGroup.name)
+    )]
 
 
 def can_view(event: Event, member) -> bool:

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 import segno
 
-from community.clock import utcnow
+from community.clock import as_utc, utcnow
 from community.errors import DomainError
 from community.events import capacity, ics, manage, notify, services
 from community.events.forms import EventForm, GuestRegistrationForm
@@ -240,7 +240,8 @@ def guest_confirm(token):
         if ok:
             return redirect(url_for("events.ticket", token=notify.access_token(registration)))
         return redirect(url_for("events.detail", slug=registration.event.slug))
-    return render_template("events/guest_confirm.html", registration=registration, now=utcnow())
+    hold_active = registration.status == RegistrationStatus.HELD.value and as_utc(registration.hold_expires_at) > utcnow()
+    return render_template("events/guest_confirm.html", registration=registration, hold_active=hold_active)
 
 
 @bp.get("/tickets/<token>")
@@ -258,15 +259,10 @@ def ticket(token):
 
 # ------------------------------------------------------------------ organizers
 
-def _group_choices():
-    lister = current_app.extensions.get("group_choices")
-    return lister() if lister else []
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def create():
-    form = EventForm(groups=_group_choices())
+    form = EventForm(groups=services.group_choices())
     if form.validate_on_submit():
         event, ok = _attempt(lambda: manage.create_event(current_user, form.to_data()), _("Draft saved. Publish it when ready."))
         if ok:
@@ -278,7 +274,7 @@ def create():
 @role_required(Role.ORGANIZER)
 def edit(slug):
     event = _visible_event(slug)
-    form = EventForm.for_event(event, groups=_group_choices())
+    form = EventForm.for_event(event, groups=services.group_choices())
     if form.validate_on_submit():
         _result, ok = _attempt(lambda: manage.update_event(current_user, event, form.to_data()), _("Event saved."))
         if ok:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from community.clock import utcnow
+from community.events.models import Event, EventStatus
 from community.extensions import db
 from community.groups.models import Announcement, GroupMembership, GroupRole, MembershipStatus, WorkingGroup
 from community.members.models import Member
@@ -152,3 +154,29 @@ def groups_of(member_ids: list[int]) -> dict[int, list[WorkingGroup]]:
     for member_id, group in rows:
         found.setdefault(member_id, []).append(group)
     return found
+
+
+def upcoming_events(group: WorkingGroup, limit: int = 5) -> list[Event]:
+    """The group's published events that have not ended yet, soonest first."""
+    return list(db.session.scalars(
+        select(Event).where(Event.group_id == group.id, Event.status == EventStatus.PUBLISHED.value, Event.ends_at >= utcnow())
+        .order_by(Event.starts_at, Event.id).limit(limit)
+    ))
+
+
+def is_active_member(member, group_id) -> bool:
+    """For the events domain: may this member see and register for a group-only event?"""
+    if member is None or not getattr(member, "is_authenticated", False) or group_id is None:
+        return False
+    return db.session.scalar(
+        select(GroupMembership.id).where(
+            GroupMembership.member_id == member.id, GroupMembership.group_id == group_id, _active,
+        )
+    ) is not None
+
+
+def group_choices() -> list[tuple[int, str]]:
+    """For the events domain's form: groups an event may belong to."""
+    return list(db.session.execute(
+        select(WorkingGroup.id, WorkingGroup.name).where(WorkingGroup.archived_at.is_(None)).order_by(func.lower(WorkingGroup.name))
+    ).tuples())

@@ -311,6 +311,11 @@ def read_unsubscribe_token(token: str) -> GroupMembership | None:
     )
 
 
+def unsubscribe(membership: GroupMembership) -> None:
+    """The one-click link: no login, the signed token was the proof. Idempotent."""
+    membership.announcements_opt_out = True
+
+
 def announcement_recipients(group: WorkingGroup) -> list[Member]:
     return list(db.session.scalars(
         select(Member).join(GroupMembership, GroupMembership.member_id == Member.id).where(

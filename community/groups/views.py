@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from community.errors import DomainError
 from community.extensions import csrf, db
-from community.groups import events_hook, queries, services
+from community.groups import queries, services
 from community.groups.forms import AnnouncementForm, AppointLeadForm, ButtonForm, DescriptionForm, GroupForm, JoinRequestForm
 from community.groups.models import Announcement, GroupMembership, WorkingGroup
 from community.members.access import anyone, confirmed_required, member_required, role_required
@@ -15,6 +15,13 @@ from community.members.services import find_by_email
 from community.members.tokens import TokenError
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
+
+
+@bp.record_once
+def _offer_groups_to_events(state):
+    """The events domain asks these two questions without importing groups."""
+    state.app.extensions["group_membership"] = queries.is_active_member
+    state.app.extensions["group_choices"] = queries.group_choices
 
 
 def _group(slug: str) -> WorkingGroup:
@@ -88,7 +95,7 @@ def detail(slug):
     return render_template(
         "groups/detail.html", page=page, group=group, membership=membership, moderator=moderator,
         sees_announcements=sees_announcements, request_form=JoinRequestForm(), form=ButtonForm(),
-        upcoming_events=events_hook.upcoming_for(group),
+        upcoming_events=queries.upcoming_events(group),
     )
 
 
@@ -328,8 +335,9 @@ def unsubscribe(token):
         membership = services.read_unsubscribe_token(token)
     except TokenError:
         return render_template("groups/unsubscribe.html", membership=None, invalid=True), 404
-    if request.method == "POST" and membership is not None and membership.is_active:
-        membership.announcements_opt_out = True
+    done = False
+    if request.method == "POST" and membership is not None:
+        services.unsubscribe(membership)
         db.session.commit()
-        return render_template("groups/unsubscribe.html", membership=membership, done=True)
-    return render_template("groups/unsubscribe.html", membership=membership, done=False, invalid=False)
+        done = True
+    return render_template("groups/unsubscribe.html", membership=membership, done=done, invalid=False)

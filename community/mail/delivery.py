@@ -1,19 +1,29 @@
-"""Deliver the outbox: claim, send, record; one commit per mail so a crash resends at most one."""
+"""Deliver the outbox: claim, send, record; one commit per mail so a crash resends at most one.
+
+A mail moves pending -> sending (claimed by one worker) -> sent, or back to
+pending with a later next_attempt_at, or to failed. Only an answer about the
+mail itself can fail it at once (a 5xx to RCPT or DATA, a header that would
+inject); a dead server, a refused login or a wrong sender is our side's
+problem, so the mail keeps its place and goes out once that is fixed, unless
+MAIL_RETRY_HOURS have passed.
+"""
 import hashlib
 import logging
 import os
 import smtplib
 import socket
+import ssl
+import threading
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_mail import Message
-from sqlalchemy import or_, select, update
+from flask_mail import BadHeaderError, Message, sanitize_address, sanitize_addresses
+from sqlalchemy import select, update
 
 from community.clock import as_utc, utcnow
-from community.extensions import db, mail
+from community.extensions import db
 from community.mail.models import DeliveryAttempt, MailStatus, OutboxEmail
 
 log = logging.getLogger("community.mail")
@@ -24,8 +34,16 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
 
+class Unsendable(Exception):
+    """The mail cannot be turned into a valid message; retrying cannot help."""
+
+
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    thread = threading.current_thread()
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    if thread is not threading.main_thread():
+        name += f":{thread.name}"
+    return name[:100]
 
 
 def message_id(email: OutboxEmail) -> str:
@@ -40,54 +58,73 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
+def about_this_mail(error: Exception) -> bool:
+    """True when the error concerns this mail only, so the next one may still go out."""
+    return isinstance(error, (Unsendable, BadHeaderError, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError))
+
+
 def is_permanent(error: Exception) -> bool:
-    """5xx answers mean the server will never take this mail; everything else is retried."""
+    """A broken mail, or a 5xx answer to its recipient or its content, will never be taken."""
+    if isinstance(error, (Unsendable, BadHeaderError)):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _msg in error.recipients.values())
-    code = getattr(error, "smtp_code", None)
-    return isinstance(code, int) and code >= 500 and not isinstance(error, smtplib.SMTPServerDisconnected)
+    if isinstance(error, smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
 
 
-def requeue_stuck() -> int:
-    """Mails whose worker died mid-send go back to pending."""
-    cutoff = utcnow() - STUCK_AFTER
-    result = db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.status == MailStatus.SENDING.value, OutboxEmail.claimed_at < cutoff)
-        .values(status=MailStatus.PENDING.value, next_attempt_at=utcnow())
-    )
+# ----------------------------------------------------------------- claiming
+
+
+def requeue_stuck(older_than: timedelta = STUCK_AFTER) -> int:
+    """Mails whose worker died mid-send go back to pending; return how many."""
+    stuck = (OutboxEmail.status == MailStatus.SENDING.value, OutboxEmail.claimed_at < utcnow() - older_than)
+    # Look before writing: an idle worker never takes SQLite's single write lock.
+    if db.session.scalar(select(OutboxEmail.id).where(*stuck).limit(1)) is None:
+        db.session.rollback()
+        return 0
+    count = db.session.execute(
+        update(OutboxEmail).where(*stuck).values(status=MailStatus.PENDING.value, next_attempt_at=utcnow())
+    ).rowcount
     db.session.commit()
-    return result.rowcount
+    log.warning("re-queued %d mail(s) whose worker stopped while sending", count)
+    return count
 
 
 def claim_next() -> OutboxEmail | None:
     """Claim one due mail; two workers never claim the same one."""
-    now = utcnow()
-    query = (
-        select(OutboxEmail.id)
-        .where(OutboxEmail.status == MailStatus.PENDING.value, OutboxEmail.next_attempt_at <= now)
-        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-        .limit(1)
-    )
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    email_id = db.session.scalar(query)
-    if email_id is None:
-        db.session.rollback()
-        return None
-    # The conditional update is the claim on every database (SQLite has no SKIP LOCKED).
-    claimed = db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.id == email_id, OutboxEmail.status == MailStatus.PENDING.value)
-        .values(status=MailStatus.SENDING.value, claimed_at=now, attempts=OutboxEmail.attempts + 1)
-    ).rowcount == 1
-    db.session.commit()
-    if not claimed:
-        return claim_next()
-    return db.session.get(OutboxEmail, email_id)
+    while True:
+        now = utcnow()
+        query = (
+            select(OutboxEmail.id)
+            .where(OutboxEmail.status == MailStatus.PENDING.value, OutboxEmail.next_attempt_at <= now)
+            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+            .limit(1)
+        )
+        if db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        email_id = db.session.scalar(query)
+        if email_id is None:
+            db.session.rollback()
+            return None
+        # The conditional update is the claim on every database (SQLite has no SKIP LOCKED).
+        claimed = db.session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, OutboxEmail.status == MailStatus.PENDING.value)
+            .values(status=MailStatus.SENDING.value, claimed_at=now, attempts=OutboxEmail.attempts + 1)
+        ).rowcount == 1
+        db.session.commit()
+        if claimed:
+            return db.session.get(OutboxEmail, email_id)
+        # Another worker took it between our read and our write: look again.
+
+
+# ---------------------------------------------------------------- composing
 
 
 def build_message(email: OutboxEmail) -> Message:
+    """The multipart (text + HTML + attachments) message of an outbox row."""
     message = Message(
         subject=email.subject,
         recipients=[(email.to_name, email.to_address) if email.to_name else email.to_address],
@@ -100,6 +137,89 @@ def build_message(email: OutboxEmail) -> Message:
     for attachment in email.attachments:
         message.attach(attachment.filename, attachment.content_type, attachment.data)
     return message
+
+
+def compose(email: OutboxEmail) -> tuple[Message, bytes]:
+    """The message and its bytes; a mail that cannot be composed raises Unsendable."""
+    try:
+        message = build_message(email)
+        if message.has_bad_headers():
+            raise BadHeaderError("a line break in the subject or an address")
+        return message, message.as_bytes()
+    except BadHeaderError:
+        raise
+    except Exception as exc:  # whatever breaks here is in the row itself, so retrying cannot help
+        raise Unsendable(f"{type(exc).__name__}: {exc}") from exc
+
+
+# ------------------------------------------------------------------ sending
+
+
+class SmtpSession:
+    """One SMTP connection per round: opened on first use, dropped after a server-side failure."""
+
+    def __init__(self):
+        self.host: smtplib.SMTP | None = None
+
+    def send(self, message: Message, raw: bytes) -> None:
+        if self.host is None:
+            self.host = _connect()
+        self.host.sendmail(sanitize_address(message.sender), sanitize_addresses(message.send_to), raw)
+
+    def close(self, polite: bool = True) -> None:
+        host, self.host = self.host, None
+        if host is None:
+            return
+        try:
+            if polite:
+                host.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            host.close()  # quit() leaves the socket open when the server is already gone
+
+
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    timeout = config.get("MAIL_TIMEOUT", 10)  # a silent server must not hang the worker
+    context = ssl.create_default_context()  # smtplib alone would not check the certificate
+    if config.get("MAIL_USE_SSL"):
+        host = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, context=context)
+    else:
+        host = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            host.starttls(context=context)
+        if config.get("MAIL_USERNAME") and config.get("MAIL_PASSWORD"):
+            host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        host.close()
+        raise
+    return host
+
+
+def _send(smtp: SmtpSession, email: OutboxEmail) -> Exception | None:
+    """Send one claimed mail (or write it to the log); return the error, if any."""
+    try:
+        message, raw = compose(email)
+        if not current_app.config.get("MAIL_SERVER"):
+            _log_mail(message, email)
+        else:
+            smtp.send(message, raw)
+    except Exception as exc:
+        if not about_this_mail(exc):
+            smtp.close(polite=False)  # the connection's state is unknown: start afresh
+        if not isinstance(exc, (smtplib.SMTPException, OSError, BadHeaderError, Unsendable)):
+            log.exception("unexpected error while sending mail %s", email.id)
+        return exc
+    return None
+
+
+def _log_mail(message: Message, email: OutboxEmail) -> None:
+    log.info(
+        "MAIL (no MAIL_SERVER configured, written to the log)\nTo: %s\nSubject: %s\nMessage-ID: %s\n\n%s",
+        email.to_address, email.subject, message.msgId, email.body_text,
+    )
 
 
 def _record(email: OutboxEmail, error: Exception | None) -> None:
@@ -115,67 +235,66 @@ def _record(email: OutboxEmail, error: Exception | None) -> None:
         log.warning("mail %s to %s failed for good: %s", email.id, email.to_address, email.last_error)
     else:
         email.status, email.next_attempt_at = MailStatus.PENDING.value, now + backoff(email.attempts)
-        log.info("mail %s to %s will be retried: %s", email.id, email.to_address, email.last_error)
+        log.warning("mail %s to %s will be retried: %s", email.id, email.to_address, email.last_error)
 
 
 def _describe(error: Exception | None) -> str:
     return "" if error is None else f"{type(error).__name__}: {error}"[:1000]
 
 
-def _log_mail(message: Message, email: OutboxEmail) -> None:
-    log.info(
-        "MAIL (no MAIL_SERVER configured, written to the log)\nTo: %s\nSubject: %s\nMessage-ID: %s\n\n%s",
-        email.to_address, email.subject, message.msgId, email.body_text,
-    )
-
-
 def deliver_pending(limit: int = 100) -> int:
-    """Send up to `limit` due mails over one SMTP connection; return how many were sent."""
+    """Send up to `limit` due mails over one SMTP connection; return how many were sent.
+
+    The worker owns the session: each claim and each result is its own commit.
+    """
     requeue_stuck()
     sent = 0
-    connection = None
+    smtp = SmtpSession()
     try:
         for _n in range(limit):
             email = claim_next()
             if email is None:
                 break
-            message = build_message(email)
-            error = None
-            try:
-                if not current_app.config.get("MAIL_SERVER"):
-                    _log_mail(message, email)
-                else:
-                    if connection is None:
-                        connection = mail.connect().__enter__()
-                    connection.send(message)
-            except (smtplib.SMTPException, OSError) as exc:
-                error = exc
-                connection = _close(connection)
+            error = _send(smtp, email)
             _record(email, error)
             db.session.commit()
-            sent += error is None
+            if error is None:
+                sent += 1
+            elif not about_this_mail(error):
+                # The server (or our settings) is at fault: one attempt per round is
+                # enough; the other mails keep their turn for the next round.
+                break
     finally:
-        _close(connection)
+        smtp.close()
     return sent
 
 
-def _close(connection):
-    if connection is not None:
-        try:
-            connection.__exit__(None, None, None)
-        except (smtplib.SMTPException, OSError):
-            pass
-    return None
+# ------------------------------------------------------------------- worker
 
 
-def run_worker(interval: float = 2.0, once: bool = False) -> None:
-    """Loop forever (or once) delivering due mail."""
+def run_worker(interval: float = 2.0, once: bool = False, stop: threading.Event | None = None) -> bool:
+    """Deliver due mail every `interval` seconds until `stop` is set (or once).
+
+    A failing round (database down, a bug) is logged and the next round tries
+    again; returns whether the last round went through.
+    """
+    stop = stop or threading.Event()
     log.info("mail worker %s started", worker_name())
     while True:
+        ok = _round()
+        if once or stop.wait(interval):
+            return ok
+
+
+def _round() -> bool:
+    started = time.monotonic()
+    try:
         count = deliver_pending()
-        if count:
-            log.info("delivered %d mail(s)", count)
-        if once:
-            return
-        db.session.remove()
-        time.sleep(interval)
+    except Exception:
+        log.exception("mail worker round failed; the next round will try again")
+        return False
+    finally:
+        db.session.remove()  # a fresh session each round; a failed transaction goes with it
+    if count:
+        log.info("delivered %d mail(s) in %.1f s", count, time.monotonic() - started)
+    return True

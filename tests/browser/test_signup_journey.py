@@ -70,12 +70,12 @@ def test_a_newcomer_signs_up_confirms_by_mail_logs_in_and_switches_to_english(br
     page.wait_for_url("**/members/profile")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "My profile"
-    assert page.locator(".account-nav button[type=submit]").inner_text() == "Log out"
+    assert page.locator("form[action='/members/logout'] button").inner_text() == "Log out"
     assert page.locator(".lang-switch button[value=fr]").inner_text() == "Français"
     db.session.refresh(member)
     assert member.language == "en"  # remembered for mails and the next visit
 
-    page.click(".account-nav button[type=submit]")
+    page.click("form[action='/members/logout'] button")
     page.wait_for_url(live_server + "/")
     assert page.locator(".account-nav a[href='/members/login']").is_visible()
     assert browser.problems == []

@@ -1,0 +1,51 @@
+"""Every string a user can see is in the French and English catalogs, translated."""
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGS = ROOT / "community" / "translations"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+METHODS = [
+    ("community/**.py", "python"),
+    ("templates/**.html", "jinja2"),
+    ("templates/**.txt", "jinja2"),
+    ("templates/**.ics", "jinja2"),
+]
+
+
+def _extracted() -> set[str]:
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), METHODS, keywords=KEYWORDS):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+@pytest.fixture(scope="module")
+def extracted():
+    messages = _extracted()
+    assert len(messages) > 50  # the extraction itself works
+    return messages
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_string_is_translated(language, extracted):
+    with open(CATALOGS / language / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    translated = {
+        (m.id[0] if isinstance(m.id, tuple) else m.id)
+        for m in catalog
+        if m.id and not m.fuzzy and all(m.string if isinstance(m.string, tuple) else [m.string])
+    }
+    missing = sorted(extracted - translated)
+    assert missing == [], f"{len(missing)} strings untranslated in {language}: {missing[:20]}"
+
+
+def test_french_is_really_french():
+    with open(CATALOGS / "fr" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    same = [m.id for m in catalog if m.id and isinstance(m.id, str) and m.string == m.id and len(m.id) > 25]
+    # Long sentences identical in both languages mean someone copied instead of translating.
+    assert same == []

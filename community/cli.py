@@ -1,7 +1,6 @@
 """Command-line tools: `flask --app app <command>`."""
-import getpass
-
 import click
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from community.extensions import db
@@ -20,13 +19,20 @@ def register(app) -> None:
     @app.cli.command("create-admin")
     @click.argument("email")
     @click.option("--name", default=None, help="Display name (default: the part before @).")
-    @click.option("--password", default=None, help="Asked for when omitted.")
+    @click.option("--password", default=None, help="Asked for when omitted for a new account; an existing member keeps theirs.")
     def create_admin(email, name, password):
         """Create a confirmed admin account, or make an existing member admin."""
+        from community.errors import DomainError
         from community.members import services
 
-        password = password or getpass.getpass("Password: ")
-        member = services.make_admin(email, name=name, password=password)
+        if password is None and services.find_by_email(email) is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        # No request here: messages are shown in English.
+        with force_locale("en"):
+            try:
+                member = services.make_admin(email, name=name, password=password)
+            except DomainError as error:
+                raise click.ClickException(str(error)) from error
         db.session.commit()
         click.echo(f"admin: {member.email}")
 

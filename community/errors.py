@@ -1,6 +1,7 @@
 """Domain errors and the error pages."""
 from flask import render_template
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
 from community.database import is_lock_timeout
@@ -22,7 +23,11 @@ def _page(code: int, title: str, message: str):
 def register(app):
     @app.errorhandler(400)
     def bad_request(error):
-        return _page(400, _("Bad request"), getattr(error, "description", "") or _("The request could not be understood."))
+        return _page(400, _("Bad request"), _("The request could not be understood."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(_error):
+        return _page(400, _("This form has expired"), _("The form was too old or did not come from this site, so nothing was saved. Go back, reload the page and try again."))
 
     @app.errorhandler(403)
     def forbidden(_error):

@@ -15,11 +15,13 @@ from sqlalchemy import or_, select, update
 
 from community.clock import utcnow
 from community.extensions import db
+from community.events import writegate
 from community.events.models import Event, Registration, RegistrationStatus
 
 
 def take_seat(event_id: int) -> bool:
     """Take one seat if one is free; True when taken."""
+    writegate.enter(db.session)
     result = db.session.execute(
         update(Event)
         .where(Event.id == event_id, or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity))
@@ -30,6 +32,7 @@ def take_seat(event_id: int) -> bool:
 
 
 def release_seat(event_id: int) -> None:
+    writegate.enter(db.session)
     db.session.execute(
         update(Event)
         .where(Event.id == event_id, Event.confirmed_count > 0)
@@ -40,6 +43,7 @@ def release_seat(event_id: int) -> None:
 
 def lock_event(event_id: int) -> None:
     """Serialize seat changes on this event until the transaction ends (a no-op write)."""
+    writegate.enter(db.session)
     db.session.execute(
         update(Event)
         .where(Event.id == event_id)

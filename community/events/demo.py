@@ -1,0 +1,35 @@
+"""Demo events for `seed-demo`: a 450-seat summit, a nearly full meetup, a draft."""
+from datetime import timedelta
+
+from community.clock import utcnow
+from community.events import manage, services
+from community.events.models import Event
+
+
+def seed_demo(admin, members) -> list[Event]:
+    """Create the demo events; the caller commits. `members` are confirmed members."""
+    soon = utcnow().replace(minute=0, second=0, microsecond=0)
+    summit_start = soon + timedelta(days=60)
+    summit = manage.create_event(admin, manage.EventData(
+        title="OpenLLM France Summit (demo)", starts_at=summit_start, ends_at=summit_start + timedelta(hours=9),
+        description="A day of talks and workshops on open language models.\n\nDemo data.",
+        venue="Station F", address="5 parvis Alan Turing, 75013 Paris", capacity=450,
+    ))
+    meetup_start = soon + timedelta(days=14)
+    meetup = manage.create_event(admin, manage.EventData(
+        title="Evaluation meetup (demo)", starts_at=meetup_start, ends_at=meetup_start + timedelta(hours=2),
+        description="How do we evaluate French LLMs? Demo data.", venue="La Cantine", address="Paris",
+        capacity=max(len(members), 2) + 1, visibility="members",
+    ))
+    draft_start = soon + timedelta(days=90)
+    manage.create_event(admin, manage.EventData(
+        title="Hackathon (draft, demo)", starts_at=draft_start, ends_at=draft_start + timedelta(hours=24),
+        online_url="https://example.org/hackathon", capacity=80,
+    ))
+    for event in (summit, meetup):
+        manage.publish_event(admin, event)
+    for member in members:
+        services.register_member(meetup, member)
+    for member in members[: len(members) // 2]:
+        services.register_member(summit, member)
+    return [summit, meetup]

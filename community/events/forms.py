@@ -1,7 +1,7 @@
 """Event forms. Times are typed in the community's zone (Europe/Paris by default)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL
 
 from community.clock import from_local, to_local
@@ -25,9 +25,9 @@ class EventForm(FlaskForm):
     visibility = SelectField(
         _l("Who may register"),
         choices=[
-            (Visibility.PUBLIC.value, _l("Everyone, guests included")),
-            (Visibility.MEMBERS.value, _l("Members only")),
-            (Visibility.GROUP.value, _l("Members of a working group only")),
+            SelectChoice(Visibility.PUBLIC.value, _l("Everyone, guests included")),
+            SelectChoice(Visibility.MEMBERS.value, _l("Members only")),
+            SelectChoice(Visibility.GROUP.value, _l("Members of a working group only")),
         ],
     )
     group_id = SelectField(_l("Working group"), coerce=lambda v: int(v) if v not in (None, "", "None") else None, validators=[Optional()])
@@ -35,7 +35,7 @@ class EventForm(FlaskForm):
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.group_id.choices = [("", _l("None"))] + [(g_id, name) for g_id, name in groups]
+        self.group_id.choices = [SelectChoice("", _l("None"))] + [SelectChoice(str(g_id), name) for g_id, name in groups]
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data < self.starts_at.data:

@@ -3,7 +3,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from community.groups.models import JoinPolicy
@@ -15,7 +15,7 @@ class DescriptionForm(FlaskForm):
     """What a lead may edit."""
 
     summary = StringField(_l("Short description"), validators=[Length(max=300)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20000)], description=FORMAT_HINT)
 
 
 class GroupForm(DescriptionForm):
@@ -28,8 +28,8 @@ class GroupForm(DescriptionForm):
     )
     join_policy = RadioField(
         _l("Who may join"), default=JoinPolicy.OPEN.value,
-        choices=[(JoinPolicy.OPEN.value, _l("Open: any confirmed member joins in one click")),
-                 (JoinPolicy.MODERATED.value, _l("Moderated: members ask, a lead or an admin decides"))],
+        choices=[SelectChoice(JoinPolicy.OPEN.value, _l("Open: any confirmed member joins in one click")),
+                 SelectChoice(JoinPolicy.MODERATED.value, _l("Moderated: members ask, a lead or an admin decides"))],
     )
 
 
@@ -39,7 +39,7 @@ class JoinRequestForm(FlaskForm):
 
 class AnnouncementForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(_l("Please write a subject.")), Length(max=200)])
-    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Please write a message.")), Length(max=20000)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Please write a message.")), Length(max=20000)], description=FORMAT_HINT)
     # Fixed when the form is first shown: submitting it twice sends once.
     idempotency_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 

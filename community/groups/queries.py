@@ -61,13 +61,14 @@ def group_page(group: WorkingGroup, *, with_pending: bool, with_announcements: b
     ))
     page.visible_members = list(db.session.scalars(
         select(Member).join(GroupMembership, GroupMembership.member_id == Member.id)
-        .where(GroupMembership.group_id == group.id, _active, *_listed_member())
+        .where(GroupMembership.group_id == group.id, _active, GroupMembership.role == GroupRole.MEMBER.value, *_listed_member())
         .order_by(func.lower(Member.display_name))
     ))
     page.member_count = db.session.scalar(
         select(func.count()).select_from(GroupMembership).where(GroupMembership.group_id == group.id, _active)
     )
-    page.hidden_count = page.member_count - len(page.visible_members)
+    # Leads are shown by their role; the others only when they chose the directory.
+    page.hidden_count = page.member_count - len(page.leads) - len(page.visible_members)
     if with_announcements:
         page.announcements = list(db.session.scalars(
             select(Announcement).where(Announcement.group_id == group.id)
@@ -177,6 +178,7 @@ def is_active_member(member, group_id) -> bool:
 
 def group_choices() -> list[tuple[int, str]]:
     """For the events domain's form: groups an event may belong to."""
-    return list(db.session.execute(
+    rows = db.session.execute(
         select(WorkingGroup.id, WorkingGroup.name).where(WorkingGroup.archived_at.is_(None)).order_by(func.lower(WorkingGroup.name))
-    ).tuples())
+    )
+    return [(group_id, name) for group_id, name in rows]

@@ -27,10 +27,23 @@ def _linkify(line: str) -> str:
 
 
 def _block(lines: list[str]) -> str:
-    if all(_BULLET.match(line) for line in lines):
-        items = "".join(f"<li>{_linkify(_BULLET.sub('', line))}</li>" for line in lines)
-        return f"<ul>{items}</ul>"
-    return "<p>" + "<br>\n".join(_linkify(line) for line in lines) + "</p>"
+    """A paragraph (lines joined by <br>), with runs of "- " lines made into lists."""
+    out, text, items = [], [], []
+    for line in lines + [""]:
+        if line and _BULLET.match(line):
+            if text:
+                out.append("<p>" + "<br>\n".join(text) + "</p>")
+                text = []
+            items.append(f"<li>{_linkify(_BULLET.sub('', line))}</li>")
+            continue
+        if items:
+            out.append("<ul>" + "".join(items) + "</ul>")
+            items = []
+        if line:
+            text.append(_linkify(line))
+    if text:
+        out.append("<p>" + "<br>\n".join(text) + "</p>")
+    return "\n".join(out)
 
 
 def render_text(text: str | None) -> Markup:

@@ -1,5 +1,6 @@
 """Who may use a route. Every view is wrapped in exactly one of these."""
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +24,19 @@ def load_member(identity: str):
 @login_manager.unauthorized_handler
 def _unauthorized():
     flash(_("Please log in to open this page."), "info")
-    return redirect(url_for("members.login", next=request.full_path.rstrip("?")))
+    return redirect(url_for("members.login", next=_come_back_to()))
+
+
+def _come_back_to() -> str | None:
+    """Where to land after logging in. A refused POST (a session that ran out while
+    a form was open) comes back to the page that held the form: going back to its
+    URL with a GET would only meet "method not allowed"."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
 
 
 def anyone(view):
@@ -54,7 +67,7 @@ def confirmed_required(view):
             return login_manager.unauthorized()
         if not current_user.is_confirmed:
             flash(_("Please confirm your email address first: we sent you a link."), "warning")
-            return redirect(url_for("members.unconfirmed", next=request.path))
+            return redirect(url_for("members.unconfirmed", next=_come_back_to()))
         return view(*args, **kwargs)
 
     wrapped.access = "confirmed"

@@ -4,13 +4,14 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError
 from community.extensions import db
 from community.mail.outbox import external_url, queue_email
 from community.members import tokens
+from community.members.forms import PASSWORD_MIN
 from community.members.models import Member, Role
 from community.members.passwords import hash_password, needs_rehash, verify_password
 
@@ -24,6 +25,14 @@ class AccountLocked(LoginRefused):
 
 
 class AccountSuspended(LoginRefused):
+    pass
+
+
+class WrongPassword(DomainError):
+    """The current password, asked again before a sensitive change, is wrong."""
+
+
+class EmailTaken(DomainError):
     pass
 
 
@@ -130,10 +139,7 @@ def authenticate(email: str, password: str) -> Member:
         raise AccountLocked(_l("Too many failed attempts: this account is locked for a few minutes. You can reset your password meanwhile."))
     if member is None or not verify_password(member.password_hash if member else None, password):
         if member is not None:
-            member.failed_logins += 1
-            if member.failed_logins >= config["LOGIN_FAILURES_BEFORE_LOCK"]:
-                member.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-                member.failed_logins = 0
+            _count_failure(member, now)
         raise LoginRefused(_l("Wrong email or password."))
     if not member.is_active:
         raise AccountSuspended(_l("This account is suspended. Please contact the community's administrators."))
@@ -141,6 +147,24 @@ def authenticate(email: str, password: str) -> Member:
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     return member
+
+
+def _count_failure(member: Member, now) -> None:
+    """Count in the database, not in Python: guesses fired in parallel all read the
+    same counter, and `failed_logins += 1` would let most of them go uncounted.
+    The first UPDATE holds the row (PostgreSQL) or the database (SQLite) until commit."""
+    config = current_app.config
+    db.session.execute(
+        update(Member).where(Member.id == member.id).values(failed_logins=Member.failed_logins + 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(Member)
+        .where(Member.id == member.id, Member.failed_logins >= config["LOGIN_FAILURES_BEFORE_LOCK"])
+        .values(failed_logins=0, locked_until=now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.expire(member, ["failed_logins", "locked_until"])
 
 
 def set_password(member: Member, new_password: str) -> None:
@@ -153,7 +177,7 @@ def set_password(member: Member, new_password: str) -> None:
 
 def change_password(member: Member, current_password: str, new_password: str) -> None:
     if not verify_password(member.password_hash, current_password):
-        raise DomainError(_l("Your current password is not correct."))
+        raise WrongPassword(_l("Your current password is not correct."))
     set_password(member, new_password)
 
 
@@ -162,7 +186,7 @@ def request_password_reset(email: str) -> None:
     member = find_by_email(email)
     if member is None or not member.is_active:
         return
-    token = tokens.make(tokens.RESET, {"id": member.id, "pw": tokens.password_fingerprint(member.password_hash)})
+    token = tokens.make(tokens.RESET, {"id": member.id, "pw": tokens.password_fingerprint(member.password_hash, member.email)})
     queue_email(
         "reset_password", to=member.email, to_name=member.display_name, language=member.language, member=member,
         subject=_l("Reset your password"),
@@ -176,7 +200,7 @@ def member_for_reset(token: str) -> Member:
     member = db.session.get(Member, payload.get("id"))
     if member is None:
         raise tokens.TokenError("invalid")
-    if payload.get("pw") != tokens.password_fingerprint(member.password_hash):
+    if payload.get("pw") != tokens.password_fingerprint(member.password_hash, member.email):
         raise tokens.TokenError("used")
     return member
 
@@ -192,10 +216,13 @@ def reset_password(token: str, new_password: str) -> Member:
 def request_email_change(member: Member, new_email: str, password: str) -> None:
     """Send a proof link to the new address; the address changes only when it is followed."""
     if not verify_password(member.password_hash, password):
-        raise DomainError(_l("Your current password is not correct."))
+        raise WrongPassword(_l("Your current password is not correct."))
     new_email = check_email(new_email)
     if new_email == member.email:
         raise DomainError(_l("This is already your address."))
+    # Said plainly: only a logged-in member who typed their password (and within
+    # the rate limit) learns it, and a link that can never work helps no one.
+    _refuse_taken(new_email)
     token = tokens.make(tokens.CHANGE_EMAIL, {"id": member.id, "old": member.email, "new": new_email})
     queue_email(
         "change_email", to=new_email, to_name=member.display_name, language=member.language, member=member,
@@ -217,8 +244,7 @@ def email_change_payload(token: str) -> tuple[Member, str]:
 
 def confirm_email_change(token: str) -> Member:
     member, new_email = email_change_payload(token)
-    if find_by_email(new_email) is not None:
-        raise DomainError(_l("Another account already uses this address."))
+    _refuse_taken(new_email)  # someone may have signed up with it since the link was sent
     old_email = member.email
     member.email = new_email
     mark_confirmed(member)
@@ -229,6 +255,11 @@ def confirm_email_change(token: str) -> Member:
     return member
 
 
+def _refuse_taken(email: str) -> None:
+    if find_by_email(email) is not None:
+        raise EmailTaken(_l("Another account already uses this address."))
+
+
 def update_profile(member: Member, *, display_name: str, organization: str, bio: str, directory_visible: bool, language: str) -> None:
     member.display_name = display_name.strip()
     member.organization = organization.strip()
@@ -237,9 +268,16 @@ def update_profile(member: Member, *, display_name: str, organization: str, bio:
     member.language = language
 
 
-def make_admin(email: str, *, name: str | None, password: str) -> Member:
+def make_admin(email: str, *, name: str | None, password: str | None) -> Member:
+    """A confirmed admin: a new account, or an existing member promoted (their
+    password is replaced only when one is given)."""
+    if password is not None and len(password) < PASSWORD_MIN:
+        raise DomainError(_l("Use at least %(min)d characters.", min=PASSWORD_MIN))
     member = find_by_email(email)
     if member is None:
+        if not password:
+            raise DomainError(_l("Please choose a password."))
+        email = check_email(email)
         member = create_member(email=email, display_name=name or email.split("@")[0], password=password, language="fr")
     elif password:
         set_password(member, password)

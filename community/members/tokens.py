@@ -2,9 +2,9 @@
 
 Each purpose has its own salt, so a confirmation link can never reset a password.
 Single use comes from what the token binds: confirmation is refused once the
-address is confirmed; a reset token carries a fingerprint of the password hash,
-so it dies with any password change (including the reset it performs); an email
-change token carries the old address.
+address is confirmed; a reset token carries a fingerprint of the password hash
+and the address, so it dies with any password change (including the reset it
+performs) and with an email change; an email change token carries the old address.
 """
 import hashlib
 
@@ -26,8 +26,10 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"community:{purpose}")
 
 
-def password_fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def password_fingerprint(password_hash: str, email: str) -> str:
+    """Changes with the password and with the address: a reset link mailed to an
+    address the member has since left must not open the account."""
+    return hashlib.sha256(f"{password_hash}\n{email}".encode()).hexdigest()[:16]
 
 
 def make(purpose: str, payload: dict) -> str:

@@ -129,13 +129,20 @@ def _start_session(member, remember: bool) -> None:
     session["lang"] = language or member.language
 
 
+def _has_remember_cookie() -> bool:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
 @bp.post("/logout")
-@member_required
+@anyone
 def logout():
+    """Open to anyone: pressing "log out" in a second, stale tab is not an error."""
     form = ButtonForm()
     if form.validate_on_submit():
-        logout_user()
+        # Clear first: logout_user() leaves the order to delete the remember
+        # cookie in the session, which clear() would throw away.
         session.clear()
+        logout_user()
         flash(_("You are logged out."), "info")
     return redirect(url_for("pages.home"))
 
@@ -148,7 +155,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         db.session.commit()
-        return render_template("members/reset_sent.html")
+        return render_template("members/reset_sent.html", minutes=current_app.config["RESET_TOKEN_MINUTES"])
     return render_template("members/forgot_password.html", form=form)
 
 
@@ -201,7 +208,7 @@ def change_password():
         else:
             db.session.commit()
             # Other sessions ended with the change; this one carries on.
-            _start_session(current_user._get_current_object(), remember=False)
+            _start_session(current_user._get_current_object(), remember=_has_remember_cookie())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("members.profile"))
     return render_template("members/change_password.html", form=form)
@@ -217,7 +224,8 @@ def change_email():
             services.request_email_change(current_user, form.email.data, form.password.data)
         except DomainError as error:
             db.session.rollback()
-            form.email.errors.append(str(error))
+            field = form.password if isinstance(error, services.WrongPassword) else form.email
+            field.errors.append(str(error))
         else:
             db.session.commit()
             flash(_("We sent a link to %(email)s. Your address changes when you follow it.", email=services.normalize_email(form.email.data)), "info")

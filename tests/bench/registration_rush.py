@@ -1,0 +1,403 @@
+"""The registration rush over HTTP: `python -m tests.bench.registration_rush` (what `make bench` runs).
+
+For each client count (16 and 64 by default), on a fresh database:
+  schema (Alembic if community/migrations/versions has revisions, else create_all),
+  a published public 450-seat event and 2,000 confirmed members (bulk insert, one argon2 hash),
+  the app under gunicorn on a free 127.0.0.1 port, every member logged in over HTTP (untimed),
+  then the timed rush: each member POSTs /events/<slug>/register once, N client threads,
+  each on its own keep-alive connection; the database is read back; then the ceiling app
+  (tests/bench/ceiling_app.py, one INSERT per request) takes the same number of requests
+  from the same number of clients in the same database.
+SQLite in a temporary directory by default; with DATABASE_URL (an admin connection to a
+PostgreSQL server) the database `bench_rush` is created on that server and dropped after.
+One JSON summary goes to stdout; progress and server logs go to stderr.
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.pool import NullPool
+from sqlalchemy.engine import make_url
+
+from tests.bench import sessions as logins
+from tests.bench.load import CpuMeter, Http, drive, free_port, latency_ms, process_tree
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+BENCH_DATABASE = "bench_rush"
+PASSWORD = "rush-password-not-a-secret"
+SECRET_KEY = "bench-secret-key-only-for-this-run"
+SLUG = "summit-rush"
+# Targets of issue 4, at 16 clients, on a 2-core machine.
+TARGET_REGISTRATIONS_PER_S = 250
+TARGET_P95_MS = 150
+SERVER_START_SECONDS = 60
+RUSH_SECONDS = 600          # hard limit for one timed phase
+LOGIN_SECONDS = 900         # hard limit for logging everyone in
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ the database
+
+@contextmanager
+def fresh_database(admin_url: str | None, workdir: Path):
+    """Yield the URL of an empty database; remove it afterwards."""
+    if not admin_url:
+        path = workdir / "rush.sqlite3"
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+        return
+    admin = make_url(admin_url)
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+
+    def drop():
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+
+    try:
+        drop()
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+        yield admin.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+    finally:
+        drop()
+        engine.dispose()
+
+
+def backend_pids(admin_url: str | None):
+    """A function listing the PostgreSQL backends serving the bench database (none for SQLite)."""
+    if not admin_url:
+        return lambda: []
+
+    def pids() -> list[int]:
+        engine = create_engine(admin_url, poolclass=NullPool)
+        with engine.connect() as conn:
+            found = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = :name"),
+                                 {"name": BENCH_DATABASE}).all()
+        engine.dispose()
+        return found
+
+    return pids
+
+
+def bench_app(database_url: str, base_url: str):
+    from community import create_app
+
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "BASE_URL": base_url,
+        "RATELIMIT_ENABLED": False,
+    })
+
+
+def build_schema(app) -> str:
+    from flask_migrate import upgrade
+
+    from community.extensions import db
+
+    with app.app_context():
+        if any((ROOT / "community" / "migrations" / "versions").glob("*.py")):
+            upgrade()
+            return "alembic upgrade"
+        db.create_all()
+        return "create_all (no migration revisions yet)"
+
+
+def seed(app, registrants: int, seats: int) -> list[str]:
+    """One published public event with `seats` seats and `registrants` confirmed members."""
+    from community.clock import utcnow
+    from community.events.models import Event, EventStatus, Visibility
+    from community.extensions import db
+    from community.members.models import Member, Role
+    from community.members.passwords import hash_password
+
+    now = utcnow()
+    password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
+    emails = [f"rush{i:05d}@bench.example" for i in range(registrants)]
+    with app.app_context():
+        db.session.execute(insert(Event), [{
+            "slug": SLUG, "title": "Summit rush", "description": "", "venue": "Bench hall", "address": "",
+            "online_url": "", "starts_at": now + timedelta(days=30), "ends_at": now + timedelta(days=30, hours=8),
+            "capacity": seats, "confirmed_count": 0, "visibility": Visibility.PUBLIC.value,
+            "waitlist_enabled": True, "status": EventStatus.PUBLISHED.value, "created_at": now, "updated_at": now,
+        }])
+        db.session.execute(insert(Member), [{
+            "email": email, "display_name": f"Rush {i}", "password_hash": password_hash, "language": "en",
+            "role": Role.MEMBER.value, "organization": "", "bio": "", "directory_visible": False,
+            "consent_at": now, "created_at": now, "confirmed_at": now, "password_changed_at": now,
+            "session_version": 1, "failed_logins": 0,
+        } for i, email in enumerate(emails)])
+        db.session.commit()
+        db.engine.dispose()
+    return emails
+
+
+def read_back(app, slug: str) -> dict:
+    from community.events.models import Event, Registration
+    from community.extensions import db
+    from community.mail.models import OutboxEmail
+
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        by_status = dict(db.session.execute(
+            select(Registration.status, func.count()).where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all())
+        mails = db.session.scalar(select(func.count()).select_from(OutboxEmail)
+                                  .where(OutboxEmail.template == "event_confirmed"))
+        counts = {
+            "confirmed": by_status.pop("confirmed", 0), "waiting": by_status.pop("waiting", 0),
+            "other_statuses": by_status, "event_confirmed_count": event.confirmed_count,
+            "confirmation_mails_in_outbox": mails,
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return counts
+
+
+def count_ceiling_rows(database_url: str) -> int:
+    from tests.bench.ceiling_app import CeilingHit, ceiling_db, create_app
+
+    app = create_app(database_url)
+    with app.app_context():
+        rows = ceiling_db.session.scalar(select(func.count()).select_from(CeilingHit))
+        ceiling_db.session.remove()
+        ceiling_db.engine.dispose()
+    return rows
+
+
+def create_ceiling_table(database_url: str) -> None:
+    from tests.bench.ceiling_app import ceiling_db, create_app
+
+    app = create_app(database_url)
+    with app.app_context():
+        ceiling_db.create_all()
+        ceiling_db.engine.dispose()
+
+
+# ------------------------------------------------------------------ gunicorn
+
+@contextmanager
+def gunicorn(target: str, database_url: str, port: int, args, logfile: Path):
+    """Serve `target` on 127.0.0.1:port; the server is stopped whatever happens."""
+    command = [
+        str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+        "--worker-class", args.worker_class, "--threads", str(args.threads),
+        # Clients keep their connection open across requests; idle ones are closed after 10 s.
+        "--keep-alive", "10", "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
+        "--chdir", str(ROOT), target,
+    ]
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET_KEY,
+               BASE_URL=f"http://127.0.0.1:{port}", RATELIMIT_ENABLED="0", RATELIMIT_STORAGE_URI="memory://")
+    with open(logfile, "ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        wait_until_serving(process, port)
+        yield process
+    finally:
+        stop(process)
+
+
+def wait_until_serving(process, port: int) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        try:
+            Http(port, timeout=2).send("GET", "/__bench_ready__")  # any answer means a worker is up
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer in time")
+
+
+def stop(process) -> None:
+    """SIGTERM to the master (graceful), then SIGKILL to its process group if it lingers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # workers left behind, if any
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=5)
+
+
+# ------------------------------------------------------------------ the phases
+
+def register(http: Http, session: dict) -> dict:
+    status, cookie, _body = http.send("POST", f"/events/{SLUG}/register", cookie=session["cookie"],
+                                      form={"csrf_token": session["csrf_token"]})
+    return {"status": status, "cookie": cookie}
+
+
+def outcome_of(result: dict, serializer) -> str:
+    """confirmed / waiting / error, read from the flash message the view put in the session cookie.
+
+    Decoded after the timed phase so the clients spend no CPU on it during the rush."""
+    if result.get("error") or result["status"] != 302 or not result["cookie"]:
+        return "error"
+    flashes = serializer.loads(result["cookie"]).get("_flashes") or []
+    categories = [category for category, _message in flashes]
+    if categories == ["success"]:
+        return "confirmed"
+    if categories == ["info"]:  # "The event is full: you are on the waiting list."
+        return "waiting"
+    result["flashes"] = flashes
+    return "error"
+
+
+def prepare_sessions(app, port: int, emails: list[str], args) -> list[dict]:
+    if args.login == "forge":
+        return logins.forge(app, emails)
+    sessions, _ = drive(port, emails, args.login_clients,
+                        lambda http, email: logins.log_in(http, email, PASSWORD, SLUG), LOGIN_SECONDS)
+    failed = [s for s in sessions if s.get("error")]
+    if failed:
+        raise RuntimeError(f"{len(failed)} logins failed, e.g. {failed[0]['error']}")
+    return sessions
+
+
+def rush_phase(port: int, sessions: list[dict], clients: int, app, meter: CpuMeter) -> dict:
+    with meter:
+        results, started = drive(port, sessions, clients, register, RUSH_SECONDS)
+    serializer = app.session_interface.get_signing_serializer(app)
+    outcomes = [outcome_of(r, serializer) for r in results]
+    ends = sorted(r["ended"] for r, o in zip(results, outcomes) if o == "confirmed")
+    last = max(r["ended"] for r in results)
+    seats = app.config["BENCH_SEATS"]
+    sold_out_s = (ends[seats - 1] - started) if len(ends) >= seats else None
+    errors = [r for r, o in zip(results, outcomes) if o == "error"]
+    return {
+        "registrations_per_s_until_sold_out": round(seats / sold_out_s, 1) if sold_out_s else None,
+        "sold_out_after_s": round(sold_out_s, 3) if sold_out_s else None,
+        "requests_per_s": round(len(results) / (last - started), 1),
+        "elapsed_s": round(last - started, 3),
+        "latency_ms": latency_ms(results),
+        "cpu_ms_per_request": meter.per_request_ms(len(results)),
+        "responses": {
+            "confirmed": outcomes.count("confirmed"), "waiting": outcomes.count("waiting"),
+            "errors": len(errors),
+            "error_samples": [{k: v for k, v in r.items() if k in ("status", "error", "flashes")} for r in errors[:5]],
+        },
+    }
+
+
+def ceiling_phase(port: int, count: int, clients: int, meter: CpuMeter) -> dict:
+    def insert_one(http: Http, job: int) -> dict:
+        status, _cookie, _body = http.send("POST", "/insert", form={"client": f"c{job}"})
+        return {"status": status}
+
+    with meter:
+        results, started = drive(port, list(range(count)), clients, insert_one, RUSH_SECONDS)
+    last = max(r["ended"] for r in results)
+    return {
+        "requests_per_s": round(len(results) / (last - started), 1),
+        "elapsed_s": round(last - started, 3),
+        "latency_ms": latency_ms(results),
+        "cpu_ms_per_request": meter.per_request_ms(len(results)),
+        "errors": sum(1 for r in results if r.get("error") or r["status"] != 204),
+    }
+
+
+def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
+    log(f"run with {clients} clients")
+    with fresh_database(admin_url, workdir) as database_url:
+        port = free_port()
+        app = bench_app(database_url, f"http://127.0.0.1:{port}")
+        app.config["BENCH_SEATS"] = args.seats
+        schema = build_schema(app)
+        emails = seed(app, args.registrants, args.seats)
+        create_ceiling_table(database_url)
+        logfile = workdir / f"gunicorn-{clients}.log"
+        backends = backend_pids(admin_url)
+        with gunicorn("app:app", database_url, port, args, logfile) as server:
+            clock = time.perf_counter()
+            sessions = prepare_sessions(app, port, emails, args)
+            login_s = time.perf_counter() - clock
+            log(f"{len(sessions)} members logged in ({args.login}) in {login_s:.1f} s; rush starts")
+            rush = rush_phase(port, sessions, clients, app, CpuMeter(lambda: process_tree(server.pid), backends))
+        database = read_back(app, SLUG)
+        log(f"rush done: {rush['registrations_per_s_until_sold_out']} registrations/s; ceiling starts")
+        with gunicorn("tests.bench.ceiling_app:create_app()", database_url, port, args, logfile) as server:
+            ceiling = ceiling_phase(port, args.registrants, clients, CpuMeter(lambda: process_tree(server.pid), backends))
+        ceiling["rows_in_database"] = count_ceiling_rows(database_url)
+    return summarize(clients, schema, login_s, rush, database, ceiling, args, logfile)
+
+
+def summarize(clients, schema, login_s, rush, database, ceiling, args, logfile) -> dict:
+    responses = rush["responses"]
+    waiting = args.registrants - args.seats
+    correct = (
+        responses["confirmed"] == args.seats and responses["waiting"] == waiting and responses["errors"] == 0
+        and database["confirmed"] == args.seats and database["waiting"] == waiting
+        and not database["other_statuses"] and database["event_confirmed_count"] == args.seats
+        and database["confirmation_mails_in_outbox"] == args.seats
+    )
+    per_s = rush["registrations_per_s_until_sold_out"] or 0
+    summary = {
+        "clients": clients, "schema": schema, "login": args.login, "login_s": round(login_s, 1),
+        "rush": rush, "database": database, "ceiling": ceiling,
+        "ratio_to_ceiling": {
+            "registrations_per_s_until_sold_out": round(per_s / ceiling["requests_per_s"], 3),
+            "requests_per_s": round(rush["requests_per_s"] / ceiling["requests_per_s"], 3),
+        },
+        "correct": correct,
+    }
+    if clients == 16:
+        summary["target_met"] = per_s >= TARGET_REGISTRATIONS_PER_S and rush["latency_ms"]["p95"] < TARGET_P95_MS
+    if not correct:
+        summary["server_log_tail"] = logfile.read_text(errors="replace")[-3000:]
+    return summary
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--registrants", type=int, default=2000)
+    parser.add_argument("--seats", type=int, default=450)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--login", choices=["http", "forge"], default="http",
+                        help="log members in over HTTP (default) or sign their session cookies (see sessions.py)")
+    parser.add_argument("--login-clients", type=int, default=8, help="clients used for the untimed HTTP logins")
+    args = parser.parse_args(argv)
+    # A SIGTERM to the bench still runs the finally blocks that stop gunicorn and drop the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    admin_url = os.environ.get("DATABASE_URL") or None
+    with tempfile.TemporaryDirectory(prefix="bench-rush-") as workdir:
+        runs = [one_run(admin_url, clients, args, Path(workdir)) for clients in args.clients]
+    report = {
+        "database": make_url(admin_url).get_backend_name() if admin_url else "sqlite",
+        "cpus": os.cpu_count(),
+        "server": {"worker_class": args.worker_class, "workers": args.workers, "threads": args.threads},
+        "registrants": args.registrants, "seats": args.seats,
+        "target": {"clients": 16, "registrations_per_s": TARGET_REGISTRATIONS_PER_S, "p95_ms": TARGET_P95_MS},
+        "runs": runs,
+        "correct": all(run["correct"] for run in runs),
+    }
+    print(json.dumps(report, indent=2, default=str))
+    return 0 if report["correct"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Event factories: fast bulk members (no argon2 per member) and events."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from community.clock import utcnow
+from community.events import manage
+from community.events.models import Event, EventStatus, Registration
+from community.extensions import db
+from community.members.models import Member
+
+
+@pytest.fixture
+def make_event(app):
+    counter = {"n": 0}
+
+    def _make(*, capacity=None, status=EventStatus.PUBLISHED.value, starts_in=timedelta(days=10), **fields):
+        counter["n"] += 1
+        starts = utcnow() + starts_in
+        event = Event(
+            slug=f"event-{counter['n']}", title=fields.pop("title", f"Event {counter['n']}"),
+            starts_at=starts, ends_at=starts + timedelta(hours=3), capacity=capacity, status=status,
+            venue=fields.pop("venue", "La Cantine"), address=fields.pop("address", "1 rue de Paris, 75001 Paris"),
+            confirmed_count=0, **fields,
+        )
+        db.session.add(event)
+        db.session.commit()
+        return event
+
+    return _make
+
+
+@pytest.fixture
+def bulk_members(app):
+    """n confirmed members inserted in one statement; returns their ids."""
+
+    def _bulk(n, prefix="bulk"):
+        now = utcnow()
+        rows = [
+            dict(email=f"{prefix}{i}@example.org", display_name=f"{prefix.title()} {i}", password_hash="x",
+                 language="fr" if i % 2 else "en", role="member", organization="", bio="", directory_visible=False,
+                 consent_at=now, created_at=now, confirmed_at=now, password_changed_at=now, session_version=1,
+                 failed_logins=0)
+            for i in range(n)
+        ]
+        db.session.execute(insert(Member), rows)
+        db.session.commit()
+        return list(db.session.scalars(select(Member.id).where(Member.email.like(f"{prefix}%")).order_by(Member.id)))
+
+    return _bulk
+
+
+def seat_counts(event_id):
+    """(confirmed_count column, seated rows, confirmed rows, waiting rows, capacity) read fresh."""
+    db.session.expire_all()
+    event = db.session.get(Event, event_id)
+    by_status = dict(db.session.execute(
+        select(Registration.status, func.count()).where(Registration.event_id == event_id).group_by(Registration.status)
+    ).all())
+    seated = by_status.get("confirmed", 0) + by_status.get("held", 0)
+    return event.confirmed_count, seated, by_status.get("confirmed", 0), by_status.get("waiting", 0), event.capacity
+
+
+def assert_invariants(event_id):
+    count, seated, _confirmed, waiting, capacity = seat_counts(event_id)
+    assert count == seated
+    if capacity is None:
+        assert waiting == 0
+    else:
+        assert count <= capacity
+        # Nobody waits while a seat is free.
+        assert waiting == 0 or count == capacity
+
+
+def organizer_data(**overrides):
+    starts = utcnow() + timedelta(days=5)
+    values = dict(title="Meetup", starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=10)
+    values.update(overrides)
+    return manage.EventData(**values)

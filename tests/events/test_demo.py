@@ -1,0 +1,18 @@
+from community.events.demo import seed_demo
+from community.events.models import Event
+from community.extensions import db
+from tests.events.conftest import assert_invariants
+
+
+def test_demo_seed_creates_a_summit_a_nearly_full_meetup_and_a_draft(app, make_member):
+    admin = make_member(role="admin")
+    members = [make_member() for _ in range(4)]
+    summit, meetup = seed_demo(admin, members)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Event, summit.id).capacity == 450
+    meetup = db.session.get(Event, meetup.id)
+    assert meetup.seats_left == 1
+    assert db.session.query(Event).filter_by(status="draft").count() == 1
+    for event in (summit, meetup):
+        assert_invariants(event.id)

@@ -1,0 +1,78 @@
+"""A seeded random walk of register / cancel / capacity change / hold expiry keeps the invariants."""
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from community.clock import utcnow
+from community.errors import DomainError
+from community.events import services
+from community.events.models import LIVE, Event, Registration
+from community.extensions import db
+from community.members.models import Member
+from tests.events.conftest import assert_invariants, seat_counts
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_sequences_keep_seats_and_waiting_list_consistent(app, make_event, bulk_members, seed):
+    rng = random.Random(seed)
+    event = make_event(capacity=5)
+    member_ids = bulk_members(40, prefix=f"seq{seed}-")
+    now = utcnow()
+    for step in range(250):
+        now += timedelta(minutes=rng.randint(1, 90))
+        event = db.session.get(Event, event.id)
+        op = rng.choice(["member", "member", "guest", "guest", "cancel", "cancel", "capacity", "expire", "confirm"])
+        try:
+            if op == "member":
+                services.register_member(event, db.session.get(Member, rng.choice(member_ids)), now=now)
+            elif op == "guest":
+                services.register_guest(event, name="Guest", email=f"guest{rng.randint(1, 30)}@example.net", now=now)
+            elif op in ("cancel", "confirm"):
+                status = ["held"] if op == "confirm" else list(LIVE)
+                live = db.session.scalars(select(Registration).where(
+                    Registration.event_id == event.id, Registration.status.in_(status)).order_by(Registration.id)).all()
+                if live:
+                    target = rng.choice(live)
+                    (services.cancel_registration if op == "cancel" else services.confirm_guest)(target, now=now)
+            elif op == "capacity":
+                services.change_capacity(event, rng.choice([None, 0, 2, 5, 8, 12]) if rng.random() < 0.1 else rng.randint(0, 12), now=now)
+            else:
+                services.expire_holds(now=now)
+            db.session.commit()
+        except DomainError:
+            db.session.rollback()
+        db.session.expire_all()
+        assert_invariants(event.id), (seed, step, op)
+    count, seated, *_rest = seat_counts(event.id)
+    assert count == seated
+
+
+def test_lowering_capacity_below_the_seats_taken_is_refused(app, make_event, bulk_members):
+    event = make_event(capacity=3)
+    for member_id in bulk_members(3):
+        services.register_member(event, db.session.get(Member, member_id))
+    db.session.commit()
+    with app.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(DomainError, match="3 seats are already taken"):
+        services.change_capacity(event, 2)
+    db.session.rollback()
+    assert db.session.get(Event, event.id).capacity == 3
+
+
+def test_an_expired_guest_hold_gives_the_seat_to_the_longest_waiting_member(app, make_event, bulk_members):
+    event = make_event(capacity=1)
+    guest, _ = services.register_guest(event, name="Ada", email="ada@example.net")
+    db.session.commit()
+    first, second = bulk_members(2)
+    waiting_first, _ = services.register_member(event, db.session.get(Member, first))
+    services.register_member(event, db.session.get(Member, second))
+    db.session.commit()
+    assert guest.status == "held" and waiting_first.status == "waiting"
+
+    assert services.expire_holds(now=utcnow() + timedelta(hours=25)) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Registration, guest.id).status == "cancelled"
+    assert db.session.get(Registration, waiting_first.id).status == "confirmed"
+    assert_invariants(event.id)

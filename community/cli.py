@@ -7,6 +7,10 @@ from community.extensions import db
 
 
 def register(app) -> None:
+    from community.events.cli import register_cli as register_event_commands
+
+    register_event_commands(app)
+
     @app.cli.command("mail-worker")
     @click.option("--once", is_flag=True, help="Deliver what is due, then exit (for cron).")
     @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")

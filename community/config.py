@@ -37,6 +37,9 @@ DEFAULTS = {
     # Tokens sent by mail.
     "CONFIRM_TOKEN_HOURS": 48,
     "RESET_TOKEN_MINUTES": 60,
+    # Events: how long a guest's seat is held unconfirmed; when reminders go out.
+    "EVENT_HOLD_HOURS": 24,
+    "EVENT_REMINDER_HOURS": 48,
     # Cookies and requests.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -54,11 +54,8 @@ def seed() -> str:
 
 
 def _seed_domains(admin, members) -> None:
-    """Each domain seeds itself, as far as its models exist."""
-    from community.groups import demo as groups_demo
     from community.events import demo as events_demo
+    from community.groups import demo as groups_demo
 
-    groups = groups_demo.seed_demo(admin, members) if hasattr(groups_demo, "seed_demo") else []
-    if hasattr(events_demo, "seed_demo"):
-        events_demo.seed_demo(admin, members)
-    return groups
+    groups_demo.seed_demo(admin, members)
+    events_demo.seed_demo(admin, members)

@@ -19,13 +19,6 @@ from community.members.models import Role
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 
-@bp.record_once
-def _defaults(state):
-    # Documented in README; config.py may set them too.
-    state.app.config.setdefault("EVENT_HOLD_HOURS", 24)
-    state.app.config.setdefault("EVENT_REMINDER_HOURS", 48)
-
-
 def _me():
     return current_user if current_user.is_authenticated else None
 

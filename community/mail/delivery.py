@@ -162,7 +162,8 @@ class SmtpSession:
         self.host: smtplib.SMTP | None = None
 
     def send(self, message: Message, raw: bytes) -> None:
-        if self.host is None:
+        # smtplib drops the socket itself after a 421 ("closing"): connect afresh then too.
+        if self.host is None or self.host.sock is None:
             self.host = _connect()
         self.host.sendmail(sanitize_address(message.sender), sanitize_addresses(message.send_to), raw)
 

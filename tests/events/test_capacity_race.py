@@ -7,7 +7,6 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from community.errors import DomainError
 from community.events import capacity, services
 from community.events.models import Event, Registration
 from community.extensions import db

@@ -4,12 +4,11 @@ from datetime import timedelta
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from community.clock import utcnow
 from community.events import services
 from community.events.models import Event, Registration
 from community.extensions import db
 from community.members.models import Member
-from tests.conftest import links_in, login, mail_text, post_form
+from tests.conftest import links_in, login, post_form
 from tests.events.querycount import count_queries
 
 

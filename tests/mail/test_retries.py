@@ -152,3 +152,15 @@ def test_a_mail_stuck_in_sending_goes_back_to_pending_and_is_sent_once(probe, ma
     assert mailbox.to("busy@example.org") == []
     assert (fresh(lost.id).status, fresh(lost.id).attempts) == ("sent", 2)
     assert fresh(busy.id).status == "sending"
+
+
+def test_after_the_server_closes_on_a_421_the_next_mail_gets_a_fresh_connection(probe, mailbox):
+    first, second = probe("first@example.org"), probe("second@example.org")
+    mailbox.refuse_with = "421 4.3.2 service shutting down"
+
+    deliver_pending()
+
+    # Both mails got a real answer from the server, not a dead socket for the second.
+    for email in (first, second):
+        row = fresh(email.id)
+        assert row.status == "pending" and "421" in row.last_error, row.last_error

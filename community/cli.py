@@ -60,7 +60,12 @@ def register(app) -> None:
         with path.open("rb") as f:
             catalog = read_po(f, locale="en")
         for message in catalog:
-            if message.id and not message.string:
+            if not message.id:
+                continue
+            if isinstance(message.id, tuple):  # singular and plural
+                if not all(message.string):
+                    message.string = tuple(message.id[min(i, 1)] for i in range(len(message.string) or 2))
+            elif not message.string:
                 message.string = message.id
             message.flags.discard("fuzzy")
         with path.open("wb") as f:

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from community.clock import utcnow
@@ -316,16 +316,23 @@ def unsubscribe(membership: GroupMembership) -> None:
     membership.announcements_opt_out = True
 
 
+def _recipients(group: WorkingGroup):
+    """Active members in good standing who have not opted out."""
+    return select(Member).join(GroupMembership, GroupMembership.member_id == Member.id).where(
+        GroupMembership.group_id == group.id,
+        GroupMembership.status == MembershipStatus.ACTIVE.value,
+        GroupMembership.announcements_opt_out.is_(False),
+        Member.suspended_at.is_(None),
+        Member.confirmed_at.is_not(None),
+    )
+
+
 def announcement_recipients(group: WorkingGroup) -> list[Member]:
-    return list(db.session.scalars(
-        select(Member).join(GroupMembership, GroupMembership.member_id == Member.id).where(
-            GroupMembership.group_id == group.id,
-            GroupMembership.status == MembershipStatus.ACTIVE.value,
-            GroupMembership.announcements_opt_out.is_(False),
-            Member.suspended_at.is_(None),
-            Member.confirmed_at.is_not(None),
-        ).order_by(Member.id)
-    ))
+    return list(db.session.scalars(_recipients(group).order_by(Member.id)))
+
+
+def count_announcement_recipients(group: WorkingGroup) -> int:
+    return db.session.scalar(select(func.count()).select_from(_recipients(group).subquery()))
 
 
 def announce(actor: Member, group: WorkingGroup, *, subject: str, body: str, idempotency_key: str) -> tuple[Announcement, bool]:

@@ -318,7 +318,7 @@ def announce(slug):
                 flash(_("This announcement was already sent; it was not sent again."), "info")
             return redirect(url_for("groups.announcement", slug=group.slug, announcement_id=item.id))
     form.ensure_key()
-    recipients = len(services.announcement_recipients(group))
+    recipients = services.count_announcement_recipients(group)
     return render_template("groups/announce.html", group=group, form=form, recipients=recipients)
 
 

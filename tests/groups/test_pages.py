@@ -212,3 +212,15 @@ def test_the_group_page_shows_the_groups_upcoming_published_events(client, make_
     html = page(client, "/groups/data")
     assert "/events/data-meetup" in html
     assert not any(f"/events/{slug}" in html for slug in ("data-draft", "data-past", "legal-meetup"))
+
+
+def test_a_lead_removed_by_an_admin_is_refused_on_the_next_click(client, make_member, admin, make_group):
+    lead = make_member(language="en")
+    group = make_group("Data", lead=lead)
+    login(client, lead)
+    assert client.get("/groups/data/announce").status_code == 200
+    services.remove_lead(admin, group, lead)
+    db.session.commit()
+    assert client.get("/groups/data/announce").status_code == 403
+    assert client.get("/groups/data/members").status_code == 403
+    assert "Manage members" not in page(client, "/groups/data")

@@ -47,7 +47,7 @@ browser-deps:
 	fi
 
 bench: install translations
-	$(BIN)/python -m bench.registration_rush
+	$(BIN)/python -m tests.bench.registration_rush $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

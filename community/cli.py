@@ -18,7 +18,8 @@ def register(app) -> None:
         """Deliver the mail outbox over SMTP (or to the log)."""
         from community.mail.delivery import run_worker
 
-        run_worker(interval=interval, once=once)
+        if not run_worker(interval=interval, once=once):
+            raise SystemExit(1)  # so cron sees a failed round
 
     @app.cli.command("create-admin")
     @click.argument("email")

@@ -55,7 +55,8 @@ def message_id(email: OutboxEmail) -> str:
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min ... capped at one hour between attempts."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+    # The exponent is capped too: a day of hourly retries would overflow timedelta.
+    return min(FIRST_RETRY * (2 ** min(max(attempts - 1, 0), 16)), LONGEST_RETRY)
 
 
 def about_this_mail(error: Exception) -> bool:

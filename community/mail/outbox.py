@@ -25,6 +25,13 @@ def external_url(endpoint: str, **values) -> str:
     return f"{parts.scheme}://{parts.netloc}{adapter.build(endpoint, values, force_external=False)}"
 
 
+def header_text(value, limit: int) -> str:
+    """One line that fits its column: a line break in a header would be refused at
+    sending time (header injection) and an overlong value would break the caller's
+    transaction on PostgreSQL, so user text (names, titles) is made safe here."""
+    return " ".join(str(value).split())[:limit]
+
+
 def queue_email(
     template: str,
     *,
@@ -46,9 +53,10 @@ def queue_email(
     """
     if dedupe_key and db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)):
         return None
+    to_name = header_text(to_name, 120)
     with force_locale(language):
         context.update(community_name=current_app.config["COMMUNITY_NAME"], recipient_name=to_name, external_url=external_url)
-        rendered_subject = str(subject() if callable(subject) else subject)
+        rendered_subject = header_text(subject() if callable(subject) else subject, 300)
         text = render_template(f"mail/{template}.txt", subject=rendered_subject, **context)
         html = render_template(f"mail/{template}.html", subject=rendered_subject, **context)
     email = OutboxEmail(

@@ -276,14 +276,13 @@ def prepare_sessions(app, port: int, emails: list[str], args) -> list[dict]:
     return sessions
 
 
-def rush_phase(port: int, sessions: list[dict], clients: int, app, meter: CpuMeter) -> dict:
+def rush_phase(port: int, sessions: list[dict], clients: int, seats: int, app, meter: CpuMeter) -> dict:
     with meter:
         results, started = drive(port, sessions, clients, register, RUSH_SECONDS)
     serializer = app.session_interface.get_signing_serializer(app)
     outcomes = [outcome_of(r, serializer) for r in results]
     ends = sorted(r["ended"] for r, o in zip(results, outcomes) if o == "confirmed")
     last = max(r["ended"] for r in results)
-    seats = app.config["BENCH_SEATS"]
     sold_out_s = (ends[seats - 1] - started) if len(ends) >= seats else None
     errors = [r for r, o in zip(results, outcomes) if o == "error"]
     return {
@@ -324,7 +323,6 @@ def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
     with fresh_database(admin_url, workdir) as database_url:
         port = free_port()
         app = bench_app(database_url, f"http://127.0.0.1:{port}")
-        app.config["BENCH_SEATS"] = args.seats
         schema = build_schema(app)
         emails = seed(app, args.registrants, args.seats)
         create_ceiling_table(database_url)
@@ -335,11 +333,13 @@ def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
             sessions = prepare_sessions(app, port, emails, args)
             login_s = time.perf_counter() - clock
             log(f"{len(sessions)} members logged in ({args.login}) in {login_s:.1f} s; rush starts")
-            rush = rush_phase(port, sessions, clients, app, CpuMeter(lambda: process_tree(server.pid), backends))
+            meter = CpuMeter(lambda: process_tree(server.pid), backends)
+            rush = rush_phase(port, sessions, clients, args.seats, app, meter)
         database = read_back(app, SLUG)
         log(f"rush done: {rush['registrations_per_s_until_sold_out']} registrations/s; ceiling starts")
         with gunicorn("tests.bench.ceiling_app:create_app()", database_url, port, args, logfile) as server:
-            ceiling = ceiling_phase(port, args.registrants, clients, CpuMeter(lambda: process_tree(server.pid), backends))
+            meter = CpuMeter(lambda: process_tree(server.pid), backends)
+            ceiling = ceiling_phase(port, args.registrants, clients, meter)
         ceiling["rows_in_database"] = count_ceiling_rows(database_url)
     summary = summarize(clients, schema, login_s, rush, database, ceiling, args, logfile)
     # Neighbours' load on the machine shifts the wall-clock figures (not the CPU per request).

@@ -21,9 +21,9 @@ def probe(app):
     """Queue a probe mail through queue_email; commits unless told not to."""
     app.jinja_env.loader = ChoiceLoader([FileSystemLoader(TEST_TEMPLATES), app.jinja_env.loader])
 
-    def _queue(to="ada@example.org", *, to_name="Ada Lovelace", language="en", commit=True, **kwargs):
+    def _queue(to="ada@example.org", *, to_name="Ada Lovelace", language="en", subject="Probe", commit=True, **kwargs):
         email = queue_email(
-            "probe", to=to, to_name=to_name, language=language, subject="Probe",
+            "probe", to=to, to_name=to_name, language=language, subject=subject,
             link=external_url("pages.privacy"), **kwargs,
         )
         if commit:

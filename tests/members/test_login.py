@@ -15,12 +15,16 @@ WRONG_CREDENTIALS = "Wrong email or password."
 LOCKED = "this account is locked"
 
 
-@pytest.fixture
-def client(app):
+def english_browser(app):
     """A visitor whose browser asks for English (the messages below are the English ones)."""
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+@pytest.fixture
+def client(app):
+    return english_browser(app)
 
 
 def log_in(client, email, password=PASSWORD, remember=False, path="/members/login"):
@@ -193,7 +197,7 @@ def test_wrong_passwords_sent_in_parallel_all_count_towards_the_lock(app, make_m
     for t in threads:
         t.join()
     assert statuses == [200] * limit
-    assert LOCKED in log_in(app.test_client(), "ada@example.org").get_data(as_text=True)
+    assert LOCKED in log_in(english_browser(app), "ada@example.org").get_data(as_text=True)
 
 
 # ------------------------------------------------------------------ rate limit

@@ -7,9 +7,9 @@ from community.extensions import db
 from community.members import services
 from community.members.models import Member, Role
 
-DEMO_ADMIN = "admin@demo.invalid"
+DEMO_ADMIN = "admin@demo.example.org"
 
-# (name, organization, language): invented people, addresses on the reserved .invalid domain.
+# (name, organization, language): invented people, addresses on the reserved example.org domain.
 DEMO_PEOPLE = [
     ("Camille Martin", "Université de Lyon", "fr"),
     ("Louis Bernard", "Inria", "fr"),
@@ -35,7 +35,7 @@ def seed() -> str:
     members = []
     for number, (name, organization, language) in enumerate(DEMO_PEOPLE, start=1):
         member = services.create_member(
-            email=f"member{number}@demo.invalid", display_name=name, password=password, language=language
+            email=f"member{number}@demo.example.org", display_name=name, password=password, language=language
         )
         member.organization = organization
         member.directory_visible = number % 3 != 0
@@ -45,10 +45,10 @@ def seed() -> str:
     db.session.flush()
     _seed_domains(admin, members)
     return (
-        "DEMO community seeded (invented people on the .invalid domain).\n"
+        "DEMO community seeded (invented people at example.org).\n"
         f"  admin:     {DEMO_ADMIN}\n"
         f"  organizer: {members[0].email}\n"
-        f"  members:   member2@demo.invalid ... member{len(members)}@demo.invalid\n"
+        f"  members:   member2@demo.example.org ... member{len(members)}@demo.example.org\n"
         f"  password for all of them: {password}"
     )
 

@@ -1,6 +1,6 @@
 """Queue mail in the caller's transaction; never talk to SMTP here."""
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -21,8 +21,10 @@ def external_url(endpoint: str, **values) -> str:
     """An absolute link built from BASE_URL, never from the request's Host header."""
     base = current_app.config["BASE_URL"].rstrip("/")
     parts = urlsplit(base)
+    anchor = values.pop("_anchor", None)
     adapter = current_app.url_map.bind(parts.netloc or "localhost", script_name=parts.path or "/", url_scheme=parts.scheme or "http")
-    return f"{parts.scheme}://{parts.netloc}{adapter.build(endpoint, values, force_external=False)}"
+    url = f"{parts.scheme}://{parts.netloc}{adapter.build(endpoint, values, force_external=False)}"
+    return f"{url}#{quote(anchor)}" if anchor else url
 
 
 def header_text(value, limit: int) -> str:

@@ -3,6 +3,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from community import config, database, errors, models, security  # noqa: F401 (models: all tables)
 from community.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -25,6 +26,10 @@ def create_app(test_config=None) -> Flask:
     register_cli(app)
     errors.register(app)
     app.after_request(security.add_headers)
+    if app.config["TRUSTED_PROXIES"]:
+        # Rate limits key on the client's address, which a proxy hides; never trust X-Forwarded-Host.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     return app
 
 

@@ -44,6 +44,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
+    # How many reverse proxies sit in front (their X-Forwarded-For/-Proto are trusted).
+    "TRUSTED_PROXIES": 0,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
@@ -69,6 +71,7 @@ ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", lambda v: v.lower() in ("1", "true", "yes")),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
 
 
@@ -87,6 +90,8 @@ def load(app, test_config=None):
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'community.sqlite3'}"
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    # Behind HTTPS both cookies are Secure; the remember cookie follows the session cookie.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)

@@ -1,25 +1,43 @@
-"""Event forms. Times are typed in the community's zone (Europe/Paris by default)."""
+"""Event forms. Times are typed in the community's zone (Europe/Paris by default).
+
+Every rule an organizer or a guest can break has an inline message here, so a
+bad form is shown again with its errors and nothing is written."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL, ValidationError
 
 from community.clock import from_local, to_local
+from community.errors import DomainError
 from community.events.manage import EventData
 from community.events.models import Visibility
+from community.members.services import check_email
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+def clean(value):
+    """Trim, and drop NUL bytes (PostgreSQL refuses them in text; nobody types them)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+def _group_id(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
 class EventForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
-    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT, validators=[DataRequired()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT, validators=[DataRequired()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    online_url = URLField(_l("Online link"), validators=[Optional(), URL(), Length(max=500)])
-    capacity = IntegerField(_l("Capacity (empty: unlimited)"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(_l("Please give the event a title.")), Length(max=200)])
+    description = TextAreaField(_l("Description"), filters=[clean], validators=[Optional(), Length(max=20000)])
+    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT, validators=[
+        # InputRequired, not DataRequired: a date that does not parse keeps its own message.
+        InputRequired(_l("Please give the start date and time."))])
+    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT, validators=[InputRequired(_l("Please give the end date and time."))])
+    venue = StringField(_l("Venue"), filters=[clean], validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address"), filters=[clean], validators=[Optional(), Length(max=300)])
+    online_url = URLField(_l("Online link"), filters=[clean], validators=[
+        Optional(), URL(message=_l("Please enter a full web address, starting with https://")), Length(max=500)])
+    capacity = IntegerField(_l("Capacity (empty: unlimited)"), validators=[
+        Optional(), NumberRange(min=0, message=_l("The capacity cannot be negative.")), NumberRange(max=1_000_000)])
     registration_opens_at = DateTimeLocalField(_l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()])
     visibility = SelectField(
@@ -30,7 +48,7 @@ class EventForm(FlaskForm):
             SelectChoice(Visibility.GROUP.value, _l("Members of a working group only")),
         ],
     )
-    group_id = SelectField(_l("Working group"), coerce=lambda v: int(v) if v not in (None, "", "None") else None, validators=[Optional()])
+    group_id = SelectField(_l("Working group"), coerce=_group_id)  # no Optional(): it would skip validate_group_id
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
 
     def __init__(self, *args, groups=(), **kwargs):
@@ -39,16 +57,27 @@ class EventForm(FlaskForm):
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data < self.starts_at.data:
-            from wtforms.validators import ValidationError
-
             raise ValidationError(_l("The event cannot end before it starts."))
+
+    def validate_registration_opens_at(self, field):
+        if self.starts_at.data and field.data and field.data >= self.starts_at.data:
+            raise ValidationError(_l("Registration must open before the event starts."))
+
+    def validate_registration_closes_at(self, field):
+        opens = self.registration_opens_at.data
+        if opens and field.data and field.data <= opens:
+            raise ValidationError(_l("Registration must close after it opens."))
+
+    def validate_group_id(self, field):
+        if self.visibility.data == Visibility.GROUP.value and field.data is None:
+            raise ValidationError(_l("Choose the working group this event is reserved for."))
 
     def to_data(self) -> EventData:
         def utc(value):
             return from_local(value) if value else None
 
         return EventData(
-            title=self.title.data.strip(), description=self.description.data or "",
+            title=self.title.data, description=self.description.data or "",
             starts_at=utc(self.starts_at.data), ends_at=utc(self.ends_at.data),
             venue=self.venue.data or "", address=self.address.data or "", online_url=self.online_url.data or "",
             capacity=self.capacity.data, registration_opens_at=utc(self.registration_opens_at.data),
@@ -69,6 +98,14 @@ class EventForm(FlaskForm):
 
 
 class GuestRegistrationForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    organization = StringField(_l("Organization (optional)"), validators=[Optional(), Length(max=160)])
+    name = StringField(_l("Your name"), filters=[clean], validators=[DataRequired(_l("Please give your name.")), Length(max=120)])
+    email = EmailField(_l("Email"), filters=[clean], validators=[
+        DataRequired(_l("Please enter your email address.")), Email(_l("This email address is not valid.")), Length(max=254)])
+    organization = StringField(_l("Organization (optional)"), filters=[clean], validators=[Optional(), Length(max=160)])
+
+    def validate_email(self, field):
+        # The same check the service makes, shown beside the field rather than as a banner.
+        try:
+            check_email(field.data)
+        except DomainError as error:
+            raise ValidationError(str(error)) from error

@@ -68,9 +68,9 @@ def guest_hold(registration, promoted: bool = False):
     )
 
 
-def waiting(registration):
+def waiting(registration, position: int | None = None):
     subject = _l("You are on the waiting list: %(title)s", title=registration.event.title)
-    return _queue("event_waiting", registration, subject, dedupe_key=f"event-waiting:{registration.id}")
+    return _queue("event_waiting", registration, subject, position=position, dedupe_key=f"event-waiting:{registration.id}")
 
 
 def promoted(registration):
@@ -85,6 +85,11 @@ def event_cancelled(registration):
         "event_cancelled", registration, subject, attach_ics=True,
         dedupe_key=f"event-cancelled:{registration.event_id}:{registration.id}",
     )
+
+
+def removed_by_organizer(registration):
+    subject = _l("Your registration was cancelled: %(title)s", title=registration.event.title)
+    return _queue("event_removed", registration, subject, dedupe_key=f"event-removed:{registration.id}")
 
 
 def reminder(registration):

@@ -35,6 +35,10 @@ class HoldExpired(DomainError):
     pass
 
 
+class CapacityTooLow(DomainError):
+    """The new capacity is below the seats already taken."""
+
+
 def hold_until(now: datetime) -> datetime:
     return now + timedelta(hours=current_app.config.get("EVENT_HOLD_HOURS", 24))
 
@@ -179,9 +183,9 @@ def _mail_for_new(registration: Registration) -> None:
         notify.confirmed(registration)
     elif registration.status == HELD:
         notify.guest_hold(registration)
-    elif registration.is_guest:
-        # Members see their place on the site; a guest needs the link to leave the list.
-        notify.waiting(registration)
+    else:
+        # Under the event lock (a full event takes it), so the position is exact.
+        notify.waiting(registration, capacity.waiting_position(registration))
 
 
 def _promote(event: Event, now: datetime) -> list[Registration]:
@@ -243,25 +247,36 @@ def cancel_registration(registration: Registration, now: datetime | None = None)
     """The attendee (or an organizer) gives the seat or the place in line back.
 
     Cancelling twice is harmless. Returns who was promoted to the freed seat."""
-    now = now or utcnow()
+    _cancelled, promoted = _cancel(registration, now or utcnow())
+    return promoted
+
+
+def _cancel(registration: Registration, now: datetime) -> tuple[bool, list[Registration]]:
+    """(whether this call cancelled it, who was promoted), under the event lock."""
     capacity.lock_event(registration.event_id)
     capacity.reload(registration)
     if registration.status == CANCELLED:
-        return []
+        return False, []
     was_seated = registration.is_seated
     registration.status, registration.cancelled_at = CANCELLED, now
     db.session.flush()
     if not was_seated:
-        return []
+        return True, []
     capacity.release_seat(registration.event_id)
-    return _promote(registration.event, now)
+    return True, _promote(registration.event, now)
 
 
 def cancel_as(actor, registration: Registration, now: datetime | None = None) -> list[Registration]:
-    """A logged-in person cancels: their own registration, or any as an organizer."""
-    if registration.member_id != actor.id and not actor.is_organizer:
+    """A logged-in person cancels: their own registration, or anyone's as an organizer.
+
+    A person whose registration an organizer cancelled is told by mail."""
+    own = registration.member_id is not None and registration.member_id == actor.id
+    if not own and not actor.is_organizer:
         raise NotAllowed(_l("This registration is not yours."))
-    return cancel_registration(registration, now)
+    cancelled, promoted = _cancel(registration, now or utcnow())
+    if cancelled and not own:
+        notify.removed_by_organizer(registration)
+    return promoted
 
 
 def forget_member(member, now: datetime | None = None) -> int:
@@ -284,7 +299,7 @@ def change_capacity(event: Event, new_capacity: int | None, now: datetime | None
     capacity.lock_event(event.id)
     capacity.refresh_count(event)
     if new_capacity is not None and new_capacity < event.confirmed_count:
-        raise DomainError(_l(
+        raise CapacityTooLow(_l(
             "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first.",
             taken=event.confirmed_count,
         ))

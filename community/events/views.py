@@ -15,8 +15,13 @@ from community.extensions import db
 from community.members import tokens
 from community.members.access import anyone, confirmed_required, member_required, role_required
 from community.members.models import Role
+from community.security import safe_next
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+# Registrations listed on an event page for organizers.
+PEOPLE_SHOWN = 100
+# Ids above a 32-bit integer are not ids (and would overflow the database's integer).
+MAX_ID = 2**31
 
 
 def _me():
@@ -24,6 +29,9 @@ def _me():
 
 
 def _visible_event(slug: str) -> Event:
+    # A garbage slug (too long, NUL bytes PostgreSQL refuses) is simply not an event.
+    if len(slug) > 120 or "\x00" in slug:
+        abort(404)
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None or not services.can_view(event, _me()):
         abort(404)
@@ -95,15 +103,20 @@ def detail(slug):
     if me is not None:
         registration = services.live_registration(event.id, member_id=me.id)
         position = capacity.waiting_position(registration) if registration else None
-    counts = {}
+    counts, people = {}, []
     if me is not None and me.is_organizer:
         counts = dict(db.session.execute(
             select(Registration.status, func.count()).where(Registration.event_id == event.id).group_by(Registration.status)
         ).all())
+        # The full searchable lists belong to the organizer dashboard; this is the short view.
+        people = db.session.scalars(
+            select(Registration).where(Registration.event_id == event.id, Registration.status.in_(LIVE))
+            .order_by(Registration.created_at, Registration.id).limit(PEOPLE_SHOWN)
+        ).all()
     problem = services.registration_problem(event, me)
     return render_template(
         "events/detail.html", event=event, registration=registration, position=position, problem=problem,
-        counts=counts, now=utcnow(), ticket_token=notify.access_token,
+        counts=counts, people=people, people_shown=PEOPLE_SHOWN, now=utcnow(), ticket_token=notify.access_token,
     )
 
 
@@ -208,7 +221,7 @@ def leave(slug):
         flash(_("You have no registration for this event."), "info")
     else:
         _attempt(lambda: services.cancel_as(current_user, registration), _("Your registration is cancelled."))
-    return redirect(url_for("events.detail", slug=event.slug))
+    return redirect(safe_next(request.form.get("next"), url_for("events.detail", slug=event.slug)))
 
 
 @bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
@@ -269,8 +282,17 @@ def edit(slug):
     event = _visible_event(slug)
     form = EventForm.for_event(event, groups=services.group_choices())
     if form.validate_on_submit():
-        _result, ok = _attempt(lambda: manage.update_event(current_user, event, form.to_data()), _("Event saved."))
-        if ok:
+        try:
+            manage.update_event(current_user, event, form.to_data())
+        except services.CapacityTooLow as error:
+            db.session.rollback()
+            form.capacity.errors.append(str(error))  # beside the field it is about
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Event saved."), "success")
             return redirect(url_for("events.detail", slug=event.slug))
         event = _visible_event(slug)
     return render_template("events/form.html", form=form, event=event), 400 if form.errors else 200
@@ -290,3 +312,22 @@ def cancel_event(slug):
     event = _visible_event(slug)
     _attempt(lambda: manage.cancel_event(current_user, event), _("The event is cancelled; everyone registered is told by email."))
     return redirect(url_for("events.detail", slug=event.slug))
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def cancel_for(slug, registration_id):
+    """An organizer cancels someone's registration: a GET asks to confirm, the POST cancels and mails them."""
+    event = _visible_event(slug)
+    registration = db.session.get(Registration, registration_id) if registration_id < MAX_ID else None
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    if not registration.is_live:
+        flash(_("This registration is cancelled."), "info")
+        return redirect(url_for("events.detail", slug=event.slug))
+    if request.method == "POST":
+        name = registration.name
+        _attempt(lambda: services.cancel_as(current_user, registration),
+                 _("The registration of %(name)s is cancelled; they are told by email.", name=name))
+        return redirect(url_for("events.detail", slug=event.slug, _anchor="people"))
+    return render_template("events/cancel_for.html", event=event, registration=registration)

@@ -97,6 +97,13 @@ def _check_slug(slug: str, group: WorkingGroup | None = None) -> str:
     return slug
 
 
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise GroupError(_l("A group needs a name of at most 120 characters."))
+    return name
+
+
 def _check_policy(policy: str) -> str:
     if policy not in {p.value for p in JoinPolicy}:
         raise GroupError(_l("Unknown join policy."))
@@ -106,11 +113,9 @@ def _check_policy(policy: str) -> str:
 def create_group(actor: Member, *, name: str, slug: str = "", summary: str = "", description: str = "",
                  join_policy: str = JoinPolicy.OPEN.value) -> WorkingGroup:
     _require_admin(actor)
-    name = name.strip()
-    if not name:
-        raise GroupError(_l("A group needs a name."))
+    name = _check_name(name)
     group = WorkingGroup(
-        name=name, slug=_check_slug(slug or name), summary=summary.strip(),
+        name=name, slug=_check_slug(slug or name), summary=summary.strip()[:300],
         description=description.strip(), join_policy=_check_policy(join_policy),
     )
     db.session.add(group)
@@ -124,11 +129,9 @@ def update_group(actor: Member, group: WorkingGroup, *, summary: str, descriptio
     _require_moderator(actor, group)
     if (name is not None or slug is not None or join_policy is not None) and not actor.is_admin:
         raise NotAllowed(_l("Only administrators can change a group's name, address or join policy."))
-    group.summary, group.description = summary.strip(), description.strip()
+    group.summary, group.description = summary.strip()[:300], description.strip()
     if name is not None:
-        if not name.strip():
-            raise GroupError(_l("A group needs a name."))
-        group.name = name.strip()
+        group.name = _check_name(name)
     if slug is not None:
         group.slug = _check_slug(slug, group)
     if join_policy is not None:
@@ -344,9 +347,11 @@ def announce(actor: Member, group: WorkingGroup, *, subject: str, body: str, ide
     _require_moderator(actor, group)
     if group.is_archived:
         raise GroupError(_l("This group is archived: it sends no announcements."))
-    subject, body = subject.strip(), body.strip()
+    subject, body = " ".join(subject.split()), body.strip()
     if not subject or not body or not idempotency_key:
         raise GroupError(_l("An announcement needs a subject and a text."))
+    if len(subject) > 200 or len(idempotency_key) > 64:
+        raise GroupError(_l("The subject is too long: 200 characters at most."))
     existing = db.session.scalar(select(Announcement).where(Announcement.idempotency_key == idempotency_key))
     if existing is not None:
         return existing, False

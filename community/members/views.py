@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from community.errors import DomainError
 from community.extensions import db, limiter
@@ -241,7 +242,10 @@ def confirm_email_change(token):
         _member, new_email = services.email_change_payload(token)
         if form.validate_on_submit():
             services.confirm_email_change(token)
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError as error:  # another account took the address a moment ago
+                raise services.EmailTaken(_("Another account already uses this address.")) from error
             flash(_("Your email address is now %(email)s.", email=new_email), "success")
             return redirect(url_for("members.profile" if current_user.is_authenticated else "members.login"))
     except TokenError as error:

@@ -108,7 +108,8 @@ def test_cancel_link_from_the_mail_promotes_the_waiting_member(client, make_memb
     services.register_member(event, first)
     services.register_member(event, second)
     db.session.commit()
-    (mail,) = deliver(expect=1)
+    deliver(expect=2)  # the confirmation to the first, the waiting-list mail to the second
+    (mail,) = mailbox.to(first.email)
     cancel = next(link for link in links_in(mail) if "/cancel" in link)
     assert client.get(cancel).status_code == 200
     assert db.session.get(Event, event.id).confirmed_count == 1
@@ -116,8 +117,8 @@ def test_cancel_link_from_the_mail_promotes_the_waiting_member(client, make_memb
     db.session.expire_all()
     statuses = dict(db.session.execute(select(Registration.member_id, Registration.status)).all())
     assert statuses == {first.id: "cancelled", second.id: "confirmed"}
-    mails = deliver(expect=2)
-    assert mailbox.to(second.email)
+    deliver(expect=3)
+    assert len(mailbox.to(second.email)) == 2  # waiting, then the seat
 
 
 def test_waiting_member_sees_position_and_leaves_in_one_click(client, make_member, make_event):
@@ -151,7 +152,7 @@ def test_organizer_creates_publishes_edits_and_cancels_with_mails(client, make_m
 
     # Lowering below the seats taken is refused; raising promotes the waiting member.
     response = post_form(client, f"/events/{event.slug}/edit", dict(form, capacity="0"), token_from=f"/events/{event.slug}/edit")
-    assert "already taken" in client.get(f"/events/{event.slug}").get_data(as_text=True) or response.status_code == 200
+    assert response.status_code == 400 and "already taken" in response.get_data(as_text=True)
     assert db.session.get(Event, event.id).capacity == 1
     post_form(client, f"/events/{event.slug}/edit", dict(form, capacity="2"), token_from=f"/events/{event.slug}/edit")
     db.session.expire_all()
@@ -161,7 +162,7 @@ def test_organizer_creates_publishes_edits_and_cancels_with_mails(client, make_m
     db.session.expire_all()
     assert db.session.get(Event, event.id).status == "cancelled"
     deliver(expect=4)
-    assert any("Cancel" in m["Subject"] or "Annul" in m["Subject"] for m in mailbox.to(attendee.email))
+    assert any("annul" in m["Subject"].lower() for m in mailbox.to(attendee.email))  # French: "Événement annulé"
 
 
 def test_members_cannot_reach_organizer_pages(client, make_member, make_event):
@@ -179,21 +180,6 @@ def test_ics_download_and_public_feed_parse(client, make_event):
     assert [str(e["SUMMARY"]) for e in single.walk("VEVENT")] == ["Public one"]
     feed = Calendar.from_ical(client.get("/events/feed.ics").data)
     assert [str(e["SUMMARY"]) for e in feed.walk("VEVENT")] == ["Public one"]
-
-
-def test_reminders_are_sent_once(app, make_member, make_event, deliver):
-    event = make_event(capacity=5, starts_in=timedelta(hours=20))
-    services.register_member(event, make_member())
-    db.session.commit()
-    deliver(expect=1)
-    if "send-reminders" not in app.cli.commands:  # until community/cli.py calls register_cli
-        from community.events.cli import register_cli
-
-        register_cli(app)
-    runner = app.test_cli_runner()
-    assert "reminders queued: 1" in runner.invoke(args=["send-reminders"]).output
-    assert "reminders queued: 0" in runner.invoke(args=["send-reminders"]).output
-    assert len(deliver(expect=2)) == 2
 
 
 def test_lists_run_a_constant_number_of_queries(client, make_member, make_event):

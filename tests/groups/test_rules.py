@@ -19,8 +19,9 @@ def membership(member, group):
 def said(excinfo) -> str:
     """The refusal as the user reads it (lazy strings need a request for the language)."""
     from flask import current_app
+    from flask_babel import force_locale
 
-    with current_app.test_request_context():
+    with current_app.test_request_context(), force_locale("en"):
         return str(excinfo.value)
 
 
@@ -310,3 +311,11 @@ def test_groups_are_listed_for_the_events_domain(app, make_member, admin, make_g
     assert app.extensions["group_membership"](member, group.id)
     assert not app.extensions["group_membership"](member, archived.id)
     assert db.session.get(WorkingGroup, group.id).name == "Data"
+
+
+def test_an_overlong_subject_is_refused_before_anything_is_queued(make_member, make_group):
+    lead = make_member()
+    group = make_group(lead=lead)
+    with pytest.raises(DomainError):
+        services.announce(lead, group, subject="x" * 201, body="b", idempotency_key="long" * 6)
+    assert outbox("group_announcement") == []

@@ -5,7 +5,7 @@ bad form is shown again with its errors and nothing is written."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation, URL, ValidationError
 
 from community.clock import from_local, to_local
 from community.errors import DomainError
@@ -21,6 +21,12 @@ def clean(value):
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
+def parsed(_form, field):
+    """A value that did not parse already says so; the range checks would only add noise."""
+    if field.data is None and field.errors:
+        raise StopValidation()
+
+
 def _group_id(value):
     return int(value) if value not in (None, "", "None") else None
 
@@ -32,12 +38,12 @@ class EventForm(FlaskForm):
         # InputRequired, not DataRequired: a date that does not parse keeps its own message.
         InputRequired(_l("Please give the start date and time."))])
     ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT, validators=[InputRequired(_l("Please give the end date and time."))])
-    venue = StringField(_l("Venue"), filters=[clean], validators=[Optional(), Length(max=200)])
+    venue = StringField(_l("Name of the place"), filters=[clean], validators=[Optional(), Length(max=200)])
     address = StringField(_l("Address"), filters=[clean], validators=[Optional(), Length(max=300)])
     online_url = URLField(_l("Online link"), filters=[clean], validators=[
         Optional(), URL(message=_l("Please enter a full web address, starting with https://")), Length(max=500)])
     capacity = IntegerField(_l("Capacity (empty: unlimited)"), validators=[
-        Optional(), NumberRange(min=0, message=_l("The capacity cannot be negative.")), NumberRange(max=1_000_000)])
+        Optional(), parsed, NumberRange(min=0, message=_l("The capacity cannot be negative.")), NumberRange(max=1_000_000)])
     registration_opens_at = DateTimeLocalField(_l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()])
     visibility = SelectField(
@@ -105,6 +111,8 @@ class GuestRegistrationForm(FlaskForm):
 
     def validate_email(self, field):
         # The same check the service makes, shown beside the field rather than as a banner.
+        if field.errors:
+            return
         try:
             check_email(field.data)
         except DomainError as error:

@@ -6,15 +6,17 @@ Seats only move through events/capacity.py; see its docstring for why it is race
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError, NotAllowed
 from community.events import capacity, notify
+from community.events.display import moment
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility
 from community.extensions import db
+from community.groups import queries as group_queries
 from community.members.services import check_email
 
 HELD = RegistrationStatus.HELD.value
@@ -47,24 +49,11 @@ def hold_until(now: datetime) -> datetime:
 
 def in_group(member, group_id) -> bool:
     """An active member of the working group (pending requests do not count)."""
-    from community.groups.models import GroupMembership, MembershipStatus
-
-    if member is None or group_id is None:
-        return False
-    return db.session.scalar(
-        select(GroupMembership.id).where(
-            GroupMembership.group_id == group_id, GroupMembership.member_id == member.id,
-            GroupMembership.status == MembershipStatus.ACTIVE.value,
-        )
-    ) is not None
+    return group_queries.is_active_member(member, group_id)
 
 
 def group_choices() -> list[tuple[int, str]]:
-    from community.groups.models import WorkingGroup
-
-    return [tuple(row) for row in db.session.execute(
-        select(WorkingGroup.id, WorkingGroup.name).where(WorkingGroup.archived_at.is_(None)).order_by(WorkingGroup.name)
-    )]
+    return group_queries.group_choices()
 
 
 def can_view(event: Event, member) -> bool:
@@ -86,9 +75,9 @@ def registration_problem(event: Event, member, now: datetime | None = None) -> s
     if as_utc(event.starts_at) <= now:
         return _l("This event has started: registration is closed.")
     if event.registration_opens_at and now < as_utc(event.registration_opens_at):
-        return _l("Registration opens on %(when)s.", when=format_datetime(as_utc(event.registration_opens_at), "medium"))
+        return _l("Registration opens on %(when)s.", when=moment(event.registration_opens_at))
     if event.registration_closes_at and now >= as_utc(event.registration_closes_at):
-        return _l("Registration closed on %(when)s.", when=format_datetime(as_utc(event.registration_closes_at), "medium"))
+        return _l("Registration closed on %(when)s.", when=moment(event.registration_closes_at))
     if member is None:
         if event.visibility != Visibility.PUBLIC.value:
             return _l("This event is open to members only: log in or sign up to register.")

@@ -8,7 +8,7 @@ import segno
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError
-from community.events import capacity, ics, manage, notify, services
+from community.events import capacity, display, ics, manage, notify, services
 from community.events.forms import EventForm, GuestRegistrationForm
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility
 from community.extensions import db
@@ -18,6 +18,7 @@ from community.members.models import Role
 from community.security import safe_next
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+display.register(bp)
 # Registrations listed on an event page for organizers.
 PEOPLE_SHOWN = 100
 # Ids above a 32-bit integer are not ids (and would overflow the database's integer).
@@ -104,7 +105,8 @@ def detail(slug):
         registration = services.live_registration(event.id, member_id=me.id)
         position = capacity.waiting_position(registration) if registration else None
     counts, people = {}, []
-    if me is not None and me.is_organizer:
+    organizer = me is not None and me.is_organizer
+    if organizer:
         counts = dict(db.session.execute(
             select(Registration.status, func.count()).where(Registration.event_id == event.id).group_by(Registration.status)
         ).all())
@@ -116,7 +118,7 @@ def detail(slug):
     problem = services.registration_problem(event, me)
     return render_template(
         "events/detail.html", event=event, registration=registration, position=position, problem=problem,
-        counts=counts, people=people, people_shown=PEOPLE_SHOWN, now=utcnow(), ticket_token=notify.access_token,
+        organizer=organizer, counts=counts, people=people, people_shown=PEOPLE_SHOWN, now=utcnow(), ticket_token=notify.access_token,
     )
 
 
@@ -256,7 +258,7 @@ def ticket(token):
     registration = _registration_from(token)
     qr = None
     if registration.status == RegistrationStatus.CONFIRMED.value:
-        qr = Markup(segno.make(registration.ticket_code, error="m").svg_inline(scale=6, title=_("Check-in code")))
+        qr = Markup(segno.make(registration.ticket_code, error="m").svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
     return render_template(
         "events/ticket.html", registration=registration, qr=qr, token=token,
         position=capacity.waiting_position(registration),
@@ -306,12 +308,20 @@ def publish(slug):
     return redirect(url_for("events.detail", slug=event.slug))
 
 
-@bp.post("/<slug>/cancel")
+@bp.route("/<slug>/cancel", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def cancel_event(slug):
+    """A GET asks to confirm (hundreds of people get a mail); the POST cancels."""
     event = _visible_event(slug)
-    _attempt(lambda: manage.cancel_event(current_user, event), _("The event is cancelled; everyone registered is told by email."))
-    return redirect(url_for("events.detail", slug=event.slug))
+    if request.method == "POST":
+        _attempt(lambda: manage.cancel_event(current_user, event), _("The event is cancelled; everyone registered is told by email."))
+        return redirect(url_for("events.detail", slug=event.slug))
+    if event.is_cancelled:
+        return redirect(url_for("events.detail", slug=event.slug))
+    told = db.session.scalar(
+        select(func.count()).select_from(Registration).where(Registration.event_id == event.id, Registration.status.in_(LIVE))
+    )
+    return render_template("events/cancel_event.html", event=event, told=told)
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])

@@ -17,13 +17,6 @@ from community.members.tokens import TokenError
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 
-@bp.record_once
-def _offer_groups_to_events(state):
-    """The events domain asks these two questions without importing groups."""
-    state.app.extensions["group_membership"] = queries.is_active_member
-    state.app.extensions["group_choices"] = queries.group_choices
-
-
 def _group(slug: str) -> WorkingGroup:
     return db.one_or_404(select(WorkingGroup).where(WorkingGroup.slug == slug))
 

@@ -153,10 +153,12 @@ class CpuMeter:
     def __enter__(self):
         self.start = {role: cpu_seconds(pids()) for role, pids in self.sources.items()}
         self.client = time.process_time()
+        self.wall = time.perf_counter()
         return self
 
     def __exit__(self, *_exc):
         self.client = time.process_time() - self.client
+        self.wall = time.perf_counter() - self.wall
         end = {role: cpu_seconds(pids()) for role, pids in self.sources.items()}
         self.used = {
             role: sum(seconds - self.start[role].get(pid, 0.0) for pid, seconds in end[role].items())
@@ -166,3 +168,7 @@ class CpuMeter:
 
     def per_request_ms(self, requests: int) -> dict:
         return {role: round(seconds * 1000 / requests, 2) for role, seconds in self.used.items()}
+
+    def cores_busy(self) -> dict:
+        """Average cores kept busy: near 2 (the machine) means CPU-bound, well below means waiting."""
+        return {role: round(seconds / self.wall, 2) for role, seconds in self.used.items()}

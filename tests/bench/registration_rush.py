@@ -157,12 +157,13 @@ def read_back(app, slug: str) -> dict:
             select(Registration.status, func.count()).where(Registration.event_id == event.id)
             .group_by(Registration.status)
         ).all())
-        mails = db.session.scalar(select(func.count()).select_from(OutboxEmail)
-                                  .where(OutboxEmail.template == "event_confirmed"))
+        mails = dict(db.session.execute(
+            select(OutboxEmail.template, func.count()).group_by(OutboxEmail.template)
+        ).all())
         counts = {
             "confirmed": by_status.pop("confirmed", 0), "waiting": by_status.pop("waiting", 0),
             "other_statuses": by_status, "event_confirmed_count": event.confirmed_count,
-            "confirmation_mails_in_outbox": mails,
+            "confirmation_mails_in_outbox": mails.get("event_confirmed", 0), "outbox_by_template": mails,
         }
         db.session.remove()
         db.engine.dispose()
@@ -292,6 +293,7 @@ def rush_phase(port: int, sessions: list[dict], clients: int, seats: int, app, m
         "elapsed_s": round(last - started, 3),
         "latency_ms": latency_ms(results),
         "cpu_ms_per_request": meter.per_request_ms(len(results)),
+        "cores_busy": meter.cores_busy(),
         "responses": {
             "confirmed": outcomes.count("confirmed"), "waiting": outcomes.count("waiting"),
             "errors": len(errors),
@@ -313,6 +315,7 @@ def ceiling_phase(port: int, count: int, clients: int, meter: CpuMeter) -> dict:
         "elapsed_s": round(last - started, 3),
         "latency_ms": latency_ms(results),
         "cpu_ms_per_request": meter.per_request_ms(len(results)),
+        "cores_busy": meter.cores_busy(),
         "errors": sum(1 for r in results if r.get("error") or r["status"] != 204),
     }
 

@@ -206,3 +206,27 @@ def test_lists_run_a_constant_number_of_queries(client, make_member, make_event)
     assert measure("/events/") == few_index
     assert measure("/events/mine") == few_mine
     print(f"\nqueries: events list {few_index}, my registrations {few_mine}")
+
+
+def test_the_event_page_for_organizers_runs_a_constant_number_of_queries(client, make_member, make_event, bulk_members):
+    event = make_event(capacity=5)
+    login(client, make_member(role="organizer"))
+
+    def measure():
+        with count_queries(db.engine) as statements:
+            page = client.get(f"/events/{event.slug}")
+        assert page.status_code == 200
+        return len(statements), page.get_data(as_text=True).count("/registrations/")
+
+    ids = iter(bulk_members(30))
+    services.register_member(event, db.session.get(Member, next(ids)))
+    services.register_guest(event, name="Ada", email="ada@example.net")
+    db.session.commit()
+    few, listed = measure()
+    assert listed == 2
+    for member_id in ids:  # 5 seats: the rest wait
+        services.register_member(db.session.get(Event, event.id), db.session.get(Member, member_id))
+    db.session.commit()
+    many, listed = measure()
+    assert (many, listed) == (few, 31)
+    print(f"\nqueries: event page for organizers {few}")

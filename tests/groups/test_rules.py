@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from community.errors import DomainError, NotAllowed
 from community.extensions import db
-from community.groups import services
+from community.groups import queries, services
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
 from tests.groups.conftest import add_members
@@ -307,9 +307,9 @@ def test_groups_are_listed_for_the_events_domain(app, make_member, admin, make_g
     archived = make_group("Old")
     services.archive_group(admin, archived)
     add_members(group, [member])
-    assert app.extensions["group_choices"]() == [(group.id, "Data")]
-    assert app.extensions["group_membership"](member, group.id)
-    assert not app.extensions["group_membership"](member, archived.id)
+    assert queries.group_choices() == [(group.id, "Data")]
+    assert queries.is_active_member(member, group.id)
+    assert not queries.is_active_member(member, archived.id)
     assert db.session.get(WorkingGroup, group.id).name == "Data"
 
 

@@ -1,0 +1,184 @@
+"""Who may use each events route: anonymous, unconfirmed member, confirmed member,
+organizer, admin; on a published event, a draft, someone else's registration.
+
+The list of routes comes from the app's URL map: a new events route without a
+row here fails `test_every_events_route_has_a_row_in_the_matrix`. A refused
+answer (login, 403, 404) never changes a row and never shows the other person.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from sqlalchemy import select
+
+from community.events import notify, services
+from community.events.models import Event, Registration
+from community.extensions import db
+from community.members import tokens
+from tests.conftest import login, post_form
+
+ROLES = ["anonymous", "unconfirmed", "member", "organizer", "admin"]
+OTHER_NAME, OTHER_EMAIL = "Zoé Secret", "zoe.secret@example.org"
+
+
+@dataclass
+class World:
+    public: Event
+    draft: Event
+    elsewhere: Event
+    theirs: Registration      # another member's confirmed seat on the public event
+    held: Registration        # a guest's held seat on the public event
+    far: Registration         # a seat on another event
+
+
+def forged(registration, other):
+    """A validly signed token whose code does not match the registration (as if an id were swapped)."""
+    return tokens.make(notify.ACCESS, {"r": registration.id, "c": other.ticket_code})
+
+
+EVENT_FORM = {"title": "Edited", "starts_at": "2031-03-10T19:00", "ends_at": "2031-03-10T21:00", "capacity": "40",
+              "visibility": "public", "group_id": "", "waitlist_enabled": "y"}
+
+# Expected answers: a status code, "login" (sent to the login page), "unconfirmed"
+# (sent to confirm the email first) or "done" (a redirect after the action or its refusal message).
+L, U, D = "login", "unconfirmed", "done"
+
+
+def everyone(answer):
+    return dict.fromkeys(ROLES, answer)
+
+
+def by_role(anonymous, unconfirmed, member, organizer, admin):
+    return dict(zip(ROLES, (anonymous, unconfirmed, member, organizer, admin)))
+
+
+@dataclass
+class Row:
+    endpoint: str
+    method: str
+    what: str
+    path: Callable[[World], str]
+    expect: dict
+    data: dict | None = None
+
+
+MATRIX = [
+    Row("events.index", "GET", "list", lambda w: "/events/", everyone(200)),
+    Row("events.feed", "GET", "feed", lambda w: "/events/feed.ics", everyone(200)),
+    Row("events.detail", "GET", "published", lambda w: f"/events/{w.public.slug}", everyone(200)),
+    Row("events.detail", "GET", "draft", lambda w: f"/events/{w.draft.slug}", by_role(404, 404, 404, 200, 200)),
+    Row("events.calendar", "GET", "published", lambda w: f"/events/{w.public.slug}/calendar.ics", everyone(200)),
+    Row("events.calendar", "GET", "draft", lambda w: f"/events/{w.draft.slug}/calendar.ics", by_role(404, 404, 404, 200, 200)),
+    Row("events.mine", "GET", "own list", lambda w: "/events/mine", by_role(L, 200, 200, 200, 200)),
+    Row("events.register", "POST", "published", lambda w: f"/events/{w.public.slug}/register", by_role(L, U, D, D, D)),
+    Row("events.register", "POST", "draft", lambda w: f"/events/{w.draft.slug}/register", by_role(L, U, 404, D, D)),
+    Row("events.guest", "GET", "published", lambda w: f"/events/{w.public.slug}/guest", by_role(200, D, D, D, D)),
+    Row("events.guest", "GET", "draft", lambda w: f"/events/{w.draft.slug}/guest", by_role(404, 404, 404, D, D)),
+    Row("events.guest", "POST", "published", lambda w: f"/events/{w.public.slug}/guest", everyone(D),
+        {"name": "Ada", "email": "ada@example.net"}),
+    Row("events.guest", "POST", "draft", lambda w: f"/events/{w.draft.slug}/guest", by_role(404, 404, 404, D, D),
+        {"name": "Ada", "email": "ada@example.net"}),
+    Row("events.leave", "POST", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)),
+    Row("events.leave", "POST", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)),
+    # Mailed links: the signed token is the proof, whoever holds it; a forged one is nobody's.
+    Row("events.ticket", "GET", "mailed link", lambda w: f"/events/tickets/{notify.access_token(w.theirs)}", everyone(200)),
+    Row("events.ticket", "GET", "forged link", lambda w: f"/events/tickets/{forged(w.theirs, w.held)}", everyone(404)),
+    Row("events.ticket", "GET", "confirm link as ticket", lambda w: f"/events/tickets/{notify.confirm_token(w.held)}", everyone(404)),
+    Row("events.cancel_link", "GET", "mailed link", lambda w: f"/events/registrations/{notify.access_token(w.theirs)}/cancel", everyone(200)),
+    Row("events.cancel_link", "GET", "forged link", lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel", everyone(404)),
+    Row("events.cancel_link", "POST", "forged link", lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel", everyone(404)),
+    Row("events.cancel_link", "POST", "mailed link", lambda w: f"/events/registrations/{notify.access_token(w.held)}/cancel", everyone(D)),
+    Row("events.guest_confirm", "GET", "mailed link", lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm", everyone(200)),
+    Row("events.guest_confirm", "GET", "ticket link as confirm", lambda w: f"/events/registrations/{notify.access_token(w.held)}/confirm", everyone(404)),
+    Row("events.guest_confirm", "POST", "forged link", lambda w: f"/events/registrations/{forged(w.held, w.theirs)}/confirm", everyone(404)),
+    Row("events.guest_confirm", "POST", "mailed link", lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm", everyone(D)),
+    # Organizer pages.
+    Row("events.create", "GET", "form", lambda w: "/events/new", by_role(L, 403, 403, 200, 200)),
+    Row("events.create", "POST", "form", lambda w: "/events/new", by_role(L, 403, 403, D, D), EVENT_FORM),
+    Row("events.edit", "GET", "published", lambda w: f"/events/{w.public.slug}/edit", by_role(L, 403, 403, 200, 200)),
+    Row("events.edit", "GET", "draft", lambda w: f"/events/{w.draft.slug}/edit", by_role(L, 403, 403, 200, 200)),
+    Row("events.edit", "POST", "published", lambda w: f"/events/{w.public.slug}/edit", by_role(L, 403, 403, D, D), EVENT_FORM),
+    Row("events.publish", "POST", "draft", lambda w: f"/events/{w.draft.slug}/publish", by_role(L, 403, 403, D, D)),
+    Row("events.cancel_event", "GET", "published", lambda w: f"/events/{w.public.slug}/cancel", by_role(L, 403, 403, 200, 200)),
+    Row("events.cancel_event", "POST", "published", lambda w: f"/events/{w.public.slug}/cancel", by_role(L, 403, 403, D, D)),
+    Row("events.cancel_for", "GET", "someone's seat",
+        lambda w: f"/events/{w.public.slug}/registrations/{w.theirs.id}/cancel", by_role(L, 403, 403, 200, 200)),
+    Row("events.cancel_for", "POST", "someone's seat",
+        lambda w: f"/events/{w.public.slug}/registrations/{w.theirs.id}/cancel", by_role(L, 403, 403, D, D)),
+    Row("events.cancel_for", "GET", "a seat of another event",
+        lambda w: f"/events/{w.public.slug}/registrations/{w.far.id}/cancel", by_role(L, 403, 403, 404, 404)),
+    Row("events.cancel_for", "POST", "a seat of another event",
+        lambda w: f"/events/{w.public.slug}/registrations/{w.far.id}/cancel", by_role(L, 403, 403, 404, 404)),
+]
+
+
+def test_every_events_route_has_a_row_in_the_matrix(app):
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules() if rule.endpoint.startswith("events.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {(row.endpoint, row.method) for row in MATRIX}
+    assert sorted(routes - covered) == [], "a new events route needs its rows in MATRIX"
+    assert sorted(covered - routes) == []
+
+
+def snapshot(world: World):
+    db.session.expire_all()
+    events = db.session.execute(
+        select(Event.id, Event.status, Event.title, Event.capacity, Event.confirmed_count).order_by(Event.id)).all()
+    registrations = db.session.execute(select(Registration.id, Registration.status).order_by(Registration.id)).all()
+    return events, registrations
+
+
+@pytest.fixture
+def build_world(make_event, make_member):
+    other = make_member(OTHER_EMAIL, name=OTHER_NAME)
+
+    def _build():
+        public, draft = make_event(capacity=20), make_event(capacity=20, status="draft")
+        elsewhere = make_event(capacity=20)
+        theirs, _ = services.register_member(public, other)
+        far, _ = services.register_member(elsewhere, other)
+        held, _ = services.register_guest(public, name="Grace Hopper", email="grace@example.net")
+        db.session.commit()
+        return World(public, draft, elsewhere, theirs, held, far)
+
+    return _build
+
+
+def check(client, response, expected, row: Row, role: str):
+    where = f"{row.method} {row.endpoint} ({row.what}) as {role}"
+    location = response.headers.get("Location", "")
+    if expected == L:
+        assert response.status_code == 302 and location.startswith("/members/login"), where
+    elif expected == U:
+        assert response.status_code == 302 and location.startswith("/members/unconfirmed"), where
+    elif expected == D:
+        assert response.status_code == 302 and not location.startswith("/members/"), (where, location)
+        # Land where the redirect goes, as a browser would (it also shows the flashed message).
+        assert client.get(location).status_code == 200, (where, location)
+    else:
+        assert response.status_code == expected, (where, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_route_answers_each_role_as_the_matrix_says(client, make_member, build_world, role):
+    if role != "anonymous":
+        me = make_member(confirmed=role != "unconfirmed", role=role if role in ("organizer", "admin") else "member")
+        login(client, me)
+    for row in MATRIX:
+        world = build_world()
+        before = snapshot(world)
+        path = row.path(world)
+        if row.method == "GET":
+            response = client.get(path)
+        else:
+            response = post_form(client, path, row.data, token_from="/events/")
+        expected = row.expect[role]
+        check(client, response, expected, row, role)
+        if expected in (L, U, 403, 404):
+            # Refused: nothing changed, and the other person's details did not leak.
+            assert snapshot(world) == before, (row.endpoint, row.what, role)
+            body = response.get_data(as_text=True)
+            assert OTHER_NAME not in body and OTHER_EMAIL not in body, (row.endpoint, row.what, role)

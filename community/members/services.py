@@ -36,6 +36,11 @@ class EmailTaken(DomainError):
     pass
 
 
+def _mail_member(member: Member, template: str, *, to: str | None = None, **context) -> None:
+    """Queue a mail to a member (or to an address of theirs) in their language."""
+    queue_email(template, to=to or member.email, to_name=member.display_name, language=member.language, member=member, **context)
+
+
 def normalize_email(address: str) -> str:
     """Trim and case-fold: ' Ada@Example.org ' and 'ada@example.org' are one account."""
     return (address or "").strip().lower()
@@ -76,9 +81,8 @@ def sign_up(*, email: str, display_name: str, password: str, language: str) -> M
     """
     existing = find_by_email(email)
     if existing is not None:
-        queue_email(
-            "account_exists", to=existing.email, to_name=existing.display_name, language=existing.language,
-            member=existing, subject=_l("Someone tried to sign up with your address"),
+        _mail_member(
+            existing, "account_exists", subject=_l("Someone tried to sign up with your address"),
             login_url=external_url("members.login"), reset_url=external_url("members.forgot_password"),
         )
         return None
@@ -94,8 +98,8 @@ def mark_confirmed(member: Member) -> None:
 
 def send_confirmation(member: Member) -> None:
     token = tokens.make(tokens.CONFIRM, {"id": member.id, "email": member.email})
-    queue_email(
-        "confirm_email", to=member.email, to_name=member.display_name, language=member.language, member=member,
+    _mail_member(
+        member, "confirm_email",
         subject=_l("Confirm your email address"),
         confirm_url=external_url("members.confirm", token=token),
         hours=current_app.config["CONFIRM_TOKEN_HOURS"],
@@ -187,8 +191,8 @@ def request_password_reset(email: str) -> None:
     if member is None or not member.is_active:
         return
     token = tokens.make(tokens.RESET, {"id": member.id, "pw": tokens.password_fingerprint(member.password_hash, member.email)})
-    queue_email(
-        "reset_password", to=member.email, to_name=member.display_name, language=member.language, member=member,
+    _mail_member(
+        member, "reset_password",
         subject=_l("Reset your password"),
         reset_url=external_url("members.reset_password", token=token),
         minutes=current_app.config["RESET_TOKEN_MINUTES"],
@@ -224,8 +228,8 @@ def request_email_change(member: Member, new_email: str, password: str) -> None:
     # the rate limit) learns it, and a link that can never work helps no one.
     _refuse_taken(new_email)
     token = tokens.make(tokens.CHANGE_EMAIL, {"id": member.id, "old": member.email, "new": new_email})
-    queue_email(
-        "change_email", to=new_email, to_name=member.display_name, language=member.language, member=member,
+    _mail_member(
+        member, "change_email", to=new_email,
         subject=_l("Confirm your new email address"),
         confirm_url=external_url("members.confirm_email_change", token=token),
         hours=current_app.config["CONFIRM_TOKEN_HOURS"],
@@ -248,8 +252,8 @@ def confirm_email_change(token: str) -> Member:
     old_email = member.email
     member.email = new_email
     mark_confirmed(member)
-    queue_email(
-        "email_changed", to=old_email, to_name=member.display_name, language=member.language, member=member,
+    _mail_member(
+        member, "email_changed", to=old_email,
         subject=_l("Your email address was changed"), new_email=new_email,
     )
     return member

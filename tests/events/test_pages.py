@@ -9,7 +9,7 @@ from community.events.models import Event, Registration
 from community.extensions import db
 from community.members.models import Member
 from tests.conftest import links_in, login, post_form
-from tests.events.querycount import count_queries
+from tests.querycount import count_queries
 
 
 def test_index_lists_upcoming_and_past_events_and_hides_drafts(client, make_event):

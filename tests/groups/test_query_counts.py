@@ -6,7 +6,7 @@ from community.extensions import db
 from community.groups import services
 from tests.conftest import login
 from tests.groups.conftest import add_members
-from tests.groups.querycount import count_queries
+from tests.querycount import count_queries
 
 PAGES = {
     "group list": lambda slug: "/groups/",

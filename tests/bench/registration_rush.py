@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,14 +24,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from tests.bench import sessions as logins
 from tests.bench.load import CpuMeter, Http, drive, free_port, latency_ms, process_tree
+from tests.bench.server import gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 BENCH_DATABASE = "bench_rush"
 PASSWORD = "rush-password-not-a-secret"
 SECRET_KEY = "bench-secret-key-only-for-this-run"
@@ -40,7 +39,6 @@ SLUG = "summit-rush"
 # Targets of issue 4, at 16 clients, on a 2-core machine.
 TARGET_REGISTRATIONS_PER_S = 250
 TARGET_P95_MS = 150
-SERVER_START_SECONDS = 60
 RUSH_SECONDS = 600          # hard limit for one timed phase
 LOGIN_SECONDS = 900         # hard limit for logging everyone in
 
@@ -190,58 +188,6 @@ def create_ceiling_table(database_url: str) -> None:
         ceiling_db.engine.dispose()
 
 
-# ------------------------------------------------------------------ gunicorn
-
-@contextmanager
-def gunicorn(target: str, database_url: str, port: int, args, logfile: Path):
-    """Serve `target` on 127.0.0.1:port; the server is stopped whatever happens."""
-    command = [
-        str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-        "--worker-class", args.worker_class, "--threads", str(args.threads),
-        # Clients keep their connection open across requests; idle ones are closed after 10 s.
-        "--keep-alive", "10", "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
-        "--chdir", str(ROOT), target,
-    ]
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET_KEY,
-               BASE_URL=f"http://127.0.0.1:{port}", RATELIMIT_ENABLED="0", RATELIMIT_STORAGE_URI="memory://")
-    with open(logfile, "ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    try:
-        wait_until_serving(process, port)
-        yield process
-    finally:
-        stop(process)
-
-
-def wait_until_serving(process, port: int) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        try:
-            Http(port, timeout=2).send("GET", "/__bench_ready__")  # any answer means a worker is up
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
-
-
-def stop(process) -> None:
-    """SIGTERM to the master (graceful), then SIGKILL to its process group if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # workers left behind, if any
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=5)
-
-
 # ------------------------------------------------------------------ the phases
 
 def register(http: Http, session: dict) -> dict:
@@ -331,7 +277,10 @@ def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
         create_ceiling_table(database_url)
         logfile = workdir / f"gunicorn-{clients}.log"
         backends = backend_pids(admin_url)
-        with gunicorn(args.app_target, database_url, port, args, logfile) as server:
+        env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "BASE_URL": f"http://127.0.0.1:{port}",
+               # The login limit would stop 2,000 logins from one address.
+               "RATELIMIT_ENABLED": "0", "RATELIMIT_STORAGE_URI": "memory://"}
+        with gunicorn(args.app_target, port, env, args, logfile) as server:
             clock = time.perf_counter()
             sessions = prepare_sessions(app, port, emails, args)
             login_s = time.perf_counter() - clock
@@ -340,7 +289,7 @@ def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
             rush = rush_phase(port, sessions, clients, args.seats, app, meter)
         database = read_back(app, SLUG)
         log(f"rush done: {rush['registrations_per_s_until_sold_out']} registrations/s; ceiling starts")
-        with gunicorn("tests.bench.ceiling_app:create_app()", database_url, port, args, logfile) as server:
+        with gunicorn("tests.bench.ceiling_app:create_app()", port, env, args, logfile) as server:
             meter = CpuMeter(lambda: process_tree(server.pid), backends)
             ceiling = ceiling_phase(port, args.registrants, clients, meter)
         ceiling["rows_in_database"] = count_ceiling_rows(database_url)

@@ -1,5 +1,6 @@
 """Template filters and globals shared by every page and mail."""
 from flask import current_app
+from flask_login import current_user
 from flask_babel import format_datetime, get_locale, lazy_gettext as _l
 
 from community.clock import as_utc
@@ -23,13 +24,21 @@ def register(app) -> None:
         return {"community_name": app.config["COMMUNITY_NAME"], "languages": app.config["LANGUAGES"]}
 
 
-# (endpoint, label) of the main navigation; an entry shows once its blueprint exists.
+# (endpoint, label, who sees it) of the main navigation; an entry shows once its blueprint exists.
 NAV = [
-    ("events.index", _l("Events")),
-    ("groups.index", _l("Working groups")),
-    ("groups.directory", _l("Members")),
-    ("admin.index", _l("Admin")),
+    ("events.index", _l("Events"), "anyone"),
+    ("groups.index", _l("Working groups"), "anyone"),
+    ("groups.directory", _l("Members"), "member"),
+    ("admin.index", _l("Admin"), "admin"),
 ]
+
+
+def _sees(audience: str) -> bool:
+    if audience == "anyone":
+        return True
+    if not current_user.is_authenticated:
+        return False
+    return audience == "member" or current_user.is_admin
 
 
 # Links on the profile page to what a member has elsewhere.
@@ -44,4 +53,4 @@ def profile_links():
 
 
 def nav_items():
-    return [(endpoint, label) for endpoint, label in NAV if endpoint in current_app.view_functions]
+    return [(endpoint, label) for endpoint, label, audience in NAV if endpoint in current_app.view_functions and _sees(audience)]

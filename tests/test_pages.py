@@ -128,3 +128,11 @@ def test_the_stylesheet_and_the_icon_are_served_by_the_app_itself(client):
         response = client.get(path)
         assert response.status_code == 200, path
         response.close()
+
+
+def test_the_member_directory_is_in_the_navigation_only_for_members(client, make_member):
+    from tests.conftest import login
+
+    assert 'href="/groups/directory"' not in client.get("/").get_data(as_text=True)
+    login(client, make_member())
+    assert 'href="/groups/directory"' in client.get("/").get_data(as_text=True)

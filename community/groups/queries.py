@@ -1,5 +1,6 @@
 """What the group pages read. Each function runs a fixed number of queries,
 however many members a group has (tests/groups/test_query_counts.py holds it to that)."""
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
@@ -37,8 +38,15 @@ def memberships_by_group(member) -> dict[int, GroupMembership]:
     return {m.group_id: m for m in rows}
 
 
+def sort_key(name: str) -> str:
+    """'Évaluation' sorts with the E's: SQLite's lower() knows no accents, so sort here."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+
+
 def all_groups() -> list[WorkingGroup]:
-    return list(db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.archived_at.is_not(None), func.lower(WorkingGroup.name))))
+    """Active groups first, then archived ones, each by name (a community has dozens, not thousands)."""
+    groups = db.session.scalars(select(WorkingGroup))
+    return sorted(groups, key=lambda g: (g.archived_at is not None, sort_key(g.name)))
 
 
 @dataclass

@@ -135,6 +135,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     assert "un responsable y répondra" in plain(page.locator(".flash-success").inner_text())
     assert page.locator(f"form[action='/groups/{legal.slug}/leave']").is_visible()  # withdraw
     assert page.locator("#members-title .badge").inner_text() == "1"
+    both_sizes(page, "detail-pending")
 
     # The lead, in a browser of her own, sees the request on the group page and approves it.
     lea = log_in(browser, lead, f"/groups/{legal.slug}")
@@ -163,7 +164,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     both_sizes(page, "list-member")
     page.goto("/groups/mine")
     assert page.locator("main h1").inner_text() == "Mes groupes"
-    assert page.locator(f"section[aria-labelledby=active-title] a[href^='/groups/']").count() == 2
+    assert page.locator("section[aria-labelledby=active-title] a[href^='/groups/']").count() == 2
     both_sizes(page, "mine")
 
     page.goto("/groups/directory")

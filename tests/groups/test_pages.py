@@ -225,3 +225,10 @@ def test_a_lead_removed_by_an_admin_is_refused_on_the_next_click(client, make_me
     assert client.get("/groups/data/announce").status_code == 403
     assert client.get("/groups/data/members").status_code == 403
     assert "Manage members" not in page(client, "/groups/data")
+
+
+def test_the_group_list_sorts_accented_names_with_their_letter(client, make_group):
+    for name in ("Juridique", "Évaluation", "Data"):
+        make_group(name)
+    page = client.get("/groups/").get_data(as_text=True)
+    assert page.index("Data") < page.index("Évaluation") < page.index("Juridique")

@@ -87,6 +87,8 @@ class IsolatedClient(FlaskClient):
     fresh database session); afterwards the test's own session re-reads what changed."""
 
     def open(self, *args, **kwargs):
+        # Buffered: a streamed body must be read inside the request's own context.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         db.session.expire_all()
         return response

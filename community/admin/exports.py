@@ -1,0 +1,170 @@
+"""Exports: rows read from the database in a stream, and the writers that turn
+them into CSV or XLSX files people open in a spreadsheet.
+
+Each row generator runs one SELECT (working groups are folded into it by a
+correlated subquery) and reads it in batches, so an export of any size costs a
+constant number of queries and holds one batch in memory.
+"""
+import csv
+import io
+import tempfile
+from datetime import datetime
+from typing import IO, Iterable, Iterator, Sequence
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import case, func, select
+
+from community.clock import to_local
+from community.events.models import Event, Registration, RegistrationStatus
+from community.extensions import db
+from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
+from community.members.models import Member
+
+# Rows fetched from the database cursor at a time.
+BATCH = 500
+# Rows written to the CSV buffer before it is handed to the client.
+CSV_FLUSH = 200
+# Spreadsheets run a cell starting with one of these as a formula (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Group names are joined in SQL with a separator no name holds, then sorted here.
+GROUP_SEPARATOR = "\x1f"
+SEPARATORS = {"semicolon": ";", "comma": ","}
+STATUSES = tuple(status.value for status in RegistrationStatus)
+
+ATTENDEE_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Status"), _l("Registered at"), _l("Working groups"))
+MEMBER_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Role"), _l("Confirmed at"), _l("Joined at"),
+                 _l("Working groups"))
+GROUP_MEMBER_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Role in the group"), _l("Status"),
+                       _l("Joined at"))
+
+
+def spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet shows as text, never runs: a leading quote makes a formula inert."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def manages(member, event: Event) -> bool:
+    """Who may export an event's attendees: an admin, or the organizer who created it.
+    (events/ has no such rule yet: any organizer edits any event there.)"""
+    if member is None or not member.is_authenticated:
+        return False
+    return member.is_admin or (member.is_organizer and event.created_by == member.id)
+
+
+# ------------------------------------------------------------------ rows
+
+
+def _when(moment: datetime | None) -> str:
+    return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+def _groups_of(member_id_column):
+    """The names of the active groups of a member, folded into one column of the row."""
+    return (
+        select(func.aggregate_strings(WorkingGroup.name, GROUP_SEPARATOR))
+        .select_from(GroupMembership)
+        .join(WorkingGroup, WorkingGroup.id == GroupMembership.group_id)
+        .where(
+            GroupMembership.member_id == member_id_column,
+            GroupMembership.status == MembershipStatus.ACTIVE.value,
+            WorkingGroup.archived_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+def _group_names(joined: str | None) -> str:
+    return ", ".join(sorted(joined.split(GROUP_SEPARATOR), key=str.casefold)) if joined else ""
+
+
+def _stream(statement) -> Iterator:
+    # yield_per streams from a server-side cursor on PostgreSQL, in batches on SQLite.
+    yield from db.session.execute(statement.execution_options(yield_per=BATCH))
+
+
+def attendee_rows(event: Event, statuses: Sequence[str] = ()) -> Iterator[tuple]:
+    """One row per registration to the event, guests included, oldest first."""
+    statement = (
+        select(
+            func.coalesce(Member.display_name, Registration.guest_name),
+            func.coalesce(Member.email, Registration.guest_email),
+            case((Registration.member_id.is_not(None), Member.organization), else_=Registration.guest_organization),
+            Registration.status,
+            Registration.created_at,
+            _groups_of(Registration.member_id),
+        )
+        .select_from(Registration)
+        .outerjoin(Member, Member.id == Registration.member_id)
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.created_at, Registration.id)
+    )
+    if statuses:
+        statement = statement.where(Registration.status.in_(statuses))
+    for name, email, organization, status, registered_at, groups in _stream(statement):
+        yield (name, email, organization, status, _when(registered_at), _group_names(groups))
+
+
+def member_rows() -> Iterator[tuple]:
+    """Every member account, oldest first."""
+    statement = select(
+        Member.display_name, Member.email, Member.organization, Member.role,
+        Member.confirmed_at, Member.created_at, _groups_of(Member.id),
+    ).order_by(Member.created_at, Member.id)
+    for name, email, organization, role, confirmed_at, joined_at, groups in _stream(statement):
+        yield (name, email, organization, role, _when(confirmed_at), _when(joined_at), _group_names(groups))
+
+
+def group_member_rows(group: WorkingGroup) -> Iterator[tuple]:
+    """The members of one group, pending requests included, oldest first."""
+    statement = (
+        select(Member.display_name, Member.email, Member.organization, GroupMembership.role,
+               GroupMembership.status, GroupMembership.created_at)
+        .select_from(GroupMembership)
+        .join(Member, Member.id == GroupMembership.member_id)
+        .where(GroupMembership.group_id == group.id)
+        .order_by(GroupMembership.created_at, GroupMembership.id)
+    )
+    for name, email, organization, role, status, joined_at in _stream(statement):
+        yield (name, email, organization, role, status, _when(joined_at))
+
+
+# ------------------------------------------------------------------ writers
+
+
+def csv_chunks(header: Iterable, rows: Iterable[tuple], separator: str = ";") -> Iterator[bytes]:
+    """UTF-8 with a BOM (so Excel reads the accents right), written in chunks as rows arrive."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator)
+    buffer.write("\ufeff")
+    writer.writerow([spreadsheet_safe(str(title)) for title in header])
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+        if count % CSV_FLUSH == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _xlsx_cell(value) -> str:
+    # XML cannot hold most control characters: openpyxl refuses them, so they go.
+    return ILLEGAL_CHARACTERS_RE.sub("", spreadsheet_safe(value))
+
+
+def write_xlsx(header: Iterable, rows: Iterable[tuple], title: str) -> IO[bytes]:
+    """A workbook written row by row (openpyxl write-only mode) to an anonymous temporary
+    file, rewound for sending; the file disappears when closed."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append([_xlsx_cell(str(heading)) for heading in header])
+    for row in rows:
+        sheet.append([_xlsx_cell(cell) for cell in row])
+    output = tempfile.TemporaryFile()
+    workbook.save(output)
+    output.seek(0)
+    return output

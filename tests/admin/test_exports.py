@@ -1,0 +1,183 @@
+"""Exports read back: the CSV and the XLSX hold what the database holds, every cell
+is inert in a spreadsheet, accents survive, and the cost does not grow with the rows."""
+import csv
+import io
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from community.admin import exports
+from community.clock import to_local
+from community.events.models import Registration
+from community.extensions import db
+from community.members.models import Member
+from tests.admin.conftest import INJECTIONS, add_group, join, register
+from tests.conftest import login
+from tests.querycount import count_queries
+
+BOM = b"\xef\xbb\xbf"
+
+
+def read_csv(data: bytes, delimiter=";") -> list[list[str]]:
+    assert data.startswith(BOM)
+    return list(csv.reader(io.StringIO(data[len(BOM):].decode("utf-8"), newline=""), delimiter=delimiter))
+
+
+def read_xlsx(data: bytes) -> list[list[str]]:
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    return [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def in_xml(rows):
+    """XML reads a carriage return in a cell back as a line feed (XML end-of-line handling)."""
+    return [[cell.replace("\r", "\n") for cell in row] for row in rows]
+
+
+def inert(value: str) -> str:
+    """What a cell must hold: the value itself, behind a quote if a spreadsheet would run it."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def when(moment) -> str:
+    return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def expected_attendees(event, statuses=()) -> list[list[str]]:
+    """The rows, read straight from the models."""
+    query = select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at, Registration.id)
+    if statuses:
+        query = query.where(Registration.status.in_(statuses))
+    rows = []
+    for r in db.session.scalars(query):
+        organization = r.member.organization if r.member else r.guest_organization
+        groups = ", ".join(sorted((m.group.name for m in memberships(r.member)), key=str.casefold)) if r.member else ""
+        rows.append([inert(v) for v in (r.name, r.email, organization, r.status, when(r.created_at), groups)])
+    return rows
+
+
+def memberships(member):
+    from community.groups.models import GroupMembership
+
+    return db.session.scalars(select(GroupMembership).where(
+        GroupMembership.member_id == member.id, GroupMembership.status == "active"))
+
+
+@pytest.fixture
+def crowd(event, make_member):
+    """Registrations whose text a spreadsheet would run, with accents, guests and every status."""
+    straße = add_group("Straße & Données", "strasse")
+    llm = add_group("=LLM", "llm")
+    add_group("Pending only", "pending")
+    elodie = make_member("elodie@example.org", name="Élodie Müller", organization="+1 Straße GmbH")
+    sneaky = make_member("sneaky@example.org", name=INJECTIONS[0], organization="-2+3")
+    join(straße, elodie)
+    join(llm, elodie)
+    join(llm, sneaky, status="pending")
+    register(event, member=elodie, minutes_ago=50)
+    register(event, member=sneaky, status="waiting", minutes_ago=40)
+    register(event, guest_name="@SUM(1)", guest_email="guest@example.org", guest_organization="\tTabbed",
+             status="held", minutes_ago=30)
+    register(event, guest_name="\rReturned", guest_email="=cmd@example.org", guest_organization="ßü",
+             status="cancelled", minutes_ago=20)
+    return event
+
+
+def download(client, who, path) -> bytes:
+    if who is not None:  # None: already logged in
+        login(client, who)
+    response = client.get(path, buffered=True)  # read the stream inside the request's own context
+    assert response.status_code == 200, response.status_code
+    return response.data
+
+
+def test_attendee_csv_reads_back_as_the_database_holds_it(client, people, crowd):
+    data = download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.csv")
+    header, *rows = read_csv(data)
+    assert header == ["Name", "Email", "Organization", "Status", "Registered at", "Working groups"]
+    assert rows == expected_attendees(crowd)
+    assert ["Élodie Müller", "elodie@example.org", "'+1 Straße GmbH", "confirmed"] == rows[0][:4]
+    # Only active memberships of groups, in alphabetical order, the formula-like name made inert.
+    assert rows[0][5] == "'=LLM, Straße & Données"
+    assert rows[1][5] == ""
+
+
+def test_comma_csv_on_request(client, people, crowd):
+    data = download(client, people.admin, f"/admin/events/{crowd.slug}/attendees.csv?sep=comma")
+    assert b";" not in data.split(b"\r\n")[0]
+    assert read_csv(data, delimiter=",")[1:] == expected_attendees(crowd)
+
+
+def test_attendee_xlsx_reads_back_as_the_database_holds_it(client, people, crowd):
+    data = download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.xlsx")
+    header, *rows = read_xlsx(data)
+    assert header[0] == "Name"
+    assert rows == in_xml(expected_attendees(crowd))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_every_formula_comes_back_inert(client, people, crowd, fmt):
+    data = download(client, people.admin, f"/admin/events/{crowd.slug}/attendees.{fmt}")
+    cells = [cell for row in (read_csv(data) if fmt == "csv" else read_xlsx(data)) for cell in row]
+    for injection in INJECTIONS + ["=cmd@example.org", "=LLM, Straße & Données"]:
+        if fmt == "xlsx":
+            injection = injection.replace("\r", "\n")
+        assert any(cell.startswith("'" + injection) for cell in cells), injection
+        assert not any(cell.startswith(injection) for cell in cells), injection
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_status_filter_keeps_only_the_chosen_statuses(client, people, crowd):
+    data = download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.csv?status=confirmed&status=held")
+    rows = read_csv(data)[1:]
+    assert [row[3] for row in rows] == ["confirmed", "held"]
+    assert rows == expected_attendees(crowd, ("confirmed", "held"))
+    assert client.get(f"/admin/events/{crowd.slug}/attendees.csv?status=bogus").status_code == 400
+
+
+def test_member_export_lists_every_account(client, people, crowd):
+    data = download(client, people.admin, "/admin/members.xlsx")
+    rows = read_xlsx(data)[1:]
+    members = db.session.scalars(select(Member).order_by(Member.created_at, Member.id)).all()
+    assert [row[1] for row in rows] == [m.email for m in members]
+    elodie = next(row for row in rows if row[1] == "elodie@example.org")
+    assert elodie == ["Élodie Müller", "elodie@example.org", "'+1 Straße GmbH", "member",
+                      when(db.session.scalar(select(Member.confirmed_at).where(Member.email == "elodie@example.org"))),
+                      elodie[5], "'=LLM, Straße & Données"]
+    assert read_csv(download(client, None, "/admin/members.csv"))[1:] == rows
+
+
+def test_group_member_export_lists_pending_and_active_members(client, people, crowd):
+    rows = read_csv(download(client, people.admin, "/admin/groups/llm/members.csv"))[1:]
+    assert [(row[0], row[3], row[4]) for row in rows] == [("Élodie Müller", "member", "active"),
+                                                         (inert(INJECTIONS[0]), "member", "pending")]
+    assert read_xlsx(download(client, None, "/admin/groups/llm/members.xlsx"))[1:] == rows
+
+
+def test_spreadsheet_safe_leaves_ordinary_text_alone():
+    assert exports.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"
+    assert exports.spreadsheet_safe("a=b") == "a=b"
+    assert exports.spreadsheet_safe(None) == ""
+    assert exports.spreadsheet_safe("-1") == "'-1"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_runs_the_same_number_of_queries_for_10_and_200_rows(
+        app, client, people, event, bulk_registrations, monkeypatch, fmt):
+    monkeypatch.setattr(exports, "BATCH", 50)  # 200 rows span several batches
+    groups = (add_group("Alpha", "alpha"), add_group("Beta", "beta"))
+    login(client, people.organizer)
+    counts = {}
+    for target in (10, 200):
+        db.session.execute(Registration.__table__.delete())
+        db.session.execute(Member.__table__.delete().where(Member.email.like("bulk%")))
+        db.session.commit()
+        bulk_registrations(event, target, groups)
+        with count_queries(db.engine) as statements:
+            response = client.get(f"/admin/events/{event.slug}/attendees.{fmt}", buffered=True)
+            body = response.data
+        rows = read_csv(body) if fmt == "csv" else read_xlsx(body)
+        assert len(rows) == target + 1
+        assert rows[-1][5] == "Alpha, Beta"
+        counts[target] = len(statements)
+    assert counts[10] == counts[200] <= 6, counts

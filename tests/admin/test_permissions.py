@@ -1,0 +1,71 @@
+"""Who may open each admin route: anonymous, member, the organizer of the event,
+another organizer, admin. The routes come from the URL map, so a new admin route
+without a row here fails. A refusal never carries the exported data."""
+import pytest
+
+from community import create_app
+from tests.admin.conftest import register
+from tests.conftest import login
+
+ROLES = ["anonymous", "member", "organizer", "other organizer", "admin"]
+L = "login"
+
+
+def by_role(*answers):
+    return dict(zip(ROLES, answers))
+
+
+ADMIN_ONLY = by_role(L, 403, 403, 403, 200)
+MATRIX = [
+    ("admin.index", "/admin/", ADMIN_ONLY),
+    ("admin.members", "/admin/members.csv", ADMIN_ONLY),
+    ("admin.members", "/admin/members.xlsx", ADMIN_ONLY),
+    ("admin.group_members", "/admin/groups/ml/members.csv", ADMIN_ONLY),
+    ("admin.group_members", "/admin/groups/ml/members.xlsx", ADMIN_ONLY),
+    ("admin.group_members", "/admin/groups/nowhere/members.csv", by_role(L, 403, 403, 403, 404)),
+    ("admin.attendees", "/admin/events/summit/attendees.csv", by_role(L, 403, 200, 404, 200)),
+    ("admin.attendees", "/admin/events/summit/attendees.xlsx", by_role(L, 403, 200, 404, 200)),
+    ("admin.attendees", "/admin/events/summit/attendees.csv?status=waiting", by_role(L, 403, 200, 404, 200)),
+    ("admin.attendees", "/admin/events/nowhere/attendees.csv", by_role(L, 403, 404, 404, 404)),
+]
+SECRET = "secret.attendee@example.org"
+
+
+def test_every_admin_route_has_a_row_in_the_matrix(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "x"})
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("admin.")}
+    assert routes == {endpoint for endpoint, _path, _expect in MATRIX}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_routes_answer_each_role(client, people, event, role, make_member):
+    from tests.admin.conftest import add_group, join
+
+    join(add_group("Machine learning", "ml"), make_member(SECRET, name="Secret Attendee"))
+    register(event, guest_name="Secret Attendee", guest_email=SECRET)
+    who = {"member": people.member, "organizer": people.organizer, "other organizer": people.other,
+           "admin": people.admin}.get(role)
+    if who is not None:
+        login(client, who)
+    for endpoint, path, expect in MATRIX:
+        response = client.get(path, buffered=True)
+        answer = expect[role]
+        if answer == L:
+            assert response.status_code == 302 and "/members/login" in response.location, (path, role)
+        else:
+            assert response.status_code == answer, (path, role, response.status_code)
+        if response.status_code != 200:
+            assert SECRET.encode() not in response.data, (path, role)
+        elif endpoint != "admin.index" and "status=waiting" not in path and path.endswith(".csv"):
+            assert SECRET.encode() in response.data, (path, role)
+
+
+def test_the_admin_index_links_every_export(client, people, event):
+    from tests.admin.conftest import add_group
+
+    add_group("Machine learning", "ml")
+    login(client, people.admin)
+    page = client.get("/admin/").get_data(as_text=True)
+    for link in ("/admin/members.xlsx", "/admin/members.csv?sep=comma", "/admin/events/summit/attendees.xlsx",
+                 "/admin/events/summit/attendees.csv?status=confirmed", "/admin/groups/ml/members.csv"):
+        assert f'href="{link}"' in page, link

@@ -69,3 +69,16 @@ def test_the_admin_index_links_every_export(client, people, event):
     for link in ("/admin/members.xlsx", "/admin/members.csv?sep=comma", "/admin/events/summit/attendees.xlsx",
                  "/admin/events/summit/attendees.csv?status=confirmed", "/admin/groups/ml/members.csv"):
         assert f'href="{link}"' in page, link
+
+
+
+def test_the_event_page_links_the_attendee_export_for_its_organizer_only(app, people):
+    from tests.admin.conftest import new_event
+    from tests.conftest import login
+
+    event = new_event("linked", people.organizer.id)
+    creator, other = app.test_client(), app.test_client()
+    login(creator, people.organizer)
+    login(other, people.other)
+    assert f"/admin/events/{event.slug}/attendees.xlsx" in creator.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "attendees.xlsx" not in other.get(f"/events/{event.slug}").get_data(as_text=True)

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError, NotAllowed
@@ -323,6 +324,7 @@ def send_reminders(now: datetime | None = None, hours: float | None = None) -> i
     due = db.session.scalars(
         select(Registration)
         .join(Registration.event)
+        .options(contains_eager(Registration.event), selectinload(Registration.member))
         .where(
             Registration.status == CONFIRMED,
             Registration.reminded_at.is_(None),

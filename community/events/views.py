@@ -4,6 +4,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 import segno
 
 from community.clock import as_utc, utcnow
@@ -116,6 +117,7 @@ def detail(slug):
         people = db.session.scalars(
             select(Registration).where(Registration.event_id == event.id, Registration.status.in_(LIVE))
             .order_by(Registration.created_at, Registration.id).limit(PEOPLE_SHOWN)
+            .options(selectinload(Registration.member))
         ).all()
     problem = services.registration_problem(event, me)
     return render_template(
@@ -130,6 +132,7 @@ def mine():
     registrations = db.session.scalars(
         select(Registration)
         .join(Registration.event)
+        .options(contains_eager(Registration.event))
         .where(Registration.member_id == current_user.id)
         .order_by(Event.starts_at.desc(), Registration.id.desc())
     ).unique().all()

@@ -118,5 +118,8 @@ def _engine_options(config) -> dict:
         # Wait for the write lock instead of failing with "database is locked".
         options.setdefault("connect_args", {}).setdefault("timeout", 5)
     else:
-        options.setdefault("pool_pre_ping", True)
+        # No ping before every checkout (a round trip per request); connections are
+        # recycled before a server or proxy idle timeout would cut them instead.
+        options.setdefault("pool_pre_ping", False)
+        options.setdefault("pool_recycle", 1800)
     return options

@@ -17,7 +17,20 @@ def configure(engine: Engine) -> None:
         cursor.close()
 
 
+# PostgreSQL error codes worth a "try again": class 40 (serialization failure,
+# deadlock detected: the transaction was rolled back) and lock_not_available.
+RETRYABLE_SQLSTATE_CLASSES = ("40",)
+RETRYABLE_SQLSTATES = ("55P03",)
+
+
 def is_lock_timeout(error: Exception) -> bool:
     """True for 'database is locked' (SQLite) and lock_timeout (PostgreSQL)."""
     text = str(getattr(error, "orig", error)).lower()
     return "database is locked" in text or "lock timeout" in text
+
+
+def is_retryable(error: Exception) -> bool:
+    """Nothing was saved and the same request may well succeed in a moment:
+    a lock wait that ran out, a deadlock or a serialization failure."""
+    sqlstate = getattr(getattr(error, "orig", error), "sqlstate", None) or ""
+    return is_lock_timeout(error) or sqlstate[:2] in RETRYABLE_SQLSTATE_CLASSES or sqlstate in RETRYABLE_SQLSTATES

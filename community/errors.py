@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
-from community.database import is_lock_timeout
+from community.database import is_retryable
 from community.extensions import db
 
 
@@ -52,7 +52,7 @@ def register(app):
     @app.errorhandler(OperationalError)
     def busy(error):
         db.session.rollback()
-        if is_lock_timeout(error):
+        if is_retryable(error):
             return _page(503, _("Busy, please try again"), _("Many people are doing the same thing right now. Nothing was saved: please try again in a moment."))
         raise error
 

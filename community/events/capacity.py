@@ -4,9 +4,9 @@ Why it is race-free:
 - A seat is taken by ONE conditional UPDATE. PostgreSQL re-checks its WHERE
   after waiting for the row lock (READ COMMITTED), SQLite runs one writer at a
   time; either way two transactions can never both take the last seat.
-- Every other seat change first locks the event row with a write
-  (`lock_event`), so cancellations, promotions, hold expiry and capacity edits
-  on one event run one after the other, and each sees what the previous one did.
+- Every other seat change first locks the event row (`lock_event`), so
+  cancellations, promotions, hold expiry and capacity edits on one event run
+  one after the other, and each sees what the previous one did.
 - On SQLite the first statement of the transaction is a write: Python's sqlite3
   opens the transaction just before it, so the write lock is taken up front
   (waiting up to the busy timeout) and no stale read snapshot has to be upgraded.
@@ -31,6 +31,16 @@ def take_seat(event_id: int) -> bool:
     return result.rowcount == 1
 
 
+def lock_and_take_seat(event_id: int) -> bool:
+    """Lock the event (see lock_event), then take a seat if one is free.
+
+    On SQLite the seat UPDATE is the lock: any write statement takes the
+    database's write lock, even one whose WHERE matches no row."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        lock_event(event_id)
+    return take_seat(event_id)
+
+
 def release_seat(event_id: int) -> None:
     writegate.enter(db.session)
     db.session.execute(
@@ -42,8 +52,16 @@ def release_seat(event_id: int) -> None:
 
 
 def lock_event(event_id: int) -> None:
-    """Serialize seat changes on this event until the transaction ends (a no-op write)."""
+    """Serialize seat changes on this event until the transaction ends.
+
+    PostgreSQL: a row lock, FOR NO KEY UPDATE, the lock the seat UPDATE takes
+    (not FOR UPDATE: it conflicts with the KEY SHARE lock that inserting a
+    registration takes on its event, and two registrations would deadlock).
+    SQLite: a no-op write, which takes the database's write lock up front."""
     writegate.enter(db.session)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update(key_share=True))
+        return
     db.session.execute(
         update(Event)
         .where(Event.id == event_id)

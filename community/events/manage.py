@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError, NotAllowed
@@ -123,6 +124,7 @@ def cancel_event(actor, event: Event, now: datetime | None = None) -> int:
     event.status, event.cancelled_at, event.updated_at = EventStatus.CANCELLED.value, now, now
     live = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id, Registration.status.in_(LIVE)).order_by(Registration.id)
+        .options(selectinload(Registration.member))
     ).all()
     for registration in live:
         registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED.value, now

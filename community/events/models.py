@@ -153,8 +153,11 @@ class Registration(db.Model):
     # The check-in code held by the QR ticket; random, never derived from the id.
     ticket_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_ticket_code)
 
-    event: Mapped[Event] = relationship(lazy="joined", innerjoin=True)
-    member = relationship("Member", lazy="joined")
+    # Loaded on use (a get by primary key, often from the identity map): the
+    # registration path reads registrations without them; list pages ask for
+    # them with selectinload / contains_eager.
+    event: Mapped[Event] = relationship()
+    member = relationship("Member")
 
     @property
     def name(self) -> str:

@@ -1,9 +1,17 @@
-"""Mail about registrations, queued in the caller's transaction, and the signed links in them."""
+"""Mail about registrations, queued in the caller's transaction, and the signed links in them.
+
+Links and dedupe keys depend on the registration's ticket code, never on its row
+id: a new registration's mail can then be written before its row (and before the
+event's seat lock is taken), see services._place."""
+import secrets
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 
 from community.clock import as_utc
 from community.events.ics import event_ics, location
-from community.mail.outbox import Attachment, external_url, queue_email
+from community.mail.models import OutboxEmail
+from community.mail.outbox import Attachment, add_email, compose_email, external_url
 from community.members import tokens
 
 ACCESS = "event-registration"      # ticket page and cancel link
@@ -13,22 +21,23 @@ ACCESS_MAX_AGE = 365 * 24 * 3600
 
 
 def access_token(registration) -> str:
-    return tokens.make(ACCESS, {"r": registration.id, "c": registration.ticket_code})
+    return tokens.make(ACCESS, {"c": registration.ticket_code})
 
 
 def confirm_token(registration) -> str:
-    return tokens.make(GUEST_CONFIRM, {"r": registration.id, "c": registration.ticket_code})
+    return tokens.make(GUEST_CONFIRM, {"c": registration.ticket_code})
 
 
 def _language(registration) -> str:
     return registration.member.language if registration.member is not None else registration.language
 
 
-def _queue(template, registration, subject, *, dedupe_key=None, attach_ics=False, **context):
+def _queue(template, registration, subject, *, dedupe_key, queue=True, attach_ics=False, **context):
+    """Queue the mail; with queue=False only compose it (the caller adds it with add_email)."""
     event = registration.event
     token = access_token(registration)
     attachments = (Attachment(f"{event.slug}.ics", "text/calendar", event_ics(event)),) if attach_ics else ()
-    return queue_email(
+    email = compose_email(
         template,
         to=registration.email,
         to_name=registration.name,
@@ -45,32 +54,58 @@ def _queue(template, registration, subject, *, dedupe_key=None, attach_ics=False
         cancel_url=external_url("events.cancel_link", token=token),
         **context,
     )
+    return add_email(email) if queue else email
 
 
-def confirmed(registration, promoted: bool = False):
+def confirmed(registration, promoted: bool = False, *, queue: bool = True):
     subject = _l("A seat is yours: %(title)s", title=registration.event.title) if promoted else _l(
         "You are registered: %(title)s", title=registration.event.title
     )
     kind = "promoted" if promoted else "confirmed"
     return _queue(
-        "event_confirmed", registration, subject, attach_ics=True, promoted=promoted,
-        dedupe_key=f"event-{kind}:{registration.id}:{registration.ticket_code}",
+        "event_confirmed", registration, subject, attach_ics=True, promoted=promoted, queue=queue,
+        dedupe_key=f"event-{kind}:{registration.ticket_code}",
     )
 
 
-def guest_hold(registration, promoted: bool = False):
+def guest_hold(registration, promoted: bool = False, *, queue: bool = True):
     subject = _l("Confirm your seat: %(title)s", title=registration.event.title)
     return _queue(
-        "event_guest_hold", registration, subject, promoted=promoted,
+        "event_guest_hold", registration, subject, promoted=promoted, queue=queue,
         confirm_url=external_url("events.guest_confirm", token=confirm_token(registration)),
         hold_expires_at=registration.hold_expires_at,
-        dedupe_key=f"event-hold:{registration.id}:{int(as_utc(registration.hold_expires_at).timestamp())}",
+        dedupe_key=f"event-hold:{registration.ticket_code}:{int(as_utc(registration.hold_expires_at).timestamp())}",
     )
 
 
-def waiting(registration, position: int | None = None):
+def waiting(registration, position: int | None = None, *, queue: bool = True):
     subject = _l("You are on the waiting list: %(title)s", title=registration.event.title)
-    return _queue("event_waiting", registration, subject, position=position, dedupe_key=f"event-waiting:{registration.id}")
+    return _queue(
+        "event_waiting", registration, subject, position=position, queue=queue,
+        dedupe_key=f"event-waiting:{registration.ticket_code}",
+    )
+
+
+@dataclass(frozen=True)
+class WaitingDraft:
+    """The waiting-list mail rendered with a marker where the place in line goes.
+
+    Rendering is slow and the place is only known under the event lock: the mail
+    is rendered before the lock is taken and the number is filled in under it."""
+
+    email: OutboxEmail
+    marker: str
+
+    def filled(self, position: int) -> OutboxEmail:
+        self.email.body_text = self.email.body_text.replace(self.marker, str(position))
+        self.email.body_html = self.email.body_html.replace(self.marker, str(position))
+        return self.email
+
+
+def waiting_draft(registration) -> WaitingDraft:
+    # 18 random digits: cannot occur anywhere else in the mail by chance.
+    marker = secrets.randbelow(9 * 10**17) + 10**17
+    return WaitingDraft(waiting(registration, marker, queue=False), str(marker))
 
 
 def promoted(registration):
@@ -83,18 +118,18 @@ def event_cancelled(registration):
     subject = _l("Cancelled: %(title)s", title=registration.event.title)
     return _queue(
         "event_cancelled", registration, subject, attach_ics=True,
-        dedupe_key=f"event-cancelled:{registration.event_id}:{registration.id}",
+        dedupe_key=f"event-cancelled:{registration.ticket_code}",
     )
 
 
 def removed_by_organizer(registration):
     subject = _l("Your registration was cancelled: %(title)s", title=registration.event.title)
-    return _queue("event_removed", registration, subject, dedupe_key=f"event-removed:{registration.id}")
+    return _queue("event_removed", registration, subject, dedupe_key=f"event-removed:{registration.ticket_code}")
 
 
 def reminder(registration):
     subject = _l("Reminder: %(title)s", title=registration.event.title)
     return _queue(
         "event_reminder", registration, subject, attach_ics=True,
-        dedupe_key=f"event-reminder:{registration.id}",
+        dedupe_key=f"event-reminder:{registration.ticket_code}",
     )

@@ -9,13 +9,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError, NotAllowed
 from community.events import capacity, notify
 from community.events.display import moment
-from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility
+from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility, new_ticket_code
 from community.extensions import db
+from community.mail.outbox import add_email
 from community.groups import queries as group_queries
 from community.members.services import check_email
 
@@ -139,42 +141,56 @@ def register_guest(event: Event, *, name: str, email: str, organization: str = "
 
 
 def _place(event: Event, registration: Registration, now: datetime) -> Registration:
+    """A seat (held for a guest), a place on the waiting list, or a refusal.
+
+    The first write takes the lock that serializes registrations (SQLite's write
+    lock, the event's row lock on PostgreSQL) until the commit, so the mail is
+    rendered before it, for the outcome the event as read predicts; it is
+    rendered again under the lock only when that guess was wrong (the last
+    seats went meanwhile, or one freed up)."""
+    # Links and dedupe keys are made from the ticket code, so it exists before the row does.
+    registration.ticket_code = new_ticket_code()
+    registration.created_at = now
+    looks_free = not event.is_full
+    mail = _new_mail(registration, looks_free, now) if looks_free or event.waitlist_enabled else None
     # The seat UPDATE is the transaction's first write (see capacity.py).
-    seated = capacity.take_seat(event.id)
+    seated = looks_free and capacity.take_seat(event.id)
     if not seated:
         # Full: under the event lock, expired holds go first to those already waiting,
         # then this person gets a seat only if one is still free.
-        capacity.lock_event(event.id)
-        _expire_locked(event, now)
-        seated = capacity.take_seat(event.id)
-    if seated:
-        if registration.is_guest:
-            registration.status, registration.hold_expires_at = HELD, hold_until(now)
-        else:
-            registration.status, registration.confirmed_at = CONFIRMED, now
-    elif event.waitlist_enabled:
-        registration.status = WAITING
-    else:
+        seated = capacity.lock_and_take_seat(event.id)
+        if not seated and _expire_locked(event, now):
+            seated = capacity.take_seat(event.id)
+    if not seated and not event.waitlist_enabled:
         raise RegistrationRefused(_l("This event is full."))
-    registration.created_at = now
+    if mail is None or seated != looks_free:
+        mail = _new_mail(registration, seated, now)
     db.session.add(registration)
     try:
         db.session.flush()
     except IntegrityError as exc:
         # Two clicks raced past the check above; the unique index kept one.
         raise AlreadyRegistered(_l("You are already registered for this event.")) from exc
-    _mail_for_new(registration)
+    if not seated:
+        # Under the event lock, so the position is exact.
+        mail = mail.filled(capacity.waiting_position(registration))
+    add_email(mail, fresh_key=True)  # its key holds the new ticket code: it cannot be queued yet
     return registration
 
 
-def _mail_for_new(registration: Registration) -> None:
-    if registration.status == CONFIRMED:
-        notify.confirmed(registration)
-    elif registration.status == HELD:
-        notify.guest_hold(registration)
-    else:
-        # Under the event lock (a full event takes it), so the position is exact.
-        notify.waiting(registration, capacity.waiting_position(registration))
+def _new_mail(registration: Registration, seated: bool, now: datetime):
+    """Give the new registration the status of this outcome and render its mail (no database access).
+
+    A waiting-list mail comes as a draft: its place in line is filled in under the lock."""
+    registration.confirmed_at = registration.hold_expires_at = None
+    if not seated:
+        registration.status = WAITING
+        return notify.waiting_draft(registration)
+    if registration.is_guest:
+        registration.status, registration.hold_expires_at = HELD, hold_until(now)
+        return notify.guest_hold(registration, queue=False)
+    registration.status, registration.confirmed_at = CONFIRMED, now
+    return notify.confirmed(registration, queue=False)
 
 
 def _promote(event: Event, now: datetime) -> list[Registration]:
@@ -308,6 +324,7 @@ def send_reminders(now: datetime | None = None, hours: float | None = None) -> i
     due = db.session.scalars(
         select(Registration)
         .join(Registration.event)
+        .options(contains_eager(Registration.event), selectinload(Registration.member))
         .where(
             Registration.status == CONFIRMED,
             Registration.reminded_at.is_(None),

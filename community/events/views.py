@@ -4,6 +4,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 import segno
 
 from community.clock import as_utc, utcnow
@@ -58,8 +59,10 @@ def _registration_from(token: str, purpose: str = notify.ACCESS) -> Registration
         payload = tokens.read(purpose, token, notify.ACCESS_MAX_AGE)
     except tokens.TokenError:
         abort(404)
-    registration = db.session.get(Registration, payload.get("r"))
-    if registration is None or registration.ticket_code != payload.get("c"):
+    # The signed ticket code names the registration (tokens are made before its row has an id).
+    code = payload.get("c")
+    registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code)) if isinstance(code, str) else None
+    if registration is None:
         abort(404)
     return registration
 
@@ -114,6 +117,7 @@ def detail(slug):
         people = db.session.scalars(
             select(Registration).where(Registration.event_id == event.id, Registration.status.in_(LIVE))
             .order_by(Registration.created_at, Registration.id).limit(PEOPLE_SHOWN)
+            .options(selectinload(Registration.member))
         ).all()
     problem = services.registration_problem(event, me)
     return render_template(
@@ -128,6 +132,7 @@ def mine():
     registrations = db.session.scalars(
         select(Registration)
         .join(Registration.event)
+        .options(contains_eager(Registration.event))
         .where(Registration.member_id == current_user.id)
         .order_by(Event.starts_at.desc(), Registration.id.desc())
     ).unique().all()
@@ -179,16 +184,21 @@ def feed():
 @confirmed_required
 def register(slug):
     event = _visible_event(slug)
-    outcome, ok = _attempt(lambda: services.register_member(event, current_user))
+
+    def act():
+        registration, created = services.register_member(event, current_user)
+        return registration.status, created  # read now: the commit expires the objects
+
+    outcome, ok = _attempt(act)
     if ok:
-        registration, created = outcome
+        status, created = outcome
         if not created:
             flash(_("You are already registered for this event."), "info")
-        elif registration.status == RegistrationStatus.CONFIRMED.value:
+        elif status == RegistrationStatus.CONFIRMED.value:
             flash(_("You are registered. A confirmation with your ticket is on its way by email."), "success")
         else:
             flash(_("The event is full: you are on the waiting list."), "info")
-    return redirect(url_for("events.detail", slug=event.slug))
+    return redirect(url_for("events.detail", slug=slug))  # the slug the event was found by
 
 
 @bp.route("/<slug>/guest", methods=["GET", "POST"])

@@ -53,15 +53,37 @@ def queue_email(
     `subject` is a lazy string (or a callable) so it is translated in that language.
     With a dedupe_key already queued, nothing is added and None is returned.
     """
-    if dedupe_key and db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)):
+    if dedupe_key and _queued(dedupe_key):
         return None
+    return add_email(compose_email(
+        template, to=to, language=language, subject=subject, to_name=to_name, member=member,
+        attachments=attachments, headers=headers, dedupe_key=dedupe_key, **context,
+    ), fresh_key=True)
+
+
+def compose_email(
+    template: str,
+    *,
+    to: str,
+    language: str,
+    subject,
+    to_name: str = "",
+    member=None,
+    attachments: tuple[Attachment, ...] = (),
+    headers: dict | None = None,
+    dedupe_key: str | None = None,
+    **context,
+) -> OutboxEmail:
+    """The rendering half of queue_email: an outbox row, not yet added, no database access.
+
+    Lets a caller render before it takes a lock and add the row (add_email) inside it."""
     to_name = header_text(to_name, 120)
     with force_locale(language):
         context.update(community_name=current_app.config["COMMUNITY_NAME"], recipient_name=to_name, external_url=external_url)
         rendered_subject = header_text(subject() if callable(subject) else subject, 300)
         text = render_template(f"mail/{template}.txt", subject=rendered_subject, **context)
         html = render_template(f"mail/{template}.html", subject=rendered_subject, **context)
-    email = OutboxEmail(
+    return OutboxEmail(
         to_address=to,
         to_name=to_name,
         member_id=member.id if member is not None else None,
@@ -74,5 +96,18 @@ def queue_email(
         dedupe_key=dedupe_key,
         attachments=[OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data) for a in attachments],
     )
+
+
+def add_email(email: OutboxEmail, *, fresh_key: bool = False) -> OutboxEmail | None:
+    """Add a composed mail to the current transaction; None when its dedupe_key is already queued.
+
+    `fresh_key`: the caller knows the key cannot be queued yet (checked, or made
+    from a code created in this transaction), so the lookup is skipped."""
+    if email.dedupe_key and not fresh_key and _queued(email.dedupe_key):
+        return None
     db.session.add(email)
     return email
+
+
+def _queued(dedupe_key: str) -> bool:
+    return db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)) is not None

@@ -32,8 +32,8 @@ class World:
 
 
 def forged(registration, other):
-    """A validly signed token whose code does not match the registration (as if an id were swapped)."""
-    return tokens.make(notify.ACCESS, {"r": registration.id, "c": other.ticket_code})
+    """A validly signed token whose code is nobody's (as if a code were guessed or mistyped)."""
+    return tokens.make(notify.ACCESS, {"c": registration.ticket_code[::-1] + other.ticket_code[:1]})
 
 
 EVENT_FORM = {"title": "Edited", "starts_at": "2031-03-10T19:00", "ends_at": "2031-03-10T21:00", "capacity": "40",

@@ -34,31 +34,16 @@ def header_text(value, limit: int) -> str:
     return " ".join(str(value).split())[:limit]
 
 
-def queue_email(
-    template: str,
-    *,
-    to: str,
-    language: str,
-    subject,
-    to_name: str = "",
-    member=None,
-    attachments: tuple[Attachment, ...] = (),
-    headers: dict | None = None,
-    dedupe_key: str | None = None,
-    **context,
-) -> OutboxEmail | None:
+def queue_email(template: str, *, dedupe_key: str | None = None, **fields) -> OutboxEmail | None:
     """Render templates/mail/<template>.txt and .html in the recipient's language
-    and add an outbox row to the current transaction.
+    and add an outbox row to the current transaction (arguments: compose_email's).
 
     `subject` is a lazy string (or a callable) so it is translated in that language.
     With a dedupe_key already queued, nothing is added and None is returned.
     """
     if dedupe_key and _queued(dedupe_key):
         return None
-    return add_email(compose_email(
-        template, to=to, language=language, subject=subject, to_name=to_name, member=member,
-        attachments=attachments, headers=headers, dedupe_key=dedupe_key, **context,
-    ), fresh_key=True)
+    return add_email(compose_email(template, dedupe_key=dedupe_key, **fields), fresh_key=True)
 
 
 def compose_email(

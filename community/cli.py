@@ -1,7 +1,6 @@
 """Command-line tools: `flask --app app <command>`."""
 import click
 from flask_babel import force_locale
-from sqlalchemy import select
 
 from community.extensions import db
 

@@ -34,7 +34,7 @@ def test_migrations_match_the_models_and_go_down_again(kind, tmp_path):
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), db.metadata)
+            differences = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
         assert differences == []
         downgrade(revision="base")
         with db.engine.connect() as conn:

@@ -48,14 +48,6 @@ def spreadsheet_safe(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def manages(member, event: Event) -> bool:
-    """Who may export an event's attendees: an admin, or the organizer who created it.
-    (events/ has no such rule yet: any organizer edits any event there.)"""
-    if member is None or not member.is_authenticated:
-        return False
-    return member.is_admin or (member.is_organizer and event.created_by == member.id)
-
-
 # ------------------------------------------------------------------ rows
 
 

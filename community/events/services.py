@@ -58,6 +58,14 @@ def group_choices() -> list[tuple[int, str]]:
     return group_queries.group_choices()
 
 
+def may_export_attendees(member, event: Event) -> bool:
+    """An admin, or the organizer who created the event, takes its attendee list away.
+    (Editing is still open to every organizer; per-event organizers come with the dashboard.)"""
+    if member is None or not member.is_authenticated:
+        return False
+    return member.is_admin or (member.is_organizer and event.created_by == member.id)
+
+
 def can_view(event: Event, member) -> bool:
     """Drafts are for organizers; published and cancelled events are public pages."""
     if event.is_draft:

@@ -122,7 +122,7 @@ def detail(slug):
     problem = services.registration_problem(event, me)
     return render_template(
         "events/detail.html", event=event, registration=registration, position=position, problem=problem,
-        organizer=organizer, counts=counts, people=people, people_shown=PEOPLE_SHOWN, now=utcnow(), ticket_token=notify.access_token,
+        organizer=organizer, can_export=services.may_export_attendees(me, event), counts=counts, people=people, people_shown=PEOPLE_SHOWN, now=utcnow(), ticket_token=notify.access_token,
     )
 
 

@@ -136,7 +136,6 @@ def authenticate(email: str, password: str) -> Member:
     whatever address the attempts come from. Commit after a refusal too, so the
     counter is kept.
     """
-    config = current_app.config
     member = find_by_email(email)
     now = utcnow()
     if member is not None and member.locked_until and as_utc(member.locked_until) > now:

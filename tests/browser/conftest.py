@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.conftest import free_port, make_config
+from tests.conftest import PASSWORD, free_port, make_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -128,3 +128,26 @@ def shot(page, name: str) -> Path:
 def has_horizontal_scroll(page) -> bool:
     """True when the page is wider than the window: on a phone, something overflows."""
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+def both_sizes(page, name: str) -> None:
+    """Shoot the page as a phone and as a laptop shows it; neither may scroll sideways."""
+    for size, suffix in ((PHONE, "phone"), (LAPTOP, "laptop")):
+        page.set_viewport_size(size)
+        shot(page, f"{name}-{suffix}")
+        assert not has_horizontal_scroll(page), name
+
+
+def assert_french(page) -> None:
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+
+def log_in(browser, member, next_path: str):
+    """A new French page, logged in through the real form, landed on next_path."""
+    page = browser.new_page(locale="fr-FR")
+    page.goto(f"/members/login?next={next_path}")
+    page.fill("input[name=email]", member.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**{next_path}")
+    return page

@@ -17,8 +17,8 @@ from community.clock import as_utc, utcnow
 from community.events import services
 from community.events.models import Event, Registration
 from community.extensions import db
-from tests.browser.conftest import LAPTOP, PHONE, has_horizontal_scroll, shot
-from tests.conftest import PASSWORD, links_in, mail_text
+from tests.browser.conftest import assert_french, both_sizes, log_in
+from tests.conftest import links_in, mail_text
 
 pytestmark = pytest.mark.browser
 
@@ -37,35 +37,11 @@ def add_event(title, capacity, *, days=30, slug=None, **fields):
     return event
 
 
-def both_sizes(page, name):
-    """Shoot the page as a phone and as a laptop shows it; neither may scroll sideways."""
-    page.set_viewport_size(PHONE)
-    shot(page, f"events-{name}-phone")
-    assert not has_horizontal_scroll(page), name
-    page.set_viewport_size(LAPTOP)
-    shot(page, f"events-{name}-laptop")
-    assert not has_horizontal_scroll(page), name
-
-
 def unexpected(browser, *refused_forms):
     """Console errors and CSP violations, minus the 400 answers to forms the journey got wrong on purpose."""
     expected = {f"{browser.base_url}{path}: Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
                 for path in refused_forms}
     return [problem for problem in browser.problems if problem not in expected]
-
-
-def assert_french(page):
-    assert page.locator("html").get_attribute("lang") == "fr"
-
-
-def log_in(browser, member, next_path):
-    page = browser.new_page(locale="fr-FR")
-    page.goto(f"/members/login?next={next_path}")
-    page.fill("input[name=email]", member.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"**{next_path}")
-    return page
 
 
 def ics_of(message):
@@ -82,12 +58,12 @@ def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr
     page.goto("/events/")
     assert_french(page)
     assert page.locator("h1").inner_text() == "Événements"
-    both_sizes(page, "list")
+    both_sizes(page, "events-list")
 
     page.click(f"main a[href='/events/{summit.slug}']")
     page.wait_for_url(f"**/events/{summit.slug}")
     assert "450 places restantes" in page.locator(".seats").inner_text()
-    both_sizes(page, "detail-seats-left")
+    both_sizes(page, "events-detail-seats-left")
 
     page.click(f"#registration a[href='/events/{summit.slug}/guest']")
     page.wait_for_url(f"**/events/{summit.slug}/guest")
@@ -99,7 +75,7 @@ def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr
     assert page.locator("#email-error").is_visible()
     assert page.input_value("input[name=name]") == "Ada Lovelace"
     assert db.session.scalar(select(Registration)) is None
-    both_sizes(page, "guest-form-errors")
+    both_sizes(page, "events-guest-form-errors")
 
     page.fill("input[name=email]", "ada@example.net")
     page.fill("input[name=organization]", "Analytical Engines")
@@ -138,7 +114,7 @@ def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr
     assert page.locator(".qr svg").is_visible()
     assert page.locator(".ticket code").inner_text() == code
     assert "Ada Lovelace" in page.locator(".ticket").inner_text()
-    both_sizes(page, "ticket")
+    both_sizes(page, "events-ticket")
     assert page.locator(".ticket-kicker").inner_text().lower() == "billet"
     assert unexpected(browser, f"/events/{summit.slug}/guest") == []
 
@@ -155,18 +131,18 @@ def test_a_waiting_member_gets_the_seat_another_member_gives_back(browser, make_
     sam = log_in(browser, waiting, f"/events/{event.slug}")
     assert_french(sam)
     assert "Complet" in sam.locator(".seats").inner_text()
-    both_sizes(sam, "detail-full")
+    both_sizes(sam, "events-detail-full")
     sam.click(f"form[action='/events/{event.slug}/register'] button")
     sam.wait_for_url(f"**/events/{event.slug}")
     assert "position 1" in sam.locator("#registration").inner_text()
-    both_sizes(sam, "detail-waiting")
+    both_sizes(sam, "events-detail-waiting")
     [waiting_mail] = deliver(expect=1)
     assert "position 1" in mail_text(waiting_mail)
 
     lea = log_in(browser, holder, "/events/mine")
     assert_french(lea)
     assert "Mes inscriptions" in lea.locator("h1").inner_text()
-    both_sizes(lea, "mine")
+    both_sizes(lea, "events-mine")
     lea.click(f"form[action='/events/{event.slug}/leave'] button")
     lea.wait_for_url("**/events/mine")
     assert lea.locator(".flash-success").is_visible()
@@ -176,7 +152,7 @@ def test_a_waiting_member_gets_the_seat_another_member_gives_back(browser, make_
     registration = sam.locator("#registration")
     assert "Vous êtes inscrit" in registration.inner_text()
     assert registration.locator("a[href*='/events/tickets/']").is_visible()
-    both_sizes(sam, "detail-registered")
+    both_sizes(sam, "events-detail-registered")
     mailbox.clear()
     [promotion] = deliver(expect=1)
     assert promotion["To"].addresses[0].addr_spec == waiting.email
@@ -185,7 +161,7 @@ def test_a_waiting_member_gets_the_seat_another_member_gives_back(browser, make_
 
     sam.goto("/events/mine")
     assert sam.locator("a[href*='/events/tickets/']").count() == 1
-    both_sizes(sam, "mine-registered")
+    both_sizes(sam, "events-mine-registered")
     assert browser.problems == []
 
 
@@ -193,7 +169,7 @@ def test_an_organizer_fills_the_event_form_and_sees_the_draft(browser, make_memb
     organizer = make_member("orga@example.org", name="Olivia Orga", role="organizer")
     page = log_in(browser, organizer, "/events/new")
     assert_french(page)
-    both_sizes(page, "form")
+    both_sizes(page, "events-form")
 
     page.fill("input[name=title]", "Hackathon LLM")
     page.fill("input[name=starts_at]", "2031-05-10T09:00")
@@ -203,7 +179,7 @@ def test_an_organizer_fills_the_event_form_and_sees_the_draft(browser, make_memb
     assert page.locator("#ends_at-error").is_visible()
     assert page.locator("#capacity-error").is_visible()
     assert db.session.scalar(select(Event)) is None
-    both_sizes(page, "form-errors")
+    both_sizes(page, "events-form-errors")
 
     page.fill("input[name=ends_at]", "2031-05-10T18:00")
     page.fill("input[name=capacity]", "80")
@@ -212,7 +188,7 @@ def test_an_organizer_fills_the_event_form_and_sees_the_draft(browser, make_memb
     assert page.locator(".flash-success").is_visible()
     event = db.session.scalar(select(Event))
     assert (event.status, event.capacity, event.starts_at.hour) == ("draft", 80, 7)  # 09:00 in Paris in May
-    both_sizes(page, "organizer-draft")
+    both_sizes(page, "events-organizer-draft")
 
     # Published, two people register; the organizer cancels one of them after confirming.
     page.click(f"form[action='/events/{event.slug}/publish'] button")
@@ -225,11 +201,11 @@ def test_an_organizer_fills_the_event_form_and_sees_the_draft(browser, make_memb
     db.session.commit()
     page.reload()
     assert page.locator("#people tbody tr").count() == 2
-    both_sizes(page, "organizer-people")
+    both_sizes(page, "events-organizer-people")
     page.click("#people tbody tr:first-child a.button")
     page.wait_for_url("**/registrations/*/cancel")
     assert "Nina Simone" in page.locator("main").inner_text()
-    both_sizes(page, "organizer-cancel-confirm")
+    both_sizes(page, "events-organizer-cancel-confirm")
     page.click("main form button[type=submit]")
     page.wait_for_url(f"**/events/{event.slug}#people")
     assert page.locator(".flash-success").is_visible()

@@ -16,8 +16,8 @@ from community.extensions import db
 from community.groups import services
 from community.groups.models import GroupMembership
 from community.members.models import Member
-from tests.browser.conftest import LAPTOP, PHONE, has_horizontal_scroll, shot
-from tests.conftest import PASSWORD, links_in, mail_text
+from tests.browser.conftest import assert_french, both_sizes, log_in
+from tests.conftest import links_in, mail_text
 
 pytestmark = pytest.mark.browser
 
@@ -32,30 +32,6 @@ Le dépôt : https://example.org/evaluation"""
 def plain(text: str) -> str:
     """French typography puts no-break spaces before « ! : » and inside quotes."""
     return text.replace("\u00a0", " ").replace("\u202f", " ")
-
-
-def assert_french(page):
-    assert page.locator("html").get_attribute("lang") == "fr"
-
-
-def both_sizes(page, name):
-    """Shoot the page as a phone and as a laptop shows it; neither may scroll sideways."""
-    page.set_viewport_size(PHONE)
-    shot(page, f"groups-{name}-phone")
-    assert not has_horizontal_scroll(page), name
-    page.set_viewport_size(LAPTOP)
-    shot(page, f"groups-{name}-laptop")
-    assert not has_horizontal_scroll(page), name
-
-
-def log_in(browser, member, next_path):
-    page = browser.new_page(locale="fr-FR")
-    page.goto(f"/members/login?next={next_path}")
-    page.fill("input[name=email]", member.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"**{next_path}")
-    return page
 
 
 def add_people(group, people):
@@ -106,12 +82,12 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     visitor.goto("/groups/")
     assert_french(visitor)
     assert visitor.locator("h1").inner_text() == "Groupes de travail"
-    both_sizes(visitor, "list-visitor")
+    both_sizes(visitor, "groups-list-visitor")
     visitor.click(f"main a[href='/groups/{evaluation.slug}']")
     visitor.wait_for_url(f"**/groups/{evaluation.slug}")
     assert visitor.locator(".description li").count() == 2  # the lead's "- " lines became a list
     assert visitor.locator("section[aria-labelledby=you] a[href^='/members/login']").is_visible()
-    both_sizes(visitor, "detail-visitor")
+    both_sizes(visitor, "groups-detail-visitor")
 
     page = log_in(browser, sam, "/groups/")
     assert_french(page)
@@ -125,7 +101,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     assert "Vous êtes membre de ce groupe." in page.locator("section[aria-labelledby=you]").inner_text()
     assert members.inner_text() == "5"
     assert "Sam Bernard" in page.locator(".member-list").inner_text()
-    both_sizes(page, "detail-member")
+    both_sizes(page, "groups-detail-member")
 
     # The moderated group takes a request with a message.
     page.goto(f"/groups/{legal.slug}")
@@ -135,7 +111,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     assert "un responsable y répondra" in plain(page.locator(".flash-success").inner_text())
     assert page.locator(f"form[action='/groups/{legal.slug}/leave']").is_visible()  # withdraw
     assert page.locator("#members-title .badge").inner_text() == "1"
-    both_sizes(page, "detail-pending")
+    both_sizes(page, "groups-detail-pending")
 
     # The lead, in a browser of her own, sees the request on the group page and approves it.
     lea = log_in(browser, lead, f"/groups/{legal.slug}")
@@ -143,7 +119,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     requests = lea.locator("#requests")
     assert "Sam Bernard" in requests.inner_text()
     assert "licences des corpus" in requests.locator("blockquote").inner_text()
-    both_sizes(lea, "detail-lead-request")
+    both_sizes(lea, "groups-detail-lead-request")
     requests.locator("form[action$='/approve'] button").click()
     lea.wait_for_url(f"**/groups/{legal.slug}#requests")
     assert lea.locator(".flash-success").inner_text() == "La demande est acceptée."
@@ -161,11 +137,11 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     assert "Sam Bernard" in page.locator(".member-list").inner_text()
 
     page.goto("/groups/")
-    both_sizes(page, "list-member")
+    both_sizes(page, "groups-list-member")
     page.goto("/groups/mine")
     assert page.locator("main h1").inner_text() == "Mes groupes"
     assert page.locator("section[aria-labelledby=active-title] a[href^='/groups/']").count() == 2
-    both_sizes(page, "mine")
+    both_sizes(page, "groups-mine")
 
     page.goto("/groups/directory")
     page.fill("input[name=q]", "inria")
@@ -173,7 +149,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     page.wait_for_url("**/groups/directory?*")
     rows = page.locator("main tbody tr")
     assert rows.count() == 1 and "Léa Martin" in rows.inner_text()
-    both_sizes(page, "directory-search")
+    both_sizes(page, "groups-directory-search")
     assert browser.problems == []
 
 
@@ -186,7 +162,7 @@ def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(brow
     lea.click(f"main a[href='/groups/{evaluation.slug}/announce']")
     lea.wait_for_url(f"**/groups/{evaluation.slug}/announce")
     assert_french(lea)
-    both_sizes(lea, "announce")
+    both_sizes(lea, "groups-announce")
 
     def announce(subject, body):
         lea.goto(f"/groups/{evaluation.slug}/announce")
@@ -199,7 +175,7 @@ def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(brow
         deliver()
 
     announce("Réunion jeudi", "Ordre du jour :\n- le banc d'essai\n- les biais")
-    both_sizes(lea, "announcement")
+    both_sizes(lea, "groups-announcement")
     assert len(mailbox.wait_for(5)) == 5  # Léa, Sam, Nina, Omar, Paul
     [mail] = mailbox.to(sam.email)
     assert mail["Subject"] == "[Évaluation] Réunion jeudi"
@@ -213,7 +189,7 @@ def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(brow
     page.goto(unsubscribe)
     assert_french(page)
     assert "Évaluation" in page.locator("h1").inner_text()
-    both_sizes(page, "unsubscribe")
+    both_sizes(page, "groups-unsubscribe")
     db.session.expire_all()
     assert services.membership_of(sam, evaluation).announcements_opt_out is False  # opening is not enough
     page.click("main form button[type=submit]")

@@ -54,8 +54,14 @@ def register_blueprints(app: Flask) -> None:
     from community.groups.views import bp as groups_bp
     from community.mail.views import bp as mail_bp
     from community.members.views import bp as members_bp
+    from community.admin import audit_views, member_views, outbox_views
+    from community.events import checkin_views, dashboard_views, message_views
+    from community.members import data_views
 
-    for blueprint in (pages.bp, members_bp, mail_bp, groups_bp, events_bp, admin_bp):
+    blueprints = (pages.bp, members_bp, mail_bp, groups_bp, events_bp, admin_bp)
+    blueprints += (dashboard_views.bp, checkin_views.bp, message_views.bp, data_views.bp)
+    blueprints += (member_views.bp, audit_views.bp, outbox_views.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -2,4 +2,5 @@
 from community.mail.models import DeliveryAttempt, OutboxAttachment, OutboxEmail  # noqa: F401
 from community.members.models import Member  # noqa: F401
 from community.groups.models import Announcement, GroupMembership, WorkingGroup  # noqa: F401
-from community.events.models import Event, Registration  # noqa: F401
+from community.events.models import CheckIn, Event, EventMessage, EventStaff, Registration  # noqa: F401
+from community.admin.models import AuditEntry  # noqa: F401

@@ -1,7 +1,7 @@
 """Every route states who may use it (anyone, member, confirmed, organizer, admin, ...)."""
 from community import create_app
 
-KNOWN = {"anyone", "member", "confirmed", "organizer", "admin", "token"}
+KNOWN = {"anyone", "member", "confirmed", "steward", "organizer", "admin", "token"}
 
 
 def test_every_view_carries_an_access_declaration(tmp_path):

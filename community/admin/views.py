@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from community.admin import exports
-from community.events import services as event_services
+from community.events import permissions
 from community.events.models import Event
 from community.extensions import db
 from community.groups.models import WorkingGroup
@@ -57,7 +57,7 @@ def _send(fmt: str, name: str, sheet_title: str, header, rows):
 @role_required(Role.ORGANIZER)
 def attendees(slug, fmt):
     event = _by_slug(Event, slug)
-    if not event_services.may_export_attendees(current_user, event):
+    if not permissions.may_manage(current_user, event):
         abort(404)
     statuses = request.args.getlist("status")
     if any(status not in exports.STATUSES for status in statuses):

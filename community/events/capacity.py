@@ -100,6 +100,7 @@ def promote_waiting(event: Event, hold_until) -> list[Registration]:
             candidate.status, candidate.hold_expires_at = RegistrationStatus.HELD.value, hold_until
         else:
             candidate.status, candidate.confirmed_at = RegistrationStatus.CONFIRMED.value, now
+        candidate.promoted_at = now
         db.session.flush()
         promoted.append(candidate)
     return promoted

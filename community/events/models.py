@@ -117,7 +117,11 @@ class Registration(db.Model):
     __tablename__ = "registration"
     __table_args__ = (
         CheckConstraint("status IN ('held', 'confirmed', 'waiting', 'cancelled')", name="status_known"),
-        CheckConstraint("member_id IS NOT NULL OR guest_email IS NOT NULL", name="has_person"),
+        # An anonymized registration (account deleted, guest data purged) keeps
+        # its place in the counts and history without naming anyone.
+        CheckConstraint(
+            "member_id IS NOT NULL OR guest_email IS NOT NULL OR anonymized_at IS NOT NULL", name="has_person"
+        ),
         CheckConstraint("status != 'held' OR hold_expires_at IS NOT NULL", name="hold_has_expiry"),
         # One live registration per person and event: a double click is harmless.
         Index(
@@ -150,6 +154,11 @@ class Registration(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     reminded_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # When the person joined the waiting list and when they left it for a seat:
+    # the dashboard's chart of the waiting list over time is drawn from these.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    promoted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    anonymized_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     # The check-in code held by the QR ticket; random, never derived from the id.
     ticket_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_ticket_code)
 
@@ -181,3 +190,87 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} event={self.event_id} {self.status}>"
+
+
+class StaffRole(str, enum.Enum):
+    ORGANIZER = "organizer"  # runs this event like its creator does
+    STEWARD = "steward"      # checks people in at the door, nothing else
+
+
+class EventStaff(db.Model):
+    """Someone an organizer named for one event (events/permissions.py reads it)."""
+
+    __tablename__ = "event_staff"
+    __table_args__ = (
+        CheckConstraint("role IN ('organizer', 'steward')", name="role_known"),
+        Index("uq_event_staff_member", "event_id", "member_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+    member = relationship("Member", foreign_keys=[member_id])
+
+
+class CheckIn(db.Model):
+    """A person let in at the door. A row per check-in, not a flag: who let them
+    in, when and at which gate; an undo keeps the row and stamps it. At most one
+    check-in per registration is not undone (a unique index), so a double scan
+    is harmless and can be reported."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (
+        Index(
+            "uq_check_in_active", "registration_id", unique=True,
+            sqlite_where=text("undone_at IS NULL"), postgresql_where=text("undone_at IS NULL"),
+        ),
+        Index("ix_check_in_event", "event_id", "undone_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    checked_in_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    # The door or device, as the steward named it on the check-in page.
+    gate: Mapped[str] = mapped_column(String(80), default="")
+    undone_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+
+    registration: Mapped[Registration] = relationship()
+    steward = relationship("Member", foreign_keys=[checked_in_by])
+
+
+class MessageAudience(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CHECKED_IN = "checked_in"
+    NOT_CHECKED_IN = "not_checked_in"
+
+
+class EventMessage(db.Model):
+    """A message an organizer sent to some of an event's people, kept on the dashboard."""
+
+    __tablename__ = "event_message"
+    __table_args__ = (
+        CheckConstraint(
+            "audience IN ('confirmed', 'waiting', 'checked_in', 'not_checked_in')", name="audience_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    audience: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    # The form's one-time key: a double submit finds it taken and sends nothing more.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+    author = relationship("Member", foreign_keys=[author_id])

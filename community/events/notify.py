@@ -54,6 +54,7 @@ def _queue(template, registration, subject, *, dedupe_key, queue=True, attach_ic
         cancel_url=external_url("events.cancel_link", token=token),
         **context,
     )
+    email.event_id = event.id
     return add_email(email) if queue else email
 
 

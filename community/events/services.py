@@ -58,14 +58,6 @@ def group_choices() -> list[tuple[int, str]]:
     return group_queries.group_choices()
 
 
-def may_export_attendees(member, event: Event) -> bool:
-    """An admin, or the organizer who created the event, takes its attendee list away.
-    (Editing is still open to every organizer; per-event organizers come with the dashboard.)"""
-    if member is None or not member.is_authenticated:
-        return False
-    return member.is_admin or (member.is_organizer and event.created_by == member.id)
-
-
 def can_view(event: Event, member) -> bool:
     """Drafts are for organizers; published and cancelled events are public pages."""
     if event.is_draft:
@@ -191,8 +183,9 @@ def _new_mail(registration: Registration, seated: bool, now: datetime):
 
     A waiting-list mail comes as a draft: its place in line is filled in under the lock."""
     registration.confirmed_at = registration.hold_expires_at = None
+    registration.waitlisted_at = None
     if not seated:
-        registration.status = WAITING
+        registration.status, registration.waitlisted_at = WAITING, now
         return notify.waiting_draft(registration)
     if registration.is_guest:
         registration.status, registration.hold_expires_at = HELD, hold_until(now)

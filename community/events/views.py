@@ -9,7 +9,7 @@ import segno
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError
-from community.events import capacity, display, ics, manage, notify, services
+from community.events import capacity, display, ics, manage, notify, permissions, services
 from community.events.forms import EventForm, GuestRegistrationForm
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility
 from community.extensions import db
@@ -122,7 +122,7 @@ def detail(slug):
     problem = services.registration_problem(event, me)
     return render_template(
         "events/detail.html", event=event, registration=registration, position=position, problem=problem,
-        organizer=organizer, can_export=services.may_export_attendees(me, event), counts=counts, people=people, people_shown=PEOPLE_SHOWN, now=utcnow(), ticket_token=notify.access_token,
+        organizer=organizer, can_export=permissions.may_manage(me, event), counts=counts, people=people, people_shown=PEOPLE_SHOWN, now=utcnow(), ticket_token=notify.access_token,
     )
 
 

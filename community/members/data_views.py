@@ -1,0 +1,4 @@
+"""A member's own data: download it, delete the account; the processing register."""
+from flask import Blueprint
+
+bp = Blueprint("my_data", __name__, url_prefix="/account")

@@ -7,8 +7,10 @@ from community.extensions import db
 
 def register(app) -> None:
     from community.events.cli import register_cli as register_event_commands
+    from community.retention import register_cli as register_retention_commands
 
     register_event_commands(app)
+    register_retention_commands(app)
 
     @app.cli.command("mail-worker")
     @click.option("--once", is_flag=True, help="Deliver what is due, then exit (for cron).")

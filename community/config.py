@@ -40,6 +40,10 @@ DEFAULTS = {
     # Events: how long a guest's seat is held unconfirmed; when reminders go out.
     "EVENT_HOLD_HOURS": 24,
     "EVENT_REMINDER_HOURS": 48,
+    # Retention (`flask --app app purge`): guests' names and addresses are erased this
+    # long after their event ended; sent mails lose their text this long after sending.
+    "GUEST_DATA_RETENTION_DAYS": 365,
+    "MAIL_BODY_RETENTION_DAYS": 90,
     # Cookies and requests.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -72,6 +76,8 @@ ENVIRONMENT = {
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", lambda v: v.lower() in ("1", "true", "yes")),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "GUEST_DATA_RETENTION_DAYS": ("GUEST_DATA_RETENTION_DAYS", int),
+    "MAIL_BODY_RETENTION_DAYS": ("MAIL_BODY_RETENTION_DAYS", int),
 }
 
 

@@ -2,6 +2,8 @@
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from community import search
+
 
 def configure(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
@@ -15,6 +17,8 @@ def configure(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Case- and accent-blind search (community/search.py).
+        dbapi_connection.create_function(search.SQLITE_FUNCTION, 1, search.sqlite_fold, deterministic=True)
 
 
 # PostgreSQL error codes worth a "try again": class 40 (serialization failure,

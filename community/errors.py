@@ -1,5 +1,5 @@
 """Domain errors and the error pages."""
-from flask import render_template
+from flask import flash, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -14,6 +14,24 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     """The acting person may not do this."""
+
+
+def attempt(action, success=None):
+    """Run a rule inside the request's transaction: commit once and flash `success`
+    (a text, or a function of the result giving (text, category)), or roll back and
+    flash why not. Returns (result, ok)."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return None, False
+    # Worded before the commit expires what the result holds.
+    text, category = success(result) if callable(success) else (success, "success")
+    db.session.commit()
+    if text:
+        flash(text, category)
+    return result, True
 
 
 def _page(code: int, title: str, message: str):

@@ -2,8 +2,10 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from community.clock import utcnow
 from community.extensions import db
 from community.members.access import anyone
+from community.privacy_register import legal_basis, processings
 from community.security import safe_next
 
 bp = Blueprint("pages", __name__)
@@ -32,3 +34,11 @@ def language():
 @anyone
 def privacy():
     return render_template("privacy.html")
+
+
+@bp.get("/privacy/register")
+@anyone
+def privacy_register():
+    return render_template(
+        "privacy_register.html", processings=processings(current_app.config), legal_basis=legal_basis, now=utcnow()
+    )

@@ -45,6 +45,8 @@ def _sees(audience: str) -> bool:
 PROFILE_LINKS = [
     ("events.mine", _l("My registrations")),
     ("groups.mine", _l("My working groups")),
+    ("my_data.overview", _l("My data")),
+    ("my_data.delete", _l("Delete my account")),
 ]
 
 

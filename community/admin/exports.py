@@ -14,10 +14,10 @@ from typing import IO, Iterable, Iterator, Sequence
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from community.clock import to_local
-from community.events.models import Event, Registration, RegistrationStatus
+from community.events.models import CheckIn, Event, Registration, RegistrationStatus
 from community.extensions import db
 from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
 from community.members.models import Member
@@ -33,7 +33,8 @@ GROUP_SEPARATOR = "\x1f"
 SEPARATORS = {"semicolon": ";", "comma": ","}
 STATUSES = tuple(status.value for status in RegistrationStatus)
 
-ATTENDEE_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Status"), _l("Registered at"), _l("Working groups"))
+ATTENDEE_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Status"), _l("Registered at"), _l("Checked in at"),
+                   _l("Working groups"))
 MEMBER_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Role"), _l("Confirmed at"), _l("Joined at"),
                  _l("Working groups"))
 GROUP_MEMBER_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Role in the group"), _l("Status"),
@@ -80,7 +81,8 @@ def _stream(statement) -> Iterator:
 
 
 def attendee_rows(event: Event, statuses: Sequence[str] = ()) -> Iterator[tuple]:
-    """One row per registration to the event, guests included, oldest first."""
+    """One row per registration to the event, guests included, oldest first; "checked in at"
+    is the check-in that is not undone (at most one, a unique index says so)."""
     statement = (
         select(
             func.coalesce(Member.display_name, Registration.guest_name),
@@ -88,17 +90,19 @@ def attendee_rows(event: Event, statuses: Sequence[str] = ()) -> Iterator[tuple]
             case((Registration.member_id.is_not(None), Member.organization), else_=Registration.guest_organization),
             Registration.status,
             Registration.created_at,
+            CheckIn.checked_in_at,
             _groups_of(Registration.member_id),
         )
         .select_from(Registration)
         .outerjoin(Member, Member.id == Registration.member_id)
+        .outerjoin(CheckIn, and_(CheckIn.registration_id == Registration.id, CheckIn.undone_at.is_(None)))
         .where(Registration.event_id == event.id)
         .order_by(Registration.created_at, Registration.id)
     )
     if statuses:
         statement = statement.where(Registration.status.in_(statuses))
-    for name, email, organization, status, registered_at, groups in _stream(statement):
-        yield (name, email, organization, status, _when(registered_at), _group_names(groups))
+    for name, email, organization, status, registered_at, checked_in_at, groups in _stream(statement):
+        yield (name, email, organization, status, _when(registered_at), _when(checked_in_at), _group_names(groups))
 
 
 def member_rows() -> Iterator[tuple]:

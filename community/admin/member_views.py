@@ -1,4 +1,123 @@
 """Member administration: list, roles, suspension, confirmation mails."""
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from community.admin import audit_log, members
+from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterForm, RoleForm
+from community.errors import attempt
+from community.extensions import db
+from community.groups.models import WorkingGroup
+from community.members.access import role_required
+from community.members.models import Member, Role
 
 bp = Blueprint("member_admin", __name__, url_prefix="/admin/members")
+
+# Ids past a 32-bit integer are no member's (and PostgreSQL would refuse the comparison).
+MAX_ID = 2**31 - 1
+YES_NO = {"yes": True, "no": False}
+
+
+STATUS_LABELS = {"confirmed": _l("Registered"), "waiting": _l("Waiting list"), "held": _l("Seat held"),
+                 "cancelled": _l("Cancelled")}
+
+
+@bp.context_processor
+def _labels():
+    return {"role_labels": {choice.value: choice.label for choice in ROLE_CHOICES}, "status_labels": STATUS_LABELS}
+
+
+def _member(member_id: int) -> Member:
+    if member_id > MAX_ID:
+        abort(404)
+    return db.get_or_404(Member, member_id)
+
+
+def _filters(form: MemberFilterForm) -> dict:
+    """The service's arguments from the form's valid fields."""
+    values = form.filters()
+    return dict(
+        q=values.get("q", ""), role=values.get("role"),
+        confirmed=YES_NO.get(values.get("confirmed")), suspended=YES_NO.get(values.get("suspended")),
+        group_id=int(values["group"]) if "group" in values else None,
+        joined_from=values.get("joined_from"), joined_to=values.get("joined_to"),
+    )
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def index():
+    form = MemberFilterForm(request.args)
+    form.set_groups(db.session.scalars(select(WorkingGroup).order_by(func.lower(WorkingGroup.name))))
+    page = request.args.get("page", 1, type=int)
+    result = members.search(**_filters(form), page=page)
+    # The query string without the page, for the pagination links.
+    args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template("admin/members/index.html", form=form, result=result, args=args)
+
+
+@bp.get("/<int:member_id>")
+@role_required(Role.ADMIN)
+def detail(member_id):
+    member = _member(member_id)
+    return render_template(
+        "admin/members/detail.html", member=member,
+        memberships=members.memberships_of([member.id]).get(member.id, []),
+        summary=members.registration_summary(member), registrations=members.recent_registrations(member),
+        history=audit_log.about_member(member.id), role_form=RoleForm(role=member.role), form=ButtonForm(),
+    )
+
+
+def _act(action, success: str, member: Member):
+    """Run a rule (see errors.attempt), then back to the member's page."""
+    attempt(action, success)
+    return redirect(url_for("member_admin.detail", member_id=member.id))
+
+
+@bp.post("/<int:member_id>/role")
+@role_required(Role.ADMIN)
+def change_role(member_id):
+    member = _member(member_id)
+    form = RoleForm()
+    if not form.validate():
+        flash(_("Please choose a role from the list."), "danger")
+        return redirect(url_for("member_admin.detail", member_id=member.id))
+    return _act(lambda: members.change_role(current_user, member, form.role.data),
+                _("The role of %(name)s is changed.", name=member.display_name), member)
+
+
+def _confirmed_step(member: Member, action: str, rule, success: str):
+    """GET asks "are you sure?"; the POST (with its CSRF token) acts."""
+    form = ButtonForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        return _act(lambda: rule(current_user, member), success, member)
+    return render_template("admin/members/confirm.html", member=member, action=action, form=form)
+
+
+@bp.route("/<int:member_id>/suspend", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def suspend(member_id):
+    member = _member(member_id)
+    return _confirmed_step(member, "suspend", members.suspend,
+                           _("The account of %(name)s is suspended; their sessions have ended.", name=member.display_name))
+
+
+@bp.route("/<int:member_id>/reactivate", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reactivate(member_id):
+    member = _member(member_id)
+    return _confirmed_step(member, "reactivate", members.reactivate,
+                           _("The account of %(name)s is active again.", name=member.display_name))
+
+
+@bp.post("/<int:member_id>/confirmation")
+@role_required(Role.ADMIN)
+def resend_confirmation(member_id):
+    member = _member(member_id)
+    if not ButtonForm().validate():
+        abort(400)
+    return _act(lambda: members.resend_confirmation(current_user, member),
+                _("A new confirmation link is on its way to %(email)s.", email=member.email), member)

@@ -1,4 +1,116 @@
-"""The outbox page: mail delivery you can see."""
-from flask import Blueprint
+"""The outbox page: mail delivery you can see.
+
+Admins see every mail (bodies included) and retry failed ones; organizers see
+how the mails of their own event went, without bodies."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from community.errors import DomainError
+from community.events.permissions import manager_required
+from community.extensions import db
+from community.mail import queries
+from community.mail.delivery import message_id
+from community.mail.outbox import retry as retry_mail
+from community.members.access import role_required
+from community.members.models import Role
+from community.security import safe_next
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
+bp.add_app_template_global(queries.failed_count, "failed_mail_count")
+
+TABS = (queries.ALL, *queries.STATUSES)
+# The HTML body is shown in a frame of its own: no script, no request out, no form;
+# its inline styles (mail layout) still apply. Only our own pages may frame it.
+BODY_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
+)
+
+
+def _status() -> str:
+    status = request.args.get("status", queries.ALL)
+    if status not in TABS:
+        abort(400)
+    return status
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _log_only() -> bool:
+    """No MAIL_SERVER: mail is written to the log and marked sent, readable here."""
+    return not current_app.config.get("MAIL_SERVER")
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def index():
+    status = _status()
+    q = request.args.get("q", "").strip()[:200]
+    template = request.args.get("template", "").strip()[:80]
+    event_id = request.args.get("event", type=int)
+    if request.args.get("event") and event_id is None:
+        abort(400)
+    result = queries.outbox_page(status, q, template, event_id, _page_number())
+    events = queries.events_with_mail()
+    return render_template(
+        "admin/outbox.html", result=result, status=status, q=q, template=template, event_id=event_id,
+        tabs=TABS, templates=queries.templates_in_use(), events=events,
+        event_titles={event.id: event.title for event in events}, log_only=_log_only(),
+    )
+
+
+def _mail_or_404(email_id: int):
+    email = queries.mail(email_id)
+    if email is None:
+        abort(404)
+    return email
+
+
+@bp.get("/<int:email_id>")
+@role_required(Role.ADMIN)
+def mail(email_id):
+    email = _mail_or_404(email_id)
+    return render_template(
+        "admin/outbox_mail.html", email=email, message_id=message_id(email),
+        attachments=queries.attachments_of(email), attempts=queries.attempts_of(email), log_only=_log_only(),
+    )
+
+
+@bp.get("/<int:email_id>/body.html")
+@role_required(Role.ADMIN)
+def body(email_id):
+    """The HTML body alone, for the sandboxed frame of the mail page."""
+    email = _mail_or_404(email_id)
+    response = current_app.response_class(email.body_html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = BODY_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/<int:email_id>/retry")
+@role_required(Role.ADMIN)
+def retry(email_id):
+    email = _mail_or_404(email_id)
+    target = safe_next(request.form.get("next"), url_for("outbox.mail", email_id=email.id))
+    try:
+        retry_mail(current_user, email)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(_("The mail is back in the queue: it will be sent in a moment."), "success")
+    return redirect(target)
+
+
+@bp.get("/events/<slug>")
+@manager_required
+def event_mails(event):
+    status = _status()
+    result = queries.outbox_page(status, event_id=event.id, page=_page_number())
+    return render_template("admin/outbox_event.html", event=event, result=result, status=status, tabs=TABS,
+                           log_only=_log_only())

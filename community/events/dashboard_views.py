@@ -1,4 +1,182 @@
-"""The organizer's dashboard of one event: counts, chart, lists, actions on registrations, staff."""
-from flask import Blueprint
+"""The organizer's dashboard of one event: counts, chart, lists, actions on registrations, staff.
+
+Views parse, call events/actions.py, commit once and redirect back to the dashboard
+with a message; a refused action rolls back and changes nothing."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from community.admin import audit
+from community.clock import from_local, to_local, utcnow
+from community.errors import attempt
+from community.events import actions, chart, dashboard, messages
+from community.events.dashboard_forms import AddPersonForm, SettingsForm, StaffForm, first_error
+from community.events.models import EventStaff, Registration
+from community.events.permissions import manager_required
+from community.extensions import db
+from community.security import safe_next
 
 bp = Blueprint("dashboard", __name__, url_prefix="/events")
+MAX_ID = 2**31
+MAX_PAGE = 100_000
+# The GET parameters of the two lists: attendees (a*) and waiting people (w*).
+LIST_PARAMS = ("aq", "asort", "astatus", "apage", "wq", "wsort", "wpage")
+
+
+def _text_arg(name: str) -> str:
+    return request.args.get(name, "").replace("\x00", "").strip()[:100]
+
+
+def _page_arg(name: str) -> int:
+    page = request.args.get(name, 1, type=int)
+    return page if 1 <= page <= MAX_PAGE else 1
+
+
+def _choice_arg(name: str, allowed) -> str:
+    value = request.args.get(name, "")
+    return value if value in allowed else next(iter(allowed))
+
+
+def _list_state() -> dict:
+    """The lists' search, sort, filter and page, from the query string; bad values fall back."""
+    return {
+        "aq": _text_arg("aq"), "asort": _choice_arg("asort", dashboard.ATTENDEE_SORTS),
+        "astatus": _choice_arg("astatus", dashboard.ATTENDEE_FILTERS), "apage": _page_arg("apage"),
+        "wq": _text_arg("wq"), "wsort": _choice_arg("wsort", dashboard.WAITING_SORTS), "wpage": _page_arg("wpage"),
+    }
+
+
+def _back(event):
+    """Where an action returns: the dashboard as the organizer left it (lists, page)."""
+    return redirect(safe_next(request.form.get("next"), url_for("dashboard.show", slug=event.slug)))
+
+
+def _registration_of(event, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id) if registration_id < MAX_ID else None
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+@bp.get("/<slug>/dashboard")
+@manager_required
+def show(event):
+    state = _list_state()
+    now = utcnow()
+    counts = dashboard.counts(event)
+    series = dashboard.chart_series(event, now)
+    attendees = dashboard.people(
+        event, statuses=dashboard.ATTENDEE_FILTERS[state["astatus"]], q=state["aq"], sort=state["asort"], page=state["apage"])
+    waiting = dashboard.people(
+        event, statuses=(dashboard.WAITING,), q=state["wq"], sort=state["wsort"], page=state["wpage"])
+    settings = SettingsForm(formdata=None, capacity=event.capacity,
+                            registration_opens_at=_local(event.registration_opens_at),
+                            registration_closes_at=_local(event.registration_closes_at))
+
+    def list_url(**changes):
+        values = {key: value for key, value in {**state, **changes}.items() if value not in ("", None, 1)}
+        return url_for("dashboard.show", slug=event.slug, **values)
+
+    return render_template(
+        "events/dashboard.html", event=event, counts=counts, series=series,
+        chart_svg=chart.render(series, capacity=event.capacity), chart_label=chart.label,
+        attendees=attendees, waiting=waiting, state=state, list_url=list_url, here=request.full_path.rstrip("?"),
+        add_form=AddPersonForm(formdata=None), settings_form=settings, staff_form=StaffForm(formdata=None),
+        staff=dashboard.staff(event), history=dashboard.history(event), audit_label=audit.label,
+        status_label=actions.status_label,
+        event_messages=messages.archive(event),
+    )
+
+
+def _local(value):
+    return to_local(value).replace(tzinfo=None) if value else None
+
+
+@bp.route("/<slug>/dashboard/registrations/<int:registration_id>/promote", methods=["GET", "POST"])
+@manager_required
+def promote(event, registration_id):
+    """POST promotes when a seat is free. When the event is full, the GET page asks
+    to confirm going over capacity, and only its form (over_capacity=1) does it."""
+    registration = _registration_of(event, registration_id)
+    if request.method == "GET":
+        if registration.status != dashboard.WAITING:
+            flash(_("This person is not on the waiting list any more."), "info")
+            return redirect(url_for("dashboard.show", slug=event.slug))
+        return render_template("events/dashboard_promote.html", event=event, registration=registration,
+                               next=safe_next(request.args.get("next"), url_for("dashboard.show", slug=event.slug)))
+    over = request.form.get("over_capacity") == "1"
+    name = registration.name
+    _result, done = attempt(lambda: actions.promote_by_hand(current_user, registration, over_capacity=over),
+                    _("%(name)s has a seat now; they are told by email.", name=name))
+    if not done and not over and registration.status == dashboard.WAITING and event.is_full:
+        return redirect(url_for("dashboard.promote", slug=event.slug, registration_id=registration_id,
+                                next=request.form.get("next")))
+    return _back(event)
+
+
+@bp.post("/<slug>/dashboard/registrations/<int:registration_id>/resend")
+@manager_required
+def resend(event, registration_id):
+    registration = _registration_of(event, registration_id)
+    name, email = registration.name, registration.email
+    attempt(lambda: actions.resend_confirmation(current_user, registration),
+             _("The confirmation is sent again to %(name)s (%(email)s).", name=name, email=email))
+    return _back(event)
+
+
+@bp.post("/<slug>/dashboard/add")
+@manager_required
+def add(event):
+    form = AddPersonForm()
+    if not form.validate():
+        flash(first_error(form), "error")
+        return _back(event)
+    guest = form.kind.data == "guest"
+    person = ({"guest_name": form.name.data, "guest_email": form.email.data, "guest_organization": form.organization.data}
+              if guest else {"member_email": form.email.data})
+
+    def told(registration):
+        if registration.status == dashboard.CONFIRMED:
+            return _("%(name)s is registered; a confirmation is on its way by email.", name=registration.name), "success"
+        return _("The event is full: %(name)s is on the waiting list and told by email.", name=registration.name), "info"
+
+    attempt(lambda: actions.add_by_hand(current_user, event, over_capacity=form.over_capacity.data, **person), told)
+    return _back(event)
+
+
+@bp.post("/<slug>/dashboard/settings")
+@manager_required
+def settings(event):
+    form = SettingsForm()
+    if not form.validate():
+        flash(first_error(form), "error")
+        return _back(event)
+    opens, closes = form.registration_opens_at.data, form.registration_closes_at.data
+    attempt(lambda: actions.change_settings(
+        current_user, event, new_capacity=form.capacity.data,
+        opens_at=from_local(opens) if opens else None, closes_at=from_local(closes) if closes else None,
+    ), _("Capacity and registration dates saved."))
+    return _back(event)
+
+
+@bp.post("/<slug>/dashboard/staff")
+@manager_required
+def add_staff(event):
+    form = StaffForm()
+    if not form.validate():
+        flash(first_error(form), "error")
+        return _back(event)
+    attempt(lambda: actions.name_staff(current_user, event, form.email.data, form.role.data),
+             _("%(email)s is on the event's staff now.", email=form.email.data))
+    return _back(event)
+
+
+@bp.post("/<slug>/dashboard/staff/<int:staff_id>/remove")
+@manager_required
+def remove_staff(event, staff_id):
+    staff = db.session.get(EventStaff, staff_id) if staff_id < MAX_ID else None
+    if staff is None or staff.event_id != event.id:
+        abort(404)
+    name = staff.member.display_name
+    attempt(lambda: actions.remove_staff(current_user, staff), _("%(name)s is off the event's staff.", name=name))
+    return _back(event)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError, NotAllowed
-from community.events import capacity, notify, services
+from community.admin import audit
+from community.events import capacity, notify, permissions, services
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility
 from community.extensions import db
 
@@ -37,6 +38,12 @@ class EventData:
 def _require_organizer(actor) -> None:
     if actor is None or not actor.is_organizer:
         raise NotAllowed(_l("Only organizers can manage events."))
+
+
+def _require_manager(actor, event: Event) -> None:
+    """An existing event is run by its organizers (events/permissions.py), not by every organizer."""
+    if not permissions.may_manage(actor, event):
+        raise NotAllowed(_l("Only the organizers of this event can do this."))
 
 
 def check(data: EventData) -> None:
@@ -82,32 +89,49 @@ def create_event(actor, data: EventData) -> Event:
     event.title = data.title.strip()
     db.session.add(event)
     db.session.flush()
+    audit.record(actor, "event.created", event, event_id=event.id)
     return event
 
 
 def update_event(actor, event: Event, data: EventData, now: datetime | None = None) -> list[Registration]:
     """Edit; a raised (or removed) capacity promotes the waiting list at once."""
-    _require_organizer(actor)
+    _require_manager(actor, event)
     if event.is_cancelled:
         raise DomainError(_l("A cancelled event cannot be edited."))
     check(data)
+    capacity_before = event.capacity
     # Capacity first: it takes the event lock and refuses to go below the seats taken.
     promoted = services.change_capacity(event, data.capacity, now)
+    if event.capacity != capacity_before:
+        audit.record(actor, "event.capacity_changed", event, event_id=event.id,
+                     capacity=[capacity_before, event.capacity], promoted=len(promoted))
+    edited = sorted(f.name for f in fields(EventData) if f.name != "capacity" and _differs(getattr(event, f.name), getattr(data, f.name)))
     for field in fields(EventData):
         if field.name != "capacity":
             setattr(event, field.name, getattr(data, field.name))
     event.title = data.title.strip()
     event.updated_at = utcnow()
     db.session.flush()
+    if edited:
+        audit.record(actor, "event.updated", event, event_id=event.id, fields=edited)
     return promoted
 
 
+def _differs(old, new) -> bool:
+    """Compares stored and typed values (SQLite hands back naive UTC datetimes)."""
+    if isinstance(old, datetime) or isinstance(new, datetime):
+        return (as_utc(old) if old else None) != (as_utc(new) if new else None)
+    return old != new
+
+
 def publish_event(actor, event: Event) -> Event:
-    _require_organizer(actor)
+    _require_manager(actor, event)
     if event.is_cancelled:
         raise DomainError(_l("A cancelled event cannot be published."))
-    event.status = EventStatus.PUBLISHED.value
-    db.session.flush()
+    if not event.is_published:
+        event.status = EventStatus.PUBLISHED.value
+        db.session.flush()
+        audit.record(actor, "event.published", event, event_id=event.id)
     return event
 
 
@@ -115,7 +139,7 @@ def cancel_event(actor, event: Event, now: datetime | None = None) -> int:
     """Cancel the event: every registrant and waiting person is told by mail.
 
     Returns how many people were told."""
-    _require_organizer(actor)
+    _require_manager(actor, event)
     now = now or utcnow()
     capacity.lock_event(event.id)
     capacity.reload(event)
@@ -134,4 +158,5 @@ def cancel_event(actor, event: Event, now: datetime | None = None) -> int:
     if event.is_published or live:
         for registration in live:
             notify.event_cancelled(registration)
+    audit.record(actor, "event.cancelled", event, event_id=event.id, told=len(live))
     return len(live)

@@ -5,6 +5,7 @@
 - check in: those, and the stewards named for it (nothing else).
 """
 from functools import wraps
+from typing import NamedTuple
 
 from flask import abort
 from flask_login import current_user
@@ -24,20 +25,27 @@ def staff_role(member, event: Event) -> str | None:
     )
 
 
-def may_manage(member, event: Event) -> bool:
+class Rights(NamedTuple):
+    manage: bool
+    check_in: bool
+
+
+def rights(member, event: Event) -> Rights:
+    """Both answers at once, for pages that show links to both (at most one query)."""
     if member is None or not getattr(member, "is_authenticated", False):
-        return False
+        return Rights(False, False)
     if member.has_role(Role.ADMIN) or event.created_by == member.id:
-        return True
-    return staff_role(member, event) == StaffRole.ORGANIZER.value
+        return Rights(True, True)
+    role = staff_role(member, event)
+    return Rights(role == StaffRole.ORGANIZER.value, role in (StaffRole.ORGANIZER.value, StaffRole.STEWARD.value))
+
+
+def may_manage(member, event: Event) -> bool:
+    return rights(member, event).manage
 
 
 def may_check_in(member, event: Event) -> bool:
-    if member is None or not getattr(member, "is_authenticated", False):
-        return False
-    if member.has_role(Role.ADMIN) or event.created_by == member.id:
-        return True
-    return staff_role(member, event) in (StaffRole.ORGANIZER.value, StaffRole.STEWARD.value)
+    return rights(member, event).check_in
 
 
 def event_access(may, access: str):
@@ -50,6 +58,9 @@ def event_access(may, access: str):
         def wrapped(slug, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            # A garbage slug (too long, NUL bytes PostgreSQL refuses) is simply not an event.
+            if len(slug) > 120 or "\x00" in slug:
+                abort(404)
             event = db.session.scalar(select(Event).where(Event.slug == slug))
             if event is None:
                 abort(404)

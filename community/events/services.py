@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
+from community.admin import audit
 from community.clock import as_utc, utcnow
 from community.errors import DomainError, NotAllowed
-from community.events import capacity, notify
+from community.events import capacity, notify, permissions
 from community.events.display import moment
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility, new_ticket_code
 from community.extensions import db
@@ -273,15 +274,18 @@ def _cancel(registration: Registration, now: datetime) -> tuple[bool, list[Regis
 
 
 def cancel_as(actor, registration: Registration, now: datetime | None = None) -> list[Registration]:
-    """A logged-in person cancels: their own registration, or anyone's as an organizer.
+    """A logged-in person cancels: their own registration, or anyone's as an organizer of the event.
 
     A person whose registration an organizer cancelled is told by mail."""
     own = registration.member_id is not None and registration.member_id == actor.id
-    if not own and not actor.is_organizer:
+    if not own and not permissions.may_manage(actor, registration.event):
         raise NotAllowed(_l("This registration is not yours."))
+    was = registration.status
     cancelled, promoted = _cancel(registration, now or utcnow())
     if cancelled and not own:
         notify.removed_by_organizer(registration)
+        audit.record(actor, "registration.cancelled_by_organizer", registration, event_id=registration.event_id,
+                     was=was, promoted=len(promoted))
     return promoted
 
 

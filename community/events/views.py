@@ -4,15 +4,16 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 import segno
 
 from community.clock import as_utc, utcnow
-from community.errors import DomainError
-from community.events import capacity, display, ics, manage, notify, permissions, services
+from community.errors import DomainError, attempt
+from community.events import capacity, dashboard, display, ics, manage, notify, permissions, services
 from community.events.forms import EventForm, GuestRegistrationForm
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility
 from community.extensions import db
+from community.mail.outbox import external_url
 from community.members import tokens
 from community.members.access import anyone, confirmed_required, member_required, role_required
 from community.members.models import Role
@@ -20,8 +21,6 @@ from community.security import safe_next
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 display.register(bp)
-# Registrations listed on an event page for organizers.
-PEOPLE_SHOWN = 100
 # Ids above a 32-bit integer are not ids (and would overflow the database's integer).
 MAX_ID = 2**31
 
@@ -38,20 +37,6 @@ def _visible_event(slug: str) -> Event:
     if event is None or not services.can_view(event, _me()):
         abort(404)
     return event
-
-
-def _attempt(action, success_message=None):
-    """Run a service inside the request's transaction: commit once, or roll back and show why."""
-    try:
-        result = action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return None, False
-    db.session.commit()
-    if success_message:
-        flash(success_message, "success")
-    return result, True
 
 
 def _registration_from(token: str, purpose: str = notify.ACCESS) -> Registration:
@@ -107,22 +92,13 @@ def detail(slug):
     if me is not None:
         registration = services.live_registration(event.id, member_id=me.id)
         position = capacity.waiting_position(registration) if registration else None
-    counts, people = {}, []
-    organizer = me is not None and me.is_organizer
-    if organizer:
-        counts = dict(db.session.execute(
-            select(Registration.status, func.count()).where(Registration.event_id == event.id).group_by(Registration.status)
-        ).all())
-        # The full searchable lists belong to the organizer dashboard; this is the short view.
-        people = db.session.scalars(
-            select(Registration).where(Registration.event_id == event.id, Registration.status.in_(LIVE))
-            .order_by(Registration.created_at, Registration.id).limit(PEOPLE_SHOWN)
-            .options(selectinload(Registration.member))
-        ).all()
+    # Those who run the event see where it stands; the lists are on the dashboard.
+    rights = permissions.rights(me, event)
+    counts = dashboard.counts(event) if rights.manage else None
     problem = services.registration_problem(event, me)
     return render_template(
         "events/detail.html", event=event, registration=registration, position=position, problem=problem,
-        organizer=organizer, can_export=permissions.may_manage(me, event), counts=counts, people=people, people_shown=PEOPLE_SHOWN, now=utcnow(), ticket_token=notify.access_token,
+        manager=rights.manage, steward=rights.check_in, counts=counts, now=utcnow(), ticket_token=notify.access_token,
     )
 
 
@@ -189,7 +165,7 @@ def register(slug):
         registration, created = services.register_member(event, current_user)
         return registration.status, created  # read now: the commit expires the objects
 
-    outcome, ok = _attempt(act)
+    outcome, ok = attempt(act)
     if ok:
         status, created = outcome
         if not created:
@@ -210,7 +186,7 @@ def guest(slug):
     form = GuestRegistrationForm()
     problem = services.registration_problem(event, None)
     if form.validate_on_submit() and not problem:
-        outcome, ok = _attempt(lambda: services.register_guest(
+        outcome, ok = attempt(lambda: services.register_guest(
             event, name=form.name.data, email=form.email.data, organization=form.organization.data,
             language=str(get_locale()),
         ))
@@ -232,7 +208,7 @@ def leave(slug):
     if registration is None:
         flash(_("You have no registration for this event."), "info")
     else:
-        _attempt(lambda: services.cancel_as(current_user, registration), _("Your registration is cancelled."))
+        attempt(lambda: services.cancel_as(current_user, registration), _("Your registration is cancelled."))
     return redirect(safe_next(request.form.get("next"), url_for("events.detail", slug=event.slug)))
 
 
@@ -244,7 +220,7 @@ def cancel_link(token):
     if registration.status == RegistrationStatus.CANCELLED.value:
         return render_template("events/cancel_link.html", registration=registration, done=True)
     if request.method == "POST":
-        _attempt(lambda: services.cancel_registration(registration), _("Your registration is cancelled."))
+        attempt(lambda: services.cancel_registration(registration), _("Your registration is cancelled."))
         return redirect(url_for("events.cancel_link", token=token))
     return render_template("events/cancel_link.html", registration=registration, done=False)
 
@@ -254,7 +230,7 @@ def cancel_link(token):
 def guest_confirm(token):
     registration = _registration_from(token, notify.GUEST_CONFIRM)
     if request.method == "POST":
-        _outcome, ok = _attempt(lambda: services.confirm_guest(registration), _("Your seat is confirmed. See you there!"))
+        _outcome, ok = attempt(lambda: services.confirm_guest(registration), _("Your seat is confirmed. See you there!"))
         if ok:
             return redirect(url_for("events.ticket", token=notify.access_token(registration)))
         return redirect(url_for("events.detail", slug=registration.event.slug))
@@ -268,7 +244,9 @@ def ticket(token):
     registration = _registration_from(token)
     qr = None
     if registration.status == RegistrationStatus.CONFIRMED.value:
-        qr = Markup(segno.make(registration.ticket_code, error="m").svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
+        # The QR holds the scan URL: a staff phone's camera opens the check-in for this ticket.
+        scan_url = external_url("checkin.scan", code=registration.ticket_code)
+        qr = Markup(segno.make(scan_url, error="m").svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
     return render_template(
         "events/ticket.html", registration=registration, qr=qr, token=token,
         position=capacity.waiting_position(registration),
@@ -282,16 +260,16 @@ def ticket(token):
 def create():
     form = EventForm(groups=services.group_choices())
     if form.validate_on_submit():
-        event, ok = _attempt(lambda: manage.create_event(current_user, form.to_data()), _("Draft saved. Publish it when ready."))
+        event, ok = attempt(lambda: manage.create_event(current_user, form.to_data()), _("Draft saved. Publish it when ready."))
         if ok:
             return redirect(url_for("events.detail", slug=event.slug))
     return render_template("events/form.html", form=form, event=None), 400 if form.errors else 200
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
-@role_required(Role.ORGANIZER)
-def edit(slug):
-    event = _visible_event(slug)
+@permissions.manager_required
+def edit(event):
+    slug = event.slug
     form = EventForm.for_event(event, groups=services.group_choices())
     if form.validate_on_submit():
         try:
@@ -306,25 +284,23 @@ def edit(slug):
             db.session.commit()
             flash(_("Event saved."), "success")
             return redirect(url_for("events.detail", slug=event.slug))
-        event = _visible_event(slug)
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
     return render_template("events/form.html", form=form, event=event), 400 if form.errors else 200
 
 
 @bp.post("/<slug>/publish")
-@role_required(Role.ORGANIZER)
-def publish(slug):
-    event = _visible_event(slug)
-    _attempt(lambda: manage.publish_event(current_user, event), _("The event is published."))
+@permissions.manager_required
+def publish(event):
+    attempt(lambda: manage.publish_event(current_user, event), _("The event is published."))
     return redirect(url_for("events.detail", slug=event.slug))
 
 
 @bp.route("/<slug>/cancel", methods=["GET", "POST"])
-@role_required(Role.ORGANIZER)
-def cancel_event(slug):
+@permissions.manager_required
+def cancel_event(event):
     """A GET asks to confirm (hundreds of people get a mail); the POST cancels."""
-    event = _visible_event(slug)
     if request.method == "POST":
-        _attempt(lambda: manage.cancel_event(current_user, event), _("The event is cancelled; everyone registered is told by email."))
+        attempt(lambda: manage.cancel_event(current_user, event), _("The event is cancelled; everyone registered is told by email."))
         return redirect(url_for("events.detail", slug=event.slug))
     if event.is_cancelled:
         return redirect(url_for("events.detail", slug=event.slug))
@@ -335,19 +311,21 @@ def cancel_event(slug):
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
-@role_required(Role.ORGANIZER)
-def cancel_for(slug, registration_id):
-    """An organizer cancels someone's registration: a GET asks to confirm, the POST cancels and mails them."""
-    event = _visible_event(slug)
+@permissions.manager_required
+def cancel_for(event, registration_id):
+    """An organizer cancels someone's registration: a GET asks to confirm, the POST cancels and mails them.
+
+    Both come back to the dashboard, where the lists of people are."""
     registration = db.session.get(Registration, registration_id) if registration_id < MAX_ID else None
     if registration is None or registration.event_id != event.id:
         abort(404)
+    back = safe_next(request.values.get("next"), url_for("dashboard.show", slug=event.slug))
     if not registration.is_live:
         flash(_("This registration is cancelled."), "info")
-        return redirect(url_for("events.detail", slug=event.slug))
+        return redirect(back)
     if request.method == "POST":
         name = registration.name
-        _attempt(lambda: services.cancel_as(current_user, registration),
+        attempt(lambda: services.cancel_as(current_user, registration),
                  _("The registration of %(name)s is cancelled; they are told by email.", name=name))
-        return redirect(url_for("events.detail", slug=event.slug, _anchor="people"))
-    return render_template("events/cancel_for.html", event=event, registration=registration)
+        return redirect(back)
+    return render_template("events/cancel_for.html", event=event, registration=registration, back=back)

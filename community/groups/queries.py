@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from community.clock import utcnow
 from community.events.models import Event, EventStatus
 from community.extensions import db
+from community.search import contains
 from community.groups.models import Announcement, GroupMembership, GroupRole, MembershipStatus, WorkingGroup
 from community.members.models import Member
 
@@ -114,11 +115,6 @@ def my_memberships(member) -> list[GroupMembership]:
     ))
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def directory(*, q: str = "", group_slug: str = "", page: int = 1):
     """Members who opted in, filtered by name, organization or group name, and by one group.
 
@@ -126,17 +122,12 @@ def directory(*, q: str = "", group_slug: str = "", page: int = 1):
     """
     query = select(Member).where(*_listed_member())
     if q:
-        pattern = _like(q.lower())
         in_named_group = (
             select(GroupMembership.id).join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
-            .where(GroupMembership.member_id == Member.id, _active, func.lower(WorkingGroup.name).like(pattern, escape="\\"))
+            .where(GroupMembership.member_id == Member.id, _active, contains(WorkingGroup.name, q))
             .exists()
         )
-        query = query.where(or_(
-            func.lower(Member.display_name).like(pattern, escape="\\"),
-            func.lower(Member.organization).like(pattern, escape="\\"),
-            in_named_group,
-        ))
+        query = query.where(or_(contains(Member.display_name, q), contains(Member.organization, q), in_named_group))
     if group_slug:
         in_group = (
             select(GroupMembership.id).join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)

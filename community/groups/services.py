@@ -1,5 +1,6 @@
 """Working group rules. Plain functions: they take the acting member, never commit,
-and raise DomainError (or NotAllowed) with a message fit to show."""
+and raise DomainError (or NotAllowed) with a message fit to show. Moderation and
+announcements are recorded in the audit log, in the caller's transaction."""
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from community.admin import audit
 from community.clock import utcnow
 from community.errors import DomainError, NotAllowed
 from community.extensions import db
@@ -120,6 +122,7 @@ def create_group(actor: Member, *, name: str, slug: str = "", summary: str = "",
     )
     db.session.add(group)
     db.session.flush()
+    audit.record(actor, "group.created", group)
     return group
 
 
@@ -129,6 +132,8 @@ def update_group(actor: Member, group: WorkingGroup, *, summary: str, descriptio
     _require_moderator(actor, group)
     if (name is not None or slug is not None or join_policy is not None) and not actor.is_admin:
         raise NotAllowed(_l("Only administrators can change a group's name, address or join policy."))
+    before = {"name": group.name, "slug": group.slug, "join_policy": group.join_policy, "summary": group.summary}
+    old_description = group.description
     group.summary, group.description = summary.strip()[:300], description.strip()
     if name is not None:
         group.name = _check_name(name)
@@ -136,6 +141,12 @@ def update_group(actor: Member, group: WorkingGroup, *, summary: str, descriptio
         group.slug = _check_slug(slug, group)
     if join_policy is not None:
         group.join_policy = _check_policy(join_policy)
+    # Short fields before and after; the description, which may be long, only "changed".
+    changes = {key: [old, getattr(group, key)] for key, old in before.items() if getattr(group, key) != old}
+    if group.description != old_description:
+        changes["description_changed"] = True
+    if changes:
+        audit.record(actor, "group.updated", group, **changes)
 
 
 def archive_group(actor: Member, group: WorkingGroup) -> None:
@@ -143,11 +154,14 @@ def archive_group(actor: Member, group: WorkingGroup) -> None:
     _require_admin(actor)
     if group.archived_at is None:
         group.archived_at = utcnow()
+        audit.record(actor, "group.updated", group, archived=[False, True])
 
 
 def unarchive_group(actor: Member, group: WorkingGroup) -> None:
     _require_admin(actor)
-    group.archived_at = None
+    if group.archived_at is not None:
+        group.archived_at = None
+        audit.record(actor, "group.updated", group, archived=[True, False])
 
 
 # ------------------------------------------------------------------ membership
@@ -223,6 +237,7 @@ def approve(actor: Member, membership: GroupMembership) -> None:
     _pending(membership)
     membership.status = MembershipStatus.ACTIVE.value
     membership.decided_at, membership.decided_by_id = utcnow(), actor.id
+    audit.record(actor, "group.member_approved", group, member_id=membership.member_id)
     member = membership.member
     queue_email(
         "group_approved", to=member.email, to_name=member.display_name, language=member.language, member=member,
@@ -242,6 +257,7 @@ def decline(actor: Member, membership: GroupMembership) -> None:
         subject=_l("Your request to join %(group)s", group=group.name),
         group=group, group_url=external_url("groups.detail", slug=group.slug),
     )
+    audit.record(actor, "group.member_refused", group, member_id=membership.member_id)
     db.session.delete(membership)
 
 
@@ -257,7 +273,9 @@ def appoint_lead(actor: Member, group: WorkingGroup, member: Member) -> GroupMem
         if membership is None:
             membership = _insert(GroupMembership(group_id=group.id, member_id=member.id))
         membership.status, membership.decided_at, membership.decided_by_id = MembershipStatus.ACTIVE.value, utcnow(), actor.id
-    membership.role = GroupRole.LEAD.value
+    if membership.role != GroupRole.LEAD.value:
+        membership.role = GroupRole.LEAD.value
+        audit.record(actor, "group.lead_changed", group, member_id=member.id, lead=[False, True])
     return membership
 
 
@@ -268,6 +286,7 @@ def remove_lead(actor: Member, group: WorkingGroup, member: Member) -> None:
     if membership is None or not membership.is_lead:
         raise GroupError(_l("This member is not a lead of the group."))
     membership.role = GroupRole.MEMBER.value
+    audit.record(actor, "group.lead_changed", group, member_id=member.id, lead=[True, False])
 
 
 def remove_member(actor: Member, group: WorkingGroup, member: Member) -> None:
@@ -277,6 +296,7 @@ def remove_member(actor: Member, group: WorkingGroup, member: Member) -> None:
         raise GroupError(_l("This person is not a member of the group."))
     if membership.is_lead and not actor.is_admin:
         raise NotAllowed(_l("Only administrators can remove a lead."))
+    audit.record(actor, "group.member_removed", group, member_id=member.id)
     db.session.delete(membership)
 
 
@@ -366,6 +386,7 @@ def announce(actor: Member, group: WorkingGroup, *, subject: str, body: str, ide
     for member in recipients:
         _queue_announcement(announcement, group, member)
     announcement.recipients_count = len(recipients)
+    audit.record(actor, "group.announcement_sent", group, announcement_id=announcement.id, recipients=len(recipients))
     return announcement, True
 
 

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from community.errors import DomainError
+from community.errors import DomainError, attempt
 from community.extensions import csrf, db
 from community.groups import queries, services
 from community.groups.forms import AnnouncementForm, AppointLeadForm, ButtonForm, DescriptionForm, GroupForm, JoinRequestForm
@@ -34,15 +34,8 @@ def _detail(group: WorkingGroup, anchor: str | None = None):
 
 
 def _apply(action, success: str, target):
-    """Run a service call: commit and say so, or roll back and show why not."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    """Run a service call (see errors.attempt), then go to `target`."""
+    attempt(action, success)
     return target
 
 

@@ -4,10 +4,14 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 
+from community.admin import audit
+from community.clock import utcnow
+from community.errors import DomainError
 from community.extensions import db
-from community.mail.models import OutboxAttachment, OutboxEmail
+from community.mail.models import MailStatus, OutboxAttachment, OutboxEmail
 
 
 @dataclass(frozen=True)
@@ -96,3 +100,33 @@ def add_email(email: OutboxEmail, *, fresh_key: bool = False) -> OutboxEmail | N
 
 def _queued(dedupe_key: str) -> bool:
     return db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)) is not None
+
+
+class RetryRefused(DomainError):
+    """Only a failed mail goes back to the queue."""
+
+
+def retry(actor, email: OutboxEmail) -> None:
+    """Put a failed mail back in the queue for an attempt now; its attempts are kept.
+
+    The status test is inside the UPDATE: of two admins clicking at once only one
+    re-queues it, and a worker can only claim it once it is pending, so it is sent once.
+    A retried mail past MAIL_RETRY_HOURS gets one attempt: failing again fails it again."""
+    requeued = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email.id, OutboxEmail.status == MailStatus.FAILED.value)
+        .values(status=MailStatus.PENDING.value, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.expire(email, ["status", "next_attempt_at"])
+    if not requeued:
+        raise RetryRefused(_not_failed_message(email.status))
+    audit.record(actor, "mail.retried", email, event_id=email.event_id, attempts=email.attempts)
+
+
+def _not_failed_message(status: str) -> str:
+    if status == MailStatus.SENT.value:
+        return _l("This mail was already sent: it is not sent again.")
+    if status in (MailStatus.PENDING.value, MailStatus.SENDING.value):
+        return _l("This mail is already waiting to be sent: there is nothing to retry.")
+    return _l("Only a failed mail can be retried.")

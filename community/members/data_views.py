@@ -1,4 +1,73 @@
-"""A member's own data: download it, delete the account; the processing register."""
-from flask import Blueprint
+"""A member's own data: see what is held, download it, delete the account."""
+import json
+
+from flask import Blueprint, Response, redirect, render_template, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
+
+from community.clock import utcnow
+from community.errors import DomainError
+from community.extensions import db, limiter
+from community.members import privacy
+from community.members.access import anyone, member_required
+from community.members.services import WrongPassword
+from community.members.views import AUTH_LIMIT
 
 bp = Blueprint("my_data", __name__, url_prefix="/account")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please enter your current password."))])
+
+
+@bp.get("/data")
+@member_required
+def overview():
+    counts = privacy.summary(privacy.personal_data(current_user))
+    return render_template("members/my_data.html", counts=counts)
+
+
+@bp.get("/data.json")
+@member_required
+def download():
+    data = privacy.personal_data(current_user)
+    body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    filename = f"my-data-{utcnow():%Y-%m-%d}.json"
+    return Response(
+        body.encode("utf-8"),
+        content_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@member_required
+@limiter.limit(AUTH_LIMIT, methods=["POST"])  # the password is guessed here too
+def delete():
+    form = DeleteAccountForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(current_user._get_current_object(), form.password.data)
+        except WrongPassword as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        except DomainError as error:  # the last administrator
+            db.session.rollback()
+            problem = str(error)
+        else:
+            db.session.commit()
+            # As at logout: clear first, so the order to drop the remember cookie survives.
+            session.clear()
+            logout_user()
+            return redirect(url_for("my_data.goodbye"))
+    return render_template("members/delete_account.html", form=form, problem=problem)
+
+
+@bp.get("/goodbye")
+@anyone
+def goodbye():
+    return render_template("members/goodbye.html")

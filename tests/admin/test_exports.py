@@ -2,6 +2,7 @@
 is inert in a spreadsheet, accents survive, and the cost does not grow with the rows."""
 import csv
 import io
+from datetime import datetime, timezone
 
 import openpyxl
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from community.admin import exports
 from community.clock import to_local
-from community.events.models import Registration
+from community.events.models import CheckIn, Registration
 from community.extensions import db
 from community.members.models import Member
 from tests.admin.conftest import INJECTIONS, add_group, join, register
@@ -17,6 +18,7 @@ from tests.conftest import login
 from tests.querycount import count_queries
 
 BOM = b"\xef\xbb\xbf"
+CHECKED_IN_AT = datetime(2026, 6, 4, 7, 12, tzinfo=timezone.utc)  # 09:12 in Paris (summer time)
 
 
 def read_csv(data: bytes, delimiter=";") -> list[list[str]]:
@@ -52,7 +54,10 @@ def expected_attendees(event, statuses=()) -> list[list[str]]:
     for r in db.session.scalars(query):
         organization = r.member.organization if r.member else r.guest_organization
         groups = ", ".join(sorted((m.group.name for m in memberships(r.member)), key=str.casefold)) if r.member else ""
-        rows.append([inert(v) for v in (r.name, r.email, organization, r.status, when(r.created_at), groups)])
+        checked_in_at = db.session.scalar(select(CheckIn.checked_in_at).where(
+            CheckIn.registration_id == r.id, CheckIn.undone_at.is_(None)))
+        rows.append([inert(v) for v in (r.name, r.email, organization, r.status, when(r.created_at),
+                                         when(checked_in_at), groups)])
     return rows
 
 
@@ -74,7 +79,14 @@ def crowd(event, make_member):
     join(straße, elodie)
     join(llm, elodie)
     join(llm, sneaky, status="pending")
-    register(event, member=elodie, minutes_ago=50)
+    elodie_seat = register(event, member=elodie, minutes_ago=50)
+    # Checked in at 09:12 Paris time, after a check-in undone at the wrong gate (history, not exported).
+    db.session.add_all([
+        CheckIn(registration_id=elodie_seat.id, event_id=event.id, checked_in_at=CHECKED_IN_AT.replace(minute=2),
+                undone_at=CHECKED_IN_AT.replace(minute=3)),
+        CheckIn(registration_id=elodie_seat.id, event_id=event.id, checked_in_at=CHECKED_IN_AT),
+    ])
+    db.session.commit()
     register(event, member=sneaky, status="waiting", minutes_ago=40)
     register(event, guest_name="@SUM(1)", guest_email="guest@example.org", guest_organization="\tTabbed",
              status="held", minutes_ago=30)
@@ -94,12 +106,14 @@ def download(client, who, path) -> bytes:
 def test_attendee_csv_reads_back_as_the_database_holds_it(client, people, crowd):
     data = download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.csv")
     header, *rows = read_csv(data)
-    assert header == ["Name", "Email", "Organization", "Status", "Registered at", "Working groups"]
+    assert header == ["Name", "Email", "Organization", "Status", "Registered at", "Checked in at", "Working groups"]
     assert rows == expected_attendees(crowd)
     assert ["Élodie Müller", "elodie@example.org", "'+1 Straße GmbH", "confirmed"] == rows[0][:4]
+    # The check-in that stands, in Europe/Paris time; empty for the others.
+    assert [row[5] for row in rows] == ["2026-06-04 09:12", "", "", ""]
     # Only active memberships of groups, in alphabetical order, the formula-like name made inert.
-    assert rows[0][5] == "'=LLM, Straße & Données"
-    assert rows[1][5] == ""
+    assert rows[0][6] == "'=LLM, Straße & Données"
+    assert rows[1][6] == ""
 
 
 def test_comma_csv_on_request(client, people, crowd):
@@ -173,11 +187,17 @@ def test_an_export_runs_the_same_number_of_queries_for_10_and_200_rows(
         db.session.execute(Member.__table__.delete().where(Member.email.like("bulk%")))
         db.session.commit()
         bulk_registrations(event, target, groups)
+        # Every other person is checked in: the column costs no query per row.
+        registration_ids = db.session.scalars(select(Registration.id).where(Registration.event_id == event.id)).all()
+        db.session.add_all([CheckIn(registration_id=rid, event_id=event.id, checked_in_at=CHECKED_IN_AT)
+                            for rid in registration_ids[::2]])
+        db.session.commit()
         with count_queries(db.engine) as statements:
             response = client.get(f"/admin/events/{event.slug}/attendees.{fmt}", buffered=True)
             body = response.data
         rows = read_csv(body) if fmt == "csv" else read_xlsx(body)
         assert len(rows) == target + 1
-        assert rows[-1][5] == "Alpha, Beta"
+        assert rows[-1][6] == "Alpha, Beta"
+        assert sum(1 for row in rows[1:] if row[5] == "2026-06-04 09:12") == target // 2
         counts[target] = len(statements)
     assert counts[10] == counts[200] <= 6, counts

@@ -23,10 +23,11 @@ MATRIX = [
     ("admin.group_members", "/admin/groups/ml/members.csv", ADMIN_ONLY),
     ("admin.group_members", "/admin/groups/ml/members.xlsx", ADMIN_ONLY),
     ("admin.group_members", "/admin/groups/nowhere/members.csv", by_role(L, 403, 403, 403, 404)),
-    ("admin.attendees", "/admin/events/summit/attendees.csv", by_role(L, 403, 200, 404, 200)),
-    ("admin.attendees", "/admin/events/summit/attendees.xlsx", by_role(L, 403, 200, 404, 200)),
-    ("admin.attendees", "/admin/events/summit/attendees.csv?status=waiting", by_role(L, 403, 200, 404, 200)),
-    ("admin.attendees", "/admin/events/nowhere/attendees.csv", by_role(L, 403, 404, 404, 404)),
+    # The event's organizers and admins (events/permissions.manager_required); an unknown event is not found.
+    ("admin.attendees", "/admin/events/summit/attendees.csv", by_role(L, 403, 200, 403, 200)),
+    ("admin.attendees", "/admin/events/summit/attendees.xlsx", by_role(L, 403, 200, 403, 200)),
+    ("admin.attendees", "/admin/events/summit/attendees.csv?status=waiting", by_role(L, 403, 200, 403, 200)),
+    ("admin.attendees", "/admin/events/nowhere/attendees.csv", by_role(L, 404, 404, 404, 404)),
 ]
 SECRET = "secret.attendee@example.org"
 

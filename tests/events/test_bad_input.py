@@ -66,7 +66,7 @@ def test_a_bad_new_event_shows_each_error_beside_its_field_and_creates_nothing(c
 
 
 def test_a_bad_edit_shows_the_error_and_leaves_the_event_as_it_was(client, organizer, make_event):
-    event = make_event(capacity=30, title="Before")
+    event = make_event(capacity=30, title="Before", created_by=organizer.id)  # its organizer edits it
     edit = f"/events/{event.slug}/edit"
     token = csrf_token(client, edit)
     for case, changes, field, words in BAD_EVENTS:

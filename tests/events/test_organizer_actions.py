@@ -34,16 +34,18 @@ def statuses(event_id):
 
 
 def test_an_organizer_cancels_a_registration_after_confirming_and_the_seat_moves(client, make_member, make_event, deliver, mailbox):
-    event = make_event(capacity=1, title="Atelier RAG")
+    organizer = make_member(role="organizer")
+    event = make_event(capacity=1, title="Atelier RAG", created_by=organizer.id)
     attendee, waiting = make_member(name="Alice Martin"), make_member()
     seat, _ = services.register_member(event, attendee)
     line, _ = services.register_member(event, waiting)
     db.session.commit()
     deliver(expect=2)
     mailbox.clear()
-    login(client, make_member(role="organizer"))
+    login(client, organizer)
 
-    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    # The dashboard lists the people, each with a cancel link.
+    page = client.get(f"/events/{event.slug}/dashboard").get_data(as_text=True)
     confirm_path = f"/events/{event.slug}/registrations/{seat.id}/cancel"
     assert confirm_path in page and "Alice Martin" in page
     # The GET only asks; nothing changes until the button is pressed.
@@ -51,7 +53,7 @@ def test_an_organizer_cancels_a_registration_after_confirming_and_the_seat_moves
     assert statuses(event.id) == {seat.id: "confirmed", line.id: "waiting"}
 
     response = post_form(client, confirm_path, token_from=confirm_path)
-    assert response.status_code == 302 and response.headers["Location"].startswith(f"/events/{event.slug}")
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"/events/{event.slug}/dashboard")
     assert statuses(event.id) == {seat.id: "cancelled", line.id: "confirmed"}
     assert db.session.get(Event, event.id).confirmed_count == 1
     deliver(expect=2)
@@ -83,10 +85,11 @@ def test_an_organizer_removes_a_guest_from_the_waiting_list_and_nobody_is_promot
 
 
 def test_a_registration_of_another_event_is_not_found_through_this_event(client, make_member, make_event):
-    event, other = make_event(capacity=5), make_event(capacity=5)
+    organizer = make_member(role="organizer")
+    event, other = make_event(capacity=5, created_by=organizer.id), make_event(capacity=5, created_by=organizer.id)
     registration, _ = services.register_member(other, make_member())
     db.session.commit()
-    login(client, make_member(role="organizer"))
+    login(client, organizer)
     path = f"/events/{event.slug}/registrations/{registration.id}/cancel"
     assert client.get(path).status_code == 404
     assert post_form(client, path, token_from=f"/events/{event.slug}").status_code == 404
@@ -108,12 +111,13 @@ def edit_form(event, **changes):
 
 
 def test_raising_the_capacity_from_the_edit_form_promotes_in_the_same_transaction(client, make_member, make_event, deliver, mailbox):
-    event = make_event(capacity=1)
+    organizer = make_member(role="organizer")
+    event = make_event(capacity=1, created_by=organizer.id)
     first, second, third = make_member(), make_member(), make_member()
     for member in (first, second, third):
         services.register_member(event, member)
     db.session.commit()
-    login(client, make_member(role="organizer"))
+    login(client, organizer)
     edit = f"/events/{event.slug}/edit"
     token_page = client.get(edit)
     assert token_page.status_code == 200
@@ -134,11 +138,12 @@ def test_raising_the_capacity_from_the_edit_form_promotes_in_the_same_transactio
 
 
 def test_an_edit_that_lowers_capacity_below_the_seats_taken_changes_nothing(client, make_member, make_event):
-    event = make_event(capacity=2, title="Kept")
+    organizer = make_member(role="organizer", language="en")
+    event = make_event(capacity=2, title="Kept", created_by=organizer.id)
     for member in (make_member(), make_member()):
         services.register_member(event, member)
     db.session.commit()
-    login(client, make_member(role="organizer", language="en"))
+    login(client, organizer)
     edit = f"/events/{event.slug}/edit"
     response = post_form(client, edit, edit_form(event, capacity="1", title="Renamed"), token_from=edit, headers=EN)
     assert response.status_code == 400

@@ -1,0 +1,282 @@
+"""A member's own data: everything held about them (the download), and account deletion.
+
+Plain functions; the caller commits. What belongs to a member: rows that point at
+their account, and, once they proved their address, the guest registrations and
+mails made with that address (an unconfirmed account has proved nothing, so it
+gets neither: anyone can sign up with someone else's address)."""
+from datetime import datetime, timezone
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+from sqlalchemy import and_, delete, or_, select, update
+
+from community.admin import audit
+from community.admin.models import AuditEntry
+from community.clock import as_utc, utcnow
+from community.errors import DomainError
+from community.events import services as events
+from community.events.models import LIVE, CheckIn, Event, EventStaff, Registration
+from community.extensions import db
+from community.groups.models import GroupMembership, WorkingGroup
+from community.mail import scrub
+from community.mail.models import OutboxEmail
+from community.members.models import Member, Role
+from community.members.passwords import verify_password
+from community.members.services import WrongPassword
+
+
+class LastAdmin(DomainError):
+    """The community would be left without anyone to run it."""
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC: '2031-05-04T07:30:00+00:00'."""
+    return as_utc(moment).astimezone(timezone.utc).isoformat() if moment is not None else None
+
+
+# ------------------------------------------------------------------ whose rows
+
+def _registrations_of(member):
+    mine = Registration.member_id == member.id
+    if member.is_confirmed:
+        mine = or_(mine, and_(Registration.member_id.is_(None), Registration.guest_email == member.email))
+    return mine
+
+
+def _mails_to(member):
+    mine = OutboxEmail.member_id == member.id
+    if member.is_confirmed:
+        mine = or_(mine, OutboxEmail.to_address == member.email)
+    return mine
+
+
+# ------------------------------------------------------------------ the download
+
+def personal_data(member) -> dict:
+    """Everything the community holds about `member`, JSON-ready; seven queries whatever the amounts."""
+    memberships = db.session.execute(
+        select(GroupMembership, WorkingGroup)
+        .join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
+        .where(GroupMembership.member_id == member.id)
+        .order_by(GroupMembership.created_at, GroupMembership.id)
+    ).all()
+    return {
+        "generated_at": iso(utcnow()),
+        "profile": _profile(member),
+        "consents": _consents(member, memberships),
+        "working_groups": [_membership(m, g) for m, g in memberships],
+        "registrations": _registrations(member),
+        "check_ins": _check_ins(member),
+        "event_staff": _staff(member),
+        "mails": _mails(member),
+        "audit_log": _audit(member),
+    }
+
+
+def _profile(member) -> dict:
+    return {
+        "email": member.email,
+        "display_name": member.display_name,
+        "organization": member.organization,
+        "bio": member.bio,
+        "language": member.language,
+        "shown_in_member_directory": member.directory_visible,
+        "role": member.role,
+        "created_at": iso(member.created_at),
+        "confirmed_at": iso(member.confirmed_at),
+        "password_changed_at": iso(member.password_changed_at),
+        "suspended_at": iso(member.suspended_at),
+    }
+
+
+def _consents(member, memberships) -> dict:
+    return {
+        "privacy_notice_accepted_at": iso(member.consent_at),
+        "shown_in_member_directory": member.directory_visible,
+        "group_announcements": [
+            {"group": group.name, "receives": not membership.announcements_opt_out}
+            for membership, group in memberships if membership.is_active
+        ],
+    }
+
+
+def _membership(membership, group) -> dict:
+    return {
+        "group": group.name,
+        "status": membership.status,
+        "lead": membership.is_lead,
+        "requested_or_joined_at": iso(membership.created_at),
+        "decided_at": iso(membership.decided_at),
+        "request_message": membership.message,
+        "receives_announcements": not membership.announcements_opt_out,
+    }
+
+
+def _event(event) -> dict:
+    return {"title": event.title, "starts_at": iso(event.starts_at), "ends_at": iso(event.ends_at)}
+
+
+def _registrations(member) -> list[dict]:
+    rows = db.session.execute(
+        select(Registration, Event).join(Event, Registration.event_id == Event.id)
+        .where(_registrations_of(member)).order_by(Registration.created_at, Registration.id)
+    ).all()
+    return [
+        {
+            "event": _event(event),
+            "as_guest": registration.member_id is None,
+            "guest_name": registration.guest_name,
+            "guest_organization": registration.guest_organization or None,
+            "status": registration.status,
+            "registered_at": iso(registration.created_at),
+            "confirmed_at": iso(registration.confirmed_at),
+            "waitlisted_at": iso(registration.waitlisted_at),
+            "promoted_at": iso(registration.promoted_at),
+            "cancelled_at": iso(registration.cancelled_at),
+            "reminded_at": iso(registration.reminded_at),
+            "ticket_code": registration.ticket_code,
+        }
+        for registration, event in rows
+    ]
+
+
+def _check_ins(member) -> list[dict]:
+    rows = db.session.execute(
+        select(CheckIn, Event)
+        .join(Registration, CheckIn.registration_id == Registration.id)
+        .join(Event, CheckIn.event_id == Event.id)
+        .where(_registrations_of(member)).order_by(CheckIn.checked_in_at, CheckIn.id)
+    ).all()
+    return [
+        {"event": _event(event), "checked_in_at": iso(check_in.checked_in_at), "gate": check_in.gate,
+         "undone_at": iso(check_in.undone_at)}
+        for check_in, event in rows
+    ]
+
+
+def _staff(member) -> list[dict]:
+    rows = db.session.execute(
+        select(EventStaff, Event).join(Event, EventStaff.event_id == Event.id)
+        .where(EventStaff.member_id == member.id).order_by(EventStaff.created_at, EventStaff.id)
+    ).all()
+    return [{"event": _event(event), "role": staff.role, "since": iso(staff.created_at)} for staff, event in rows]
+
+
+def _mails(member) -> list[dict]:
+    rows = db.session.execute(
+        select(OutboxEmail.created_at, OutboxEmail.sent_at, OutboxEmail.to_address, OutboxEmail.subject,
+               OutboxEmail.status, OutboxEmail.body_text)
+        .where(_mails_to(member)).order_by(OutboxEmail.created_at, OutboxEmail.id)
+    ).all()
+    return [
+        {"created_at": iso(row.created_at), "sent_at": iso(row.sent_at), "to": row.to_address,
+         "subject": row.subject, "status": row.status, "text": row.body_text}
+        for row in rows
+    ]
+
+
+def _audit(member) -> list[dict]:
+    """Entries recording what they did, or what was done to their account or registrations."""
+    theirs = select(Registration.id).where(_registrations_of(member)).scalar_subquery()
+    about = or_(
+        and_(AuditEntry.object_type == Member.__tablename__, AuditEntry.object_id == member.id),
+        and_(AuditEntry.object_type == Registration.__tablename__, AuditEntry.object_id.in_(theirs)),
+        # Group moderation names the member in its facts: {"member_id": 42}.
+        AuditEntry.changes["member_id"].as_integer() == member.id,
+    )
+    rows = db.session.execute(
+        select(AuditEntry.action, AuditEntry.created_at, AuditEntry.actor_id)
+        .where(or_(AuditEntry.actor_id == member.id, about)).order_by(AuditEntry.created_at, AuditEntry.id)
+    ).all()
+    return [
+        {"action": row.action, "label": audit.label(row.action), "at": iso(row.created_at),
+         "by_you": row.actor_id == member.id}
+        for row in rows
+    ]
+
+
+# ------------------------------------------------------------------ deletion
+
+def admins_besides(member) -> int:
+    """Active admins other than `member`; locked on PostgreSQL so two last admins cannot both leave."""
+    others = db.session.scalars(
+        select(Member.id).where(Member.role == Role.ADMIN.value, Member.suspended_at.is_(None), Member.id != member.id)
+        .with_for_update()
+    ).all()
+    return len(others)
+
+
+def delete_account(member, password: str, now: datetime | None = None) -> dict:
+    """Delete the account after checking the password; returns what was done (counts).
+
+    Registrations of events that started are anonymized (counts and history stay
+    right); later ones are given back and the waiting lists move; group
+    memberships, event staff roles and the account go; mails to or about the
+    member lose what names them (mail/scrub.py); the audit log keeps only ids."""
+    if not verify_password(member.password_hash, password):
+        raise WrongPassword(_l("This password is not correct: nothing was deleted."))
+    if member.is_admin and admins_besides(member) == 0:
+        raise LastAdmin(_l(
+            "You are the last administrator: make another member administrator before deleting your account."
+        ))
+    now = now or utcnow()
+    member_id = member.id
+    mails_about = _mails_about(member)  # before the rows that name them change
+    done = {"registrations_anonymized": _anonymize(member, Event.starts_at <= now, now)}
+    done["registrations_cancelled"] = events.forget_member(member, now) + _cancel_guest_seats(member, now)
+    done["registrations_anonymized"] += _anonymize(member, None, now)
+    done["group_memberships_ended"] = _run(delete(GroupMembership).where(GroupMembership.member_id == member_id))
+    done["event_staff_roles_ended"] = _run(delete(EventStaff).where(EventStaff.member_id == member_id))
+    db.session.flush()  # mails queued above (promotions) are rows before the outbox is scrubbed
+    to_them = scrub.forget(select(OutboxEmail.id).where(_mails_to(member)), recipient=True)
+    about_them = scrub.forget(mails_about, recipient=False)
+    done["mails_purged"] = to_them["purged"] + about_them["purged"]
+    done["mails_deleted"] = to_them["deleted"] + about_them["deleted"]
+    # The id names no one once the row is gone, and ties the entries that
+    # already carry it (role changes ...) to the deletion.
+    audit.record(None, "member.deleted", member, **done)
+    db.session.delete(member)
+    db.session.flush()
+    return done
+
+
+def _run(statement) -> int:
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+def _mails_about(member) -> list[int]:
+    """Mails to others that name the member (a lead told of their request, an announcement they signed)."""
+    needles = [member.email, member.display_name, str(escape(member.display_name))]
+    return scrub.mentioning(list(dict.fromkeys(needles)), besides=select(OutboxEmail.id).where(_mails_to(member)))
+
+
+def _anonymize(member, started, now: datetime) -> int:
+    """Registrations of the member (of events that started, when `started` is given) keep
+    their status and times but no longer name anyone."""
+    where = [_registrations_of(member)]
+    if started is not None:
+        where.append(Registration.event_id.in_(select(Event.id).where(started)))
+    return _run(
+        update(Registration).where(*where)
+        .values(member_id=None, guest_name=None, guest_email=None, guest_organization="", anonymized_at=now)
+    )
+
+
+def _cancel_guest_seats(member, now: datetime) -> int:
+    """Live guest registrations made with their (proved) address, for events to come."""
+    if not member.is_confirmed:
+        return 0
+    live = db.session.scalars(
+        select(Registration).where(
+            Registration.member_id.is_(None), Registration.guest_email == member.email, Registration.status.in_(LIVE),
+        )
+    ).all()
+    for registration in live:
+        events.cancel_registration(registration, now)
+    return len(live)
+
+
+def summary(data: dict) -> dict:
+    """How many items of each kind the download holds (for the page that offers it)."""
+    return {key: len(value) for key, value in data.items() if isinstance(value, list)}
+

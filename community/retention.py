@@ -1,0 +1,79 @@
+"""Retention: personal data the community no longer needs is erased on a schedule.
+
+`flask --app app purge` (from cron, daily) erases guests' names and addresses
+once their event ended GUEST_DATA_RETENTION_DAYS ago, and empties the text and
+attachments of mails sent more than MAIL_BODY_RETENTION_DAYS ago. Each rule
+selects only what still holds data, so a second run finds nothing more to do."""
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import and_, exists, select, update
+
+from community.admin import audit
+from community.clock import utcnow
+from community.events.models import Event, Registration
+from community.extensions import db
+from community.mail import scrub
+from community.mail.models import MailStatus, OutboxEmail
+
+
+def purge(now: datetime | None = None, guest_days: int | None = None, mail_days: int | None = None) -> dict:
+    """Erase what is past its retention period; returns the counts (also recorded in the audit log)."""
+    now = now or utcnow()
+    config = current_app.config
+    guest_days = config["GUEST_DATA_RETENTION_DAYS"] if guest_days is None else guest_days
+    mail_days = config["MAIL_BODY_RETENTION_DAYS"] if mail_days is None else mail_days
+    old_guest = _old_guest(now - timedelta(days=guest_days))
+    # The guests' own mails first: they are found through the registrations' addresses.
+    guest_mails = scrub.forget(select(OutboxEmail.id).where(_mail_of(old_guest)), recipient=True)
+    counts = {
+        "guest_mails_purged": guest_mails["purged"] + guest_mails["deleted"],
+        "guest_registrations_anonymized": _anonymize(old_guest, now),
+        "mail_bodies_purged": scrub.purge_bodies(select(OutboxEmail.id).where(
+            OutboxEmail.status == MailStatus.SENT.value, OutboxEmail.sent_at < now - timedelta(days=mail_days),
+        )),
+    }
+    if any(counts.values()):
+        audit.record(None, "data.purged", guest_days=guest_days, mail_days=mail_days, **counts)
+    return counts
+
+
+def _old_guest(ended_before: datetime):
+    """Guest registrations that still name someone, of events that ended before the date."""
+    return and_(
+        Registration.member_id.is_(None),
+        Registration.anonymized_at.is_(None),
+        Registration.event_id.in_(select(Event.id).where(Event.ends_at < ended_before)),
+    )
+
+
+def _mail_of(old_guest):
+    """Mails of an old guest registration's event to its guest's address (no account: no member_id)."""
+    return and_(
+        OutboxEmail.member_id.is_(None),
+        OutboxEmail.to_address != "",
+        exists().where(
+            old_guest, Registration.event_id == OutboxEmail.event_id, Registration.guest_email == OutboxEmail.to_address,
+        ),
+    )
+
+
+def _anonymize(old_guest, now: datetime) -> int:
+    return db.session.execute(
+        update(Registration).where(old_guest)
+        .values(guest_name=None, guest_email=None, guest_organization="", anonymized_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def register_cli(app) -> None:
+    @app.cli.command("purge")
+    @click.option("--guest-days", type=int, default=None, help="Default GUEST_DATA_RETENTION_DAYS.")
+    @click.option("--mail-days", type=int, default=None, help="Default MAIL_BODY_RETENTION_DAYS.")
+    def purge_command(guest_days, mail_days):
+        """Erase personal data past its retention period (safe to rerun; for a daily cron)."""
+        counts = purge(guest_days=guest_days, mail_days=mail_days)
+        db.session.commit()
+        for name, count in counts.items():
+            click.echo(f"{name}: {count}")

@@ -1,0 +1,131 @@
+"""Retention: old guest data and old mail bodies are erased on schedule, and the
+processing register and privacy notice state the configured periods."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from community import retention
+from community.admin.models import AuditEntry
+from community.clock import utcnow
+from community.events.models import Event, Registration
+from community.extensions import db
+from community.mail.models import OutboxAttachment, OutboxEmail
+from tests.conftest import make_config
+
+DAY = timedelta(days=1)
+
+
+def add_event(slug, ended_days_ago):
+    ends = utcnow() - ended_days_ago * DAY
+    event = Event(slug=slug, title=slug, starts_at=ends - timedelta(hours=3), ends_at=ends, status="published",
+                  confirmed_count=0)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def guest(event, email):
+    registration = Registration(event_id=event.id, status="confirmed", guest_name=f"Guest {email}", guest_email=email,
+                                guest_organization="Acme", created_at=event.starts_at - 5 * DAY)
+    db.session.add(registration)
+    db.session.commit()
+    return registration
+
+
+def mail(to, *, days_ago, status="sent", event=None):
+    moment = utcnow() - days_ago * DAY
+    email = OutboxEmail(
+        to_address=to, to_name="Someone", template="t", language="fr", subject=f"About {to}", body_text=f"Hello {to}",
+        body_html=f"<p>Hello {to}</p>", status=status, created_at=moment, sent_at=moment if status == "sent" else None,
+        event_id=event.id if event else None,
+        attachments=[OutboxAttachment(filename="e.ics", content_type="text/calendar", data=b"BEGIN:VCALENDAR")],
+    )
+    db.session.add(email)
+    db.session.commit()
+    return email.id
+
+
+def fresh(model, id_):
+    db.session.expire_all()
+    return db.session.get(model, id_)
+
+
+@pytest.fixture
+def history(app, make_member):
+    old, recent = add_event("old", 400), add_event("recent", 10)
+    member = make_member("member@example.org")
+    db.session.add(Registration(event_id=old.id, member_id=member.id, status="confirmed", created_at=old.starts_at))
+    return {
+        "old_guest": guest(old, "old.guest@example.org").id,
+        "recent_guest": guest(recent, "recent.guest@example.org").id,
+        "old_guest_mail": mail("old.guest@example.org", days_ago=405, event=old),
+        "old_sent": mail("member@example.org", days_ago=100),
+        "recent_sent": mail("member@example.org", days_ago=10),
+        "old_pending": mail("member@example.org", days_ago=100, status="pending"),
+        "old_failed": mail("member@example.org", days_ago=100, status="failed"),
+    }
+
+
+def test_old_guest_data_and_old_mail_bodies_go_recent_and_unsent_ones_stay(app, history):
+    counts = retention.purge(utcnow(), guest_days=365, mail_days=90)
+    db.session.commit()
+
+    assert counts == {"guest_mails_purged": 1, "guest_registrations_anonymized": 1, "mail_bodies_purged": 1}
+    old = fresh(Registration, history["old_guest"])
+    assert (old.guest_name, old.guest_email, old.guest_organization) == (None, None, "")
+    assert old.anonymized_at is not None and old.status == "confirmed"  # still counted
+    assert fresh(Registration, history["recent_guest"]).guest_email == "recent.guest@example.org"
+    # A member's registration is theirs to keep as long as the account exists.
+    assert db.session.scalar(select(func.count()).select_from(Registration).where(Registration.member_id.is_not(None))) == 1
+
+    guest_mail = fresh(OutboxEmail, history["old_guest_mail"])
+    assert (guest_mail.to_address, guest_mail.body_text, guest_mail.status) == ("", "", "sent")
+    old_sent = fresh(OutboxEmail, history["old_sent"])
+    assert (old_sent.body_text, old_sent.body_html, old_sent.attachments) == ("", "", [])
+    assert old_sent.subject == "About member@example.org" and old_sent.sent_at is not None  # the delivery record stays
+    for kept in ("recent_sent", "old_pending", "old_failed"):
+        email = fresh(OutboxEmail, history[kept])
+        assert email.body_text.startswith("Hello") and len(email.attachments) == 1, kept
+
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "data.purged"))
+    assert entry.actor_id is None and entry.changes == dict(counts, guest_days=365, mail_days=90)
+
+
+def test_running_the_purge_twice_changes_nothing_more(app, history):
+    retention.purge(utcnow(), guest_days=365, mail_days=90)
+    db.session.commit()
+    again = retention.purge(utcnow(), guest_days=365, mail_days=90)
+    db.session.commit()
+    assert again == {"guest_mails_purged": 0, "guest_registrations_anonymized": 0, "mail_bodies_purged": 0}
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+    assert db.session.scalar(select(func.count()).select_from(OutboxAttachment)) == 3
+
+
+def test_the_cron_command_uses_the_configured_periods_and_prints_the_counts(app, history):
+    app.config.update(GUEST_DATA_RETENTION_DAYS=5, MAIL_BODY_RETENTION_DAYS=5)
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "guest_registrations_anonymized: 2" in result.output and "mail_bodies_purged: 2" in result.output
+    assert fresh(Registration, history["recent_guest"]).guest_email is None
+
+
+@pytest.fixture
+def app_config(database_url, smtp_server):
+    return make_config(database_url, smtp_server.port, GUEST_DATA_RETENTION_DAYS=200, MAIL_BODY_RETENTION_DAYS=30,
+                       EVENT_HOLD_HOURS=12, LOGIN_LOCK_MINUTES=20)
+
+
+def test_the_register_and_the_notice_state_the_configured_periods(app):
+    client = app.test_client()
+    register = client.get("/privacy/register", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    for name in ("Member accounts", "Event registrations, including guests", "Check-ins at the door", "Working groups",
+                 "Mail outbox", "Audit log", "Security records and rate limits"):
+        assert f"{name}</h2>" in register, name
+    for period in ("erased 200 days after the event", "deleted 30 days after sending", "held 12 hours",
+                   "locked 20 minutes after 5 failed attempts", "valid 48 hours"):
+        assert period in register, period
+    assert register.count("Legal basis") == 7
+    notice = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "erased 200 days after the event" in notice and "deleted 30 days after sending" in notice
+    assert 'href="/privacy/register"' in notice

@@ -11,7 +11,7 @@ Why it is race-free:
   opens the transaction just before it, so the write lock is taken up front
   (waiting up to the busy timeout) and no stale read snapshot has to be upgraded.
 """
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 
 from community.clock import utcnow
 from community.extensions import db
@@ -19,26 +19,61 @@ from community.events import writegate
 from community.events.models import Event, Registration, RegistrationStatus
 
 
+_events = Event.__table__
+# Built once and run on the session's connection: it runs under the seat lock, and
+# the ORM's update path costs several times the statement itself.
+_TAKE_SEAT = (
+    update(_events)
+    .where(_events.c.id == bindparam("event_id"),
+           or_(_events.c.capacity.is_(None), _events.c.confirmed_count < _events.c.capacity))
+    .values(confirmed_count=_events.c.confirmed_count + 1)
+)
+
+
 def take_seat(event_id: int) -> bool:
     """Take one seat if one is free; True when taken."""
     writegate.enter(db.session)
-    result = db.session.execute(
-        update(Event)
-        .where(Event.id == event_id, or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity))
-        .values(confirmed_count=Event.confirmed_count + 1)
-        .execution_options(synchronize_session=False)
+    return db.session.connection().execute(_TAKE_SEAT, {"event_id": event_id}).rowcount == 1
+
+
+def row_locks() -> bool:
+    """PostgreSQL locks the event's row; SQLite locks the whole database at the first write."""
+    return db.session.get_bind().dialect.name != "sqlite"
+
+
+def before_writes() -> None:
+    """Call before a transaction's first write when that write is not a seat statement."""
+    writegate.enter(db.session)
+
+
+def _holds_due(event_id: int, now):
+    return exists().where(
+        Registration.event_id == event_id, Registration.status == RegistrationStatus.HELD.value,
+        Registration.hold_expires_at <= now,
     )
-    return result.rowcount == 1
 
 
-def lock_and_take_seat(event_id: int) -> bool:
+def lock_and_take_seat(event_id: int, now) -> tuple[bool, bool]:
     """Lock the event (see lock_event), then take a seat if one is free.
 
-    On SQLite the seat UPDATE is the lock: any write statement takes the
-    database's write lock, even one whose WHERE matches no row."""
-    if db.session.get_bind().dialect.name != "sqlite":
-        lock_event(event_id)
-    return take_seat(event_id)
+    Returns (seated, whether guest holds are past due: worth expiring before
+    giving up). On SQLite the seat UPDATE is the lock: any write statement takes
+    the database's write lock, even one whose WHERE matches no row. On
+    PostgreSQL one statement locks the event and reads its count (the row as of
+    the lock) and the due holds (as of the statement's start: a hold that
+    expired is an old row, so at worst a hold confirmed meanwhile is seen, and
+    the caller's locked re-read finds nothing to expire)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        seated = take_seat(event_id)
+        return seated, not seated and db.session.scalar(select(_holds_due(event_id, now)))
+    writegate.enter(db.session)
+    count, limit, due = db.session.execute(
+        select(Event.confirmed_count, Event.capacity, _holds_due(event_id, now))
+        .where(Event.id == event_id).with_for_update(of=Event, key_share=True)
+    ).one()
+    if limit is None or count < limit:
+        return take_seat(event_id), False
+    return False, due
 
 
 def release_seat(event_id: int) -> None:
@@ -118,6 +153,19 @@ def waiting_position(registration: Registration) -> int | None:
                 Registration.created_at < registration.created_at,
                 (Registration.created_at == registration.created_at) & (Registration.id < registration.id),
             ),
+        )
+    )
+    return ahead + 1
+
+
+def new_waiting_position(event_id: int, created_at) -> int:
+    """The place in line of a registration about to be written, under the event lock:
+    every row already written has a smaller id, so those created at the same time are ahead."""
+    ahead = db.session.scalar(
+        select(db.func.count(Registration.id)).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.WAITING.value,
+            Registration.created_at <= created_at,
         )
     )
     return ahead + 1

@@ -45,10 +45,31 @@ def _vevent(event) -> VEvent:
     return item
 
 
+# event_ics of recent event versions: a rush of registrations attaches the same file
+# to every confirmation. Bounded; per process.
+_cached: dict[tuple, bytes] = {}
+CACHE_SIZE = 64
+
+
+def _version(event) -> tuple:
+    """Everything the file is made of (DTSTAMP aside: the time this file was first made)."""
+    return (
+        current_app.config["BASE_URL"], event.id, event.updated_at, event.slug, event.title, event.description,
+        event.starts_at, event.ends_at, event.venue, event.address, event.online_url, event.status,
+    )
+
+
 def event_ics(event) -> bytes:
-    calendar = _calendar()
-    calendar.add_component(_vevent(event))
-    return calendar.to_ical()
+    key = _version(event)
+    data = _cached.get(key)
+    if data is None:
+        calendar = _calendar()
+        calendar.add_component(_vevent(event))
+        data = calendar.to_ical()
+        if len(_cached) >= CACHE_SIZE:
+            _cached.clear()
+        _cached[key] = data
+    return data
 
 
 def feed_ics(events, name: str) -> bytes:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, make_transient_to_detached, selectinload
 
 from community.admin import audit
 from community.clock import as_utc, utcnow
@@ -18,7 +18,8 @@ from community.events import capacity, notify, permissions
 from community.events.display import moment
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility, new_ticket_code
 from community.extensions import db
-from community.mail.outbox import add_email
+from community.mail.models import OutboxAttachment, OutboxEmail
+from community.mail.outbox import add_email, insert_email
 from community.groups import queries as group_queries
 from community.members.services import check_email
 
@@ -144,39 +145,89 @@ def register_guest(event: Event, *, name: str, email: str, organization: str = "
 def _place(event: Event, registration: Registration, now: datetime) -> Registration:
     """A seat (held for a guest), a place on the waiting list, or a refusal.
 
-    The first write takes the lock that serializes registrations (SQLite's write
-    lock, the event's row lock on PostgreSQL) until the commit, so the mail is
-    rendered before it, for the outcome the event as read predicts; it is
-    rendered again under the lock only when that guess was wrong (the last
-    seats went meanwhile, or one freed up)."""
+    Seats on one event are taken one transaction at a time (SQLite's write lock,
+    the event's row lock on PostgreSQL, held until the commit), so what runs
+    under that lock is kept short: the mail is rendered before it, for the
+    outcome the event as read predicts, and rendered again under the lock only
+    when that guess was wrong (the last seats went meanwhile, or one freed up)."""
     # Links and dedupe keys are made from the ticket code, so it exists before the row does.
     registration.ticket_code = new_ticket_code()
     registration.created_at = now
-    looks_free = not event.is_full
-    mail = _new_mail(registration, looks_free, now) if looks_free or event.waitlist_enabled else None
-    # The seat UPDATE is the transaction's first write (see capacity.py).
-    seated = looks_free and capacity.take_seat(event.id)
-    if not seated:
-        # Full: under the event lock, expired holds go first to those already waiting,
-        # then this person gets a seat only if one is still free.
-        seated = capacity.lock_and_take_seat(event.id)
-        if not seated and _expire_locked(event, now):
-            seated = capacity.take_seat(event.id)
+    if event.is_full:
+        return _place_when_full(event, registration, now, _new_mail(registration, False, now) if event.waitlist_enabled else None)
+    mail = _new_mail(registration, True, now)
+    if capacity.row_locks():
+        # Row and mail first, the seat last: the event's row lock is then held
+        # for the seat UPDATE and the commit only.
+        _write(registration, mail)
+        if capacity.take_seat(event.id):
+            return registration
+        return _missed_the_seat(event, registration, mail, now)
+    # SQLite: the seat UPDATE is the first write (see capacity.py); the write lock
+    # it takes covers every later write of the transaction anyway.
+    if capacity.take_seat(event.id):
+        _write(registration, mail)
+        return registration
+    return _place_when_full(event, registration, now, None)
+
+
+def _place_when_full(event: Event, registration: Registration, now: datetime, draft) -> Registration:
+    """The event looked full: a place on the waiting list, unless a seat is free under the lock."""
+    seated = _take_seat_locked(event, now)
     if not seated and not event.waitlist_enabled:
         raise RegistrationRefused(_l("This event is full."))
-    if mail is None or seated != looks_free:
-        mail = _new_mail(registration, seated, now)
-    db.session.add(registration)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        # Two clicks raced past the check above; the unique index kept one.
-        raise AlreadyRegistered(_l("You are already registered for this event.")) from exc
-    if not seated:
+    if seated:
+        mail = _new_mail(registration, True, now)
+    else:
+        draft = draft or _new_mail(registration, False, now)
         # Under the event lock, so the position is exact.
-        mail = mail.filled(capacity.waiting_position(registration))
-    add_email(mail, fresh_key=True)  # its key holds the new ticket code: it cannot be queued yet
+        mail = draft.filled(capacity.new_waiting_position(event.id, now))
+    _write(registration, mail)
     return registration
+
+
+def _take_seat_locked(event: Event, now: datetime) -> bool:
+    """Under the event lock: expired holds go first to those already waiting,
+    then a seat is taken only if one is still free."""
+    seated, holds_due = capacity.lock_and_take_seat(event.id, now)
+    if not seated and holds_due and _expire_locked(event, now):
+        seated = capacity.take_seat(event.id)
+    return seated
+
+
+def _missed_the_seat(event: Event, registration: Registration, mail, now: datetime) -> Registration:
+    """PostgreSQL: the event looked free but the last seat went meanwhile: the
+    registration (already written as seated) goes to the waiting list, or is refused."""
+    if _take_seat_locked(event, now):
+        return registration
+    if not event.waitlist_enabled:
+        raise RegistrationRefused(_l("This event is full."))
+    db.session.execute(delete(OutboxAttachment).where(OutboxAttachment.email_id == mail.id))
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == mail.id))
+    draft = _new_mail(registration, False, now)
+    db.session.flush()
+    add_email(draft.filled(capacity.waiting_position(registration)), fresh_key=True)
+    return registration
+
+
+def _write(registration: Registration, mail) -> None:
+    """Write the registration and its mail (its key holds the new ticket code: it cannot be queued yet).
+
+    Plain INSERTs rather than a flush: on SQLite they run under the write lock,
+    and the unit of work costs several times their CPU. The registration then
+    joins the session as a loaded row."""
+    capacity.before_writes()
+    registration.event_id = registration.event.id
+    table = Registration.__table__
+    values = {column.key: registration.__dict__[column.key] for column in table.columns if column.key in registration.__dict__}
+    try:
+        registration.id = db.session.connection().execute(insert(table), values).inserted_primary_key[0]
+    except IntegrityError as exc:
+        # Two clicks raced past the check in register_*; the unique index kept one.
+        raise AlreadyRegistered(_l("You are already registered for this event.")) from exc
+    make_transient_to_detached(registration)
+    db.session.add(registration)
+    mail.id = insert_email(mail)
 
 
 def _new_mail(registration: Registration, seated: bool, now: datetime):

@@ -1,14 +1,25 @@
-"""SQLite only: writers of one process queue here, first come first served.
+"""SQLite only: the app's seat writers queue here instead of in SQLite's busy handler.
 
-SQLite's busy handler is not fair: under a rush, 32 threads poll for the one
-write lock and an unlucky one can wait past the busy timeout ("database is
-locked"). Queueing a process's writers in FIFO order before their first write
-leaves at most one of them polling SQLite per process, so lock waits stay short
-and bounded. The gate is released when the transaction ends (commit, rollback,
-or the connection going back to the pool). PostgreSQL needs none of this.
+SQLite's busy handler sleeps in growing steps (1, 2, 5, 10 ... 100 ms) while it
+waits for the write lock, and is not fair: under a rush the lock sits idle while
+writers sleep, and an unlucky one can wait past the busy timeout ("database is
+locked"). So, before its first write, a transaction takes
+- the process's FairLock: its threads in arrival order, the lock passed directly
+  to the next one in line;
+- then a file lock (flock) on `<database>-writegate`, shared by every process
+  using the file (gunicorn workers): the one thread per process at the head of
+  its queue polls it every millisecond or less, so a freed lock is taken at once.
+Both are released when the connection goes back to the pool, that is after the
+COMMIT or ROLLBACK has run (releasing on SQLAlchemy's "commit" event would let
+the next writer in before the commit, straight into SQLite's busy handler).
+Waits are bounded (WAIT_SECONDS): past it the request fails with "database is
+locked", which the app answers with "busy, try again". PostgreSQL needs none of this.
 """
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from collections import deque
 
 from sqlalchemy import event
@@ -16,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 KEY = "events_write_gate"
 WAIT_SECONDS = 5.0
+POLL_SECONDS = (0.0002, 0.001)  # first and longest pause between two tries of the file lock
 
 
 class FairLock:
@@ -49,19 +61,84 @@ class FairLock:
                 self._held = False
 
 
-_gates: dict[str, FairLock] = {}
+class FileLock:
+    """flock on a file beside the database: one holder among the processes.
+
+    Only the holder of the process's FairLock uses it, so one descriptor per
+    process is enough (flock belongs to the open file, not to a thread). It is
+    reopened after a fork: a descriptor inherited from the parent would share its lock."""
+
+    def __init__(self, path: str | None):
+        self._path = path
+        self._fd = None
+        self._pid = None
+
+    def _descriptor(self) -> int:
+        if self._pid != os.getpid():
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self, deadline: float) -> bool:
+        if self._path is None:  # an in-memory database lives in one process
+            return True
+        fd = self._descriptor()
+        pause, longest = POLL_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+            time.sleep(pause)
+            pause = min(pause * 2, longest)
+
+    def release(self) -> None:
+        if self._path is not None:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
+
+
+class Gate:
+    def __init__(self, path: str | None):
+        self.threads = FairLock()
+        self.processes = FileLock(path)
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self.threads.acquire(timeout):
+            return False
+        if self.processes.acquire(deadline):
+            return True
+        self.threads.release()
+        return False
+
+    def release(self) -> None:
+        try:
+            self.processes.release()
+        finally:
+            self.threads.release()
+
+
+_gates: dict[str, Gate] = {}
 _gates_mutex = threading.Lock()
 
 
-def _gate_for(engine) -> FairLock:
+def _lock_path(url) -> str | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{os.path.abspath(database)}-writegate"
+
+
+def _gate_for(engine) -> Gate:
     key = str(engine.url)
     with _gates_mutex:
         if key not in _gates:
-            _gates[key] = FairLock()
-        if not event.contains(engine, "commit", _release_on_end):
-            event.listen(engine, "commit", _release_on_end)
-            event.listen(engine, "rollback", _release_on_end)
-            event.listen(engine.pool, "checkin", _release_on_checkin)
+            _gates[key] = Gate(_lock_path(engine.url))
+        if not event.contains(engine, "checkin", _release_on_checkin):
+            event.listen(engine, "checkin", _release_on_checkin)
+            event.listen(engine, "invalidate", _release_on_invalidate)
         return _gates[key]
 
 
@@ -71,11 +148,13 @@ def _release(info: dict) -> None:
         gate.release()
 
 
-def _release_on_end(connection):
-    _release(connection.info)
-
-
 def _release_on_checkin(_dbapi_connection, record):
+    # The pool has rolled back whatever was left open: the transaction is over.
+    if record is not None:
+        _release(record.info)
+
+
+def _release_on_invalidate(_dbapi_connection, record, _exception):
     if record is not None:
         _release(record.info)
 

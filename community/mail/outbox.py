@@ -5,7 +5,7 @@ from urllib.parse import quote, urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from community.admin import audit
 from community.clock import utcnow
@@ -100,6 +100,27 @@ def add_email(email: OutboxEmail, *, fresh_key: bool = False) -> OutboxEmail | N
 
 def _queued(dedupe_key: str) -> bool:
     return db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)) is not None
+
+
+def insert_email(email: OutboxEmail) -> int:
+    """add_email(email, fresh_key=True) for a path where every millisecond under a lock
+    counts: the same rows, written at once by plain INSERTs instead of the session's
+    unit of work (several times the CPU). The email object stays out of the session.
+    Returns the new row's id."""
+    connection = db.session.connection()
+    email_id = connection.execute(insert(OutboxEmail.__table__), _column_values(email)).inserted_primary_key[0]
+    if email.attachments:
+        connection.execute(insert(OutboxAttachment.__table__), [
+            {"email_id": email_id, "filename": a.filename, "content_type": a.content_type, "data": a.data}
+            for a in email.attachments
+        ])
+    return email_id
+
+
+def _column_values(obj) -> dict:
+    """The columns set on a new object; the columns' defaults fill in the rest, as in a flush."""
+    state = obj.__dict__
+    return {column.key: state[column.key] for column in obj.__table__.columns if column.key in state}
 
 
 class RetryRefused(DomainError):

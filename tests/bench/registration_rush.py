@@ -330,8 +330,8 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--registrants", type=int, default=2000)
     parser.add_argument("--seats", type=int, default=450)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--login", choices=["http", "forge"], default="http",
                         help="log members in over HTTP (default) or sign their session cookies (see sessions.py)")

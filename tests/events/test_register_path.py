@@ -1,0 +1,55 @@
+"""The registration path guesses the outcome from the event as read, before it takes
+the seat lock; when the guess was wrong, the right outcome and the right mail win."""
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
+
+from community.events import services
+from community.events.models import Event, Registration
+from community.extensions import db
+from community.mail.models import OutboxAttachment, OutboxEmail
+from tests.events.conftest import assert_invariants
+
+
+def mails_of():
+    rows = db.session.execute(select(OutboxEmail.template, OutboxEmail.to_address, OutboxEmail.body_text)
+                              .order_by(OutboxEmail.id)).all()
+    return [(template, to) for template, to, _body in rows], rows
+
+
+def test_the_last_seat_taken_meanwhile_puts_the_newcomer_on_the_waiting_list(make_event, make_member):
+    event = make_event(capacity=1, waitlist_enabled=True)
+    first, second = make_member("first@example.org"), make_member("second@example.org")
+    stale = db.session.get(Event, event.id)
+    services.register_member(stale, first)
+    # The second request read the event before the first one took the last seat.
+    set_committed_value(stale, "confirmed_count", 0)
+
+    registration, created = services.register_member(stale, second)
+    db.session.commit()
+
+    assert created and registration.status == "waiting"
+    sent, rows = mails_of()
+    assert sent == [("event_confirmed", "first@example.org"), ("event_waiting", "second@example.org")]
+    assert "1" in rows[1].body_text  # the place in line was filled in
+    # The confirmation written for the guess is gone with its .ics attachment.
+    assert db.session.scalar(select(db.func.count()).select_from(OutboxAttachment)) == 1
+    assert_invariants(event.id)
+
+
+def test_a_seat_freed_meanwhile_goes_to_the_newcomer_who_saw_a_full_event(make_event, make_member):
+    event = make_event(capacity=1, waitlist_enabled=True)
+    first, second = make_member("first@example.org"), make_member("second@example.org")
+    held, _ = services.register_member(db.session.get(Event, event.id), first)
+    db.session.commit()
+    stale = db.session.get(Event, event.id)
+    services.cancel_registration(db.session.get(Registration, held.id))
+    db.session.commit()
+    set_committed_value(stale, "confirmed_count", 1)  # read before the cancellation
+
+    registration, _ = services.register_member(stale, second)
+    db.session.commit()
+
+    assert registration.status == "confirmed"
+    sent, _rows = mails_of()
+    assert sent[-1] == ("event_confirmed", "second@example.org")
+    assert_invariants(event.id)

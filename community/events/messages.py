@@ -182,7 +182,7 @@ def _same_event(message: EventMessage | None, event: Event) -> EventMessage:
 
 def _compose(message: EventMessage, registration: Registration, body_html):
     """The mail to one person, composed (not added): its links, language and event come from notify."""
-    return notify._queue(
+    return notify.registration_mail(
         "event_message", registration, _subject(message, registration.event), queue=False,
         dedupe_key=f"event-message:{message.id}:{registration.id}",
         message=message, body_html=body_html,
@@ -206,7 +206,7 @@ def preview(actor, event: Event, *, audience: str, subject: str, body: str, lang
     sample.event = event
     body_html = render_text(body)
     try:
-        email = notify._queue(
+        email = notify.registration_mail(
             "event_message", sample, _subject(message, event), queue=False, dedupe_key=None,
             message=message, body_html=body_html,
         )

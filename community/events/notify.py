@@ -32,8 +32,11 @@ def _language(registration) -> str:
     return registration.member.language if registration.member is not None else registration.language
 
 
-def _queue(template, registration, subject, *, dedupe_key, queue=True, attach_ics=False, **context):
-    """Queue the mail; with queue=False only compose it (the caller adds it with add_email)."""
+def registration_mail(template, registration, subject, *, dedupe_key, queue=True, attach_ics=False, **context):
+    """A mail to one registration's person, with the event's links, their ticket and
+    cancel links, in their language; queued, or with queue=False only composed (the
+    caller adds it with add_email). Every event mail, organizers' messages included,
+    is made here."""
     event = registration.event
     token = access_token(registration)
     attachments = (Attachment(f"{event.slug}.ics", "text/calendar", event_ics(event)),) if attach_ics else ()
@@ -63,7 +66,7 @@ def confirmed(registration, promoted: bool = False, *, queue: bool = True):
         "You are registered: %(title)s", title=registration.event.title
     )
     kind = "promoted" if promoted else "confirmed"
-    return _queue(
+    return registration_mail(
         "event_confirmed", registration, subject, attach_ics=True, promoted=promoted, queue=queue,
         dedupe_key=f"event-{kind}:{registration.ticket_code}",
     )
@@ -71,7 +74,7 @@ def confirmed(registration, promoted: bool = False, *, queue: bool = True):
 
 def guest_hold(registration, promoted: bool = False, *, queue: bool = True):
     subject = _l("Confirm your seat: %(title)s", title=registration.event.title)
-    return _queue(
+    return registration_mail(
         "event_guest_hold", registration, subject, promoted=promoted, queue=queue,
         confirm_url=external_url("events.guest_confirm", token=confirm_token(registration)),
         hold_expires_at=registration.hold_expires_at,
@@ -81,7 +84,7 @@ def guest_hold(registration, promoted: bool = False, *, queue: bool = True):
 
 def waiting(registration, position: int | None = None, *, queue: bool = True):
     subject = _l("You are on the waiting list: %(title)s", title=registration.event.title)
-    return _queue(
+    return registration_mail(
         "event_waiting", registration, subject, position=position, queue=queue,
         dedupe_key=f"event-waiting:{registration.ticket_code}",
     )
@@ -117,7 +120,7 @@ def promoted(registration):
 
 def event_cancelled(registration):
     subject = _l("Cancelled: %(title)s", title=registration.event.title)
-    return _queue(
+    return registration_mail(
         "event_cancelled", registration, subject, attach_ics=True,
         dedupe_key=f"event-cancelled:{registration.ticket_code}",
     )
@@ -125,12 +128,12 @@ def event_cancelled(registration):
 
 def removed_by_organizer(registration):
     subject = _l("Your registration was cancelled: %(title)s", title=registration.event.title)
-    return _queue("event_removed", registration, subject, dedupe_key=f"event-removed:{registration.ticket_code}")
+    return registration_mail("event_removed", registration, subject, dedupe_key=f"event-removed:{registration.ticket_code}")
 
 
 def reminder(registration):
     subject = _l("Reminder: %(title)s", title=registration.event.title)
-    return _queue(
+    return registration_mail(
         "event_reminder", registration, subject, attach_ics=True,
         dedupe_key=f"event-reminder:{registration.ticket_code}",
     )

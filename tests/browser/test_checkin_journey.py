@@ -67,6 +67,7 @@ def test_a_steward_checks_people_in_from_a_phone_by_name_tap_and_scanner_enter(b
     result = page.locator(".checkin-result.is-checked_in", has_text="Ada Lovelace")
     result.wait_for()
     assert result.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") >= 19  # readable at arm's length
+    assert "entrée validée" in result.inner_text()
     assert count_text(page).startswith("2 / 43")
     assert box.input_value() == "" and box.evaluate("el => el === document.activeElement")
     assert not has_horizontal_scroll(page)
@@ -110,3 +111,20 @@ def test_an_organizer_phone_camera_opens_the_scan_page_and_checks_in(browser, su
     page.locator(".checkin-person.is-in").wait_for()
     assert db.session.scalar(select(CheckIn.registration_id)) == ada.id
     assert browser.problems == []
+
+
+def test_the_door_speaks_english_to_an_english_steward(browser, summit, make_member):
+    event, _steward, ada = summit
+    steward = make_member("jo@example.net", name="Jo Door", language="en")
+    name_staff(event, steward)
+    page = log_in(browser, steward, f"/events/{event.slug}/checkin")
+    assert page.locator("html").get_attribute("lang") == "en"
+    box = page.locator("#checkin-q")
+    for _scan in range(2):
+        box.press_sequentially(ada.ticket_code, delay=5)
+        box.press("Enter")
+        page.locator(".checkin-result").wait_for()
+    already = page.locator(".checkin-result.is-already")
+    already.wait_for()
+    assert "Ada Lovelace: already checked in at" in already.inner_text() and "by Jo Door" in already.inner_text()
+    assert count_text(page).startswith("1 / 43")

@@ -1,8 +1,8 @@
 """Domain errors and the error pages."""
-from flask import flash, render_template
+from flask import current_app, flash, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from community.database import is_retryable
 from community.extensions import db
@@ -73,6 +73,15 @@ def register(app):
         if is_retryable(error):
             return _page(503, _("Busy, please try again"), _("Many people are doing the same thing right now. Nothing was saved: please try again in a moment."))
         raise error
+
+    @app.errorhandler(DataError)
+    def refused_by_the_database(error):
+        # A value PostgreSQL refuses outright (a NUL character, a number out of
+        # range) came from the request: bad input, nothing saved. Logged, as a
+        # parser that should have caught it may be missing.
+        db.session.rollback()
+        current_app.logger.warning("input refused by the database: %s", getattr(error, "orig", error))
+        return _page(400, _("Bad request"), _("The request could not be understood."))
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -51,5 +51,6 @@ def like_pattern(text: str) -> str:
 
 
 def contains(column, text: str):
-    """column contains text, case and accents ignored."""
-    return folded(column).like(like_pattern(fold(text)), escape="\\")
+    """column contains text, case and accents ignored (NUL characters, which
+    PostgreSQL refuses in text, are dropped)."""
+    return folded(column).like(like_pattern(fold(text.replace("\x00", ""))), escape="\\")

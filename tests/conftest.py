@@ -116,6 +116,14 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def english_client(app):
+    """A visitor whose browser asks for English (a member's own language wins once logged in)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 # ---------------------------------------------------------------------- mail
 
 

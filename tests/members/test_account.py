@@ -13,10 +13,8 @@ NEW_PASSWORD = "another long passphrase"
 
 
 @pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def client(english_client):
+    return english_client
 
 
 @pytest.fixture

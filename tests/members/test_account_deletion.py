@@ -15,10 +15,8 @@ from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, build
 
 
 @pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def client(english_client):
+    return english_client
 
 
 @pytest.fixture

@@ -18,10 +18,8 @@ from tests.querycount import count_queries
 
 
 @pytest.fixture
-def client(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+def client(english_client):
+    return english_client
 
 
 @pytest.fixture

@@ -44,6 +44,8 @@ class Member(UserMixin, db.Model):
     # Bumped on password change: old sessions and remember-me cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     failed_logins: Mapped[int] = mapped_column(default=0)
+    # Failures older than LOGIN_LOCK_MINUTES are forgotten: a typo a week ago does not count.
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     suspended_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 

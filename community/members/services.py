@@ -4,7 +4,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from community.clock import as_utc, utcnow
 from community.errors import DomainError
@@ -155,10 +155,15 @@ def authenticate(email: str, password: str) -> Member:
 def _count_failure(member: Member, now) -> None:
     """Count in the database, not in Python: guesses fired in parallel all read the
     same counter, and `failed_logins += 1` would let most of them go uncounted.
+    Failures older than the lock's length are forgotten: the count starts again.
     The first UPDATE holds the row (PostgreSQL) or the database (SQLite) until commit."""
     config = current_app.config
+    window_start = now - timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    recent = Member.last_failed_login_at.is_not(None) & (Member.last_failed_login_at > window_start)
     db.session.execute(
-        update(Member).where(Member.id == member.id).values(failed_logins=Member.failed_logins + 1),
+        update(Member).where(Member.id == member.id).values(
+            failed_logins=case((recent, Member.failed_logins + 1), else_=1), last_failed_login_at=now,
+        ),
         execution_options={"synchronize_session": False},
     )
     db.session.execute(
@@ -167,7 +172,7 @@ def _count_failure(member: Member, now) -> None:
         .values(failed_logins=0, locked_until=now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])),
         execution_options={"synchronize_session": False},
     )
-    db.session.expire(member, ["failed_logins", "locked_until"])
+    db.session.expire(member, ["failed_logins", "locked_until", "last_failed_login_at"])
 
 
 def set_password(member: Member, new_password: str) -> None:

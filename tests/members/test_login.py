@@ -178,6 +178,23 @@ def test_failures_below_the_limit_are_forgotten_after_a_successful_login(app, cl
     assert log_in(client, "ada@example.org").status_code == 302
 
 
+def test_old_failures_are_forgotten_a_typo_last_week_does_not_count(app, client, make_member):
+    member = make_member("ada@example.org", language="en")
+    limit = app.config["LOGIN_FAILURES_BEFORE_LOCK"]
+    for _ in range(limit - 1):
+        log_in(client, "ada@example.org", WRONG)
+    db.session.refresh(member)
+    assert member.failed_logins == limit - 1
+    member.last_failed_login_at = utcnow() - timedelta(minutes=app.config["LOGIN_LOCK_MINUTES"] + 1)
+    db.session.commit()
+
+    # One more failure, long after the others: counted alone, no lock.
+    assert WRONG_CREDENTIALS in log_in(client, "ada@example.org", WRONG).get_data(as_text=True)
+    db.session.refresh(member)
+    assert member.failed_logins == 1 and member.locked_until is None
+    assert log_in(client, "ada@example.org").status_code == 302
+
+
 def test_wrong_passwords_sent_in_parallel_all_count_towards_the_lock(app, make_member):
     """An attacker firing guesses at once must not slip past the counter."""
     make_member("ada@example.org", language="en")

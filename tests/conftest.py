@@ -237,6 +237,12 @@ def csrf_token(client, path="/") -> str:
     return match.group(1)
 
 
+def without_csrf_tokens(page: str) -> str:
+    """A page without its CSRF tokens, which carry their signing second: two
+    renderings of the same page a second apart differ only there."""
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', page)
+
+
 def post_form(client, path, data=None, *, token_from=None, **kwargs):
     """POST like a browser: the CSRF token comes from a page the user had open."""
     payload = dict(data or {})

@@ -1,10 +1,9 @@
 """A forgotten password, reset from the mail that the real SMTP server receives."""
-import re
 
 import pytest
 
 from community.extensions import db
-from tests.conftest import PASSWORD, links_in, post_form
+from tests.conftest import PASSWORD, links_in, post_form, without_csrf_tokens
 
 NEW_PASSWORD = "a brand new passphrase for ada"
 RESET_SENT = "If an account uses this address, we have sent it a link"
@@ -31,10 +30,6 @@ def reset_link(message) -> str:
 
 def choose_password(client, link, password=NEW_PASSWORD):
     return post_form(client, link, {"password": password}, token_from="/members/forgot-password")
-
-
-def without_csrf_tokens(page: str) -> str:
-    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', page)
 
 
 def can_log_in(app, email, password) -> bool:

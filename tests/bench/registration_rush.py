@@ -238,6 +238,11 @@ def rush_phase(port: int, sessions: list[dict], clients: int, seats: int, app, m
         "requests_per_s": round(len(results) / (last - started), 1),
         "elapsed_s": round(last - started, 3),
         "latency_ms": latency_ms(results),
+        # Where the tail comes from: the seats, or the waiting list (the event lock's queue).
+        "latency_ms_by_outcome": {
+            outcome: latency_ms(chosen) for outcome in ("confirmed", "waiting")
+            if len(chosen := [r for r, o in zip(results, outcomes) if o == outcome]) >= 2
+        },
         "cpu_ms_per_request": meter.per_request_ms(len(results)),
         "cores_busy": meter.cores_busy(),
         "responses": {

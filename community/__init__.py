@@ -21,6 +21,7 @@ def create_app(test_config=None) -> Flask:
     config.load(app, test_config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     register_extensions(app)
+    app.url_map.converters["int"] = database.DatabaseId
     register_blueprints(app)
     register_templates(app)
     register_cli(app)

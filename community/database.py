@@ -1,6 +1,7 @@
 """Engine settings that keep SQLite honest: WAL, foreign keys, a bounded lock wait."""
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from community import search
 
@@ -38,3 +39,16 @@ def is_retryable(error: Exception) -> bool:
     a lock wait that ran out, a deadlock or a serialization failure."""
     sqlstate = getattr(getattr(error, "orig", error), "sqlstate", None) or ""
     return is_lock_timeout(error) or sqlstate[:2] in RETRYABLE_SQLSTATE_CLASSES or sqlstate in RETRYABLE_SQLSTATES
+
+
+# The id columns' range (INTEGER on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: a number the id columns can hold. A larger one is a
+    404 like any unknown id, instead of an overflow in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)

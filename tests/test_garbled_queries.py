@@ -23,6 +23,8 @@ GARBLED = [
     # Text where numbers go, control characters and very long text where text goes.
     {"page": "deux", "q": NONSENSE, "aq": NONSENSE, "wq": NONSENSE, "email": NONSENSE, "status": NONSENSE,
      "group": "-1", "event": "-1", "template": "", "lang": "xx"},
+    # Numbers past what the databases can hold.
+    {"page": "99999999999999999999", "event": "99999999999999999999", "group": "99999999999999999999"},
 ]
 # Values for the path arguments; which slug a route takes depends on its blueprint.
 SKIPPED = {"static"}
@@ -82,3 +84,14 @@ def test_no_page_answers_a_garbled_query_string_with_a_server_error(app, client,
             if response.status_code >= 500:
                 failures.append((url, response.status_code))
     assert failures == []
+
+
+def test_an_id_past_what_the_database_holds_is_a_404_not_an_overflow(app, client, world):
+    login(client, world["admin"])
+    huge = 99999999999999999999
+    checked = 0
+    for url in _urls(app, {**world, **{key: huge for key in ("member_id", "registration_id", "message_id", "email_id")}}):
+        if str(huge) in url:
+            checked += 1
+            assert client.get(url).status_code == 404, url
+    assert checked >= 5

@@ -8,6 +8,7 @@ from community.events.models import Event
 from community.extensions import db
 from community.members.access import role_required
 from community.members.models import Role
+from community.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -27,6 +28,6 @@ def index():
     form = AuditFilterForm(request.args)
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc(), Event.id.desc()))
     form.set_choices(audit.ACTIONS, audit_log.OBJECT_TYPES, events)
-    pagination, rows = audit_log.search(_filters(form), page=request.args.get("page", 1, type=int))
+    pagination, rows = audit_log.search(_filters(form), page=page_arg())
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("admin/audit/index.html", form=form, pagination=pagination, rows=rows, args=args)

@@ -11,11 +11,11 @@ from community.extensions import db
 from community.groups.models import WorkingGroup
 from community.members.access import role_required
 from community.members.models import Member, Role
+from community.query_args import page_arg
 
 bp = Blueprint("member_admin", __name__, url_prefix="/admin/members")
 
 # Ids past a 32-bit integer are no member's (and PostgreSQL would refuse the comparison).
-MAX_ID = 2**31 - 1
 YES_NO = {"yes": True, "no": False}
 
 
@@ -29,8 +29,6 @@ def _labels():
 
 
 def _member(member_id: int) -> Member:
-    if member_id > MAX_ID:
-        abort(404)
     return db.get_or_404(Member, member_id)
 
 
@@ -50,8 +48,7 @@ def _filters(form: MemberFilterForm) -> dict:
 def index():
     form = MemberFilterForm(request.args)
     form.set_groups(db.session.scalars(select(WorkingGroup).order_by(func.lower(WorkingGroup.name))))
-    page = request.args.get("page", 1, type=int)
-    result = members.search(**_filters(form), page=page)
+    result = members.search(**_filters(form), page=page_arg())
     # The query string without the page, for the pagination links.
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("admin/members/index.html", form=form, result=result, args=args)

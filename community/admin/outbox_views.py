@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from community.database import MAX_ID
 from community.errors import DomainError
 from community.events.permissions import manager_required
 from community.extensions import db
@@ -14,6 +15,7 @@ from community.mail.delivery import message_id
 from community.mail.outbox import retry as retry_mail
 from community.members.access import role_required
 from community.members.models import Role
+from community.query_args import page_arg
 from community.security import safe_next
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -35,10 +37,6 @@ def _status() -> str:
     return status
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
-
-
 def _log_only() -> bool:
     """No MAIL_SERVER: mail is written to the log and marked sent, readable here."""
     return not current_app.config.get("MAIL_SERVER")
@@ -51,9 +49,9 @@ def index():
     q = request.args.get("q", "").strip()[:200]
     template = request.args.get("template", "").strip()[:80]
     event_id = request.args.get("event", type=int)
-    if request.args.get("event") and event_id is None:
+    if request.args.get("event") and not (event_id and 0 < event_id <= MAX_ID):
         abort(400)
-    result = queries.outbox_page(status, q, template, event_id, _page_number())
+    result = queries.outbox_page(status, q, template, event_id, page_arg())
     events = queries.events_with_mail()
     return render_template(
         "admin/outbox.html", result=result, status=status, q=q, template=template, event_id=event_id,
@@ -111,6 +109,6 @@ def retry(email_id):
 @manager_required
 def event_mails(event):
     status = _status()
-    result = queries.outbox_page(status, event_id=event.id, page=_page_number())
+    result = queries.outbox_page(status, event_id=event.id, page=page_arg())
     return render_template("admin/outbox_event.html", event=event, result=result, status=status, tabs=TABS,
                            log_only=_log_only())

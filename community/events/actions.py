@@ -31,6 +31,11 @@ def _require_manager(actor, event: Event) -> None:
         raise NotAllowed(_l("Only the organizers of this event can do this."))
 
 
+def capacity_over(event: Event) -> int:
+    """The capacity once one more person is seated over it (shown before it is confirmed)."""
+    return event.confirmed_count + 1
+
+
 def _seat_over_capacity(event: Event) -> tuple[int, int] | None:
     """Take a seat, raising the capacity by one if it is full. The caller holds the event lock.
 
@@ -40,7 +45,7 @@ def _seat_over_capacity(event: Event) -> tuple[int, int] | None:
     capacity.refresh_count(event)
     before = event.capacity
     # Raised first, so that CHECK (confirmed_count <= capacity) holds after the seat is taken.
-    event.capacity = event.confirmed_count + 1
+    event.capacity = capacity_over(event)
     db.session.flush()
     if not capacity.take_seat(event.id):  # cannot happen under the lock; never oversell quietly
         raise DomainError(_l("The seat could not be taken. Please try again."))

@@ -14,22 +14,16 @@ from community.events.dashboard_forms import AddPersonForm, SettingsForm, StaffF
 from community.events.models import EventStaff, Registration
 from community.events.permissions import manager_required
 from community.extensions import db
+from community.query_args import page_arg
 from community.security import safe_next
 
 bp = Blueprint("dashboard", __name__, url_prefix="/events")
-MAX_ID = 2**31
-MAX_PAGE = 100_000
 # The GET parameters of the two lists: attendees (a*) and waiting people (w*).
 LIST_PARAMS = ("aq", "asort", "astatus", "apage", "wq", "wsort", "wpage")
 
 
 def _text_arg(name: str) -> str:
     return request.args.get(name, "").replace("\x00", "").strip()[:100]
-
-
-def _page_arg(name: str) -> int:
-    page = request.args.get(name, 1, type=int)
-    return page if 1 <= page <= MAX_PAGE else 1
 
 
 def _choice_arg(name: str, allowed) -> str:
@@ -41,8 +35,8 @@ def _list_state() -> dict:
     """The lists' search, sort, filter and page, from the query string; bad values fall back."""
     return {
         "aq": _text_arg("aq"), "asort": _choice_arg("asort", dashboard.ATTENDEE_SORTS),
-        "astatus": _choice_arg("astatus", dashboard.ATTENDEE_FILTERS), "apage": _page_arg("apage"),
-        "wq": _text_arg("wq"), "wsort": _choice_arg("wsort", dashboard.WAITING_SORTS), "wpage": _page_arg("wpage"),
+        "astatus": _choice_arg("astatus", dashboard.ATTENDEE_FILTERS), "apage": page_arg("apage"),
+        "wq": _text_arg("wq"), "wsort": _choice_arg("wsort", dashboard.WAITING_SORTS), "wpage": page_arg("wpage"),
     }
 
 
@@ -52,7 +46,7 @@ def _back(event):
 
 
 def _registration_of(event, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id) if registration_id < MAX_ID else None
+    registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
         abort(404)
     return registration
@@ -103,6 +97,7 @@ def promote(event, registration_id):
             flash(_("This person is not on the waiting list any more."), "info")
             return redirect(url_for("dashboard.show", slug=event.slug))
         return render_template("events/dashboard_promote.html", event=event, registration=registration,
+                               new_capacity=actions.capacity_over(event),
                                next=safe_next(request.args.get("next"), url_for("dashboard.show", slug=event.slug)))
     over = request.form.get("over_capacity") == "1"
     name = registration.name
@@ -174,7 +169,7 @@ def add_staff(event):
 @bp.post("/<slug>/dashboard/staff/<int:staff_id>/remove")
 @manager_required
 def remove_staff(event, staff_id):
-    staff = db.session.get(EventStaff, staff_id) if staff_id < MAX_ID else None
+    staff = db.session.get(EventStaff, staff_id)
     if staff is None or staff.event_id != event.id:
         abort(404)
     name = staff.member.display_name

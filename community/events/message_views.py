@@ -68,7 +68,7 @@ def index(event):
 @bp.get("/<slug>/messages/<int:message_id>")
 @manager_required
 def detail(event, message_id):
-    message = messages.message_of(event, message_id) if message_id < 2**31 else None
+    message = messages.message_of(event, message_id)
     if message is None:
         abort(404)
     return render_template("events/message_detail.html", event=event, message=message, body_html=render_text(message.body))

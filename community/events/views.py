@@ -22,7 +22,6 @@ from community.security import safe_next
 bp = Blueprint("events", __name__, url_prefix="/events")
 display.register(bp)
 # Ids above a 32-bit integer are not ids (and would overflow the database's integer).
-MAX_ID = 2**31
 
 
 def _me():
@@ -316,7 +315,7 @@ def cancel_for(event, registration_id):
     """An organizer cancels someone's registration: a GET asks to confirm, the POST cancels and mails them.
 
     Both come back to the dashboard, where the lists of people are."""
-    registration = db.session.get(Registration, registration_id) if registration_id < MAX_ID else None
+    registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
         abort(404)
     back = safe_next(request.values.get("next"), url_for("dashboard.show", slug=event.slug))

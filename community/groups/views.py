@@ -13,6 +13,7 @@ from community.members.access import anyone, confirmed_required, member_required
 from community.members.models import Member, Role
 from community.members.services import find_by_email
 from community.members.tokens import TokenError
+from community.query_args import page_arg
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -56,8 +57,7 @@ def index():
 def directory():
     q = request.args.get("q", "").strip()[:100]
     group_slug = request.args.get("group", "").strip()[:80]
-    page = request.args.get("page", 1, type=int)
-    pagination, groups_by_member = queries.directory(q=q, group_slug=group_slug, page=max(page, 1))
+    pagination, groups_by_member = queries.directory(q=q, group_slug=group_slug, page=page_arg())
     return render_template(
         "groups/directory.html", pagination=pagination, groups_by_member=groups_by_member,
         q=q, group_slug=group_slug, groups=queries.all_groups(),

@@ -141,34 +141,28 @@ def promote_waiting(event: Event, hold_until) -> list[Registration]:
     return promoted
 
 
+def _ahead(registration: Registration):
+    """Those in line before this registration: earlier, or at the same time with a smaller id."""
+    return select(db.func.count(Registration.id)).where(
+        Registration.event_id == registration.event_id,
+        Registration.status == RegistrationStatus.WAITING.value,
+        or_(
+            Registration.created_at < registration.created_at,
+            (Registration.created_at == registration.created_at) & (Registration.id < registration.id),
+        ),
+    )
+
+
 def waiting_position(registration: Registration) -> int | None:
     """1 for the first in line; None when not waiting."""
     if registration.status != RegistrationStatus.WAITING.value:
         return None
-    ahead = db.session.scalar(
-        select(db.func.count(Registration.id)).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.WAITING.value,
-            or_(
-                Registration.created_at < registration.created_at,
-                (Registration.created_at == registration.created_at) & (Registration.id < registration.id),
-            ),
-        )
-    )
-    return ahead + 1
+    return db.session.scalar(_ahead(registration)) + 1
 
 
-def new_waiting_position(event_id: int, created_at) -> int:
-    """The place in line of a registration about to be written, under the event lock:
-    every row already written has a smaller id, so those created at the same time are ahead."""
-    ahead = db.session.scalar(
-        select(db.func.count(Registration.id)).where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.WAITING.value,
-            Registration.created_at <= created_at,
-        )
-    )
-    return ahead + 1
+def places_ahead(registration: Registration):
+    """waiting_position as a SQL expression, for a statement that writes it (a written registration)."""
+    return _ahead(registration).scalar_subquery() + 1
 
 
 def refresh_count(event: Event) -> Event:

@@ -7,9 +7,11 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, cast, func, update
 
 from community.clock import as_utc
 from community.events.ics import event_ics, location
+from community.extensions import db
 from community.mail.models import OutboxEmail
 from community.mail.outbox import Attachment, add_email, compose_email, external_url
 from community.members import tokens
@@ -95,15 +97,21 @@ class WaitingDraft:
     """The waiting-list mail rendered with a marker where the place in line goes.
 
     Rendering is slow and the place is only known under the event lock: the mail
-    is rendered before the lock is taken and the number is filled in under it."""
+    is rendered and queued before the lock is taken, and the number is written
+    into the queued mail under it, by one UPDATE that also counts the line."""
 
     email: OutboxEmail
     marker: str
 
-    def filled(self, position: int) -> OutboxEmail:
-        self.email.body_text = self.email.body_text.replace(self.marker, str(position))
-        self.email.body_html = self.email.body_html.replace(self.marker, str(position))
-        return self.email
+    def fill_in(self, position) -> None:
+        """`position`: a number, or a SQL expression the UPDATE computes (capacity.places_ahead)."""
+        number = cast(position, String)
+        db.session.execute(
+            update(OutboxEmail).where(OutboxEmail.id == self.email.id).values(
+                body_text=func.replace(OutboxEmail.body_text, self.marker, number),
+                body_html=func.replace(OutboxEmail.body_html, self.marker, number),
+            ).execution_options(synchronize_session=False)
+        )
 
 
 def waiting_draft(registration) -> WaitingDraft:

@@ -19,7 +19,7 @@ from community.events.display import moment
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility, new_ticket_code
 from community.extensions import db
 from community.mail.models import OutboxAttachment, OutboxEmail
-from community.mail.outbox import add_email, insert_email
+from community.mail.outbox import insert_email
 from community.groups import queries as group_queries
 from community.members.services import check_email
 
@@ -147,42 +147,40 @@ def _place(event: Event, registration: Registration, now: datetime) -> Registrat
 
     Seats on one event are taken one transaction at a time (SQLite's write lock,
     the event's row lock on PostgreSQL, held until the commit), so what runs
-    under that lock is kept short: the mail is rendered before it, for the
-    outcome the event as read predicts, and rendered again under the lock only
-    when that guess was wrong (the last seats went meanwhile, or one freed up)."""
+    under that lock is kept short. The mail is rendered before it, for the
+    outcome the event as read predicts, and the registration and its mail are
+    written first; under the lock come only the seat statement (or the lock and,
+    for the waiting list, the place in line written into the mail) and the
+    commit. When the guess was wrong (the last seats went meanwhile, or one
+    freed up) the outcome is switched under the lock."""
     # Links and dedupe keys are made from the ticket code, so it exists before the row does.
     registration.ticket_code = new_ticket_code()
     registration.created_at = now
-    if event.is_full:
-        return _place_when_full(event, registration, now, _new_mail(registration, False, now) if event.waitlist_enabled else None)
-    mail = _new_mail(registration, True, now)
-    if capacity.row_locks():
-        # Row and mail first, the seat last: the event's row lock is then held
-        # for the seat UPDATE and the commit only.
-        _write(registration, mail)
-        if capacity.take_seat(event.id):
-            return registration
-        return _missed_the_seat(event, registration, mail, now)
-    # SQLite: the seat UPDATE is the first write (see capacity.py); the write lock
-    # it takes covers every later write of the transaction anyway.
-    if capacity.take_seat(event.id):
-        _write(registration, mail)
+    if event.is_full and not event.waitlist_enabled:
+        return _place_without_waitlist(event, registration, now)
+    seated = not event.is_full
+    mail = _new_mail(registration, seated, now)
+    _write(registration, mail.email if not seated else mail)
+    if seated and capacity.take_seat(event.id):
         return registration
-    return _place_when_full(event, registration, now, None)
+    # Full, or it became full: under the event lock, a seat may still be free
+    # (or freed by expiring guest holds, which go first to those already waiting).
+    if _take_seat_locked(event, now):
+        if not seated:
+            _switch(event, registration, mail, seated=True, now=now)
+        return registration
+    if not event.waitlist_enabled:
+        raise RegistrationRefused(_l("This event is full."))  # the rollback discards the rows written
+    draft = _switch(event, registration, mail, seated=False, now=now) if seated else mail
+    draft.fill_in(capacity.places_ahead(registration))
+    return registration
 
 
-def _place_when_full(event: Event, registration: Registration, now: datetime, draft) -> Registration:
-    """The event looked full: a place on the waiting list, unless a seat is free under the lock."""
-    seated = _take_seat_locked(event, now)
-    if not seated and not event.waitlist_enabled:
+def _place_without_waitlist(event: Event, registration: Registration, now: datetime) -> Registration:
+    """The event looked full and has no waiting list: a seat only if one is free under the lock."""
+    if not _take_seat_locked(event, now):
         raise RegistrationRefused(_l("This event is full."))
-    if seated:
-        mail = _new_mail(registration, True, now)
-    else:
-        draft = draft or _new_mail(registration, False, now)
-        # Under the event lock, so the position is exact.
-        mail = draft.filled(capacity.new_waiting_position(event.id, now))
-    _write(registration, mail)
+    _write(registration, _new_mail(registration, True, now))
     return registration
 
 
@@ -195,19 +193,18 @@ def _take_seat_locked(event: Event, now: datetime) -> bool:
     return seated
 
 
-def _missed_the_seat(event: Event, registration: Registration, mail, now: datetime) -> Registration:
-    """PostgreSQL: the event looked free but the last seat went meanwhile: the
-    registration (already written as seated) goes to the waiting list, or is refused."""
-    if _take_seat_locked(event, now):
-        return registration
-    if not event.waitlist_enabled:
-        raise RegistrationRefused(_l("This event is full."))
-    db.session.execute(delete(OutboxAttachment).where(OutboxAttachment.email_id == mail.id))
-    db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == mail.id))
-    draft = _new_mail(registration, False, now)
-    db.session.flush()
-    add_email(draft.filled(capacity.waiting_position(registration)), fresh_key=True)
-    return registration
+def _switch(event: Event, registration: Registration, mail, *, seated: bool, now: datetime):
+    """Under the lock, the guess was wrong: the registration, written with the other
+    outcome, gets this one and the mail of this one instead. Returns the new mail
+    (a waiting-list draft when not seated)."""
+    old_id = mail.email.id if isinstance(mail, notify.WaitingDraft) else mail.id
+    db.session.execute(delete(OutboxAttachment).where(OutboxAttachment.email_id == old_id))
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == old_id))
+    new = _new_mail(registration, seated, now)
+    db.session.flush()  # the registration's new status
+    email = new.email if not seated else new
+    email.id = insert_email(email)
+    return new
 
 
 def _write(registration: Registration, mail) -> None:

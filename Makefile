@@ -15,8 +15,11 @@ run: install translations migrate-db
 	  $(FLASK) mail-worker & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# One test process per core (pytest-xdist); TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= auto
+
 test: install translations browser-deps
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from community import create_app
 from community.extensions import db
@@ -35,7 +36,23 @@ def database_url(request, tmp_path_factory):
     """Every test that uses the app runs once per database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    return os.environ["TEST_DATABASE_URL"]
+    return _worker_database(os.environ["TEST_DATABASE_URL"])
+
+
+def _worker_database(url: str) -> str:
+    """`make test` runs the tests in parallel processes (pytest-xdist); each gets a
+    PostgreSQL database of its own, <name>_<worker>, made on the same server if missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    url = make_url(url)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 _schema_ready: set[str] = set()

@@ -88,7 +88,8 @@ def promote_by_hand(actor, registration: Registration, over_capacity: bool = Fal
 # ------------------------------------------------------------------ adding people
 
 def add_by_hand(actor, event: Event, *, member_email: str | None = None, guest_name: str = "", guest_email: str = "",
-                guest_organization: str = "", over_capacity: bool = False, now: datetime | None = None) -> Registration:
+                guest_organization: str = "", guest_language: str | None = None, over_capacity: bool = False,
+                now: datetime | None = None) -> Registration:
     """Register someone the organizer vouches for: a member (by email) or a guest.
 
     They are confirmed at once (no hold, no mail to follow); when the event is full
@@ -98,7 +99,7 @@ def add_by_hand(actor, event: Event, *, member_email: str | None = None, guest_n
     if event.is_cancelled:
         raise DomainError(_l("This event was cancelled."))
     registration = _new_person(event, member_email=member_email, guest_name=guest_name, guest_email=guest_email,
-                               guest_organization=guest_organization)
+                               guest_organization=guest_organization, guest_language=guest_language)
     capacity.lock_event(event.id)
     _refuse_duplicate(event, registration)
     raised = None
@@ -128,7 +129,7 @@ def add_by_hand(actor, event: Event, *, member_email: str | None = None, guest_n
     return registration
 
 
-def _new_person(event: Event, *, member_email, guest_name, guest_email, guest_organization) -> Registration:
+def _new_person(event: Event, *, member_email, guest_name, guest_email, guest_organization, guest_language) -> Registration:
     """The registration to add, not yet placed; refuses unknown members and half-filled guests."""
     code = new_ticket_code()  # links and dedupe keys are made from it before the row exists
     if member_email:
@@ -144,8 +145,13 @@ def _new_person(event: Event, *, member_email, guest_name, guest_email, guest_or
         raise DomainError(_l("%(email)s belongs to a member: add them as a member.", email=email))
     return Registration(
         event=event, guest_name=name[:120], guest_email=email, guest_organization=(guest_organization or "").strip()[:160],
-        language=current_app.config.get("BABEL_DEFAULT_LOCALE", "fr"), ticket_code=code,
+        language=_language(guest_language), ticket_code=code,
     )
+
+
+def _language(chosen: str | None) -> str:
+    """The guest's mail language: one the site speaks, else the default."""
+    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")
 
 
 def _refuse_duplicate(event: Event, registration: Registration) -> None:

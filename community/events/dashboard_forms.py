@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from community.events.forms import LOCAL_FORMAT, clean, parsed
 from community.events.models import StaffRole
+from community.members.forms import LANGUAGE_CHOICES
 
 
 class AddPersonForm(FlaskForm):
@@ -17,6 +18,8 @@ class AddPersonForm(FlaskForm):
         DataRequired(_l("Please enter an email address.")), Email(_l("This email address is not valid.")), Length(max=254)])
     name = StringField(_l("Name (guests)"), filters=[clean], validators=[Optional(), Length(max=120)])
     organization = StringField(_l("Organization (guests, optional)"), filters=[clean], validators=[Optional(), Length(max=160)])
+    # A member's mails follow their profile; a guest has none, so the organizer says.
+    language = SelectField(_l("Language of the guest's mails"), choices=LANGUAGE_CHOICES, default="fr")
     over_capacity = BooleanField(_l("If the event is full, add them anyway over capacity (the capacity grows by one)"))
 
     def validate_name(self, field):

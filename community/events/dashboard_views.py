@@ -3,7 +3,7 @@
 Views parse, call events/actions.py, commit once and redirect back to the dashboard
 with a message; a refused action rolls back and changes nothing."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from community.admin import audit
@@ -75,7 +75,7 @@ def show(event):
         "events/dashboard.html", event=event, counts=counts, series=series,
         chart_svg=chart.render(series, capacity=event.capacity), chart_label=chart.label,
         attendees=attendees, waiting=waiting, state=state, list_url=list_url, here=request.full_path.rstrip("?"),
-        add_form=AddPersonForm(formdata=None), settings_form=settings, staff_form=StaffForm(formdata=None),
+        add_form=AddPersonForm(formdata=None, language=str(get_locale())), settings_form=settings, staff_form=StaffForm(formdata=None),
         staff=dashboard.staff(event), history=dashboard.history(event), audit_label=audit.label,
         status_label=actions.status_label,
         event_messages=messages.archive(event),
@@ -127,8 +127,8 @@ def add(event):
         flash(first_error(form), "error")
         return _back(event)
     guest = form.kind.data == "guest"
-    person = ({"guest_name": form.name.data, "guest_email": form.email.data, "guest_organization": form.organization.data}
-              if guest else {"member_email": form.email.data})
+    person = ({"guest_name": form.name.data, "guest_email": form.email.data, "guest_organization": form.organization.data,
+               "guest_language": form.language.data} if guest else {"member_email": form.email.data})
 
     def told(registration):
         if registration.status == dashboard.CONFIRMED:

@@ -21,7 +21,6 @@ from community.security import safe_next
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 display.register(bp)
-# Ids above a 32-bit integer are not ids (and would overflow the database's integer).
 
 
 def _me():

@@ -442,12 +442,30 @@ def test_adding_a_guest_by_hand_needs_no_email_proof_and_a_full_event_puts_them_
     assert {m["To"].addresses[0].addr_spec for m in deliver(expect=3)} == {"ada@example.net", "grace@example.net", "hedy@example.net"}
 
 
+
+def test_a_guest_added_by_hand_gets_mail_in_the_language_the_organizer_chose(client, make_event, make_member, deliver, mailbox):
+    organizer = make_member(role="organizer", language="fr")
+    event = make_event(capacity=5, created_by=organizer.id, title="Atelier")
+    login(client, organizer)
+    dashboard_path = f"/events/{event.slug}/dashboard"
+    page = client.get(dashboard_path).get_data(as_text=True)
+    assert 'name="language"' in page and '<option selected value="fr">' in page  # the organizer's own language first
+    for name, email, language in (("Jan Novak", "jan@example.net", "en"), ("Chloé Martin", "chloe@example.net", "fr")):
+        post_form(client, f"{dashboard_path}/add", {"kind": "guest", "name": name, "email": email, "language": language},
+                  token_from=dashboard_path)
+    by_address = {m["To"].addresses[0].addr_spec: m for m in deliver(expect=2)}
+    assert by_address["jan@example.net"]["Subject"].startswith("You are registered")
+    assert by_address["chloe@example.net"]["Subject"].startswith("Inscription confirmée")
+    languages = dict(db.session.execute(select(Registration.guest_email, Registration.language)).all())
+    assert languages == {"jan@example.net": "en", "chloe@example.net": "fr"}
+
 BAD_ADDS = [
     ("unknown member", {"kind": "member", "email": "nobody@example.org"}, "No member has the email address"),
     ("malformed email", {"kind": "member", "email": "nobody(at)example"}, "not valid"),
     ("guest without a name", {"kind": "guest", "email": "x@example.net", "name": ""}, "guest's name"),
     ("guest who is a member", {"kind": "guest", "email": "member@example.org", "name": "M"}, "belongs to a member"),
     ("unknown kind", {"kind": "robot", "email": "member@example.org"}, "Not a valid choice"),
+    ("unknown language", {"kind": "guest", "email": "x@example.net", "name": "X", "language": "tlh"}, "Not a valid choice"),
 ]
 
 

@@ -46,11 +46,18 @@ def before_writes() -> None:
     writegate.enter(db.session)
 
 
-def _holds_due(event_id: int, now):
+def _holds_due(event_id, now):
     return exists().where(
         Registration.event_id == event_id, Registration.status == RegistrationStatus.HELD.value,
         Registration.hold_expires_at <= now,
     )
+
+
+# PostgreSQL: lock the event and read its count (the row as of the lock) and the due holds.
+_LOCK_AND_READ = (
+    select(Event.confirmed_count, Event.capacity, _holds_due(bindparam("event_id"), bindparam("now")))
+    .where(Event.id == bindparam("event_id")).with_for_update(of=Event, key_share=True)
+)
 
 
 def lock_and_take_seat(event_id: int, now) -> tuple[bool, bool]:
@@ -67,10 +74,7 @@ def lock_and_take_seat(event_id: int, now) -> tuple[bool, bool]:
         seated = take_seat(event_id)
         return seated, not seated and db.session.scalar(select(_holds_due(event_id, now)))
     writegate.enter(db.session)
-    count, limit, due = db.session.execute(
-        select(Event.confirmed_count, Event.capacity, _holds_due(event_id, now))
-        .where(Event.id == event_id).with_for_update(of=Event, key_share=True)
-    ).one()
+    count, limit, due = db.session.execute(_LOCK_AND_READ, {"event_id": event_id, "now": now}).one()
     if limit is None or count < limit:
         return take_seat(event_id), False
     return False, due
@@ -141,28 +145,30 @@ def promote_waiting(event: Event, hold_until) -> list[Registration]:
     return promoted
 
 
-def _ahead(registration: Registration):
-    """Those in line before this registration: earlier, or at the same time with a smaller id."""
-    return select(db.func.count(Registration.id)).where(
-        Registration.event_id == registration.event_id,
-        Registration.status == RegistrationStatus.WAITING.value,
-        or_(
-            Registration.created_at < registration.created_at,
-            (Registration.created_at == registration.created_at) & (Registration.id < registration.id),
-        ),
-    )
+# Those in line before a registration: earlier, or at the same time with a smaller id.
+_AHEAD = select(db.func.count(Registration.id)).where(
+    Registration.event_id == bindparam("line_event"),
+    Registration.status == RegistrationStatus.WAITING.value,
+    or_(
+        Registration.created_at < bindparam("line_created_at"),
+        (Registration.created_at == bindparam("line_created_at")) & (Registration.id < bindparam("line_registration")),
+    ),
+)
+# waiting_position as a SQL expression, for a statement that writes it (see notify.WaitingDraft).
+PLACE_IN_LINE = _AHEAD.scalar_subquery() + 1
+
+
+def place_params(registration: Registration) -> dict:
+    """The parameters of _AHEAD and PLACE_IN_LINE for a written registration (named apart from
+    the columns of the statements they go into)."""
+    return {"line_event": registration.event_id, "line_created_at": registration.created_at, "line_registration": registration.id}
 
 
 def waiting_position(registration: Registration) -> int | None:
     """1 for the first in line; None when not waiting."""
     if registration.status != RegistrationStatus.WAITING.value:
         return None
-    return db.session.scalar(_ahead(registration)) + 1
-
-
-def places_ahead(registration: Registration):
-    """waiting_position as a SQL expression, for a statement that writes it (a written registration)."""
-    return _ahead(registration).scalar_subquery() + 1
+    return db.session.scalar(_AHEAD, place_params(registration)) + 1
 
 
 def refresh_count(event: Event) -> Event:

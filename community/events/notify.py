@@ -7,9 +7,10 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, update
+from sqlalchemy import String, bindparam, cast, func, update
 
 from community.clock import as_utc
+from community.events import capacity
 from community.events.ics import event_ics, location
 from community.extensions import db
 from community.mail.models import OutboxEmail
@@ -92,6 +93,15 @@ def waiting(registration, position: int | None = None, *, queue: bool = True):
     )
 
 
+_emails = OutboxEmail.__table__
+# Built once: it runs under the event lock. Writes the place in line, counted by the same statement.
+_FILL_IN = (
+    update(_emails).where(_emails.c.id == bindparam("email_id"))
+    .values(body_text=func.replace(_emails.c.body_text, bindparam("marker"), cast(capacity.PLACE_IN_LINE, String)),
+            body_html=func.replace(_emails.c.body_html, bindparam("marker"), cast(capacity.PLACE_IN_LINE, String)))
+)
+
+
 @dataclass(frozen=True)
 class WaitingDraft:
     """The waiting-list mail rendered with a marker where the place in line goes.
@@ -103,15 +113,10 @@ class WaitingDraft:
     email: OutboxEmail
     marker: str
 
-    def fill_in(self, position) -> None:
-        """`position`: a number, or a SQL expression the UPDATE computes (capacity.places_ahead)."""
-        number = cast(position, String)
-        db.session.execute(
-            update(OutboxEmail).where(OutboxEmail.id == self.email.id).values(
-                body_text=func.replace(OutboxEmail.body_text, self.marker, number),
-                body_html=func.replace(OutboxEmail.body_html, self.marker, number),
-            ).execution_options(synchronize_session=False)
-        )
+    def fill_in(self, registration) -> None:
+        """The registration and this mail are written; the caller holds the event lock."""
+        db.session.connection().execute(
+            _FILL_IN, {"email_id": self.email.id, "marker": self.marker, **capacity.place_params(registration)})
 
 
 def waiting_draft(registration) -> WaitingDraft:

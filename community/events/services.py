@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, make_transient_to_detached, selectinload
 
@@ -95,13 +95,16 @@ def registration_problem(event: Event, member, now: datetime | None = None) -> s
 
 # ------------------------------------------------------------------ reading
 
+# Built once: the registration path runs them on every click of a rush.
+_LIVE = select(Registration).where(Registration.event_id == bindparam("event_id"), Registration.status.in_(LIVE))
+_LIVE_OF_MEMBER = _LIVE.where(Registration.member_id == bindparam("member_id"))
+_LIVE_OF_GUEST = _LIVE.where(Registration.guest_email == bindparam("guest_email"))
+
+
 def live_registration(event_id: int, *, member_id: int | None = None, guest_email: str | None = None):
-    query = select(Registration).where(Registration.event_id == event_id, Registration.status.in_(LIVE))
     if member_id is not None:
-        query = query.where(Registration.member_id == member_id)
-    else:
-        query = query.where(Registration.guest_email == guest_email)
-    return db.session.scalar(query)
+        return db.session.scalar(_LIVE_OF_MEMBER, {"event_id": event_id, "member_id": member_id})
+    return db.session.scalar(_LIVE_OF_GUEST, {"event_id": event_id, "guest_email": guest_email})
 
 
 # ------------------------------------------------------------------ registering
@@ -172,7 +175,7 @@ def _place(event: Event, registration: Registration, now: datetime) -> Registrat
     if not event.waitlist_enabled:
         raise RegistrationRefused(_l("This event is full."))  # the rollback discards the rows written
     draft = _switch(event, registration, mail, seated=False, now=now) if seated else mail
-    draft.fill_in(capacity.places_ahead(registration))
+    draft.fill_in(registration)
     return registration
 
 

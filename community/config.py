@@ -10,6 +10,9 @@ DEFAULTS = {
     # Where the data lives. The embedded default is SQLite in instance/.
     "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance path
     "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # How long a write waits for a lock (SQLite's write lock, a row lock on
+    # PostgreSQL) before the request gives up with a "busy, try again" page.
+    "LOCK_WAIT_SECONDS": 5,
     # Absolute links in mail are built from this, never from the Host header.
     "BASE_URL": "http://127.0.0.1:5000",
     "COMMUNITY_NAME": "OpenLLM France",
@@ -60,6 +63,7 @@ DEFAULTS = {
 # Environment variable -> config key, with the type to parse it as.
 ENVIRONMENT = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "LOCK_WAIT_SECONDS": ("LOCK_WAIT_SECONDS", float),
     "SECRET_KEY": ("SECRET_KEY", str),
     "BASE_URL": ("BASE_URL", str),
     "COMMUNITY_NAME": ("COMMUNITY_NAME", str),
@@ -120,10 +124,13 @@ def _instance_secret(instance: Path) -> str:
 
 def _engine_options(config) -> dict:
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    wait = float(config["LOCK_WAIT_SECONDS"])
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait for the write lock instead of failing with "database is locked".
-        options.setdefault("connect_args", {}).setdefault("timeout", 5)
+        options.setdefault("connect_args", {}).setdefault("timeout", wait)
     else:
+        # A lock wait is bounded too: past it, "try again" (database.is_retryable), not a hung worker.
+        options.setdefault("connect_args", {}).setdefault("options", f"-c lock_timeout={int(wait * 1000)}")
         # No ping before every checkout (a round trip per request); connections are
         # recycled before a server or proxy idle timeout would cut them instead.
         options.setdefault("pool_pre_ping", False)

@@ -12,7 +12,7 @@ locked"). So, before its first write, a transaction takes
 Both are released when the connection goes back to the pool, that is after the
 COMMIT or ROLLBACK has run (releasing on SQLAlchemy's "commit" event would let
 the next writer in before the commit, straight into SQLite's busy handler).
-Waits are bounded (WAIT_SECONDS): past it the request fails with "database is
+Waits are bounded (LOCK_WAIT_SECONDS): past it the request fails with "database is
 locked", which the app answers with "busy, try again". PostgreSQL needs none of this.
 """
 import fcntl
@@ -22,11 +22,11 @@ import threading
 import time
 from collections import deque
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 KEY = "events_write_gate"
-WAIT_SECONDS = 5.0
 POLL_SECONDS = (0.0002, 0.001)  # first and longest pause between two tries of the file lock
 
 
@@ -165,6 +165,6 @@ def enter(session) -> None:
     if connection.dialect.name != "sqlite" or KEY in connection.info:
         return
     gate = _gate_for(connection.engine)
-    if not gate.acquire(WAIT_SECONDS):
+    if not gate.acquire(float(current_app.config["LOCK_WAIT_SECONDS"])):
         raise OperationalError("write gate", {}, sqlite3.OperationalError("database is locked"))
     connection.info[KEY] = gate

@@ -109,6 +109,14 @@ def lock_event(event_id: int) -> None:
     )
 
 
+def lock_registration(registration: Registration) -> Registration:
+    """Re-read a registration and keep it from changing under us until the transaction
+    ends: FOR NO KEY UPDATE on PostgreSQL (a check-in's FOR SHARE waits for it);
+    on SQLite the caller already holds the write lock."""
+    db.session.refresh(registration, with_for_update={"key_share": True})
+    return registration
+
+
 def reload(obj):
     """Re-read a row after taking the lock: what was read before may be stale."""
     db.session.refresh(obj)

@@ -248,10 +248,13 @@ def check_in(actor, event: Event, registration_or_code, gate: str = "") -> Check
         registration = _by_code(code) if code else None
     if registration is None:
         return _refused(Refusal.UNKNOWN)
+    # Read the registration as it is now and keep it so until the commit: a
+    # cancellation at the same moment either happened (refused below) or waits.
+    writegate.enter(db.session)
+    db.session.refresh(registration, with_for_update={"read": True})
     reason = refusal_reason(event.id, registration)
     if reason is not None:
         return _refused(reason, registration)
-    writegate.enter(db.session)
     new_id = db.session.execute(_insert_active(dict(
         registration_id=registration.id, event_id=event.id, checked_in_at=utcnow(),
         checked_in_by=getattr(actor, "id", None), gate=one_line(gate, GATE_LENGTH),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, make_transient_to_detached, selectinl
 from community.admin import audit
 from community.clock import as_utc, utcnow
 from community.errors import DomainError, NotAllowed
-from community.events import capacity, notify, permissions
+from community.events import capacity, checkin, notify, permissions
 from community.events.display import moment
 from community.events.models import LIVE, Event, EventStatus, Registration, RegistrationStatus, Visibility, new_ticket_code
 from community.extensions import db
@@ -39,6 +39,10 @@ class AlreadyRegistered(DomainError):
 
 class HoldExpired(DomainError):
     pass
+
+
+class CheckedIn(DomainError):
+    """The person was let in: there is no seat to give back."""
 
 
 class CapacityTooLow(DomainError):
@@ -310,11 +314,18 @@ def cancel_registration(registration: Registration, now: datetime | None = None)
 
 
 def _cancel(registration: Registration, now: datetime) -> tuple[bool, list[Registration]]:
-    """(whether this call cancelled it, who was promoted), under the event lock."""
+    """(whether this call cancelled it, who was promoted), under the event lock.
+
+    A registration used at the door stays: its row is locked first, so a
+    check-in running at the same moment is either seen here or sees the cancellation."""
     capacity.lock_event(registration.event_id)
-    capacity.reload(registration)
+    capacity.lock_registration(registration)
     if registration.status == CANCELLED:
         return False, []
+    came, _steward = checkin.active_check_in(registration.id)
+    if came is not None:
+        raise CheckedIn(_l("This registration was checked in at %(time)s: it can no longer be cancelled "
+                           "(an organizer may undo the check-in first).", time=checkin.clock_time(came.checked_in_at)))
     was_seated = registration.is_seated
     registration.status, registration.cancelled_at = CANCELLED, now
     db.session.flush()

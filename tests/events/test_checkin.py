@@ -11,9 +11,9 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.admin.models import AuditEntry
-from community.events import checkin
+from community.events import checkin, notify
 from community.events.checkin import Outcome, Refusal
-from community.events.models import CheckIn, StaffRole
+from community.events.models import CheckIn, Event, StaffRole
 from community.extensions import db
 from community.mail.outbox import external_url
 from tests.conftest import csrf_token, login, post_form, without_csrf_tokens
@@ -151,6 +151,30 @@ def test_undo_then_check_in_again_keeps_both_rows_and_the_undo_is_audited(app, d
         "checkin.undone", steward.id, "check_in", old.id, event.id)
     assert entry.changes == {"registration_id": elodie.id}
 
+
+
+def test_a_person_let_in_cannot_cancel_from_the_mail_until_an_organizer_undoes_the_check_in(app, client, door, make_member):
+    event, steward, people = door
+    elodie = people["elodie"]
+    checkin.check_in(steward, event, elodie)
+    db.session.commit()
+    link = f"/events/registrations/{notify.access_token(elodie)}/cancel"
+    seats_before = db.session.get(Event, event.id).confirmed_count
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    post_form(client, link, token_from=link)
+
+    page = client.get(link).get_data(as_text=True)
+    assert "it can no longer be cancelled" in page
+    db.session.refresh(elodie)
+    assert elodie.status == "confirmed" and active_check_ins() == 1
+    assert db.session.get(Event, event.id).confirmed_count == seats_before
+    # The organizer's way out: undo the check-in (a scan by mistake), then the cancellation goes through.
+    checkin.undo(steward, rows_for(elodie.id)[0])
+    db.session.commit()
+    post_form(client, link, token_from=link)
+    db.session.refresh(elodie)
+    assert elodie.status == "cancelled" and active_check_ins() == 0
 
 # ------------------------------------------------------------------ search
 

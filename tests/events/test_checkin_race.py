@@ -10,12 +10,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, insert, select
 
-from community.events import checkin
-from community.events.models import CheckIn, Event
+from community.events import checkin, services
+from community.events.models import CheckIn, Event, Registration
 from community.extensions import db
 from community.members.models import Member
 from tests.conftest import make_config
 from tests.events.checkin_support import bulk_seats, name_staff
+from tests.events.conftest import assert_invariants
 
 STEWARDS = 4
 PEOPLE = 450
@@ -130,3 +131,68 @@ def test_the_harness_makes_stewards_collide_on_the_same_ticket(app, summit, monk
 
     assert errors, "the naive control should collide; if it does not, the race harness proves nothing"
     assert any("IntegrityError" in error for error in errors), errors[:3]
+
+
+def test_stewards_and_cancellations_at_the_same_moment_never_leave_a_cancelled_person_checked_in(app, summit):
+    """At the door, one attendee scans in while (from their phone, or an organizer)
+    the same registration is cancelled. Whichever wins, the other is refused with a
+    message: a person ends up either let in and still registered, or cancelled and
+    never let in. No error, and the seat count stays true."""
+    event_id, stewards, codes = summit
+    codes = codes[:120]
+    ids = dict(db.session.execute(select(Registration.ticket_code, Registration.id).where(Registration.ticket_code.in_(codes))).all())
+    outcomes, errors, lock = Counter(), [], threading.Lock()
+    start = threading.Barrier(2)
+
+    def steward():
+        with app.app_context():
+            event, me = db.session.get(Event, event_id), db.session.get(Member, stewards[0])
+            start.wait()
+            for code in overlapping_rounds(list(codes), seed=1):
+                try:
+                    result = checkin.check_in(me, event, code)
+                    db.session.commit()
+                    with lock:
+                        outcomes[f"scan {result.outcome.value}"] += 1
+                except Exception as exc:  # counted, asserted to be zero
+                    db.session.rollback()
+                    errors.append(repr(exc)[:300])
+            db.session.remove()
+
+    def canceller():
+        with app.app_context():
+            start.wait()
+            for code in overlapping_rounds(list(codes), seed=2):  # the same tickets at nearly the same moment
+                try:
+                    services.cancel_registration(db.session.get(Registration, ids[code]))
+                    db.session.commit()
+                    with lock:
+                        outcomes["cancelled"] += 1
+                except services.CheckedIn:
+                    db.session.rollback()
+                    with lock:
+                        outcomes["cancel refused: checked in"] += 1
+                except Exception as exc:  # counted, asserted to be zero
+                    db.session.rollback()
+                    errors.append(repr(exc)[:300])
+            db.session.remove()
+
+    threads = [threading.Thread(target=steward), threading.Thread(target=canceller)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    rows = db.session.execute(
+        select(Registration.status, CheckIn.id).outerjoin(CheckIn, (CheckIn.registration_id == Registration.id) & CheckIn.undone_at.is_(None))
+        .where(Registration.id.in_(ids.values()))
+    ).all()
+    assert Counter((status, check_in is not None) for status, check_in in rows) == {
+        ("confirmed", True): outcomes["cancel refused: checked in"], ("cancelled", False): outcomes["cancelled"]}
+    assert outcomes["cancelled"] + outcomes["cancel refused: checked in"] == len(codes)
+    assert outcomes["scan checked_in"] == outcomes["cancel refused: checked in"]
+    # Both sides won some: they met on the same tickets.
+    assert outcomes["cancelled"] > 0 and outcomes["cancel refused: checked in"] > 0, outcomes
+    assert_invariants(event_id)
+    print(f"\n{db.engine.dialect.name}: {dict(outcomes)}")

@@ -82,6 +82,15 @@ def show(event):
     )
 
 
+@bp.get("/<slug>/dashboard/history")
+@manager_required
+def history(event):
+    """The whole history of the event, 50 entries a page (the dashboard shows the latest)."""
+    pagination, entries = dashboard.history_page(event, page_arg())
+    return render_template("events/history.html", event=event, pagination=pagination, history=entries,
+                           audit_label=audit.label)
+
+
 def _local(value):
     return to_local(value).replace(tzinfo=None) if value else None
 

@@ -108,4 +108,11 @@ def test_an_organizer_reads_the_dashboard_on_a_phone_and_promotes_over_capacity(
     db.session.expire_all()
     assert db.session.get(Event, event.id).capacity == 31
     page.locator("#history").screenshot(path=str(SCREENSHOTS / "events-dashboard-phone-history-after.png"))
+    # The whole history, page by page, reads on the phone too.
+    page.goto(f"{path}/history")
+    assert "Historique" in page.locator("h1").inner_text() and name in page.locator("ol.history").inner_text()
+    assert not has_horizontal_scroll(page)
+    shot(page, "events-history-phone")
+    page.click("text=Retour au tableau de bord")
+    page.wait_for_url(f"**{path}")
     assert browser.problems == []

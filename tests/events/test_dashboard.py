@@ -618,3 +618,55 @@ def test_only_an_organizer_of_the_event_cancels_someone_elses_registration(make_
     assert by_status(event.id) == {"cancelled": 1}
     (entry,) = history_of(event.id)
     assert (entry.action, entry.actor_id, entry.changes) == ("registration.cancelled_by_organizer", creator.id, {"was": "confirmed", "promoted": 0})
+
+
+def record_history(event, organizer, registrations, entries: int):
+    """`entries` audit entries about the event, alternating people and staff changes."""
+    for n in range(entries):
+        if n % 2:
+            audit.record(organizer, "registration.confirmation_resent", registrations[n % len(registrations)], event_id=event.id)
+        else:
+            audit.record(organizer, "event.staff_added", event, event_id=event.id, member_id=organizer.id, role="steward")
+    db.session.commit()
+
+
+def test_the_dashboard_shows_the_latest_history_and_links_to_all_of_it_page_by_page(client, make_event, make_member):
+    organizer = make_member(role="organizer", name="Olga Orga", language="en")
+    event = make_event(capacity=5, created_by=organizer.id)
+    people = [services.register_member(event, make_member(f"p{i}@example.org", name=f"Person {i}"))[0] for i in range(3)]
+    db.session.commit()
+    login(client, organizer)
+    record_history(event, organizer, people, 40)
+    page = client.get(f"/events/{event.slug}/dashboard").get_data(as_text=True)
+    assert page[page.index('id="history"'):].count("<time ") == 40 and "See the whole history" not in page
+
+    record_history(event, organizer, people, 30)  # 70 in all: more than the dashboard shows
+    page = client.get(f"/events/{event.slug}/dashboard").get_data(as_text=True)
+    history = page[page.index('id="history"'):]
+    assert history.count("<time ") == dashboard.HISTORY_SHOWN
+    assert f'href="/events/{event.slug}/dashboard/history"' in history
+
+    first = client.get(f"/events/{event.slug}/dashboard/history").get_data(as_text=True)
+    second = client.get(f"/events/{event.slug}/dashboard/history?page=2").get_data(as_text=True)
+    assert "70 entries, newest first." in first and "Page 1 of 2" in first and 'rel="next"' in first
+    assert first.count("<time ") == 50 and second.count("<time ") == 20 and 'rel="prev"' in second
+    assert "Person 0" in first and "Olga Orga" in first
+    # Past the last page: an empty page, not an error.
+    assert client.get(f"/events/{event.slug}/dashboard/history?page=9").status_code == 200
+
+
+def test_the_history_pages_run_the_same_number_of_queries_for_10_and_300_entries(app, client, make_event, make_member):
+    organizer = make_member(role="organizer")
+    login(client, organizer)
+    counts = []
+    for size in (10, 300):
+        event = make_event(capacity=500, created_by=organizer.id)
+        people = [services.register_member(event, make_member(f"q{size}-{i}@example.org"))[0] for i in range(5)]
+        db.session.commit()
+        record_history(event, organizer, people, size)
+        db.session.expire_all()
+        with count_queries(db.engine) as statements:
+            assert client.get(f"/events/{event.slug}/dashboard/history?page=1").status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    print(f"\nevent history page: {counts[0]} queries (10 and 300 entries)")

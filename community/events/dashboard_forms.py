@@ -19,7 +19,7 @@ class AddPersonForm(FlaskForm):
     name = StringField(_l("Name (guests)"), filters=[clean], validators=[Optional(), Length(max=120)])
     organization = StringField(_l("Organization (guests, optional)"), filters=[clean], validators=[Optional(), Length(max=160)])
     # A member's mails follow their profile; a guest has none, so the organizer says.
-    language = SelectField(_l("Language of the guest's mails"), choices=LANGUAGE_CHOICES, default="fr")
+    language = SelectField(_l("Mail language (guests)"), choices=LANGUAGE_CHOICES, default="fr")
     over_capacity = BooleanField(_l("If the event is full, add them anyway over capacity (the capacity grows by one)"))
 
     def validate_name(self, field):

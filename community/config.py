@@ -124,7 +124,7 @@ def _instance_secret(instance: Path) -> str:
 
 def _engine_options(config) -> dict:
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    wait = float(config["LOCK_WAIT_SECONDS"])
+    wait = float(config.get("LOCK_WAIT_SECONDS", DEFAULTS["LOCK_WAIT_SECONDS"]))
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait for the write lock instead of failing with "database is locked".
         options.setdefault("connect_args", {}).setdefault("timeout", wait)

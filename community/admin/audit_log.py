@@ -36,6 +36,45 @@ OBJECT_TYPES = {
 }
 # Keys of `changes` that hold a member id: shown as the member's name.
 MEMBER_KEYS = ("member_id",)
+# What the keys of `changes` are called on the page; an unknown key is shown as it is.
+CHANGE_LABELS = {
+    "announcement_id": _l("announcement"),
+    "archived": _l("archived"),
+    "attempts": _l("attempts"),
+    "audience": _l("audience"),
+    "capacity": _l("capacity"),
+    "description_changed": _l("description changed"),
+    "event_staff_roles_ended": _l("event staff roles ended"),
+    "fields": _l("fields changed"),
+    "format": _l("format"),
+    "group_memberships_ended": _l("group memberships ended"),
+    "guest": _l("guest"),
+    "guest_days": _l("guest data kept (days)"),
+    "guest_mails_purged": _l("guest mails purged"),
+    "guest_registrations_anonymized": _l("guest registrations anonymized"),
+    "join_policy": _l("joining"),
+    "lead": _l("lead"),
+    "mail_bodies_purged": _l("mail texts purged"),
+    "mail_days": _l("mail texts kept (days)"),
+    "mails_deleted": _l("mails deleted"),
+    "mails_purged": _l("mails purged"),
+    "name": _l("name"),
+    "over_capacity": _l("over capacity"),
+    "promoted": _l("promoted from the waiting list"),
+    "recipient_count": _l("recipients"),
+    "recipients": _l("recipients"),
+    "registration_closes_at": _l("registration closes"),
+    "registration_id": _l("registration"),
+    "registration_opens_at": _l("registration opens"),
+    "registrations_anonymized": _l("registrations anonymized"),
+    "registrations_cancelled": _l("registrations cancelled"),
+    "role": _l("role"),
+    "slug": _l("address"),
+    "status": _l("status"),
+    "summary": _l("summary"),
+    "told": _l("people told"),
+    "was": _l("status before"),
+}
 
 
 @dataclass
@@ -197,17 +236,22 @@ def _value(value) -> str:
     return str(value)
 
 
+def _key(key: str) -> str:
+    label = CHANGE_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ")
+
+
 def readable_changes(changes: dict, names: _Names) -> list[str]:
     """{"capacity": [450, 460]} -> "capacity: 450 → 460"; facts -> "format: csv"."""
     lines = []
     for key, value in sorted((changes or {}).items()):
         if key in MEMBER_KEYS and isinstance(value, int):
-            ref = _member_ref(names, value)
-            lines.append(f"{_('member')}: {ref.name}")
+            what, shown = _("member"), _member_ref(names, value).name
         elif isinstance(value, list) and len(value) == 2:
-            lines.append(f"{key.replace('_', ' ')}: {_value(value[0])} → {_value(value[1])}")
+            what, shown = _key(key), f"{_value(value[0])} → {_value(value[1])}"
         else:
-            lines.append(f"{key.replace('_', ' ')}: {_value(value)}")
+            what, shown = _key(key), _value(value)
+        lines.append(_("%(what)s: %(value)s", what=what, value=shown))
     return lines
 
 

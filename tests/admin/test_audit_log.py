@@ -226,6 +226,14 @@ def test_the_log_reads_newest_first_with_paris_times_and_readable_changes(app, p
     assert re.search(r"Jan 12, 2025,? 11:30:00\s?PM", rows[3]), rows[3]
 
 
+def test_a_french_admin_reads_the_changes_in_french(app, people, history):
+    people.admin.language = "fr"
+    db.session.commit()
+    rows = rows_of(admin_client(app, people.admin).get("/admin/audit/").get_data(as_text=True))
+    assert "archivé : non → oui" in rows[0]  # (rows_of folds the no-break space)
+    assert "capacité : 450 → 460" in rows[2]
+
+
 @pytest.mark.parametrize("query", ["action=member.hacked", "object_type=secret", "event=abc", "event=999999999999999999999",
                                    "date_from=2025-02-30", "date_to=tomorrow", "actor=" + "x" * 300, "page=abc", "actor=%00"])
 def test_bad_filter_values_never_break_the_page(app, people, history, query):

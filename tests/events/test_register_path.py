@@ -1,5 +1,8 @@
 """The registration path guesses the outcome from the event as read, before it takes
 the seat lock; when the guess was wrong, the right outcome and the right mail win."""
+import re
+
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,7 +33,7 @@ def test_the_last_seat_taken_meanwhile_puts_the_newcomer_on_the_waiting_list(mak
     assert created and registration.status == "waiting"
     sent, rows = mails_of()
     assert sent == [("event_confirmed", "first@example.org"), ("event_waiting", "second@example.org")]
-    assert "1" in rows[1].body_text  # the place in line was filled in
+    assert "en position 1 sur la liste d'attente" in rows[1].body_text  # filled in under the lock
     # The confirmation written for the guess is gone with its .ics attachment.
     assert db.session.scalar(select(db.func.count()).select_from(OutboxAttachment)) == 1
     assert_invariants(event.id)
@@ -52,4 +55,35 @@ def test_a_seat_freed_meanwhile_goes_to_the_newcomer_who_saw_a_full_event(make_e
     assert registration.status == "confirmed"
     sent, _rows = mails_of()
     assert sent[-1] == ("event_confirmed", "second@example.org")
+    assert_invariants(event.id)
+
+
+def test_the_place_in_line_written_into_each_waiting_mail_counts_those_ahead(make_event, make_member):
+    event = make_event(capacity=1, waitlist_enabled=True)
+    people = [make_member(f"p{i}@example.org") for i in range(4)]
+    for person in people:
+        services.register_member(db.session.get(Event, event.id), person)
+        db.session.commit()
+    _sent, rows = mails_of()
+    places = [re.search(r"en position (\d+) ", body).group(1) for template, _to, body in rows if template == "event_waiting"]
+    assert places == ["1", "2", "3"]
+    html = db.session.scalars(select(OutboxEmail.body_html).where(OutboxEmail.template == "event_waiting")).all()
+    assert all(f"en position {n} " in body for n, body in zip((1, 2, 3), html))
+
+
+def test_without_a_waiting_list_a_seat_missed_meanwhile_is_refused_and_nothing_stays(make_event, make_member):
+    event = make_event(capacity=1, waitlist_enabled=False)
+    first, second = make_member("first@example.org"), make_member("second@example.org")
+    stale = db.session.get(Event, event.id)
+    services.register_member(stale, first)
+    db.session.commit()
+    set_committed_value(stale, "confirmed_count", 0)  # read before the last seat went
+
+    with pytest.raises(services.RegistrationRefused):
+        services.register_member(stale, second)
+    db.session.rollback()
+
+    sent, _rows = mails_of()
+    assert sent == [("event_confirmed", "first@example.org")]
+    assert db.session.scalars(select(Registration.member_id)).all() == [first.id]
     assert_invariants(event.id)

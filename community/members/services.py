@@ -179,8 +179,14 @@ def set_password(member: Member, new_password: str) -> None:
     """Any password change ends other sessions and kills outstanding reset links."""
     member.password_hash = hash_password(new_password)
     member.password_changed_at = utcnow()
-    member.session_version += 1
+    end_other_sessions(member)
     member.failed_logins, member.locked_until = 0, None
+
+
+def end_other_sessions(member: Member) -> None:
+    """Every session and remember-me cookie issued so far stops working (a lost
+    phone, a shared computer); the caller starts a fresh one for this device."""
+    member.session_version += 1
 
 
 def change_password(member: Member, current_password: str, new_password: str) -> None:

@@ -148,6 +148,18 @@ def logout():
     return redirect(url_for("pages.home"))
 
 
+@bp.post("/logout-elsewhere")
+@member_required
+def logout_elsewhere():
+    """Log out every other device; this one carries on with a fresh session."""
+    if ButtonForm().validate_on_submit():
+        services.end_other_sessions(current_user)
+        db.session.commit()
+        _start_session(current_user._get_current_object(), remember=_has_remember_cookie())
+        flash(_("You are logged out on every other device."), "success")
+    return redirect(url_for("members.profile"))
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @anyone
 @_post_only(MAIL_LIMIT)

@@ -80,6 +80,32 @@ def test_a_remember_cookie_from_before_the_change_no_longer_opens_the_account(ap
     assert not is_logged_in(other_device)
 
 
+
+def test_logging_out_the_other_devices_ends_their_sessions_and_remember_cookies_but_not_this_one(app, client, ada):
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, ada)
+    post_form(phone, "/members/login", {"email": "ada@example.org", "password": PASSWORD, "remember": "y"}, token_from="/members/login")
+    profile = client.get("/members/profile").get_data(as_text=True)
+    assert 'action="/members/logout-elsewhere"' in profile and "Log out my other devices" in profile
+
+    # Without its CSRF token the button does nothing.
+    client.post("/members/logout-elsewhere")
+    assert is_logged_in(laptop) and is_logged_in(phone)
+
+    response = post_form(client, "/members/logout-elsewhere", token_from="/members/profile")
+    assert response.status_code == 302 and response.location == "/members/profile"
+    assert "You are logged out on every other device." in client.get("/members/profile").get_data(as_text=True)
+    assert is_logged_in(client)
+    assert not is_logged_in(laptop)
+    phone.delete_cookie("session")  # the phone's browser restarts: its remember cookie no longer opens the account
+    assert not is_logged_in(phone)
+    assert can_log_in(app, "ada@example.org", PASSWORD)  # the password is unchanged
+
+
+def test_a_visitor_cannot_log_out_anyone(client):
+    response = post_form(client, "/members/logout-elsewhere", token_from="/members/login")
+    assert response.status_code == 302 and response.location.startswith("/members/login")
+
 # ----------------------------------------------------------------- change email
 
 

@@ -167,18 +167,20 @@ def _place(event: Event, registration: Registration, now: datetime) -> Registrat
         return _place_without_waitlist(event, registration, now)
     seated = not event.is_full
     mail = _new_mail(registration, seated, now)
-    _write(registration, mail.email if not seated else mail)
+    _write(registration, _email_of(mail))
     if seated and capacity.take_seat(event.id):
         return registration
     # Full, or it became full: under the event lock, a seat may still be free
     # (or freed by expiring guest holds, which go first to those already waiting).
-    if _take_seat_locked(event, now):
-        if not seated:
-            _switch(event, registration, mail, seated=True, now=now)
+    if _take_seat_locked(event, now, registration):
+        if registration.promoted_at is not None:
+            _discard(mail)  # promoted by the expiry, with the promotion's mail
+        elif not seated:
+            _switch(registration, mail, seated=True, now=now)
         return registration
     if not event.waitlist_enabled:
         raise RegistrationRefused(_l("This event is full."))  # the rollback discards the rows written
-    draft = _switch(event, registration, mail, seated=False, now=now) if seated else mail
+    draft = _switch(registration, mail, seated=False, now=now) if seated else mail
     draft.fill_in(registration)
     return registration
 
@@ -191,25 +193,39 @@ def _place_without_waitlist(event: Event, registration: Registration, now: datet
     return registration
 
 
-def _take_seat_locked(event: Event, now: datetime) -> bool:
+def _take_seat_locked(event: Event, now: datetime, registration: Registration | None = None) -> bool:
     """Under the event lock: expired holds go first to those already waiting,
-    then a seat is taken only if one is still free."""
+    then a seat is taken only if one is still free.
+
+    `registration`, written as waiting before the lock, may be among those the
+    expiry promotes: then it has its seat (promoted_at is set) and takes no other."""
     seated, holds_due = capacity.lock_and_take_seat(event.id, now)
     if not seated and holds_due and _expire_locked(event, now):
-        seated = capacity.take_seat(event.id)
+        promoted = registration is not None and registration.promoted_at is not None
+        seated = promoted or capacity.take_seat(event.id)
     return seated
 
 
-def _switch(event: Event, registration: Registration, mail, *, seated: bool, now: datetime):
+def _email_of(mail) -> OutboxEmail:
+    """The outbox row of a composed mail or of a waiting-list draft."""
+    return mail.email if isinstance(mail, notify.WaitingDraft) else mail
+
+
+def _discard(mail) -> None:
+    """Take back a queued mail (written before the lock for an outcome that did not happen)."""
+    email_id = _email_of(mail).id
+    db.session.execute(delete(OutboxAttachment).where(OutboxAttachment.email_id == email_id))
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == email_id))
+
+
+def _switch(registration: Registration, mail, *, seated: bool, now: datetime):
     """Under the lock, the guess was wrong: the registration, written with the other
     outcome, gets this one and the mail of this one instead. Returns the new mail
     (a waiting-list draft when not seated)."""
-    old_id = mail.email.id if isinstance(mail, notify.WaitingDraft) else mail.id
-    db.session.execute(delete(OutboxAttachment).where(OutboxAttachment.email_id == old_id))
-    db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == old_id))
+    _discard(mail)
     new = _new_mail(registration, seated, now)
     db.session.flush()  # the registration's new status
-    email = new.email if not seated else new
+    email = _email_of(new)
     email.id = insert_email(email)
     return new
 

@@ -1,11 +1,13 @@
 """The registration path guesses the outcome from the event as read, before it takes
 the seat lock; when the guess was wrong, the right outcome and the right mail win."""
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from community.clock import utcnow
 from community.events import services
 from community.events.models import Event, Registration
 from community.extensions import db
@@ -87,3 +89,26 @@ def test_without_a_waiting_list_a_seat_missed_meanwhile_is_refused_and_nothing_s
     assert sent == [("event_confirmed", "first@example.org")]
     assert db.session.scalars(select(Registration.member_id)).all() == [first.id]
     assert_invariants(event.id)
+
+
+@pytest.mark.parametrize("expired", [1, 2])
+def test_a_newcomer_to_a_full_event_whose_guest_holds_ran_out_gets_one_seat_and_one_mail(make_event, make_member, expired):
+    """The newcomer's row is written as waiting before the lock; expiring the holds
+    under the lock promotes those in line, and that may be the newcomer: they get
+    that seat (and its mail) only, never a second seat or a waiting-list mail."""
+    event = make_event(capacity=expired, waitlist_enabled=True)
+    for n in range(expired):
+        services.register_guest(db.session.get(Event, event.id), name=f"Guest {n}", email=f"guest{n}@example.net")
+    db.session.commit()
+    db.session.execute(update(Registration).values(hold_expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    newcomer = make_member("new@example.org")
+
+    registration, _ = services.register_member(db.session.get(Event, event.id), newcomer)
+    db.session.commit()
+
+    assert registration.status == "confirmed"
+    assert_invariants(event.id)
+    assert db.session.get(Event, event.id).confirmed_count == 1
+    sent, _rows = mails_of()
+    assert [template for template, to in sent if to == "new@example.org"] == ["event_confirmed"]

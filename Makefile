@@ -11,7 +11,9 @@ PORT ?= 5000
 run: install translations migrate-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (mail is printed to this log). Ctrl-C stops."
-	@trap 'kill 0' INT TERM EXIT; \
+	@# Ctrl-C stops the worker and the server; the trap clears itself first, or the
+	@# TERM that `kill 0` also sends to this shell would run it again, endlessly.
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  $(FLASK) mail-worker & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -1,5 +1,6 @@
 """What a logged-in member changes about their account: password, email, profile."""
 import re
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -233,3 +234,14 @@ def test_the_language_stays_after_logging_out_and_in_on_another_browser(app, cli
     elsewhere.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     login(elsewhere, "ada@example.org")
     assert '<html lang="fr">' in elsewhere.get("/members/profile").get_data(as_text=True)
+
+
+def test_the_profile_says_since_when_as_a_day_in_the_readers_language(app, client, ada, make_member):
+    ada.created_at = datetime(2026, 3, 14, 23, 30, tzinfo=timezone.utc)  # the 15th in Paris
+    camille = make_member("camille@example.org", language="fr")
+    camille.created_at = ada.created_at
+    db.session.commit()
+    assert "Member since March 15, 2026</p>" in client.get("/members/profile").get_data(as_text=True)
+    french = app.test_client()
+    login(french, camille)
+    assert "Membre depuis le 15 mars 2026</p>" in french.get("/members/profile").get_data(as_text=True)

@@ -10,6 +10,7 @@ from community.errors import DomainError
 from community.events import services
 from community.events.models import LIVE, Event, Registration
 from community.extensions import db
+from community.mail.models import OutboxEmail
 from community.members.models import Member
 from tests.events.conftest import assert_invariants, seat_counts
 
@@ -76,3 +77,39 @@ def test_an_expired_guest_hold_gives_the_seat_to_the_longest_waiting_member(app,
     assert db.session.get(Registration, guest.id).status == "cancelled"
     assert db.session.get(Registration, waiting_first.id).status == "confirmed"
     assert_invariants(event.id)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_walks_where_guest_holds_run_out_before_anyone_queues(app, make_event, bulk_members, seed):
+    """Small event, guests' holds left to run out (days pass between steps), few
+    people in line: a newcomer is often the one the expiry promotes. The seat
+    count must stay true and nobody may end up with a waiting-list mail for a
+    registration that never waited."""
+    rng = random.Random(seed)
+    event = make_event(capacity=2, starts_in=timedelta(days=120))  # the walk covers about two months
+    member_ids = bulk_members(30, prefix=f"walk{seed}-")
+    now = utcnow()
+    for step in range(120):
+        now += timedelta(hours=rng.choice([1, 2, 30]))
+        event = db.session.get(Event, event.id)
+        op = rng.choice(["guest", "guest", "member", "cancel"])
+        try:
+            if op == "guest":
+                services.register_guest(event, name="Guest", email=f"walker{rng.randint(1, 60)}@example.net", now=now)
+            elif op == "member":
+                services.register_member(event, db.session.get(Member, rng.choice(member_ids)), now=now)
+            else:
+                live = db.session.scalars(select(Registration).where(
+                    Registration.event_id == event.id, Registration.status.in_(LIVE)).order_by(Registration.id)).all()
+                if live:
+                    services.cancel_registration(rng.choice(live), now=now)
+            db.session.commit()
+        except DomainError:
+            db.session.rollback()
+        db.session.expire_all()
+        assert_invariants(event.id), (seed, step, op)
+    # A waiting-list mail only for registrations that were on the list at some point.
+    never_waited = db.session.scalars(select(Registration.ticket_code).where(
+        Registration.event_id == event.id, Registration.waitlisted_at.is_(None))).all()
+    waiting_mails = set(db.session.scalars(select(OutboxEmail.dedupe_key).where(OutboxEmail.template == "event_waiting")))
+    assert not {f"event-waiting:{code}" for code in never_waited} & waiting_mails

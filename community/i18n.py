@@ -15,5 +15,10 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def supported_language(code: str | None) -> str:
+    """`code` when the site speaks it, else the default language."""
+    return code if code in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def select_timezone() -> str:
     return current_app.config["TIMEZONE"]

@@ -3,7 +3,6 @@ event's staff. Plain functions: the caller commits once, or rolls back on Domain
 Each records an audit entry in the same transaction (the event's history)."""
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +13,7 @@ from community.errors import DomainError, NotAllowed
 from community.events import capacity, notify, permissions, services
 from community.events.models import Event, EventStaff, Registration, RegistrationStatus, StaffRole, new_ticket_code
 from community.extensions import db
+from community.i18n import supported_language
 from community.mail.outbox import add_email
 from community.members.services import check_email, find_by_email
 
@@ -145,13 +145,8 @@ def _new_person(event: Event, *, member_email, guest_name, guest_email, guest_or
         raise DomainError(_l("%(email)s belongs to a member: add them as a member.", email=email))
     return Registration(
         event=event, guest_name=name[:120], guest_email=email, guest_organization=(guest_organization or "").strip()[:160],
-        language=_language(guest_language), ticket_code=code,
+        language=supported_language(guest_language), ticket_code=code,
     )
-
-
-def _language(chosen: str | None) -> str:
-    """The guest's mail language: one the site speaks, else the default."""
-    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")
 
 
 def _refuse_duplicate(event: Event, registration: Registration) -> None:

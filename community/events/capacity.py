@@ -36,11 +36,6 @@ def take_seat(event_id: int) -> bool:
     return db.session.connection().execute(_TAKE_SEAT, {"event_id": event_id}).rowcount == 1
 
 
-def row_locks() -> bool:
-    """PostgreSQL locks the event's row; SQLite locks the whole database at the first write."""
-    return db.session.get_bind().dialect.name != "sqlite"
-
-
 def before_writes() -> None:
     """Call before a transaction's first write when that write is not a seat statement."""
     writegate.enter(db.session)

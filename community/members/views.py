@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from community.errors import DomainError
 from community.extensions import db, limiter
+from community.i18n import supported_language
 from community.members import services
 from community.members.access import anyone, member_required
 from community.members.forms import (
@@ -278,5 +279,4 @@ def _token_problem(error: TokenError, purpose: str):
 def _current_language() -> str:
     from flask_babel import get_locale
 
-    locale = str(get_locale())
-    return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return supported_language(str(get_locale()))

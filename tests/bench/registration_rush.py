@@ -335,7 +335,7 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--registrants", type=int, default=2000)
     parser.add_argument("--seats", type=int, default=450)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--login", choices=["http", "forge"], default="http",
@@ -353,7 +353,7 @@ def main(argv=None) -> int:
         "database": make_url(admin_url).get_backend_name() if admin_url else "sqlite",
         "cpus": os.cpu_count(),
         "server": {"worker_class": args.worker_class, "workers": args.workers, "threads": args.threads,
-                   "app": args.app_target},
+                   "reuse_port": True, "app": args.app_target},
         "registrants": args.registrants, "seats": args.seats,
         "target": {"clients": 16, "registrations_per_s": TARGET_REGISTRATIONS_PER_S, "p95_ms": TARGET_P95_MS},
         "runs": runs,

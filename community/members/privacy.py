@@ -209,8 +209,9 @@ def admins_besides(member) -> int:
 def delete_account(member, password: str, now: datetime | None = None) -> dict:
     """Delete the account after checking the password; returns what was done (counts).
 
-    Registrations of events that started are anonymized (counts and history stay
-    right); later ones are given back and the waiting lists move; group
+    Registrations of events that started, or already used at the door, are
+    anonymized (counts and history stay right); later ones are given back and
+    the waiting lists move; group
     memberships, event staff roles and the account go; mails to or about the
     member lose what names them (mail/scrub.py); the audit log keeps only ids."""
     if not verify_password(member.password_hash, password):
@@ -222,9 +223,9 @@ def delete_account(member, password: str, now: datetime | None = None) -> dict:
     now = now or utcnow()
     member_id = member.id
     mails_about = _mails_about(member)  # before the rows that name them change
-    done = {"registrations_anonymized": _anonymize(member, Event.starts_at <= now, now)}
+    done = {"registrations_anonymized": _anonymize(member, now, only=_kept_for_history(now))}
     done["registrations_cancelled"] = events.forget_member(member, now) + _cancel_guest_seats(member, now)
-    done["registrations_anonymized"] += _anonymize(member, None, now)
+    done["registrations_anonymized"] += _anonymize(member, now)
     done["group_memberships_ended"] = _run(delete(GroupMembership).where(GroupMembership.member_id == member_id))
     done["event_staff_roles_ended"] = _run(delete(EventStaff).where(EventStaff.member_id == member_id))
     db.session.flush()  # mails queued above (promotions) are rows before the outbox is scrubbed
@@ -250,12 +251,21 @@ def _mails_about(member) -> list[int]:
     return scrub.mentioning(list(dict.fromkeys(needles)), besides=select(OutboxEmail.id).where(_mails_to(member)))
 
 
-def _anonymize(member, started, now: datetime) -> int:
-    """Registrations of the member (of events that started, when `started` is given) keep
-    their status and times but no longer name anyone."""
+def _kept_for_history(now: datetime):
+    """Registrations that stay, anonymized: of events that started, or checked in at the
+    door (early: a checked-in registration cannot be cancelled)."""
+    return or_(
+        Registration.event_id.in_(select(Event.id).where(Event.starts_at <= now)),
+        Registration.id.in_(select(CheckIn.registration_id).where(CheckIn.undone_at.is_(None))),
+    )
+
+
+def _anonymize(member, now: datetime, only=None) -> int:
+    """Registrations of the member (those matching `only`, when given) keep their
+    status and times but no longer name anyone."""
     where = [_registrations_of(member)]
-    if started is not None:
-        where.append(Registration.event_id.in_(select(Event.id).where(started)))
+    if only is not None:
+        where.append(only)
     return _run(
         update(Registration).where(*where)
         .values(member_id=None, guest_name=None, guest_email=None, guest_organization="", anonymized_at=now)

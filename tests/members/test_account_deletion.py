@@ -151,3 +151,28 @@ def test_the_delete_page_needs_a_login_and_a_csrf_token(app, client, make_member
     assert 'name="csrf_token"' in page and 'type="password"' in page
     assert client.post("/account/delete", data={"password": PASSWORD}).status_code == 400
     assert db.session.get(Member, member.id) is not None
+
+
+def test_a_member_let_in_before_the_start_can_still_delete_their_account(app, client, make_member):
+    """Doors open before the start: a checked-in registration cannot be cancelled, so it
+    stays (anonymized, still counted, still let in) as it would once the event started."""
+    from datetime import timedelta
+
+    from tests.members.privacy_world import add_event, seat
+
+    early = make_member("early.bird@example.org", name="Early Bird")
+    event = add_event("doors-open", starts_in=timedelta(minutes=30), capacity=5)
+    mine = seat(event, early, "confirmed", confirmed_at=event.starts_at - timedelta(days=1))
+    mine_id = mine.id
+    db.session.add(CheckIn(registration_id=mine.id, event_id=event.id, gate="Main door"))
+    db.session.commit()
+    login(client, early)
+
+    response = delete_account(client)
+
+    assert response.status_code == 302 and response.location == "/account/goodbye"
+    kept = db.session.get(Registration, mine_id)
+    assert kept.status == "confirmed" and kept.member_id is None and kept.anonymized_at is not None
+    assert seat_counts(event.id)[:2] == (1, 1)  # the seat is still taken, by someone who came
+    assert db.session.scalar(select(CheckIn.registration_id)) == mine_id
+    assert where_found("early.bird@example.org", "Early Bird") == []

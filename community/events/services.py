@@ -173,9 +173,7 @@ def _place(event: Event, registration: Registration, now: datetime) -> Registrat
     # Full, or it became full: under the event lock, a seat may still be free
     # (or freed by expiring guest holds, which go first to those already waiting).
     if _take_seat_locked(event, now, registration):
-        if registration.promoted_at is not None:
-            _discard(mail)  # promoted by the expiry, with the promotion's mail
-        elif not seated:
+        if not seated:  # also when the expiry promoted it: the newcomer never waited
             _switch(registration, mail, seated=True, now=now)
         return registration
     if not event.waitlist_enabled:
@@ -198,9 +196,10 @@ def _take_seat_locked(event: Event, now: datetime, registration: Registration | 
     then a seat is taken only if one is still free.
 
     `registration`, written as waiting before the lock, may be among those the
-    expiry promotes: then it has its seat (promoted_at is set) and takes no other."""
+    expiry promotes: then it has its seat (promoted_at is set) and takes no other,
+    and it is not sent the promotion's mail (the caller sends the plain one)."""
     seated, holds_due = capacity.lock_and_take_seat(event.id, now)
-    if not seated and holds_due and _expire_locked(event, now):
+    if not seated and holds_due and _expire_locked(event, now, newcomer=registration):
         promoted = registration is not None and registration.promoted_at is not None
         seated = promoted or capacity.take_seat(event.id)
     return seated
@@ -255,7 +254,7 @@ def _new_mail(registration: Registration, seated: bool, now: datetime):
 
     A waiting-list mail comes as a draft: its place in line is filled in under the lock."""
     registration.confirmed_at = registration.hold_expires_at = None
-    registration.waitlisted_at = None
+    registration.waitlisted_at = registration.promoted_at = None
     if not seated:
         registration.status, registration.waitlisted_at = WAITING, now
         return notify.waiting_draft(registration)
@@ -266,10 +265,12 @@ def _new_mail(registration: Registration, seated: bool, now: datetime):
     return notify.confirmed(registration, queue=False)
 
 
-def _promote(event: Event, now: datetime) -> list[Registration]:
+def _promote(event: Event, now: datetime, newcomer: Registration | None = None) -> list[Registration]:
+    """Free seats to those waiting longest, each told by mail (but `newcomer`, who is registering now)."""
     promoted = capacity.promote_waiting(event, hold_until(now))
     for registration in promoted:
-        notify.promoted(registration)
+        if registration is not newcomer:
+            notify.promoted(registration)
     return promoted
 
 
@@ -303,7 +304,7 @@ def expire_holds(now: datetime | None = None, event_id: int | None = None) -> in
     return expired
 
 
-def _expire_locked(event: Event, now: datetime) -> int:
+def _expire_locked(event: Event, now: datetime, newcomer: Registration | None = None) -> int:
     """The caller holds the event lock."""
     due = db.session.scalars(
         select(Registration)
@@ -315,7 +316,7 @@ def _expire_locked(event: Event, now: datetime) -> int:
         capacity.release_seat(event.id)
     if due:
         db.session.flush()
-        _promote(event, now)
+        _promote(event, now, newcomer)
     return len(due)
 
 

@@ -101,9 +101,11 @@ def test_450_people_scanned_by_4_stewards_at_once_are_checked_in_exactly_once(ap
     ).all()
     assert len(rows) == PEOPLE and all(count == 1 for _rid, count in rows)
     assert checkin.live_count(db.session.get(Event, event_id)) == (PEOPLE, PEOPLE)
-    # Each door did some of the work (the rush was shared, not run by one thread after another).
+    # The rush was shared, not run by one thread after another: several doors won tickets.
+    # (Not necessarily all four: a steward a step behind a neighbour in the same order
+    # can lose every race; seen once in CI on PostgreSQL, with Door 3 at 0.)
     gates = dict(db.session.execute(select(CheckIn.gate, func.count()).group_by(CheckIn.gate)).all())
-    assert sorted(gates) == [f"Door {i}" for i in range(1, STEWARDS + 1)]
+    assert len(gates) >= 2 and set(gates) <= {f"Door {i}" for i in range(1, STEWARDS + 1)}, gates
     scans = len(outcomes)
     print(f"\n{db.engine.dialect.name}: {scans} scans ({PEOPLE} people x {STEWARDS} stewards) in {seconds:.2f}s, "
           f"{scans / seconds:.0f} scans/s; check-ins per door {dict(sorted(gates.items()))}")

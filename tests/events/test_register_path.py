@@ -95,7 +95,8 @@ def test_without_a_waiting_list_a_seat_missed_meanwhile_is_refused_and_nothing_s
 def test_a_newcomer_to_a_full_event_whose_guest_holds_ran_out_gets_one_seat_and_one_mail(make_event, make_member, expired):
     """The newcomer's row is written as waiting before the lock; expiring the holds
     under the lock promotes those in line, and that may be the newcomer: they get
-    that seat (and its mail) only, never a second seat or a waiting-list mail."""
+    that seat only, never a second seat or a waiting-list mail, and the plain
+    confirmation: they never waited, so no "a seat freed up" mail."""
     event = make_event(capacity=expired, waitlist_enabled=True)
     for n in range(expired):
         services.register_guest(db.session.get(Event, event.id), name=f"Guest {n}", email=f"guest{n}@example.net")
@@ -112,3 +113,5 @@ def test_a_newcomer_to_a_full_event_whose_guest_holds_ran_out_gets_one_seat_and_
     assert db.session.get(Event, event.id).confirmed_count == 1
     sent, _rows = mails_of()
     assert [template for template, to in sent if to == "new@example.org"] == ["event_confirmed"]
+    subject = db.session.scalar(select(OutboxEmail.subject).where(OutboxEmail.to_address == "new@example.org"))
+    assert subject == f"Inscription confirmée : {event.title}" and registration.promoted_at is None

@@ -8,6 +8,8 @@ PORT ?= 5000
 
 .PHONY: run test install translations messages migrate-db bench browser-deps clean
 
+# Links in the demo's mails lead to the port it serves on, unless BASE_URL is set.
+run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install translations migrate-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (mail is printed to this log). Ctrl-C stops."

@@ -1,27 +1,26 @@
 """Demo events for `seed-demo`: a 450-seat summit, a nearly full meetup, a draft."""
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from community.clock import utcnow
+from community.clock import from_local, to_local, utcnow
 from community.events import manage, services
 from community.events.models import Event
 
 
 def seed_demo(admin, members) -> list[Event]:
     """Create the demo events; the caller commits. `members` are confirmed members."""
-    soon = utcnow().replace(minute=0, second=0, microsecond=0)
-    summit_start = soon + timedelta(days=60)
+    summit_start = _local_day(60, time(9))
     summit = manage.create_event(admin, manage.EventData(
         title="OpenLLM France Summit (demo)", starts_at=summit_start, ends_at=summit_start + timedelta(hours=9),
         description="A day of talks and workshops on open language models.\n\nDemo data.",
         venue="Station F", address="5 parvis Alan Turing, 75013 Paris", capacity=450,
     ))
-    meetup_start = soon + timedelta(days=14)
+    meetup_start = _local_day(14, time(18, 30))
     meetup = manage.create_event(admin, manage.EventData(
         title="Evaluation meetup (demo)", starts_at=meetup_start, ends_at=meetup_start + timedelta(hours=2),
         description="How do we evaluate French LLMs? Demo data.", venue="La Cantine", address="Paris",
         capacity=max(len(members), 2) + 1, visibility="members",
     ))
-    draft_start = soon + timedelta(days=90)
+    draft_start = _local_day(90, time(10))
     manage.create_event(admin, manage.EventData(
         title="Hackathon (draft, demo)", starts_at=draft_start, ends_at=draft_start + timedelta(hours=24),
         online_url="https://example.org/hackathon", capacity=80,
@@ -33,3 +32,10 @@ def seed_demo(admin, members) -> list[Event]:
     for member in members[: len(members) // 2]:
         services.register_member(summit, member)
     return [summit, meetup]
+
+
+def _local_day(days_ahead: int, at: time) -> datetime:
+    """A time of day in the community's zone, some days from today (an event at 9:00,
+    not at whatever hour the demo was seeded)."""
+    day = to_local(utcnow()).date() + timedelta(days=days_ahead)
+    return from_local(datetime.combine(day, at))

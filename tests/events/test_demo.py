@@ -1,3 +1,4 @@
+from community.clock import to_local
 from community.events.demo import seed_demo
 from community.events.models import Event
 from community.extensions import db
@@ -16,3 +17,6 @@ def test_demo_seed_creates_a_summit_a_nearly_full_meetup_and_a_draft(app, make_m
     assert db.session.query(Event).filter_by(status="draft").count() == 1
     for event in (summit, meetup):
         assert_invariants(event.id)
+    # At a time of day people meet, in the community's zone, whenever the demo is seeded.
+    assert to_local(db.session.get(Event, summit.id).starts_at).strftime("%H:%M") == "09:00"
+    assert to_local(meetup.starts_at).strftime("%H:%M") == "18:30"

@@ -44,6 +44,12 @@ def folded(column):
     return expression
 
 
+def alphabetical(column):
+    """An ORDER BY key in dictionary order: Élodie among the e's, not after Zoé (lower()
+    alone sorts accented letters after z on SQLite and on PostgreSQL's C collation)."""
+    return folded(column)
+
+
 def like_pattern(text: str) -> str:
     """`%text%` with LIKE's wildcards escaped (use with escape="\\")."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -21,6 +21,7 @@ from community.events.models import CheckIn, Event, Registration, RegistrationSt
 from community.extensions import db
 from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
 from community.members.models import Member
+from community.search import fold
 
 # Rows fetched from the database cursor at a time.
 BATCH = 500
@@ -72,7 +73,7 @@ def _groups_of(member_id_column):
 
 
 def _group_names(joined: str | None) -> str:
-    return ", ".join(sorted(joined.split(GROUP_SEPARATOR), key=str.casefold)) if joined else ""
+    return ", ".join(sorted(joined.split(GROUP_SEPARATOR), key=fold)) if joined else ""
 
 
 def _stream(statement) -> Iterator:

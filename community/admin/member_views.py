@@ -2,13 +2,12 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from community.admin import audit_log, members
 from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterForm, RoleForm
 from community.errors import attempt
 from community.extensions import db
-from community.groups.models import WorkingGroup
+from community.groups import queries
 from community.members.access import role_required
 from community.members.models import Member, Role
 from community.query_args import page_arg
@@ -47,7 +46,7 @@ def _filters(form: MemberFilterForm) -> dict:
 @role_required(Role.ADMIN)
 def index():
     form = MemberFilterForm(request.args)
-    form.set_groups(db.session.scalars(select(WorkingGroup).order_by(func.lower(WorkingGroup.name))))
+    form.set_groups(queries.all_groups())
     result = members.search(**_filters(form), page=page_arg())
     # The query string without the page, for the pagination links.
     args = {key: value for key, value in request.args.items() if key != "page" and value}

@@ -16,7 +16,7 @@ from community.events.models import Registration
 from community.extensions import db
 from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
 from community.members import services as member_services
-from community.search import contains
+from community.search import alphabetical, contains
 from community.members.models import Member, Role
 
 PER_PAGE = 50
@@ -89,7 +89,7 @@ def memberships_of(member_ids: list[int]) -> dict[int, list[GroupMembership]]:
         select(GroupMembership, WorkingGroup)
         .join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
         .where(GroupMembership.member_id.in_(member_ids))
-        .order_by(func.lower(WorkingGroup.name))
+        .order_by(alphabetical(WorkingGroup.name))
     )
     found: dict[int, list[GroupMembership]] = {}
     for membership, _group in rows:

@@ -25,7 +25,7 @@ from community.events import writegate
 from community.events.models import CheckIn, Event, Registration, RegistrationStatus
 from community.extensions import db
 from community.members.models import Member
-from community.search import fold, folded, like_pattern
+from community.search import alphabetical, fold, folded, like_pattern
 
 # new_ticket_code() makes 16 URL-safe characters; a scanned ticket URL ends in /checkin/<code>.
 CODE = re.compile(r"[A-Za-z0-9_-]{16}")
@@ -137,7 +137,7 @@ def find(event: Event, query: str, limit: int = 20) -> list[Match]:
             condition = or_(by_code, condition)
     steward = aliased(Member)
     confirmed_first = case((Registration.status == RegistrationStatus.CONFIRMED.value, 0), else_=1)
-    order = [confirmed_first, func.lower(func.coalesce(Member.display_name, Registration.guest_name)), Registration.id]
+    order = [confirmed_first, alphabetical(func.coalesce(Member.display_name, Registration.guest_name)), Registration.id]
     if by_code is not None:
         order.insert(0, case((by_code, 0), else_=1))
     rows = db.session.execute(

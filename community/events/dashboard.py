@@ -14,7 +14,7 @@ from community.admin.models import AuditEntry
 from community.events.models import CheckIn, Event, EventStaff, Registration, RegistrationStatus
 from community.extensions import db
 from community.members.models import Member
-from community.search import contains, folded
+from community.search import alphabetical, contains, folded
 
 CONFIRMED = RegistrationStatus.CONFIRMED.value
 HELD = RegistrationStatus.HELD.value
@@ -307,5 +307,5 @@ def staff(event: Event) -> list:
         select(EventStaff).join(Member, EventStaff.member_id == Member.id)
         .options(contains_eager(EventStaff.member))
         .where(EventStaff.event_id == event.id)
-        .order_by(EventStaff.role, func.lower(Member.display_name), EventStaff.id)
+        .order_by(EventStaff.role, alphabetical(Member.display_name), EventStaff.id)
     ))

@@ -1,6 +1,5 @@
 """What the group pages read. Each function runs a fixed number of queries,
 however many members a group has (tests/groups/test_query_counts.py holds it to that)."""
-import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
@@ -9,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from community.clock import utcnow
 from community.events.models import Event, EventStatus
 from community.extensions import db
-from community.search import contains
+from community.search import alphabetical, contains, fold
 from community.groups.models import Announcement, GroupMembership, GroupRole, MembershipStatus, WorkingGroup
 from community.members.models import Member
 
@@ -39,15 +38,10 @@ def memberships_by_group(member) -> dict[int, GroupMembership]:
     return {m.group_id: m for m in rows}
 
 
-def sort_key(name: str) -> str:
-    """'Évaluation' sorts with the E's: SQLite's lower() knows no accents, so sort here."""
-    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
-
-
 def all_groups() -> list[WorkingGroup]:
     """Active groups first, then archived ones, each by name (a community has dozens, not thousands)."""
     groups = db.session.scalars(select(WorkingGroup))
-    return sorted(groups, key=lambda g: (g.archived_at is not None, sort_key(g.name)))
+    return sorted(groups, key=lambda g: (g.archived_at is not None, fold(g.name)))
 
 
 @dataclass
@@ -66,12 +60,12 @@ def group_page(group: WorkingGroup, *, with_pending: bool, with_announcements: b
     page.leads = list(db.session.scalars(
         select(Member).join(GroupMembership, GroupMembership.member_id == Member.id)
         .where(GroupMembership.group_id == group.id, _active, GroupMembership.role == GroupRole.LEAD.value)
-        .order_by(func.lower(Member.display_name))
+        .order_by(alphabetical(Member.display_name))
     ))
     page.visible_members = list(db.session.scalars(
         select(Member).join(GroupMembership, GroupMembership.member_id == Member.id)
         .where(GroupMembership.group_id == group.id, _active, GroupMembership.role == GroupRole.MEMBER.value, *_listed_member())
-        .order_by(func.lower(Member.display_name))
+        .order_by(alphabetical(Member.display_name))
     ))
     page.member_count = db.session.scalar(
         select(func.count()).select_from(GroupMembership).where(GroupMembership.group_id == group.id, _active)
@@ -102,7 +96,7 @@ def active_memberships(group: WorkingGroup) -> list[GroupMembership]:
         select(GroupMembership).options(joinedload(GroupMembership.member))
         .join(Member, GroupMembership.member_id == Member.id)
         .where(GroupMembership.group_id == group.id, _active)
-        .order_by(GroupMembership.role.desc(), func.lower(Member.display_name))
+        .order_by(GroupMembership.role.desc(), alphabetical(Member.display_name))
     ))
 
 
@@ -111,7 +105,7 @@ def my_memberships(member) -> list[GroupMembership]:
         select(GroupMembership).options(joinedload(GroupMembership.group))
         .join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
         .where(GroupMembership.member_id == member.id)
-        .order_by(func.lower(WorkingGroup.name))
+        .order_by(alphabetical(WorkingGroup.name))
     ))
 
 
@@ -135,7 +129,7 @@ def directory(*, q: str = "", group_slug: str = "", page: int = 1):
             .exists()
         )
         query = query.where(in_group)
-    query = query.order_by(func.lower(Member.display_name), Member.id)
+    query = query.order_by(alphabetical(Member.display_name), Member.id)
     pagination = db.paginate(query, page=page, per_page=DIRECTORY_PAGE_SIZE, error_out=False)
     return pagination, groups_of([m.id for m in pagination.items])
 
@@ -148,7 +142,7 @@ def groups_of(member_ids: list[int]) -> dict[int, list[WorkingGroup]]:
         select(GroupMembership.member_id, WorkingGroup)
         .join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
         .where(GroupMembership.member_id.in_(member_ids), _active, WorkingGroup.archived_at.is_(None))
-        .order_by(func.lower(WorkingGroup.name))
+        .order_by(alphabetical(WorkingGroup.name))
     )
     found: dict[int, list[WorkingGroup]] = {}
     for member_id, group in rows:
@@ -178,6 +172,6 @@ def is_active_member(member, group_id) -> bool:
 def group_choices() -> list[tuple[int, str]]:
     """For the events domain's form: groups an event may belong to."""
     rows = db.session.execute(
-        select(WorkingGroup.id, WorkingGroup.name).where(WorkingGroup.archived_at.is_(None)).order_by(func.lower(WorkingGroup.name))
+        select(WorkingGroup.id, WorkingGroup.name).where(WorkingGroup.archived_at.is_(None)).order_by(alphabetical(WorkingGroup.name))
     )
     return [(group_id, name) for group_id, name in rows]

@@ -20,6 +20,7 @@ from community.groups.models import (
 from community.mail.outbox import external_url, queue_email
 from community.members import tokens
 from community.members.models import Member
+from community.search import alphabetical
 
 UNSUBSCRIBE = "group-unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 5 * 365 * 24 * 3600  # an old mail's link should still work
@@ -313,7 +314,7 @@ def leads_of(group: WorkingGroup) -> list[Member]:
             GroupMembership.group_id == group.id,
             GroupMembership.status == MembershipStatus.ACTIVE.value,
             GroupMembership.role == GroupRole.LEAD.value,
-        ).order_by(Member.display_name)
+        ).order_by(alphabetical(Member.display_name))
     ))
 
 

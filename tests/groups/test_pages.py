@@ -232,3 +232,22 @@ def test_the_group_list_sorts_accented_names_with_their_letter(client, make_grou
         make_group(name)
     page = client.get("/groups/").get_data(as_text=True)
     assert page.index("Data") < page.index("Évaluation") < page.index("Juridique")
+
+
+def test_people_and_groups_are_listed_in_dictionary_order_whatever_their_accents(client, make_member, make_group):
+    """lower() alone sorts É and Œ after z (SQLite; PostgreSQL's C collation): Élodie would
+    come after Zoé in the directory of a French community."""
+    viewer = make_member(language="en")
+    group = make_group("Évaluation")
+    make_group("Zoologie")
+    make_group("Data")
+    names = ["Zoé Zola", "Élodie Martin", "Adam Smith", "Œdipe Roi", "étienne Durand"]
+    people = [make_member(f"p{i}@example.org", name=name, directory_visible=True) for i, name in enumerate(names)]
+    add_members(group, people)
+    login(client, viewer)
+
+    directory = page(client, "/groups/directory")
+    listed_names = [name for name in re.findall(r"<td>([^<]+)</td>", directory) if name in names]
+    assert listed_names == ["Adam Smith", "Élodie Martin", "étienne Durand", "Œdipe Roi", "Zoé Zola"]
+    groups_page = page(client, "/groups/")
+    assert groups_page.index("Data") < groups_page.index("Évaluation") < groups_page.index("Zoologie")

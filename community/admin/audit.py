@@ -39,6 +39,7 @@ ACTIONS = {
     "export.members": _l("Member list exported"),
     "export.group_members": _l("Group member list exported"),
     "mail.retried": _l("Mail retried"),
+    "mail.retried_in_bulk": _l("Failed mails retried"),
     "data.purged": _l("Old personal data purged"),
 }
 

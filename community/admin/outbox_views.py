@@ -3,7 +3,7 @@
 Admins see every mail (bodies included) and retry failed ones; organizers see
 how the mails of their own event went, without bodies."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from community.database import MAX_ID
@@ -12,7 +12,7 @@ from community.events.permissions import manager_required
 from community.extensions import db
 from community.mail import queries
 from community.mail.delivery import message_id
-from community.mail.outbox import retry as retry_mail
+from community.mail.outbox import retry as retry_mail, retry_failed as retry_failed_mails
 from community.members.access import role_required
 from community.members.models import Role
 from community.query_args import page_arg
@@ -42,15 +42,21 @@ def _log_only() -> bool:
     return not current_app.config.get("MAIL_SERVER")
 
 
+def _filters(values) -> dict:
+    """The search, kind of mail and event of the outbox page (query string or form)."""
+    event_id = values.get("event", type=int)
+    if values.get("event") and not (event_id and 0 < event_id <= MAX_ID):
+        abort(400)
+    return {"q": values.get("q", "").strip()[:200], "template": values.get("template", "").strip()[:80],
+            "event_id": event_id}
+
+
 @bp.get("/")
 @role_required(Role.ADMIN)
 def index():
     status = _status()
-    q = request.args.get("q", "").strip()[:200]
-    template = request.args.get("template", "").strip()[:80]
-    event_id = request.args.get("event", type=int)
-    if request.args.get("event") and not (event_id and 0 < event_id <= MAX_ID):
-        abort(400)
+    filters = _filters(request.args)
+    q, template, event_id = filters["q"], filters["template"], filters["event_id"]
     result = queries.outbox_page(status, q, template, event_id, page_arg())
     events = queries.events_with_mail()
     return render_template(
@@ -103,6 +109,22 @@ def retry(email_id):
         db.session.commit()
         flash(_("The mail is back in the queue: it will be sent in a moment."), "success")
     return redirect(target)
+
+
+@bp.post("/retry-failed")
+@role_required(Role.ADMIN)
+def retry_failed():
+    """Every failed mail the page's filters match, back in the queue."""
+    filters = _filters(request.form)
+    requeued = retry_failed_mails(current_user, **filters)
+    db.session.commit()
+    if requeued:
+        flash(ngettext("%(num)d mail is back in the queue: it will be sent in a moment.",
+                       "%(num)d mails are back in the queue: they will be sent in a moment.", requeued), "success")
+    else:
+        flash(_("No failed mail matches these filters: nothing was retried."), "info")
+    args = {"q": filters["q"] or None, "template": filters["template"] or None, "event": filters["event_id"]}
+    return redirect(url_for("outbox.index", status="pending" if requeued else "failed", **args))
 
 
 @bp.get("/events/<slug>")

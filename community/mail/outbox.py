@@ -11,6 +11,7 @@ from community.admin import audit
 from community.clock import utcnow
 from community.errors import DomainError
 from community.extensions import db
+from community.mail import queries
 from community.mail.models import MailStatus, OutboxAttachment, OutboxEmail
 
 
@@ -143,6 +144,25 @@ def retry(actor, email: OutboxEmail) -> None:
     if not requeued:
         raise RetryRefused(_not_failed_message(email.status))
     audit.record(actor, "mail.retried", email, event_id=email.event_id, attempts=email.attempts)
+
+
+def retry_failed(actor, *, q: str = "", template: str = "", event_id: int | None = None) -> int:
+    """Put every failed mail that the outbox page's filters match back in the queue at
+    once (after an SMTP outage longer than the retry window, say); their attempts are
+    kept. Returns how many.
+
+    One UPDATE that tests the status, as retry() does: a mail is re-queued once
+    however many admins click."""
+    requeued = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.status == MailStatus.FAILED.value, *queries.filters(q, template, event_id))
+        .values(status=MailStatus.PENDING.value, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if requeued:
+        filters = {key: value for key, value in (("q", q), ("template", template)) if value}
+        audit.record(actor, "mail.retried_in_bulk", event_id=event_id, mails_requeued=requeued, **filters)
+    return requeued
 
 
 def _not_failed_message(status: str) -> str:

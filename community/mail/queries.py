@@ -10,6 +10,7 @@ from sqlalchemy.orm import load_only, lazyload
 from community.events.models import Event
 from community.extensions import db
 from community.mail.models import DeliveryAttempt, MailStatus, OutboxAttachment, OutboxEmail
+from community.search import contains
 
 STATUSES = tuple(status.value for status in MailStatus)
 ALL = "all"
@@ -29,17 +30,11 @@ class OutboxPage:
     counts: dict[str, int]  # per status and ALL, under the same search, template and event
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
-def _filters(q: str, template: str, event_id: int | None) -> list:
+def filters(q: str = "", template: str = "", event_id: int | None = None) -> list:
+    """The outbox page's search (case and accents ignored), kind of mail and event."""
     where = []
     if q:
-        pattern = _like(q)
-        where.append(or_(*(func.lower(column).like(pattern, escape="\\")
-                           for column in (OutboxEmail.to_address, OutboxEmail.to_name, OutboxEmail.subject))))
+        where.append(or_(*(contains(column, q) for column in (OutboxEmail.to_address, OutboxEmail.to_name, OutboxEmail.subject))))
     if template:
         where.append(OutboxEmail.template == template)
     if event_id is not None:
@@ -50,7 +45,7 @@ def _filters(q: str, template: str, event_id: int | None) -> list:
 def outbox_page(status: str = ALL, q: str = "", template: str = "", event_id: int | None = None,
                 page: int = 1, per_page: int = PAGE_SIZE) -> OutboxPage:
     """Mails matching the filters, newest first, and how many there are in each status."""
-    where = _filters(q, template, event_id)
+    where = filters(q, template, event_id)
     query = select(OutboxEmail).options(load_only(*_LISTED), lazyload(OutboxEmail.attachments)).where(*where)
     if status != ALL:
         query = query.where(OutboxEmail.status == status)

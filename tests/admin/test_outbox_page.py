@@ -169,6 +169,58 @@ def test_two_admins_retrying_at_once_beside_a_worker_give_exactly_one_delivery(a
     assert len(retries()) == len(mails)
 
 
+def test_after_an_outage_the_admin_retries_every_failed_mail_of_a_filter_at_once(
+        client, people, event, elsewhere, mailbox, deliver):
+    """The SMTP server was down past the retry window: the failed mails of one event go
+    back in the queue with one click, each is delivered once, the others stay as they were."""
+    ours = [add_mail(f"seat{n}@example.org", "Your seat", status="failed", attempts=4, event=event,
+                     last_error="ConnectionRefusedError") for n in range(3)]
+    theirs = add_mail("other@example.org", "Other event", status="failed", attempts=4, event=elsewhere)
+    sent = add_mail("done@example.org", status="sent", event=event)
+    login(client, people.admin)
+    page = client.get(f"/admin/outbox/?status=failed&event={event.id}").get_data(as_text=True)
+    assert "Retry the 3 failed mails" in page and f'name="event" value="{event.id}"' in page
+
+    response = post_form(client, "/admin/outbox/retry-failed", {"event": event.id},
+                         token_from=f"/admin/outbox/?status=failed&event={event.id}")
+
+    assert response.status_code == 302
+    assert response.location == f"/admin/outbox/?status=pending&event={event.id}"
+    assert "3 mails are back in the queue" in client.get(response.location).get_data(as_text=True)
+    assert [(fresh(m.id).status, fresh(m.id).attempts) for m in ours] == [("pending", 4)] * 3
+    assert fresh(theirs.id).status == "failed" and fresh(sent.id).status == "sent"
+    received = deliver(expect=3)
+    assert sorted(m["To"] for m in received) == [f"seat{n}@example.org" for n in range(3)]
+    assert all(len(mailbox.to(f"seat{n}@example.org")) == 1 for n in range(3)) and mailbox.to("other@example.org") == []
+    [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "mail.retried_in_bulk"))
+    assert (entry.actor_id, entry.event_id, entry.changes) == (people.admin.id, event.id, {"mails_requeued": 3})
+
+    again = post_form(client, "/admin/outbox/retry-failed", {"event": event.id, "q": "seat"}, token_from="/admin/outbox/")
+    assert again.location == f"/admin/outbox/?status=failed&q=seat&event={event.id}"
+    assert "No failed mail matches these filters" in client.get(again.location).get_data(as_text=True)
+    assert fresh(theirs.id).status == "failed"
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member", "organizer"])
+def test_only_an_admin_retries_the_failed_mails_in_bulk(client, people, who):
+    email = add_mail("guest@example.org", status="failed")
+    if who != "anonymous":
+        login(client, getattr(people, who))
+    response = post_form(client, "/admin/outbox/retry-failed")
+    assert response.status_code == (302 if who == "anonymous" else 403)
+    assert fresh(email.id).status == "failed"
+
+
+def test_the_bulk_retry_needs_a_csrf_token_and_filters_that_make_sense(client, people):
+    email = add_mail("guest@example.org", status="failed")
+    login(client, people.admin)
+    assert client.post("/admin/outbox/retry-failed").status_code == 400  # no CSRF token
+    response = post_form(client, "/admin/outbox/retry-failed", {"event": "summit"}, token_from="/admin/outbox/")
+    assert response.status_code == 400 and "could not be understood" in response.get_data(as_text=True)
+    assert fresh(email.id).status == "failed"
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "mail.retried_in_bulk")) is None
+
+
 # ------------------------------------------------------------- filters and cost
 
 

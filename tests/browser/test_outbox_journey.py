@@ -85,3 +85,26 @@ def test_an_admin_finds_a_refused_mail_reads_it_and_retries_it(browser, make_mem
     # Only the blocked script of the mail may complain; nothing else went wrong.
     problems = [p for p in browser.problems if "Blocked script execution" not in p]
     assert problems == []
+
+
+def test_after_an_outage_an_admin_puts_every_failed_mail_back_in_the_queue(browser, make_member, mailbox):
+    """The mail server refused everything for a while: the failed tab offers one button
+    for all of them; afterwards they wait in the queue and the worker sends each once."""
+    admin = make_member("admin@example.org", name="Alice Admin", role="admin")
+    for n in range(3):
+        add_mail(f"membre{n}@example.org", f"Votre place au Sommet ({n})", 5 + n)
+    mailbox.refuse_with = "554 5.7.1 Service unavailable"
+    deliver_pending()
+    mailbox.refuse_with = None
+
+    page = log_in(browser, admin, "/admin/outbox/?status=failed")
+    button = page.locator("form.outbox-retry-all button[type=submit]")
+    assert button.inner_text() == "Relancer les 3 e-mails en échec"
+    both_sizes(page, "admin-outbox-retry-all")
+    button.click()
+    page.wait_for_url("**/admin/outbox/?status=pending")
+    assert "3 e-mails sont de retour dans la file d'envoi" in page.locator(".flash-success").inner_text()
+    assert page.locator(".outbox-table tbody tr").count() == 3
+    both_sizes(page, "admin-outbox-retried-all")
+    assert deliver_pending() == 3 and all(len(mailbox.to(f"membre{n}@example.org")) == 1 for n in range(3))
+    assert browser.problems == []

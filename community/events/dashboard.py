@@ -14,7 +14,7 @@ from community.admin.models import AuditEntry
 from community.events.models import CheckIn, Event, EventStaff, Registration, RegistrationStatus
 from community.extensions import db
 from community.members.models import Member
-from community.search import alphabetical, contains, folded
+from community.search import alphabetical, contains
 
 CONFIRMED = RegistrationStatus.CONFIRMED.value
 HELD = RegistrationStatus.HELD.value
@@ -200,7 +200,7 @@ def _name():
 
 
 def _order(sort: str):
-    name = folded(_name())
+    name = alphabetical(_name())
     return {
         "name": (name, Registration.id),
         "-name": (name.desc(), Registration.id.desc()),

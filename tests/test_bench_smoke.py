@@ -30,3 +30,4 @@ def test_a_tiny_rush_through_the_benchmark_gives_exact_counts(database):
     assert run["rush"]["responses"] == {"confirmed": 10, "waiting": 30, "errors": 0, "error_samples": []}
     assert run["database"]["outbox_by_template"] == {"event_confirmed": 10, "event_waiting": 30}
     assert run["ceiling"]["errors"] == 0 and run["ceiling"]["rows_in_database"] == 40
+    assert report["spread"]["4"]["runs"] == 1

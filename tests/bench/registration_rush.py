@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -330,6 +331,31 @@ def summarize(clients, schema, login_s, rush, database, ceiling, args, logfile) 
     return summary
 
 
+def spread(runs: list[dict]) -> dict:
+    """Per client count, the lowest, median and highest of the headline figures over the
+    runs, and how many met the target: one run on a shared machine can mislead."""
+    by_clients: dict[int, list[dict]] = {}
+    for run in runs:
+        by_clients.setdefault(run["clients"], []).append(run)
+
+    def low_mid_high(values):
+        values = sorted(values)
+        return {"min": values[0], "median": statistics.median(values), "max": values[-1]}
+
+    summary = {}
+    for clients, chosen in by_clients.items():
+        figures = {
+            "runs": len(chosen),
+            "registrations_per_s_until_sold_out": low_mid_high(r["rush"]["registrations_per_s_until_sold_out"] or 0 for r in chosen),
+            "p95_ms": low_mid_high(r["rush"]["latency_ms"]["p95"] for r in chosen),
+            "app_cpu_ms_per_request": low_mid_high(r["rush"]["cpu_ms_per_request"]["app"] for r in chosen),
+        }
+        if clients == 16:
+            figures["target_met_runs"] = sum(1 for r in chosen if r.get("target_met"))
+        summary[str(clients)] = figures
+    return summary
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
@@ -343,12 +369,15 @@ def main(argv=None) -> int:
     parser.add_argument("--app-target", default="app:app",
                         help="what gunicorn serves (e.g. a wrapper module that profiles or patches the app)")
     parser.add_argument("--login-clients", type=int, default=8, help="clients used for the untimed HTTP logins")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per client count, each on a fresh database (the summary gives their spread)")
     args = parser.parse_args(argv)
     # A SIGTERM to the bench still runs the finally blocks that stop gunicorn and drop the database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     admin_url = os.environ.get("DATABASE_URL") or None
     with tempfile.TemporaryDirectory(prefix="bench-rush-") as workdir:
-        runs = [one_run(admin_url, clients, args, Path(workdir)) for clients in args.clients]
+        runs = [one_run(admin_url, clients, args, Path(workdir))
+                for clients in args.clients for _ in range(max(args.repeat, 1))]
     report = {
         "database": make_url(admin_url).get_backend_name() if admin_url else "sqlite",
         "cpus": os.cpu_count(),
@@ -357,6 +386,7 @@ def main(argv=None) -> int:
         "registrants": args.registrants, "seats": args.seats,
         "target": {"clients": 16, "registrations_per_s": TARGET_REGISTRATIONS_PER_S, "p95_ms": TARGET_P95_MS},
         "runs": runs,
+        "spread": spread(runs),
         "correct": all(run["correct"] for run in runs),
     }
     print(json.dumps(report, indent=2, default=str))

@@ -56,11 +56,10 @@ def _filters(values) -> dict:
 def index():
     status = _status()
     filters = _filters(request.args)
-    q, template, event_id = filters["q"], filters["template"], filters["event_id"]
-    result = queries.outbox_page(status, q, template, event_id, page_arg())
+    result = queries.outbox_page(status, page=page_arg(), **filters)
     events = queries.events_with_mail()
     return render_template(
-        "admin/outbox.html", result=result, status=status, q=q, template=template, event_id=event_id,
+        "admin/outbox.html", result=result, status=status, **filters,
         tabs=TABS, templates=queries.templates_in_use(), events=events,
         event_titles={event.id: event.title for event in events}, log_only=_log_only(),
     )

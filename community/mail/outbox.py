@@ -134,12 +134,7 @@ def retry(actor, email: OutboxEmail) -> None:
     The status test is inside the UPDATE: of two admins clicking at once only one
     re-queues it, and a worker can only claim it once it is pending, so it is sent once.
     A retried mail past MAIL_RETRY_HOURS gets one attempt: failing again fails it again."""
-    requeued = db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.id == email.id, OutboxEmail.status == MailStatus.FAILED.value)
-        .values(status=MailStatus.PENDING.value, next_attempt_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    requeued = _requeue(OutboxEmail.id == email.id) == 1
     db.session.expire(email, ["status", "next_attempt_at"])
     if not requeued:
         raise RetryRefused(_not_failed_message(email.status))
@@ -151,18 +146,23 @@ def retry_failed(actor, *, q: str = "", template: str = "", event_id: int | None
     once (after an SMTP outage longer than the retry window, say); their attempts are
     kept. Returns how many.
 
-    One UPDATE that tests the status, as retry() does: a mail is re-queued once
-    however many admins click."""
-    requeued = db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.status == MailStatus.FAILED.value, *queries.filters(q, template, event_id))
-        .values(status=MailStatus.PENDING.value, next_attempt_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    A mail is re-queued once however many admins click (see _requeue)."""
+    requeued = _requeue(*queries.filters(q, template, event_id))
     if requeued:
         filters = {key: value for key, value in (("q", q), ("template", template)) if value}
         audit.record(actor, "mail.retried_in_bulk", event_id=event_id, mails_requeued=requeued, **filters)
     return requeued
+
+
+def _requeue(*where) -> int:
+    """Failed mails matching `where` back to pending, due now; how many. The status
+    test is inside the UPDATE, so a mail is re-queued once however many click."""
+    return db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.status == MailStatus.FAILED.value, *where)
+        .values(status=MailStatus.PENDING.value, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def _not_failed_message(status: str) -> str:

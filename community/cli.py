@@ -2,11 +2,11 @@
 import click
 from flask_babel import force_locale
 
-from community.extensions import db
+from community.core.extensions import db
 
 
 def register(app) -> None:
-    from community.events.cli import register_cli as register_event_commands
+    from community.registrations.cli import register_cli as register_event_commands
     from community.retention import register_cli as register_retention_commands
 
     register_event_commands(app)
@@ -28,7 +28,7 @@ def register(app) -> None:
     @click.option("--password", default=None, help="Asked for when omitted for a new account; an existing member keeps theirs.")
     def create_admin(email, name, password):
         """Create a confirmed admin account, or make an existing member admin."""
-        from community.errors import DomainError
+        from community.core.errors import DomainError
         from community.members import services
 
         if password is None and services.find_by_email(email) is None:

@@ -3,7 +3,7 @@ import secrets
 
 from sqlalchemy import func, select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.members import services
 from community.members.models import Member, Role
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _, ngettext
 
-from community.events.notify import ACCESS_MAX_AGE
+from community.registrations.mails import ACCESS_MAX_AGE
 
 CONTRACT = "contract"
 CONSENT = "consent"

@@ -10,10 +10,11 @@ import click
 from flask import current_app
 from sqlalchemy import and_, exists, select, update
 
-from community.admin import audit
-from community.clock import utcnow
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.core import audit
+from community.core.clock import utcnow
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.mail import scrub
 from community.mail.models import MailStatus, OutboxEmail
 

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from community import create_app
-from community.extensions import db
+from community.core.extensions import db
 
 PASSWORD = "correct horse battery staple"
 

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from community.clock import utcnow
-from community.events.models import Event, EventMessage, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.events.models import Event
+from community.messages.models import EventMessage
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.groups.models import WorkingGroup
 from community.mail.models import OutboxEmail
 from tests.conftest import login

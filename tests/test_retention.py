@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from community import retention
-from community.admin.models import AuditEntry
-from community.clock import utcnow
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.core.audit import AuditEntry
+from community.core.clock import utcnow
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.mail.models import OutboxAttachment, OutboxEmail
 from tests.conftest import make_config
 

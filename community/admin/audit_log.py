@@ -10,13 +10,13 @@ from flask import url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from community.admin import audit
-from community.admin.models import AuditEntry
-from community.clock import from_local
+from community.core import audit
+from community.core.audit import AuditEntry
+from community.core.clock import from_local
 from community.events.models import Event
-from community.extensions import db
+from community.core.extensions import db
 from community.groups.models import WorkingGroup
-from community.search import contains
+from community.core.search import contains
 from community.members.models import Member
 
 PER_PAGE = 50

@@ -2,13 +2,14 @@
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from community.admin import audit, audit_log
+from community.core import audit
+from community.admin import audit_log
 from community.admin.member_forms import AuditFilterForm
 from community.events.models import Event
-from community.extensions import db
+from community.core.extensions import db
 from community.members.access import role_required
 from community.members.models import Role
-from community.query_args import page_arg
+from community.core.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

@@ -16,12 +16,14 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, case, func, select
 
-from community.clock import to_local
-from community.events.models import CheckIn, Event, Registration, RegistrationStatus
-from community.extensions import db
+from community.core.clock import to_local
+from community.checkin.models import CheckIn
+from community.events.models import Event
+from community.registrations.models import Registration, RegistrationStatus
+from community.core.extensions import db
 from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
 from community.members.models import Member
-from community.search import fold
+from community.core.search import fold
 
 # Rows fetched from the database cursor at a time.
 BATCH = 500

@@ -5,12 +5,12 @@ from flask_login import current_user
 
 from community.admin import audit_log, members
 from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterForm, RoleForm
-from community.errors import attempt
-from community.extensions import db
+from community.core.errors import attempt
+from community.core.extensions import db
 from community.groups import queries
 from community.members.access import role_required
 from community.members.models import Member, Role
-from community.query_args import page_arg
+from community.core.query_args import page_arg
 
 bp = Blueprint("member_admin", __name__, url_prefix="/admin/members")
 

@@ -9,14 +9,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from community.admin import audit
-from community.clock import from_local, utcnow
-from community.errors import DomainError, NotAllowed
-from community.events.models import Registration
-from community.extensions import db
+from community.core import audit
+from community.core.clock import from_local, utcnow
+from community.core.errors import DomainError, NotAllowed
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
 from community.members import services as member_services
-from community.search import alphabetical, contains
+from community.core.search import alphabetical, contains
 from community.members.models import Member, Role
 
 PER_PAGE = 50

@@ -6,17 +6,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from community.database import MAX_ID
-from community.errors import DomainError
+from community.core.database import MAX_ID
+from community.core.errors import DomainError
 from community.events.permissions import manager_required
-from community.extensions import db
+from community.core.extensions import db
 from community.mail import queries
 from community.mail.delivery import message_id
 from community.mail.outbox import retry as retry_mail, retry_failed as retry_failed_mails
 from community.members.access import role_required
 from community.members.models import Role
-from community.query_args import page_arg
-from community.security import safe_next
+from community.core.query_args import page_arg
+from community.core.security import safe_next
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 bp.add_app_template_global(queries.failed_count, "failed_mail_count")

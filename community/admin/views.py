@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from community.admin import audit, exports
+from community.core import audit
+from community.admin import exports
 from community.events import permissions
 from community.events.models import Event
-from community.extensions import db
+from community.core.extensions import db
 from community.groups.models import WorkingGroup
 from community.members.access import role_required
 from community.members.models import Role

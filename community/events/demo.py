@@ -1,8 +1,9 @@
 """Demo events for `seed-demo`: a 450-seat summit, a nearly full meetup, a draft."""
 from datetime import datetime, time, timedelta
 
-from community.clock import from_local, to_local, utcnow
-from community.events import manage, services
+from community.core.clock import from_local, to_local, utcnow
+from community.events import services as manage
+from community.registrations import services
 from community.events.models import Event
 
 

@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation, URL, ValidationError
 
-from community.clock import from_local, to_local
-from community.errors import DomainError
-from community.events.manage import EventData
+from community.core.clock import from_local, to_local
+from community.core.errors import DomainError
+from community.events.services import EventData
 from community.events.models import Visibility
 from community.members.services import check_email
 
@@ -101,19 +101,3 @@ class EventForm(FlaskForm):
             for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
                 getattr(form, name).data = local(getattr(event, name))
         return form
-
-
-class GuestRegistrationForm(FlaskForm):
-    name = StringField(_l("Your name"), filters=[clean], validators=[DataRequired(_l("Please give your name.")), Length(max=120)])
-    email = EmailField(_l("Email"), filters=[clean], validators=[
-        DataRequired(_l("Please enter your email address.")), Email(_l("This email address is not valid.")), Length(max=254)])
-    organization = StringField(_l("Organization (optional)"), filters=[clean], validators=[Optional(), Length(max=160)])
-
-    def validate_email(self, field):
-        # The same check the service makes, shown beside the field rather than as a banner.
-        if field.errors:
-            return
-        try:
-            check_email(field.data)
-        except DomainError as error:
-            raise ValidationError(str(error)) from error

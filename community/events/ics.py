@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from icalendar import Calendar, Event as VEvent
 
-from community.clock import as_utc, utcnow
+from community.core.clock import as_utc, utcnow
 from community.mail.outbox import external_url
 
 PRODID = "-//community//events//EN"

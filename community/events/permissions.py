@@ -2,17 +2,21 @@
 
 - manage (dashboard, edit, waiting list, mail to attendees, exports, staff):
   admins, the organizer who created the event, and people named organizer of it;
-- check in: those, and the stewards named for it (nothing else).
+- check in: those, and the stewards named for it (nothing else);
+- see: a draft only those who may manage events; published and cancelled events are public pages.
 """
 from functools import wraps
 from typing import NamedTuple
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from community.core.errors import NotAllowed
+from community.core.extensions import db, login_manager
 from community.events.models import Event, EventStaff, StaffRole
-from community.extensions import db, login_manager
+from community.events.queries import by_slug
 from community.members.models import Role
 
 
@@ -48,6 +52,31 @@ def may_check_in(member, event: Event) -> bool:
     return rights(member, event).check_in
 
 
+def can_view(event: Event, member) -> bool:
+    if event.is_draft:
+        return member is not None and member.is_authenticated and member.is_organizer
+    return True
+
+
+def require_manager(actor, event: Event) -> None:
+    """For the rules an event's organizers run: NotAllowed for anyone else."""
+    if not may_manage(actor, event):
+        raise NotAllowed(_l("Only the organizers of this event can do this."))
+
+
+def current_member():
+    """The logged-in member, or None for a visitor."""
+    return current_user if current_user.is_authenticated else None
+
+
+def visible_event(slug: str) -> Event:
+    """The event a page names, if the person asking may see it; else 404."""
+    event = by_slug(slug)
+    if event is None or not can_view(event, current_member()):
+        abort(404)
+    return event
+
+
 def event_access(may, access: str):
     """A view of one event, named by the route's `slug`: logged in (else the login
     page), the event exists (else 404), `may(current_user, event)` (else 403).
@@ -58,10 +87,7 @@ def event_access(may, access: str):
         def wrapped(slug, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            # A garbage slug (too long, NUL bytes PostgreSQL refuses) is simply not an event.
-            if len(slug) > 120 or "\x00" in slug:
-                abort(404)
-            event = db.session.scalar(select(Event).where(Event.slug == slug))
+            event = by_slug(slug)
             if event is None:
                 abort(404)
             if not may(current_user, event):

@@ -6,9 +6,9 @@ from markupsafe import Markup
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from community.clock import utcnow
-from community.extensions import db
-from community.groups.text import render_text
+from community.core.clock import utcnow
+from community.core.extensions import db
+from community.core.text import render_text
 from community.members.models import Member
 
 

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from community.clock import utcnow
+from community.core.clock import utcnow
 from community.events.models import Event, EventStatus
-from community.extensions import db
-from community.search import alphabetical, contains, fold
+from community.core.extensions import db
+from community.core.search import alphabetical, contains, fold
 from community.groups.models import Announcement, GroupMembership, GroupRole, MembershipStatus, WorkingGroup
 from community.members.models import Member
 

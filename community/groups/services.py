@@ -8,19 +8,18 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from community.admin import audit
-from community.clock import utcnow
-from community.errors import DomainError, NotAllowed
-from community.extensions import db
+from community.core import audit, locking
+from community.core.clock import utcnow
+from community.core.errors import DomainError, NotAllowed
+from community.core.extensions import db
 from community.groups.models import (
     Announcement, GroupMembership, GroupRole, JoinPolicy, MembershipStatus, WorkingGroup,
 )
 from community.mail.outbox import external_url, queue_email
 from community.members import tokens
 from community.members.models import Member
-from community.search import alphabetical
+from community.core.search import alphabetical
 
 UNSUBSCRIBE = "group-unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 5 * 365 * 24 * 3600  # an old mail's link should still work
@@ -168,13 +167,25 @@ def unarchive_group(actor: Member, group: WorkingGroup) -> None:
 # ------------------------------------------------------------------ membership
 
 
-def _insert(membership: GroupMembership) -> GroupMembership:
-    """The unique constraint decides between two simultaneous clicks."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(membership)
-    except IntegrityError as exc:
-        raise GroupError(_l("You are already a member of this group or have already asked to join.")) from exc
+def _insert(**values) -> GroupMembership:
+    """Add the membership unless the member already has one in the group.
+
+    The unique constraint (group_id, member_id) decides between two simultaneous
+    clicks, in one statement: INSERT ... ON CONFLICT DO NOTHING waits for the other
+    transaction (PostgreSQL), or the write gate queues it (SQLite). No savepoint: on
+    SQLite the driver opens no transaction before SAVEPOINT, so RELEASE would commit
+    the membership even if the caller's transaction later rolls back."""
+    locking.before_writes()
+    statement = (
+        locking.insert_ignoring_conflict(
+            GroupMembership, index_elements=[GroupMembership.group_id, GroupMembership.member_id],
+        )
+        .values(**values)
+        .returning(GroupMembership)
+    )
+    membership = db.session.scalars(statement).first()
+    if membership is None:
+        raise GroupError(_l("You are already a member of this group or have already asked to join."))
     return membership
 
 
@@ -189,7 +200,7 @@ def join(member: Member, group: WorkingGroup) -> GroupMembership:
         # The group opened while the request waited: let them in.
         existing.status, existing.decided_at = MembershipStatus.ACTIVE.value, utcnow()
         return existing
-    return _insert(GroupMembership(group_id=group.id, member_id=member.id, status=MembershipStatus.ACTIVE.value))
+    return _insert(group_id=group.id, member_id=member.id, status=MembershipStatus.ACTIVE.value)
 
 
 def request_to_join(member: Member, group: WorkingGroup, message: str = "") -> GroupMembership:
@@ -201,9 +212,9 @@ def request_to_join(member: Member, group: WorkingGroup, message: str = "") -> G
         if existing.is_active:
             raise GroupError(_l("You are already a member of this group."))
         raise GroupError(_l("Your request is already waiting for a lead's answer."))
-    membership = _insert(GroupMembership(
+    membership = _insert(
         group_id=group.id, member_id=member.id, status=MembershipStatus.PENDING.value, message=message.strip(),
-    ))
+    )
     _tell_leads_of_request(group, member, membership)
     return membership
 
@@ -272,7 +283,7 @@ def appoint_lead(actor: Member, group: WorkingGroup, member: Member) -> GroupMem
         if not actor.is_admin:
             raise GroupError(_l("Only an active member of the group can become a co-lead."))
         if membership is None:
-            membership = _insert(GroupMembership(group_id=group.id, member_id=member.id))
+            membership = _insert(group_id=group.id, member_id=member.id)
         membership.status, membership.decided_at, membership.decided_by_id = MembershipStatus.ACTIVE.value, utcnow(), actor.id
     if membership.role != GroupRole.LEAD.value:
         membership.role = GroupRole.LEAD.value
@@ -376,11 +387,16 @@ def announce(actor: Member, group: WorkingGroup, *, subject: str, body: str, ide
     existing = db.session.scalar(select(Announcement).where(Announcement.idempotency_key == idempotency_key))
     if existing is not None:
         return existing, False
-    announcement = Announcement(group_id=group.id, author_id=actor.id, subject=subject, body=body, idempotency_key=idempotency_key)
-    try:
-        with db.session.begin_nested():
-            db.session.add(announcement)
-    except IntegrityError:
+    # One statement, no savepoint (see _insert): the key's unique index decides between
+    # two simultaneous submits, and the row commits or rolls back with its mails.
+    locking.before_writes()
+    statement = (
+        locking.insert_ignoring_conflict(Announcement, index_elements=[Announcement.idempotency_key])
+        .values(group_id=group.id, author_id=actor.id, subject=subject, body=body, idempotency_key=idempotency_key)
+        .returning(Announcement)
+    )
+    announcement = db.session.scalars(statement).first()
+    if announcement is None:
         # The other submit won the race; it sends the mail.
         return db.session.scalar(select(Announcement).where(Announcement.idempotency_key == idempotency_key)), False
     recipients = announcement_recipients(group)

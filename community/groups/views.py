@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from community.errors import DomainError, attempt
-from community.extensions import csrf, db
+from community.core.errors import DomainError, attempt
+from community.core.extensions import csrf, db
 from community.groups import queries, services
 from community.groups.forms import AnnouncementForm, AppointLeadForm, ButtonForm, DescriptionForm, GroupForm, JoinRequestForm
 from community.groups.models import Announcement, GroupMembership, WorkingGroup
@@ -13,7 +13,7 @@ from community.members.access import anyone, confirmed_required, member_required
 from community.members.models import Member, Role
 from community.members.services import find_by_email
 from community.members.tokens import TokenError
-from community.query_args import page_arg
+from community.core.query_args import page_arg
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 

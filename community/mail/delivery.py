@@ -22,8 +22,8 @@ from flask import current_app
 from flask_mail import BadHeaderError, Message, sanitize_address, sanitize_addresses
 from sqlalchemy import select, update
 
-from community.clock import as_utc, utcnow
-from community.extensions import db
+from community.core.clock import as_utc, utcnow
+from community.core.extensions import db
 from community.mail.models import DeliveryAttempt, MailStatus, OutboxEmail
 
 log = logging.getLogger("community.mail")

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from community.clock import utcnow
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.extensions import db
 
 
 class MailStatus(str, enum.Enum):

@@ -7,10 +7,10 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
-from community.admin import audit
-from community.clock import utcnow
-from community.errors import DomainError
-from community.extensions import db
+from community.core import audit
+from community.core.clock import utcnow
+from community.core.errors import DomainError
+from community.core.extensions import db
 from community.mail import queries
 from community.mail.models import MailStatus, OutboxAttachment, OutboxEmail
 

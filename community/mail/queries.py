@@ -8,9 +8,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import load_only, lazyload
 
 from community.events.models import Event
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.models import DeliveryAttempt, MailStatus, OutboxAttachment, OutboxEmail
-from community.search import contains
+from community.core.search import contains
 
 STATUSES = tuple(status.value for status in MailStatus)
 ALL = "all"

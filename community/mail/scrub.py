@@ -10,7 +10,7 @@ import re
 
 from sqlalchemy import delete, or_, select, update
 
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.models import DeliveryAttempt, MailStatus, OutboxAttachment, OutboxEmail
 
 WENT_OUT = (MailStatus.SENT.value, MailStatus.SENDING.value)

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from community.extensions import db, login_manager
+from community.core.extensions import db, login_manager
 from community.members.models import Member, Role
 
 

@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-from community.clock import utcnow
-from community.errors import DomainError
-from community.extensions import db, limiter
+from community.core.clock import utcnow
+from community.core.errors import DomainError
+from community.core.extensions import db, limiter
 from community.members import privacy
 from community.members.access import anyone, member_required
 from community.members.services import WrongPassword

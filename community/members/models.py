@@ -6,8 +6,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from community.clock import utcnow
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.extensions import db
 
 
 class Role(str, enum.Enum):

@@ -10,13 +10,15 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import and_, delete, or_, select, update
 
-from community.admin import audit
-from community.admin.models import AuditEntry
-from community.clock import as_utc, utcnow
-from community.errors import DomainError
-from community.events import services as events
-from community.events.models import LIVE, CheckIn, Event, EventStaff, Registration
-from community.extensions import db
+from community.core import audit
+from community.core.audit import AuditEntry
+from community.core.clock import as_utc, utcnow
+from community.core.errors import DomainError
+from community.registrations import services as events
+from community.registrations.models import LIVE, Registration
+from community.checkin.models import CheckIn
+from community.events.models import Event, EventStaff
+from community.core.extensions import db
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail import scrub
 from community.mail.models import OutboxEmail

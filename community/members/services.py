@@ -6,9 +6,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 
-from community.clock import as_utc, utcnow
-from community.errors import DomainError
-from community.extensions import db
+from community.core.clock import as_utc, utcnow
+from community.core.errors import DomainError
+from community.core.extensions import db
 from community.mail.outbox import external_url, queue_email
 from community.members import tokens
 from community.members.forms import PASSWORD_MIN

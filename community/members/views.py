@@ -4,16 +4,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from community.errors import DomainError
-from community.extensions import db, limiter
-from community.i18n import supported_language
+from community.core.errors import DomainError
+from community.core.extensions import db, limiter
+from community.core.i18n import supported_language
 from community.members import services
 from community.members.access import anyone, member_required
 from community.members.forms import (
     ButtonForm, ChangeEmailForm, ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm, SignupForm,
 )
 from community.members.tokens import TokenError
-from community.security import safe_next
+from community.core.security import safe_next
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from community.clock import utcnow
-from community.events.models import Event, EventStatus, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.events.models import Event, EventStatus
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.groups.models import GroupMembership, WorkingGroup
 from community.members.models import Member
 

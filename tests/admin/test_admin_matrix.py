@@ -5,7 +5,7 @@ a refused POST changes nothing in any table."""
 import pytest
 from sqlalchemy import select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from community.members import services as member_services
 from tests.admin.conftest import register

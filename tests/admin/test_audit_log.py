@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from community.admin import audit, audit_log
-from community.admin.models import AuditEntry
-from community.clock import from_local, utcnow
-from community.extensions import db
+from community.core import audit
+from community.admin import audit_log
+from community.core.audit import AuditEntry
+from community.core.clock import from_local, utcnow
+from community.core.extensions import db
 from community.groups.models import GroupMembership, WorkingGroup
 from tests.admin.conftest import add_group, register
 from tests.conftest import login, post_form

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from community.admin import exports
-from community.clock import to_local
-from community.events.models import CheckIn, Registration
-from community.extensions import db
+from community.core.clock import to_local
+from community.checkin.models import CheckIn
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.members.models import Member
 from tests.admin.conftest import INJECTIONS, add_group, join, register
 from tests.conftest import login

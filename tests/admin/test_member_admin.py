@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import insert, select
 
 from community.admin import members
-from community.admin.models import AuditEntry
-from community.clock import from_local, utcnow
-from community.errors import NotAllowed
-from community.extensions import db
+from community.core.audit import AuditEntry
+from community.core.clock import from_local, utcnow
+from community.core.errors import NotAllowed
+from community.core.extensions import db
 from community.groups.models import GroupMembership
 from community.members.models import Member
 from tests.admin.conftest import add_group, join

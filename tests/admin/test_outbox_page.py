@@ -9,10 +9,10 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import insert, select
 
-from community.admin.models import AuditEntry
-from community.clock import utcnow
+from community.core.audit import AuditEntry
+from community.core.clock import utcnow
 from community.events.models import EventStaff
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.delivery import deliver_pending
 from community.mail.models import MailStatus, OutboxEmail
 from community.mail.outbox import RetryRefused, retry

@@ -16,8 +16,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from community import database
-from community.clock import utcnow
+from community.core import database
+from community.core.clock import utcnow
 from community.config import _engine_options  # the app's own engine settings, so the comparison is fair
 
 ceiling_db = SQLAlchemy()

@@ -26,7 +26,7 @@ from tests.querycount import count_queries
 
 
 def measure(app, sessions: list[dict], profiler=None) -> list[dict]:
-    from community.extensions import db
+    from community.core.extensions import db
 
     client = app.test_client()
     results = []
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
         profiler = cProfile.Profile(time.process_time) if args.profile else None
         results = measure(app, timed, profiler)
         with app.app_context():
-            from community.extensions import db
+            from community.core.extensions import db
             db.session.remove()
             db.engine.dispose()
     if profiler:

@@ -106,7 +106,7 @@ def bench_app(database_url: str, base_url: str):
 def build_schema(app) -> str:
     from flask_migrate import upgrade
 
-    from community.extensions import db
+    from community.core.extensions import db
 
     with app.app_context():
         if any((ROOT / "community" / "migrations" / "versions").glob("*.py")):
@@ -118,9 +118,9 @@ def build_schema(app) -> str:
 
 def seed(app, registrants: int, seats: int) -> list[str]:
     """One published public event with `seats` seats and `registrants` confirmed members."""
-    from community.clock import utcnow
+    from community.core.clock import utcnow
     from community.events.models import Event, EventStatus, Visibility
-    from community.extensions import db
+    from community.core.extensions import db
     from community.members.models import Member, Role
     from community.members.passwords import hash_password
 
@@ -146,8 +146,9 @@ def seed(app, registrants: int, seats: int) -> list[str]:
 
 
 def read_back(app, slug: str) -> dict:
-    from community.events.models import Event, Registration
-    from community.extensions import db
+    from community.events.models import Event
+    from community.registrations.models import Registration
+    from community.core.extensions import db
     from community.mail.models import OutboxEmail
 
     with app.app_context():

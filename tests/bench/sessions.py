@@ -42,7 +42,7 @@ def forge(app, emails: list[str]) -> list[dict]:
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
-    from community.extensions import db
+    from community.core.extensions import db
     from community.members.models import Member
 
     serializer = app.session_interface.get_signing_serializer(app)

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from community.clock import utcnow
-from community.events import services
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.registrations import services
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.members.models import Member
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import mail_text

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert
 
-from community.clock import utcnow
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.extensions import db
 from community.groups import services as group_services
 from community.members.models import Member
 from tests.browser.conftest import assert_french, both_sizes, log_in

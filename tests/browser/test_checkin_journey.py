@@ -10,8 +10,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from community.events.models import CheckIn, Registration
-from community.extensions import db
+from community.checkin.models import CheckIn
+from community.registrations.models import Registration
+from community.core.extensions import db
 from tests.browser.conftest import PHONE, assert_french, both_sizes, has_horizontal_scroll, log_in, shot
 from tests.browser.test_event_journeys import add_event
 from tests.events.checkin_support import bulk_seats, name_staff, seat

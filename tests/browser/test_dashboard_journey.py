@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from community.clock import utcnow
-from community.events import services
-from community.events.models import CheckIn, Event, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.registrations import services
+from community.checkin.models import CheckIn
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.members.models import Member
 from tests.browser.conftest import PHONE, SCREENSHOTS, assert_french, both_sizes, has_horizontal_scroll, log_in, shot
 

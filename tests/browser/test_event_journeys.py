@@ -14,10 +14,11 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from community.clock import as_utc, utcnow
-from community.events import services
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.core.clock import as_utc, utcnow
+from community.registrations import services
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import links_in, mail_text
 

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert, select
 
-from community.clock import utcnow
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.extensions import db
 from community.groups import services
 from community.groups.models import GroupMembership
 from community.members.models import Member

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from community.clock import utcnow
-from community.events import services
+from community.core.clock import utcnow
+from community.registrations import services
 from community.events.models import Event, EventStaff
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import mail_html, mail_text

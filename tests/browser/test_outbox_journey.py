@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from community.clock import utcnow
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.extensions import db
 from community.mail.delivery import deliver_pending
 from community.mail.models import OutboxAttachment, OutboxEmail
 from tests.browser.conftest import SCREENSHOTS, both_sizes, log_in

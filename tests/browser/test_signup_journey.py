@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.members.models import Member
 from tests.browser.conftest import LAPTOP, PHONE, has_horizontal_scroll, shot
 from tests.conftest import PASSWORD, links_in

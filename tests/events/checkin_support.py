@@ -3,9 +3,10 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from community.clock import utcnow
-from community.events.models import EventStaff, Registration, StaffRole, new_ticket_code
-from community.extensions import db
+from community.core.clock import utcnow
+from community.events.models import EventStaff, StaffRole
+from community.registrations.models import Registration, new_ticket_code
+from community.core.extensions import db
 
 
 def seat(event, member=None, *, status="confirmed", **guest) -> Registration:

@@ -4,10 +4,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from community.clock import utcnow
-from community.events import manage
-from community.events.models import Event, EventStatus, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.events import services as manage
+from community.events.models import Event, EventStatus
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.members.models import Member
 
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from community.clock import utcnow
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from tests.conftest import csrf_token, login, post_form
 

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from community.events import capacity, services
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.registrations import seat_count, services
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from tests.conftest import login, make_config, post_form
 
 ABANDONED = [
@@ -51,7 +52,7 @@ def test_a_registration_that_waits_too_long_for_the_event_lock_asks_to_try_again
 
     def hold_the_lock():
         with app.app_context():
-            capacity.lock_event(event.id)
+            seat_count.lock_event(event.id)
             holding.set()
             release.wait(10)
             db.session.rollback()

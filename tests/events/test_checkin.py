@@ -10,11 +10,13 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from community.admin.models import AuditEntry
-from community.events import checkin, notify
-from community.events.checkin import Outcome, Refusal
-from community.events.models import CheckIn, Event, StaffRole
-from community.extensions import db
+from community.core.audit import AuditEntry
+from community.checkin import services as checkin
+from community.registrations import mails as notify
+from community.checkin.services import Outcome, Refusal
+from community.checkin.models import CheckIn
+from community.events.models import Event, StaffRole
+from community.core.extensions import db
 from community.mail.outbox import external_url
 from tests.conftest import csrf_token, login, post_form, without_csrf_tokens
 from tests.events.checkin_support import bulk_seats, name_staff, seat
@@ -412,7 +414,7 @@ def test_only_the_events_staff_and_admins_reach_the_door(client, cast, who):
 
 
 def test_the_ticket_qr_code_holds_the_scan_url_and_the_code_stays_readable(client, door):
-    from community.events import notify
+    from community.registrations import mails as notify
 
     _event, _steward, people = door
     registration = people["elodie"]

@@ -10,9 +10,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, insert, select
 
-from community.events import checkin, services
-from community.events.models import CheckIn, Event, Registration
-from community.extensions import db
+from community.checkin import services as checkin
+from community.registrations import services
+from community.checkin.models import CheckIn
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.members.models import Member
 from tests.conftest import make_config
 from tests.events.checkin_support import bulk_seats, name_staff

@@ -10,12 +10,15 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
-from community.admin.models import AuditEntry
-from community.clock import utcnow
-from community.errors import NotAllowed
-from community.events import messages
-from community.events.models import CheckIn, EventMessage, EventStaff, Registration
-from community.extensions import db
+from community.core.audit import AuditEntry
+from community.core.clock import utcnow
+from community.core.errors import NotAllowed
+from community.messages import services as messages
+from community.checkin.models import CheckIn
+from community.messages.models import EventMessage
+from community.events.models import EventStaff
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from tests.conftest import links_in, login, mail_html, mail_text, make_config, post_form
 from tests.querycount import count_queries

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import event as sa_event, select
 
-from community.clock import utcnow
-from community.events import services
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.registrations import services
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from tests.conftest import links_in, login, mail_text, post_form
 

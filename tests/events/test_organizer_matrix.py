@@ -12,10 +12,13 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from community.admin.models import AuditEntry
-from community.events import services
-from community.events.models import CheckIn, Event, EventMessage, EventStaff, Registration
-from community.extensions import db
+from community.core.audit import AuditEntry
+from community.registrations import services
+from community.checkin.models import CheckIn
+from community.events.models import Event, EventStaff
+from community.messages.models import EventMessage
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from tests.conftest import login, post_form
 
@@ -90,7 +93,7 @@ def snapshot():
 def test_the_matrix_finds_the_staff_routes(app):
     endpoints = {endpoint for endpoint, _rule, _method, _kind in staff_routes(app)}
     assert {"dashboard.show", "dashboard.promote", "dashboard.add", "dashboard.add_staff", "events.edit",
-            "events.publish", "events.cancel_event", "events.cancel_for", "admin.attendees"} <= endpoints
+            "events.publish", "events.cancel_event", "dashboard.cancel_registration", "admin.attendees"} <= endpoints
 
 
 def refused_as(role, response):

@@ -4,9 +4,10 @@ from datetime import timedelta
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from community.events import services
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.registrations import services
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.members.models import Member
 from tests.conftest import links_in, login, post_form
 from tests.querycount import count_queries

@@ -11,9 +11,10 @@ from typing import Callable
 import pytest
 from sqlalchemy import select
 
-from community.events import notify, services
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.registrations import mails as notify, services
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.members import tokens
 from tests.conftest import login, post_form
 
@@ -69,29 +70,29 @@ MATRIX = [
     Row("events.detail", "GET", "draft", lambda w: f"/events/{w.draft.slug}", by_role(404, 404, 404, 200, 200)),
     Row("events.calendar", "GET", "published", lambda w: f"/events/{w.public.slug}/calendar.ics", everyone(200)),
     Row("events.calendar", "GET", "draft", lambda w: f"/events/{w.draft.slug}/calendar.ics", by_role(404, 404, 404, 200, 200)),
-    Row("events.mine", "GET", "own list", lambda w: "/events/mine", by_role(L, 200, 200, 200, 200)),
-    Row("events.register", "POST", "published", lambda w: f"/events/{w.public.slug}/register", by_role(L, U, D, D, D)),
-    Row("events.register", "POST", "draft", lambda w: f"/events/{w.draft.slug}/register", by_role(L, U, 404, D, D)),
-    Row("events.guest", "GET", "published", lambda w: f"/events/{w.public.slug}/guest", by_role(200, D, D, D, D)),
-    Row("events.guest", "GET", "draft", lambda w: f"/events/{w.draft.slug}/guest", by_role(404, 404, 404, D, D)),
-    Row("events.guest", "POST", "published", lambda w: f"/events/{w.public.slug}/guest", everyone(D),
+    Row("registrations.mine", "GET", "own list", lambda w: "/events/mine", by_role(L, 200, 200, 200, 200)),
+    Row("registrations.register", "POST", "published", lambda w: f"/events/{w.public.slug}/register", by_role(L, U, D, D, D)),
+    Row("registrations.register", "POST", "draft", lambda w: f"/events/{w.draft.slug}/register", by_role(L, U, 404, D, D)),
+    Row("registrations.guest", "GET", "published", lambda w: f"/events/{w.public.slug}/guest", by_role(200, D, D, D, D)),
+    Row("registrations.guest", "GET", "draft", lambda w: f"/events/{w.draft.slug}/guest", by_role(404, 404, 404, D, D)),
+    Row("registrations.guest", "POST", "published", lambda w: f"/events/{w.public.slug}/guest", everyone(D),
         {"name": "Ada", "email": "ada@example.net"}),
-    Row("events.guest", "POST", "draft", lambda w: f"/events/{w.draft.slug}/guest", by_role(404, 404, 404, D, D),
+    Row("registrations.guest", "POST", "draft", lambda w: f"/events/{w.draft.slug}/guest", by_role(404, 404, 404, D, D),
         {"name": "Ada", "email": "ada@example.net"}),
-    Row("events.leave", "POST", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)),
-    Row("events.leave", "POST", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)),
+    Row("registrations.leave", "POST", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)),
+    Row("registrations.leave", "POST", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)),
     # Mailed links: the signed token is the proof, whoever holds it; a forged one is nobody's.
-    Row("events.ticket", "GET", "mailed link", lambda w: f"/events/tickets/{notify.access_token(w.theirs)}", everyone(200)),
-    Row("events.ticket", "GET", "forged link", lambda w: f"/events/tickets/{forged(w.theirs, w.held)}", everyone(404)),
-    Row("events.ticket", "GET", "confirm link as ticket", lambda w: f"/events/tickets/{notify.confirm_token(w.held)}", everyone(404)),
-    Row("events.cancel_link", "GET", "mailed link", lambda w: f"/events/registrations/{notify.access_token(w.theirs)}/cancel", everyone(200)),
-    Row("events.cancel_link", "GET", "forged link", lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel", everyone(404)),
-    Row("events.cancel_link", "POST", "forged link", lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel", everyone(404)),
-    Row("events.cancel_link", "POST", "mailed link", lambda w: f"/events/registrations/{notify.access_token(w.held)}/cancel", everyone(D)),
-    Row("events.guest_confirm", "GET", "mailed link", lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm", everyone(200)),
-    Row("events.guest_confirm", "GET", "ticket link as confirm", lambda w: f"/events/registrations/{notify.access_token(w.held)}/confirm", everyone(404)),
-    Row("events.guest_confirm", "POST", "forged link", lambda w: f"/events/registrations/{forged(w.held, w.theirs)}/confirm", everyone(404)),
-    Row("events.guest_confirm", "POST", "mailed link", lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm", everyone(D)),
+    Row("registrations.ticket", "GET", "mailed link", lambda w: f"/events/tickets/{notify.access_token(w.theirs)}", everyone(200)),
+    Row("registrations.ticket", "GET", "forged link", lambda w: f"/events/tickets/{forged(w.theirs, w.held)}", everyone(404)),
+    Row("registrations.ticket", "GET", "confirm link as ticket", lambda w: f"/events/tickets/{notify.confirm_token(w.held)}", everyone(404)),
+    Row("registrations.cancel_link", "GET", "mailed link", lambda w: f"/events/registrations/{notify.access_token(w.theirs)}/cancel", everyone(200)),
+    Row("registrations.cancel_link", "GET", "forged link", lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel", everyone(404)),
+    Row("registrations.cancel_link", "POST", "forged link", lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel", everyone(404)),
+    Row("registrations.cancel_link", "POST", "mailed link", lambda w: f"/events/registrations/{notify.access_token(w.held)}/cancel", everyone(D)),
+    Row("registrations.guest_confirm", "GET", "mailed link", lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm", everyone(200)),
+    Row("registrations.guest_confirm", "GET", "ticket link as confirm", lambda w: f"/events/registrations/{notify.access_token(w.held)}/confirm", everyone(404)),
+    Row("registrations.guest_confirm", "POST", "forged link", lambda w: f"/events/registrations/{forged(w.held, w.theirs)}/confirm", everyone(404)),
+    Row("registrations.guest_confirm", "POST", "mailed link", lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm", everyone(D)),
     # Organizer pages.
     Row("events.create", "GET", "form", lambda w: "/events/new", by_role(L, 403, 403, 200, 200)),
     Row("events.create", "POST", "form", lambda w: "/events/new", by_role(L, 403, 403, D, D), EVENT_FORM),
@@ -103,21 +104,23 @@ MATRIX = [
     Row("events.publish", "POST", "draft", lambda w: f"/events/{w.draft.slug}/publish", by_role(L, 403, 403, 403, D)),
     Row("events.cancel_event", "GET", "published", lambda w: f"/events/{w.public.slug}/cancel", by_role(L, 403, 403, 403, 200)),
     Row("events.cancel_event", "POST", "published", lambda w: f"/events/{w.public.slug}/cancel", by_role(L, 403, 403, 403, D)),
-    Row("events.cancel_for", "GET", "someone's seat",
+    Row("dashboard.cancel_registration", "GET", "someone's seat",
         lambda w: f"/events/{w.public.slug}/registrations/{w.theirs.id}/cancel", by_role(L, 403, 403, 403, 200)),
-    Row("events.cancel_for", "POST", "someone's seat",
+    Row("dashboard.cancel_registration", "POST", "someone's seat",
         lambda w: f"/events/{w.public.slug}/registrations/{w.theirs.id}/cancel", by_role(L, 403, 403, 403, D)),
-    Row("events.cancel_for", "GET", "a seat of another event",
+    Row("dashboard.cancel_registration", "GET", "a seat of another event",
         lambda w: f"/events/{w.public.slug}/registrations/{w.far.id}/cancel", by_role(L, 403, 403, 403, 404)),
-    Row("events.cancel_for", "POST", "a seat of another event",
+    Row("dashboard.cancel_registration", "POST", "a seat of another event",
         lambda w: f"/events/{w.public.slug}/registrations/{w.far.id}/cancel", by_role(L, 403, 403, 403, 404)),
 ]
 
 
 def test_every_events_route_has_a_row_in_the_matrix(app):
+    # The dashboard's other routes have their own matrix (tests/events/test_organizer_matrix.py).
     routes = {
         (rule.endpoint, method)
-        for rule in app.url_map.iter_rules() if rule.endpoint.startswith("events.")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(("events.", "registrations.")) or rule.endpoint == "dashboard.cancel_registration"
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     covered = {(row.endpoint, row.method) for row in MATRIX}

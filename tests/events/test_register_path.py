@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from community.clock import utcnow
-from community.events import services
-from community.events.models import Event, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.registrations import services
+from community.events.models import Event
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.mail.models import OutboxAttachment, OutboxEmail
 from tests.events.conftest import assert_invariants
 

@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from community.clock import utcnow
-from community.errors import DomainError
-from community.events import services
-from community.events.models import LIVE, Event, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.errors import DomainError
+from community.registrations import seats, services
+from community.registrations.models import LIVE, Registration
+from community.events.models import Event
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from community.members.models import Member
 from tests.events.conftest import assert_invariants, seat_counts
@@ -38,9 +39,9 @@ def test_random_sequences_keep_seats_and_waiting_list_consistent(app, make_event
                     target = rng.choice(live)
                     (services.cancel_registration if op == "cancel" else services.confirm_guest)(target, now=now)
             elif op == "capacity":
-                services.change_capacity(event, rng.choice([None, 0, 2, 5, 8, 12]) if rng.random() < 0.1 else rng.randint(0, 12), now=now)
+                seats.change_capacity(event, rng.choice([None, 0, 2, 5, 8, 12]) if rng.random() < 0.1 else rng.randint(0, 12), now=now)
             else:
-                services.expire_holds(now=now)
+                seats.expire_holds(now)
             db.session.commit()
         except DomainError:
             db.session.rollback()
@@ -56,7 +57,7 @@ def test_lowering_capacity_below_the_seats_taken_is_refused(app, make_event, bul
         services.register_member(event, db.session.get(Member, member_id))
     db.session.commit()
     with app.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(DomainError, match="3 seats are already taken"):
-        services.change_capacity(event, 2)
+        seats.change_capacity(event, 2, utcnow())
     db.session.rollback()
     assert db.session.get(Event, event.id).capacity == 3
 
@@ -71,7 +72,7 @@ def test_an_expired_guest_hold_gives_the_seat_to_the_longest_waiting_member(app,
     db.session.commit()
     assert guest.status == "held" and waiting_first.status == "waiting"
 
-    assert services.expire_holds(now=utcnow() + timedelta(hours=25)) == 1
+    assert seats.expire_holds(utcnow() + timedelta(hours=25)) == 1
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Registration, guest.id).status == "cancelled"

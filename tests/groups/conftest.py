@@ -4,8 +4,8 @@ import functools
 import pytest
 from sqlalchemy import insert, select
 
-from community.clock import utcnow
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.extensions import db
 from community.groups import services
 from community.groups.models import GroupMembership, GroupRole, MembershipStatus
 from community.members.models import Member

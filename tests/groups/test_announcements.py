@@ -6,11 +6,11 @@ from collections import Counter
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.groups import services
 from community.groups.models import Announcement, GroupMembership
 from community.mail.delivery import deliver_pending
-from community.templating import localdatetime
+from community.core.templating import localdatetime
 from tests.conftest import login, mail_html, mail_text, post_form
 from tests.groups.conftest import add_members
 

@@ -3,7 +3,7 @@ import re
 
 from sqlalchemy import select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.groups import services
 from community.groups.models import GroupMembership, WorkingGroup
 from tests.conftest import links_in, login, mail_text, post_form
@@ -195,7 +195,7 @@ def test_my_groups_lists_memberships_and_pending_requests(client, make_member, m
 def test_the_group_page_shows_the_groups_upcoming_published_events(client, make_group):
     from datetime import timedelta
 
-    from community.clock import utcnow
+    from community.core.clock import utcnow
     from community.events.models import Event
 
     group, other = make_group("Data"), make_group("Legal")

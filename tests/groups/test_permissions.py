@@ -7,7 +7,7 @@ login page); a refusal must also leave everything as it was.
 import pytest
 from sqlalchemy import func, select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.groups import services
 from community.groups.models import Announcement, GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail

@@ -2,7 +2,7 @@
 statements whether a group has 5 members or 60."""
 import pytest
 
-from community.extensions import db
+from community.core.extensions import db
 from community.groups import services
 from tests.conftest import login
 from tests.groups.conftest import add_members

@@ -3,8 +3,8 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from community.errors import DomainError, NotAllowed
-from community.extensions import db
+from community.core.errors import DomainError, NotAllowed
+from community.core.extensions import db
 from community.groups import queries, services
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail

@@ -7,8 +7,8 @@ import pytest
 from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import select, update
 
-from community.clock import utcnow
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from community.mail.outbox import external_url, queue_email
 

@@ -2,7 +2,7 @@
 sender and recipient, absolute links, attachments, and the shared layout."""
 import re
 
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.delivery import deliver_pending, message_id
 from community.mail.outbox import Attachment
 from community.members import services

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.delivery import deliver_pending, message_id
 from community.mail.models import DeliveryAttempt, OutboxEmail
 from tests.mail.conftest import in_worker

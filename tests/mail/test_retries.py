@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from community.clock import as_utc, utcnow
-from community.extensions import db
+from community.core.clock import as_utc, utcnow
+from community.core.extensions import db
 from community.mail.delivery import STUCK_AFTER, deliver_pending
 from community.mail.models import OutboxEmail
 from tests.mail.conftest import fresh, make_due

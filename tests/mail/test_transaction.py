@@ -2,7 +2,7 @@
 change leaves no mail behind, and no worker sees a mail before the commit."""
 from sqlalchemy import func, select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.delivery import deliver_pending
 from community.mail.models import OutboxEmail
 from community.members import services

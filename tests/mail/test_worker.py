@@ -5,7 +5,7 @@ import time
 
 from sqlalchemy import select, text
 
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.delivery import run_worker
 from community.mail.models import OutboxEmail
 

@@ -3,11 +3,13 @@ and the people around her (for the download and account deletion tests)."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from community.admin import audit
-from community.clock import utcnow
-from community.events import services as events
-from community.events.models import CheckIn, Event, EventStaff, Registration
-from community.extensions import db
+from community.core import audit
+from community.core.clock import utcnow
+from community.registrations import services as events
+from community.checkin.models import CheckIn
+from community.events.models import Event, EventStaff
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.groups import services as groups
 from community.groups.models import WorkingGroup
 from community.members import services as members

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from community.members.models import Member
 from tests.conftest import PASSWORD, links_in, login, mail_text, post_form

@@ -4,9 +4,10 @@ import json
 import pytest
 from sqlalchemy import JSON, LargeBinary, MetaData, String, func, select
 
-from community.admin.models import AuditEntry
-from community.events.models import CheckIn, Registration
-from community.extensions import db
+from community.core.audit import AuditEntry
+from community.checkin.models import CheckIn
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.mail.models import DeliveryAttempt, OutboxEmail
 from community.members.models import Member
 from tests.conftest import PASSWORD, login, mail_text, post_form

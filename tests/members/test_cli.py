@@ -1,7 +1,7 @@
 """`flask create-admin`: how a real deployment gets its first admin."""
 from sqlalchemy import func, select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.members.models import Member
 from tests.conftest import PASSWORD, post_form
 

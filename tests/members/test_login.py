@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from community.clock import utcnow
-from community.extensions import db
+from community.core.clock import utcnow
+from community.core.extensions import db
 from community.members.models import Member
 from tests.conftest import PASSWORD, make_config, post_form
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from community.extensions import db
+from community.core.extensions import db
 from tests.conftest import PASSWORD, links_in, post_form, without_csrf_tokens
 
 NEW_PASSWORD = "a brand new passphrase for ada"

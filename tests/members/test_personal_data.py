@@ -5,9 +5,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from community.clock import utcnow
-from community.events.models import CheckIn, Registration
-from community.extensions import db
+from community.core.clock import utcnow
+from community.checkin.models import CheckIn
+from community.registrations.models import Registration
+from community.core.extensions import db
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
 from community.members import privacy

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from community import create_app
-from community.extensions import db
+from community.core.extensions import db
 from tests.conftest import make_config, post_form
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

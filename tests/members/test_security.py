@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.mail.models import OutboxEmail
 from community.members.models import Member
 from tests.conftest import PASSWORD, csrf_token, links_in, login, mail_html, mail_text, make_config, post_form

@@ -1,7 +1,7 @@
 """Sign-up, the confirmation mail, and the confirmation link, through the real SMTP server."""
 from sqlalchemy import func, select
 
-from community.extensions import db
+from community.core.extensions import db
 from community.members.models import Member
 from tests.conftest import PASSWORD, links_in, login, mail_text, post_form
 

@@ -1,0 +1,1 @@
+"""The core: what every domain stands on (time, database, errors, audit, text, security)."""

@@ -1,0 +1,54 @@
+"""Engine settings that keep SQLite honest: WAL, foreign keys, a bounded lock wait."""
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
+
+from community.core import search
+
+
+def configure(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers run beside the single writer.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        # Case- and accent-blind search (community/search.py).
+        dbapi_connection.create_function(search.SQLITE_FUNCTION, 1, search.sqlite_fold, deterministic=True)
+
+
+# PostgreSQL error codes worth a "try again": class 40 (serialization failure,
+# deadlock detected: the transaction was rolled back) and lock_not_available.
+RETRYABLE_SQLSTATE_CLASSES = ("40",)
+RETRYABLE_SQLSTATES = ("55P03",)
+
+
+def is_lock_timeout(error: Exception) -> bool:
+    """True for 'database is locked' (SQLite) and lock_timeout (PostgreSQL)."""
+    text = str(getattr(error, "orig", error)).lower()
+    return "database is locked" in text or "lock timeout" in text
+
+
+def is_retryable(error: Exception) -> bool:
+    """Nothing was saved and the same request may well succeed in a moment:
+    a lock wait that ran out, a deadlock or a serialization failure."""
+    sqlstate = getattr(getattr(error, "orig", error), "sqlstate", None) or ""
+    return is_lock_timeout(error) or sqlstate[:2] in RETRYABLE_SQLSTATE_CLASSES or sqlstate in RETRYABLE_SQLSTATES
+
+
+# The id columns' range (INTEGER on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: a number the id columns can hold. A larger one is a
+    404 like any unknown id, instead of an overflow in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)

@@ -1,0 +1,51 @@
+"""What the public event pages read: the listing and the public feed."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from community.core.extensions import db
+from community.events.models import Event, EventStatus, Visibility
+
+# Published and cancelled events are public pages; drafts are for organizers.
+SHOWN = (EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value)
+PAST_SHOWN = 30
+
+
+@dataclass
+class Listing:
+    upcoming: list[Event]
+    past: list[Event]
+    drafts: list[Event]
+
+
+def listing(member, now) -> Listing:
+    """The events page: upcoming soonest first, the latest past ones, and drafts for organizers (3 queries)."""
+    upcoming = db.session.scalars(
+        select(Event).where(Event.status.in_(SHOWN), Event.ends_at >= now).order_by(Event.starts_at)
+    ).all()
+    past = db.session.scalars(
+        select(Event).where(Event.status.in_(SHOWN), Event.ends_at < now)
+        .order_by(Event.starts_at.desc()).limit(PAST_SHOWN)
+    ).all()
+    drafts = []
+    if member is not None and member.is_organizer:
+        drafts = db.session.scalars(
+            select(Event).where(Event.status == EventStatus.DRAFT.value).order_by(Event.starts_at)
+        ).all()
+    return Listing(upcoming, past, drafts)
+
+
+def public_feed(since) -> list[Event]:
+    """Public events of the feed: published or cancelled, ending after `since`."""
+    return db.session.scalars(
+        select(Event).where(
+            Event.status.in_(SHOWN), Event.visibility == Visibility.PUBLIC.value, Event.ends_at >= since,
+        ).order_by(Event.starts_at)
+    ).all()
+
+
+def by_slug(slug: str) -> Event | None:
+    """The event with this slug; a garbage slug (too long, NUL bytes PostgreSQL refuses) is simply none."""
+    if len(slug) > 120 or "\x00" in slug:
+        return None
+    return db.session.scalar(select(Event).where(Event.slug == slug))

@@ -1,0 +1,58 @@
+"""What the attendee's pages read about registrations."""
+from flask import abort
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager
+
+from community.core.extensions import db
+from community.events.models import Event
+from community.registrations.models import LIVE, Registration
+
+
+def of_member(member) -> list[Registration]:
+    """Every registration of the member, the latest event first, with its event (one query)."""
+    return db.session.scalars(
+        select(Registration)
+        .join(Registration.event)
+        .options(contains_eager(Registration.event))
+        .where(Registration.member_id == member.id)
+        .order_by(Event.starts_at.desc(), Registration.id.desc())
+    ).unique().all()
+
+
+def statuses_of(member, event_ids: list[int]) -> dict[int, str]:
+    """event id -> the member's live status there, for a list of events (one query, none without a member)."""
+    if member is None or not event_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Registration.event_id, Registration.status).where(
+            Registration.member_id == member.id, Registration.status.in_(LIVE), Registration.event_id.in_(event_ids),
+        )
+    ).all())
+
+
+def live_count(event: Event) -> int:
+    """How many people hold a seat or wait for one."""
+    return db.session.scalar(
+        select(func.count()).select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status.in_(LIVE))
+    )
+
+
+# Built once: the registration path runs them on every click of a rush.
+_LIVE = select(Registration).where(Registration.event_id == bindparam("event_id"), Registration.status.in_(LIVE))
+_LIVE_OF_MEMBER = _LIVE.where(Registration.member_id == bindparam("member_id"))
+_LIVE_OF_GUEST = _LIVE.where(Registration.guest_email == bindparam("guest_email"))
+
+
+def live_registration(event_id: int, *, member_id: int | None = None, guest_email: str | None = None):
+    if member_id is not None:
+        return db.session.scalar(_LIVE_OF_MEMBER, {"event_id": event_id, "member_id": member_id})
+    return db.session.scalar(_LIVE_OF_GUEST, {"event_id": event_id, "guest_email": guest_email})
+
+
+def registration_or_404(event: Event, registration_id: int) -> Registration:
+    """A registration of this event named by a page's URL; another event's answers 404 like an unknown one."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration

@@ -1,0 +1,130 @@
+"""Registration rules: who may register, register, confirm, cancel, forget a member.
+
+Plain functions; the caller commits (once) or rolls back on DomainError. Every
+change of seats or status is a verb of seats.py, the seat engine."""
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from community.core import audit
+from community.core.clock import as_utc, utcnow
+from community.core.errors import NotAllowed
+from community.core.extensions import db
+from community.events import permissions
+from community.events.dates import moment
+from community.events.models import Event, Visibility
+from community.groups import queries as group_queries
+from community.members.services import check_email
+from community.registrations import mails, seats
+from community.registrations.queries import live_registration
+from community.registrations.models import LIVE, Registration
+
+# The engine's refusals, where the callers of these rules look for them.
+RegistrationRefused, AlreadyRegistered, CheckedIn = seats.RegistrationRefused, seats.AlreadyRegistered, seats.CheckedIn
+
+
+def registration_problem(event: Event, member, now: datetime | None = None) -> str | None:
+    """Why this person may not register now, as a message to show; None when they may.
+
+    `member` is None for a visitor (guest registration)."""
+    now = now or utcnow()
+    if event.is_cancelled:
+        return _l("This event was cancelled.")
+    if not event.is_published:
+        return _l("Registration opens once the event is published.")
+    if as_utc(event.starts_at) <= now:
+        return _l("This event has started: registration is closed.")
+    if event.registration_opens_at and now < as_utc(event.registration_opens_at):
+        return _l("Registration opens on %(when)s.", when=moment(event.registration_opens_at))
+    if event.registration_closes_at and now >= as_utc(event.registration_closes_at):
+        return _l("Registration closed on %(when)s.", when=moment(event.registration_closes_at))
+    if member is None:
+        if event.visibility != Visibility.PUBLIC.value:
+            return _l("This event is open to members only: log in or sign up to register.")
+        return None
+    if not member.is_confirmed:
+        return _l("Please confirm your email address first: we sent you a link.")
+    if event.visibility == Visibility.GROUP.value and not (
+            member.is_organizer or group_queries.is_active_member(member, event.group_id)):
+        return _l("This event is reserved for the members of its working group.")
+    return None
+
+
+# ------------------------------------------------------------------ registering
+
+def register_member(event: Event, member, now: datetime | None = None) -> tuple[Registration, bool]:
+    """One click: a confirmed seat, or a place on the waiting list.
+
+    Returns (registration, created); registering twice returns the live one."""
+    now = now or utcnow()
+    problem = registration_problem(event, member, now)
+    if problem:
+        raise RegistrationRefused(problem)
+    existing = live_registration(event.id, member_id=member.id)
+    if existing is not None:
+        return existing, False
+    registration = Registration(event=event, member=member, member_id=member.id, language=member.language)
+    return seats.place(event, registration, now), True
+
+
+def register_guest(event: Event, *, name: str, email: str, organization: str = "", language: str = "fr",
+                   now: datetime | None = None) -> tuple[Registration, bool]:
+    """A visitor on a public event: a seat held until they follow the mailed link, or the waiting list."""
+    now = now or utcnow()
+    problem = registration_problem(event, None, now)
+    if problem:
+        raise RegistrationRefused(problem)
+    email = check_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise RegistrationRefused(_l("Please give your name."))
+    existing = live_registration(event.id, guest_email=email)
+    if existing is not None:
+        return existing, False
+    registration = Registration(
+        event=event, guest_name=name[:120], guest_email=email, guest_organization=(organization or "").strip()[:160],
+        language=language,
+    )
+    return seats.place(event, registration, now), True
+
+
+def confirm_guest(registration: Registration, now: datetime | None = None) -> Registration:
+    """The guest followed the mailed link: the held seat becomes theirs."""
+    return seats.confirm_hold(registration, now or utcnow())
+
+
+# ------------------------------------------------------------------ cancelling
+
+def cancel_registration(registration: Registration, now: datetime | None = None) -> list[Registration]:
+    """The attendee (or an organizer) gives the seat or the place in line back.
+
+    Cancelling twice is harmless. Returns who was promoted to the freed seat."""
+    _cancelled, promoted = seats.release(registration, now or utcnow())
+    return promoted
+
+
+def cancel_as(actor, registration: Registration, now: datetime | None = None) -> list[Registration]:
+    """A logged-in person cancels: their own registration, or anyone's as an organizer of the event.
+
+    A person whose registration an organizer cancelled is told by mail."""
+    own = registration.member_id is not None and registration.member_id == actor.id
+    if not own and not permissions.may_manage(actor, registration.event):
+        raise NotAllowed(_l("This registration is not yours."))
+    was = registration.status
+    cancelled, promoted = seats.release(registration, now or utcnow())
+    if cancelled and not own:
+        mails.removed_by_organizer(registration)
+        audit.record(actor, "registration.cancelled_by_organizer", registration, event_id=registration.event_id,
+                     was=was, promoted=len(promoted))
+    return promoted
+
+
+def forget_member(member, now: datetime | None = None) -> int:
+    """Before an account is deleted: give back every live registration (seats go to the waiting list)."""
+    live = db.session.scalars(
+        select(Registration).where(Registration.member_id == member.id, Registration.status.in_(LIVE))
+    ).all()
+    for registration in live:
+        cancel_registration(registration, now)
+    return len(live)

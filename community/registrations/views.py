@@ -1,0 +1,145 @@
+"""The attendee's pages: register (member or guest), leave, the links in the mails
+(ticket, cancel, confirm a guest's seat) and "my registrations"."""
+import segno
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from community.core.clock import utcnow
+from community.core.errors import attempt
+from community.core.security import safe_next
+from community.events.permissions import current_member, visible_event
+from community.mail.outbox import external_url
+from community.members.access import anyone, confirmed_required, member_required
+from community.registrations import mails, queries, services, waiting_list
+from community.registrations.forms import GuestRegistrationForm
+from community.registrations.models import RegistrationStatus
+
+bp = Blueprint("registrations", __name__, url_prefix="/events")
+CONFIRMED, WAITING = RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITING.value
+
+
+def _registration_from(token: str, purpose: str = mails.ACCESS):
+    registration = mails.registration_from(token, purpose)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _detail(slug: str):
+    return redirect(url_for("events.detail", slug=slug))
+
+
+@bp.get("/mine")
+@member_required
+def mine():
+    registrations = queries.of_member(current_user)
+    return render_template(
+        "registrations/mine.html", registrations=registrations, now=utcnow(), ticket_token=mails.access_token,
+        positions=waiting_list.positions([r for r in registrations if r.status == WAITING]),
+    )
+
+
+# ------------------------------------------------------------------ registering
+
+def _member_registered(outcome):
+    """The message after a member's click: (text, category)."""
+    status, created = outcome
+    if not created:
+        return _("You are already registered for this event."), "info"
+    if status == CONFIRMED:
+        return _("You are registered. A confirmation with your ticket is on its way by email."), "success"
+    return _("The event is full: you are on the waiting list."), "info"
+
+
+@bp.post("/<slug>/register")
+@confirmed_required
+def register(slug):
+    event = visible_event(slug)
+
+    def act():
+        registration, created = services.register_member(event, current_user)
+        return registration.status, created  # read now: the commit expires the objects
+
+    attempt(act, _member_registered)
+    return _detail(slug)  # the slug the event was found by
+
+
+def _guest_registered(outcome):
+    registration, _created = outcome
+    if registration.status == WAITING:
+        return _("The event is full: you are on the waiting list. We sent you an email."), "info"
+    return _("Almost done: follow the link we sent to %(email)s to confirm your seat.",
+             email=registration.guest_email), "success"
+
+
+@bp.route("/<slug>/guest", methods=["GET", "POST"])
+@anyone
+def guest(slug):
+    event = visible_event(slug)
+    if current_member() is not None:
+        return _detail(event.slug)
+    form = GuestRegistrationForm()
+    problem = services.registration_problem(event, None)
+    if form.validate_on_submit() and not problem:
+        _outcome, ok = attempt(lambda: services.register_guest(
+            event, name=form.name.data, email=form.email.data, organization=form.organization.data,
+            language=str(get_locale()),
+        ), _guest_registered)
+        if ok:
+            return _detail(event.slug)
+    return render_template("registrations/guest.html", event=event, form=form, problem=problem), 400 if form.errors else 200
+
+
+@bp.post("/<slug>/leave")
+@member_required
+def leave(slug):
+    event = visible_event(slug)
+    registration = services.live_registration(event.id, member_id=current_user.id)
+    if registration is None:
+        flash(_("You have no registration for this event."), "info")
+    else:
+        attempt(lambda: services.cancel_as(current_user, registration), _("Your registration is cancelled."))
+    return redirect(safe_next(request.form.get("next"), url_for("events.detail", slug=event.slug)))
+
+
+# ------------------------------------------------------------------ the links in the mails
+
+@bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
+@anyone
+def cancel_link(token):
+    """From the mail, no login: a GET shows the button (mail scanners prefetch links), the POST cancels."""
+    registration = _registration_from(token)
+    if registration.status == RegistrationStatus.CANCELLED.value:
+        return render_template("registrations/cancel_link.html", registration=registration, done=True)
+    if request.method == "POST":
+        attempt(lambda: services.cancel_registration(registration), _("Your registration is cancelled."))
+        return redirect(url_for("registrations.cancel_link", token=token))
+    return render_template("registrations/cancel_link.html", registration=registration, done=False)
+
+
+@bp.route("/registrations/<token>/confirm", methods=["GET", "POST"])
+@anyone
+def guest_confirm(token):
+    registration = _registration_from(token, mails.GUEST_CONFIRM)
+    if request.method == "POST":
+        _outcome, ok = attempt(lambda: services.confirm_guest(registration), _("Your seat is confirmed. See you there!"))
+        if ok:
+            return redirect(url_for("registrations.ticket", token=mails.access_token(registration)))
+        return _detail(registration.event.slug)
+    return render_template("registrations/guest_confirm.html", registration=registration,
+                           hold_active=registration.holds_seat_at(utcnow()))
+
+
+@bp.get("/tickets/<token>")
+@anyone
+def ticket(token):
+    registration = _registration_from(token)
+    qr = None
+    if registration.status == CONFIRMED:
+        # The QR holds the scan URL: a staff phone's camera opens the check-in for this ticket.
+        scan_url = external_url("checkin.scan", code=registration.ticket_code)
+        qr = Markup(segno.make(scan_url, error="m").svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
+    return render_template("registrations/ticket.html", registration=registration, qr=qr, token=token,
+                           position=waiting_list.position(registration))

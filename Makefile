@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 CATALOGS := community/translations
 PORT ?= 5000
 
-.PHONY: run test install translations messages migrate-db bench browser-deps clean
+.PHONY: run test lint install translations messages migrate-db bench browser-deps clean
 
 # Links in the demo's mails lead to the port it serves on, unless BASE_URL is set.
 run: export BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -22,8 +22,14 @@ run: install translations migrate-db
 # One test process per core (pytest-xdist); TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= auto
 
-test: install translations browser-deps
+test: install translations browser-deps lint
 	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# Style (ruff) and layers (import-linter), as configured in pyproject.toml.
+lint: install
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 install: $(VENV)/.installed
 

@@ -1,1 +1,1 @@
-"""Admin: see DESIGN.md."""
+"""Admin: member admin, exports, the mail outbox page and the audit log (docs/ARCHITECTURE.md)."""

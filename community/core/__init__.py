@@ -1,1 +1,1 @@
-"""The core: what every domain stands on (time, database, errors, audit, text, security)."""
+"""The core: what every domain stands on (time, database and locking, errors, audit, text, security). It imports no domain (docs/ARCHITECTURE.md)."""

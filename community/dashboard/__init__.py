@@ -1,0 +1,1 @@
+"""The organizer's dashboard of one event: counts, chart, lists, hand operations, staff (docs/ARCHITECTURE.md)."""

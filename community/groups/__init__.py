@@ -1,1 +1,1 @@
-"""Groups: see DESIGN.md."""
+"""Working groups and their memberships, leads and announcements (docs/ARCHITECTURE.md)."""

@@ -1,4 +1,5 @@
 """The community application factory."""
+
 import logging
 from pathlib import Path
 
@@ -52,17 +53,33 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per package, named like it (the admin's pages are still three: see docs/ARCHITECTURE.md)."""
     from community import pages
-    from community.admin import audit_views, member_views, outbox_views, views as admin
+    from community.admin import audit_views, member_views, outbox_views
+    from community.admin import views as admin
     from community.checkin import views as checkin
     from community.dashboard import views as dashboard
-    from community.events import organizer_views, views as events  # noqa: F401 (organizer_views: its routes are on events.bp)
+    from community.events import organizer_views  # noqa: F401 (organizer_views: its routes are on events.bp)
+    from community.events import views as events
     from community.groups import views as groups
-    from community.members import data_views, views as members
+    from community.members import data_views
+    from community.members import views as members
     from community.messages import views as messages
     from community.registrations import views as registrations
 
-    blueprints = (pages, members, data_views, groups, events, registrations, dashboard, checkin, messages, admin,
-                  member_views, audit_views, outbox_views)
+    blueprints = (
+        pages,
+        members,
+        data_views,
+        groups,
+        events,
+        registrations,
+        dashboard,
+        checkin,
+        messages,
+        admin,
+        member_views,
+        audit_views,
+        outbox_views,
+    )
     for module in blueprints:
         app.register_blueprint(module.bp)
 

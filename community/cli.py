@@ -1,4 +1,5 @@
 """Command-line tools: `flask --app app <command>`."""
+
 import click
 from flask_babel import force_locale
 
@@ -25,7 +26,9 @@ def register(app) -> None:
     @app.cli.command("create-admin")
     @click.argument("email")
     @click.option("--name", default=None, help="Display name (default: the part before @).")
-    @click.option("--password", default=None, help="Asked for when omitted for a new account; an existing member keeps theirs.")
+    @click.option(
+        "--password", default=None, help="Asked for when omitted for a new account; an existing member keeps theirs."
+    )
     def create_admin(email, name, password):
         """Create a confirmed admin account, or make an existing member admin."""
         from community.core.errors import DomainError

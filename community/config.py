@@ -2,6 +2,7 @@
 
 Every variable is listed in the README. Tests pass a mapping to create_app().
 """
+
 import os
 import secrets
 from pathlib import Path

@@ -1,4 +1,5 @@
 """A clearly labelled demo community for `make run` on an empty database."""
+
 import secrets
 
 from sqlalchemy import func, select

@@ -1,12 +1,13 @@
 """Pages that belong to no domain: home, language switch, privacy notice."""
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from community.core.clock import utcnow
 from community.core.extensions import db
+from community.core.security import safe_next
 from community.members.access import anyone
 from community.privacy_register import legal_basis, processings
-from community.core.security import safe_next
 
 bp = Blueprint("pages", __name__)
 

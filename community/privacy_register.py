@@ -3,9 +3,11 @@ processes, why, on which legal basis, who sees it and how long it is kept.
 
 Built from the configuration at each request, so the periods it states are the
 ones the code applies (retention purge, token lifetimes, seat holds ...)."""
+
 from dataclasses import dataclass
 
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from community.registrations.mails import ACCESS_MAX_AGE
 
@@ -51,18 +53,31 @@ def _seconds(value) -> int:
 
 
 def processings(config) -> list[Processing]:
-    return [_accounts(config), _registrations(config), _check_ins(), _groups(), _mail(config), _audit(), _security(config)]
+    return [
+        _accounts(config),
+        _registrations(config),
+        _check_ins(),
+        _groups(),
+        _mail(config),
+        _audit(),
+        _security(config),
+    ]
 
 
 def _accounts(config) -> Processing:
     return Processing(
-        "accounts", _("Member accounts"),
-        _("Email address, display name, password hash, language, organization and bio (optional), "
-          "member directory choice, role, dates of sign-up, email confirmation and consent."),
+        "accounts",
+        _("Member accounts"),
+        _(
+            "Email address, display name, password hash, language, organization and bio (optional), "
+            "member directory choice, role, dates of sign-up, email confirmation and consent."
+        ),
         _("Let members log in, write to them about what they asked for, show the directory to members."),
         CONTRACT,
-        _("The member; administrators; other members see name, organization and bio only if the member "
-          "chose to appear in the directory."),
+        _(
+            "The member; administrators; other members see name, organization and bio only if the member "
+            "chose to appear in the directory."
+        ),
         [
             _("As long as the account exists; deleted at once when the member deletes it."),
             _("Email confirmation links are valid %(period)s.", period=hours(config["CONFIRM_TOKEN_HOURS"])),
@@ -72,17 +87,25 @@ def _accounts(config) -> Processing:
 
 def _registrations(config) -> Processing:
     return Processing(
-        "registrations", _("Event registrations, including guests"),
-        _("Event, status (seat, waiting list, cancelled), registration, confirmation and cancellation times, "
-          "ticket code; for guests without an account: name, email address and organization."),
+        "registrations",
+        _("Event registrations, including guests"),
+        _(
+            "Event, status (seat, waiting list, cancelled), registration, confirmation and cancellation times, "
+            "ticket code; for guests without an account: name, email address and organization."
+        ),
         _("Give out a limited number of seats fairly, run the waiting list, send tickets and reminders."),
         CONTRACT,
         _("The person; the event's organizers and stewards; administrators."),
         [
-            _("A guest's seat is held %(period)s until the guest confirms it by mail.",
-              period=hours(config["EVENT_HOLD_HOURS"])),
-            _("Guests' names and addresses are erased %(period)s after the event ended; the registration stays "
-              "in the counts without them.", period=days(config["GUEST_DATA_RETENTION_DAYS"])),
+            _(
+                "A guest's seat is held %(period)s until the guest confirms it by mail.",
+                period=hours(config["EVENT_HOLD_HOURS"]),
+            ),
+            _(
+                "Guests' names and addresses are erased %(period)s after the event ended; the registration stays "
+                "in the counts without them.",
+                period=days(config["GUEST_DATA_RETENTION_DAYS"]),
+            ),
             _("Members' registrations: as long as the account exists, then kept anonymized for the event's history."),
             _("Ticket and cancellation links are valid %(period)s.", period=days(ACCESS_MAX_AGE // 86400)),
         ],
@@ -91,7 +114,8 @@ def _registrations(config) -> Processing:
 
 def _check_ins() -> Processing:
     return Processing(
-        "check_ins", _("Check-ins at the door"),
+        "check_ins",
+        _("Check-ins at the door"),
         _("Which registration was let in, when, at which door, by which steward; undone check-ins."),
         _("Let people in once, know how many came, keep the venue within its capacity."),
         LEGITIMATE,
@@ -102,29 +126,40 @@ def _check_ins() -> Processing:
 
 def _groups() -> Processing:
     return Processing(
-        "groups", _("Working groups"),
-        _("Memberships and requests to join (with their message), lead role, the choice to receive "
-          "announcements, announcements sent."),
+        "groups",
+        _("Working groups"),
+        _(
+            "Memberships and requests to join (with their message), lead role, the choice to receive "
+            "announcements, announcements sent."
+        ),
         _("Run the working groups: approve requests, send announcements to their members."),
         CONTRACT,
-        _("The member; the group's leads; administrators; other members see the group's members who appear "
-          "in the directory."),
+        _(
+            "The member; the group's leads; administrators; other members see the group's members who appear "
+            "in the directory."
+        ),
         [_("Until the member leaves the group or deletes the account; a refused request is deleted at once.")],
     )
 
 
 def _mail(config) -> Processing:
     return Processing(
-        "mail", _("Mail outbox"),
+        "mail",
+        _("Mail outbox"),
         _("Recipient address and name, subject, text and attachments of each mail, delivery attempts and errors."),
-        _("Never lose a mail, send it again when a mail server is unavailable, answer when someone did not "
-          "receive something."),
+        _(
+            "Never lose a mail, send it again when a mail server is unavailable, answer when someone did not "
+            "receive something."
+        ),
         LEGITIMATE,
         _("Administrators; an event's organizers see the delivery status of the event's mails."),
         [
             _("A failed delivery is retried for %(period)s.", period=hours(config["MAIL_RETRY_HOURS"])),
-            _("The text and attachments of sent mails are deleted %(period)s after sending; date, subject and "
-              "status stay for delivery statistics.", period=days(config["MAIL_BODY_RETENTION_DAYS"])),
+            _(
+                "The text and attachments of sent mails are deleted %(period)s after sending; date, subject and "
+                "status stay for delivery statistics.",
+                period=days(config["MAIL_BODY_RETENTION_DAYS"]),
+            ),
             _("When a member deletes the account, the mails sent to them lose address, subject and text at once."),
         ],
     )
@@ -132,9 +167,12 @@ def _mail(config) -> Processing:
 
 def _audit() -> Processing:
     return Processing(
-        "audit", _("Audit log"),
-        _("What organizers and administrators did (roles, suspensions, capacities, exports, promotions ...), "
-          "on which object, before and after, when; people are named by account number only."),
+        "audit",
+        _("Audit log"),
+        _(
+            "What organizers and administrators did (roles, suspensions, capacities, exports, promotions ...), "
+            "on which object, before and after, when; people are named by account number only."
+        ),
         _("Prove what happened and who decided it."),
         LEGITIMATE,
         _("Administrators."),
@@ -144,17 +182,26 @@ def _audit() -> Processing:
 
 def _security(config) -> Processing:
     return Processing(
-        "security", _("Security records and rate limits"),
-        _("Failed login attempts and lock of an account; per-address counters of attempts (IP address); "
-          "the session cookie and, if chosen, the remember-me cookie."),
+        "security",
+        _("Security records and rate limits"),
+        _(
+            "Failed login attempts and lock of an account; per-address counters of attempts (IP address); "
+            "the session cookie and, if chosen, the remember-me cookie."
+        ),
         _("Protect accounts against password guessing and the site against floods."),
         LEGITIMATE,
         _("Nobody reads them: the site applies them automatically."),
         [
-            _("An account is locked %(period)s after %(count)d failed attempts.",
-              period=minutes(config["LOGIN_LOCK_MINUTES"]), count=config["LOGIN_FAILURES_BEFORE_LOCK"]),
+            _(
+                "An account is locked %(period)s after %(count)d failed attempts.",
+                period=minutes(config["LOGIN_LOCK_MINUTES"]),
+                count=config["LOGIN_FAILURES_BEFORE_LOCK"],
+            ),
             _("Per-address counters expire within the hour."),
             _("Password reset links are valid %(period)s.", period=minutes(config["RESET_TOKEN_MINUTES"])),
-            _("The remember-me cookie lasts %(period)s.", period=days(_seconds(config["REMEMBER_COOKIE_DURATION"]) // 86400)),
+            _(
+                "The remember-me cookie lasts %(period)s.",
+                period=days(_seconds(config["REMEMBER_COOKIE_DURATION"]) // 86400),
+            ),
         ],
     )

@@ -4,6 +4,7 @@
 once their event ended GUEST_DATA_RETENTION_DAYS ago, and empties the text and
 attachments of mails sent more than MAIL_BODY_RETENTION_DAYS ago. Each rule
 selects only what still holds data, so a second run finds nothing more to do."""
+
 from datetime import datetime, timedelta
 
 import click
@@ -12,11 +13,11 @@ from sqlalchemy import and_, exists, select, update
 
 from community.core import audit
 from community.core.clock import utcnow
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.mail import scrub
 from community.mail.models import MailStatus, OutboxEmail
+from community.registrations.models import Registration
 
 
 def purge(now: datetime | None = None, guest_days: int | None = None, mail_days: int | None = None) -> dict:
@@ -31,9 +32,12 @@ def purge(now: datetime | None = None, guest_days: int | None = None, mail_days:
     counts = {
         "guest_mails_purged": guest_mails["purged"] + guest_mails["deleted"],
         "guest_registrations_anonymized": _anonymize(old_guest, now),
-        "mail_bodies_purged": scrub.purge_bodies(select(OutboxEmail.id).where(
-            OutboxEmail.status == MailStatus.SENT.value, OutboxEmail.sent_at < now - timedelta(days=mail_days),
-        )),
+        "mail_bodies_purged": scrub.purge_bodies(
+            select(OutboxEmail.id).where(
+                OutboxEmail.status == MailStatus.SENT.value,
+                OutboxEmail.sent_at < now - timedelta(days=mail_days),
+            )
+        ),
     }
     if any(counts.values()):
         audit.record(None, "data.purged", guest_days=guest_days, mail_days=mail_days, **counts)
@@ -55,14 +59,17 @@ def _mail_of(old_guest):
         OutboxEmail.member_id.is_(None),
         OutboxEmail.to_address != "",
         exists().where(
-            old_guest, Registration.event_id == OutboxEmail.event_id, Registration.guest_email == OutboxEmail.to_address,
+            old_guest,
+            Registration.event_id == OutboxEmail.event_id,
+            Registration.guest_email == OutboxEmail.to_address,
         ),
     )
 
 
 def _anonymize(old_guest, now: datetime) -> int:
     return db.session.execute(
-        update(Registration).where(old_guest)
+        update(Registration)
+        .where(old_guest)
         .values(guest_name=None, guest_email=None, guest_organization="", anonymized_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL
 is set), a real SMTP server (aiosmtpd), and plain factories."""
+
 import contextvars
 import email
 import email.policy
@@ -227,7 +228,7 @@ def mail_html(message) -> str:
 
 def links_in(message, base="http://community.test") -> list[str]:
     """Absolute links to the app found in the plain-text body, as paths."""
-    return [url[len(base):] for url in re.findall(re.escape(base) + r"[^\s<>\"']+", mail_text(message))]
+    return [url[len(base) :] for url in re.findall(re.escape(base) + r"[^\s<>\"']+", mail_text(message))]
 
 
 @pytest.fixture
@@ -292,7 +293,9 @@ def make_member(app):
 
 def login(client, member_or_email, password=PASSWORD):
     email_address = getattr(member_or_email, "email", member_or_email)
-    response = post_form(client, "/members/login", {"email": email_address, "password": password}, token_from="/members/login")
+    response = post_form(
+        client, "/members/login", {"email": email_address, "password": password}, token_from="/members/login"
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 

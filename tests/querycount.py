@@ -1,4 +1,5 @@
 """Count the SQL statements a block of code runs."""
+
 from contextlib import contextmanager
 
 from sqlalchemy import event

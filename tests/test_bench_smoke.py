@@ -1,6 +1,7 @@
 """`make bench` is not part of `make test`, so a change could break it unnoticed: a tiny
 rush (40 members, 10 seats, 4 clients) through the real bench, gunicorn with two workers
 on a loopback port, must still end with exact counts on each database."""
+
 import json
 import os
 import subprocess
@@ -19,9 +20,26 @@ def test_a_tiny_rush_through_the_benchmark_gives_exact_counts(database):
     if database == "postgresql":
         env["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]  # the bench makes its own database there
     finished = subprocess.run(
-        [sys.executable, "-m", "tests.bench.registration_rush", "--registrants", "40", "--seats", "10",
-         "--clients", "4", "--login", "forge", "--workers", "2"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "tests.bench.registration_rush",
+            "--registrants",
+            "40",
+            "--seats",
+            "10",
+            "--clients",
+            "4",
+            "--login",
+            "forge",
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
     report = json.loads(finished.stdout)

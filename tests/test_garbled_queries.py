@@ -1,30 +1,61 @@
 """No page answers a garbled query string with a 500: every GET page, seen by an
 admin (who may open them all), with filters, pages, sorts and dates that make no
 sense. Bad input gets the page (its filters ignored or marked) or a 400/404."""
+
 from datetime import timedelta
 
 import pytest
 
 from community.core.clock import utcnow
-from community.events.models import Event
-from community.messages.models import EventMessage
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.groups.models import WorkingGroup
 from community.mail.models import OutboxEmail
+from community.messages.models import EventMessage
+from community.registrations.models import Registration
 from tests.conftest import login
 
 NONSENSE = "\x00%_\\'\"<script>" + "é" * 300
 GARBLED = [
     # Pages and sizes out of range, unknown choices, impossible dates.
-    {"page": "-1", "apage": "0", "wpage": "99999999999999999999", "status": "zzz", "sort": "drop", "asort": "x",
-     "wsort": "-queue", "astatus": "all", "role": "god", "confirmed": "maybe", "suspended": "2", "group": "abc",
-     "event": "1e9", "action": "nope", "object_type": "x" * 500, "template": "../../etc/passwd",
-     "date_from": "2026-13-45", "date_to": "yesterday", "joined_from": "0000-00-00", "joined_to": "31/12/2026",
-     "sep": "|", "next": "https://evil.example/", "audience": "everyone"},
+    {
+        "page": "-1",
+        "apage": "0",
+        "wpage": "99999999999999999999",
+        "status": "zzz",
+        "sort": "drop",
+        "asort": "x",
+        "wsort": "-queue",
+        "astatus": "all",
+        "role": "god",
+        "confirmed": "maybe",
+        "suspended": "2",
+        "group": "abc",
+        "event": "1e9",
+        "action": "nope",
+        "object_type": "x" * 500,
+        "template": "../../etc/passwd",
+        "date_from": "2026-13-45",
+        "date_to": "yesterday",
+        "joined_from": "0000-00-00",
+        "joined_to": "31/12/2026",
+        "sep": "|",
+        "next": "https://evil.example/",
+        "audience": "everyone",
+    },
     # Text where numbers go, control characters and very long text where text goes.
-    {"page": "deux", "q": NONSENSE, "aq": NONSENSE, "wq": NONSENSE, "email": NONSENSE, "status": NONSENSE,
-     "group": "-1", "event": "-1", "template": "", "lang": "xx"},
+    {
+        "page": "deux",
+        "q": NONSENSE,
+        "aq": NONSENSE,
+        "wq": NONSENSE,
+        "email": NONSENSE,
+        "status": NONSENSE,
+        "group": "-1",
+        "event": "-1",
+        "template": "",
+        "lang": "xx",
+    },
     # Numbers past what the databases can hold.
     {"page": "99999999999999999999", "event": "99999999999999999999", "group": "99999999999999999999"},
 ]
@@ -38,20 +69,47 @@ def world(app, make_member):
     member = make_member("zoe@example.org", name="Zoé Membre")
     group = WorkingGroup(slug="evaluation", name="Évaluation", summary="", description="")
     starts = utcnow() + timedelta(days=5)
-    event = Event(slug="summit", title="Sommet", starts_at=starts, ends_at=starts + timedelta(hours=8),
-                  capacity=10, status="published", created_by=admin.id, confirmed_count=1)
+    event = Event(
+        slug="summit",
+        title="Sommet",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=8),
+        capacity=10,
+        status="published",
+        created_by=admin.id,
+        confirmed_count=1,
+    )
     db.session.add_all([group, event])
     db.session.flush()
     registration = Registration(event_id=event.id, member_id=member.id, status="confirmed", confirmed_at=utcnow())
-    message = EventMessage(event_id=event.id, author_id=admin.id, audience="confirmed", subject="Infos",
-                           body="Bonjour", recipient_count=1, submission_key="k" * 32)
-    mail = OutboxEmail(to_address="zoe@example.org", template="probe", language="fr", subject="Probe",
-                       body_text="x", body_html="<p>x</p>", event_id=event.id)
+    message = EventMessage(
+        event_id=event.id,
+        author_id=admin.id,
+        audience="confirmed",
+        subject="Infos",
+        body="Bonjour",
+        recipient_count=1,
+        submission_key="k" * 32,
+    )
+    mail = OutboxEmail(
+        to_address="zoe@example.org",
+        template="probe",
+        language="fr",
+        subject="Probe",
+        body_text="x",
+        body_html="<p>x</p>",
+        event_id=event.id,
+    )
     db.session.add_all([registration, message, mail])
     db.session.commit()
     return {
-        "admin": admin, "event": event.slug, "group": group.slug, "member_id": member.id,
-        "registration_id": registration.id, "message_id": message.id, "email_id": mail.id,
+        "admin": admin,
+        "event": event.slug,
+        "group": group.slug,
+        "member_id": member.id,
+        "registration_id": registration.id,
+        "message_id": message.id,
+        "email_id": mail.id,
         "code": registration.ticket_code,
     }
 
@@ -63,7 +121,11 @@ def _urls(app, world):
         values = {}
         for name in rule.arguments:
             if name == "slug":
-                values[name] = world["group"] if rule.endpoint.startswith("groups.") or "group" in rule.endpoint else world["event"]
+                values[name] = (
+                    world["group"]
+                    if rule.endpoint.startswith("groups.") or "group" in rule.endpoint
+                    else world["event"]
+                )
             elif name == "fmt":
                 values[name] = "csv"
             elif name == "announcement_id":
@@ -72,6 +134,7 @@ def _urls(app, world):
                 values[name] = world[name]
         with app.test_request_context():
             from flask import url_for
+
             yield url_for(rule.endpoint, **values)
 
 
@@ -92,7 +155,9 @@ def test_an_id_past_what_the_database_holds_is_a_404_not_an_overflow(app, client
     login(client, world["admin"])
     huge = 99999999999999999999
     checked = 0
-    for url in _urls(app, {**world, **{key: huge for key in ("member_id", "registration_id", "message_id", "email_id")}}):
+    for url in _urls(
+        app, {**world, **{key: huge for key in ("member_id", "registration_id", "message_id", "email_id")}}
+    ):
         if str(huge) in url:
             checked += 1
             assert client.get(url).status_code == 404, url

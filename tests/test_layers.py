@@ -1,5 +1,6 @@
 """The layers hold: `lint-imports` (run by `make test`) keeps every contract of
 pyproject.toml, and breaks one when a lower layer imports a higher one."""
+
 import shutil
 import subprocess
 import sys
@@ -15,13 +16,19 @@ def lint_imports(tree: Path) -> subprocess.CompletedProcess:
     # The copy comes first on the path, before the installed package.
     return subprocess.run(
         [str(LINT_IMPORTS), str(ROOT / "pyproject.toml"), "--no-cache", "--no-logo"],
-        cwd=tree, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120,
+        cwd=tree,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 @pytest.fixture
 def tree(tmp_path):
-    shutil.copytree(ROOT / "community", tmp_path / "community", ignore=shutil.ignore_patterns("__pycache__", "translations"))
+    shutil.copytree(
+        ROOT / "community", tmp_path / "community", ignore=shutil.ignore_patterns("__pycache__", "translations")
+    )
     return tmp_path
 
 
@@ -31,11 +38,18 @@ def test_the_code_keeps_every_layer_contract(tree):
     assert "0 broken" in result.stdout
 
 
-@pytest.mark.parametrize("lower, higher, contract", [
-    ("core/clock.py", "community.events.models", "The core imports no domain"),
-    ("registrations/services.py", "community.registrations.views", "Rules never import pages"),
-    ("events/services.py", "community.registrations.seat_count", "The seat count moves only through the seat engine"),
-])
+@pytest.mark.parametrize(
+    "lower, higher, contract",
+    [
+        ("core/clock.py", "community.events.models", "The core imports no domain"),
+        ("registrations/services.py", "community.registrations.views", "Rules never import pages"),
+        (
+            "events/services.py",
+            "community.registrations.seat_count",
+            "The seat count moves only through the seat engine",
+        ),
+    ],
+)
 def test_a_lower_layer_importing_a_higher_one_breaks_a_contract(tree, lower, higher, contract):
     module = tree / "community" / lower
     module.write_text(module.read_text() + f"\nimport {higher}  # noqa: E402,F401\n")

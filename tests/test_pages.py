@@ -1,4 +1,5 @@
 """Home, privacy and error pages, the language switch, and the security headers."""
+
 import re
 
 import pytest
@@ -40,7 +41,14 @@ def test_a_member_is_not_asked_to_sign_up_again(client, logged_in):
 
 def test_the_privacy_notice_names_the_data_kept_and_the_members_rights(client):
     page = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    for words in ("email address", "registrations", "Mail log", "No advertising, no tracker", "delete your account", "CNIL"):
+    for words in (
+        "email address",
+        "registrations",
+        "Mail log",
+        "No advertising, no tracker",
+        "delete your account",
+        "CNIL",
+    ):
         assert words in page
 
 

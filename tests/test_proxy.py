@@ -1,4 +1,5 @@
 """Behind a trusted reverse proxy, rate limits count per client, not per proxy."""
+
 import pytest
 
 from tests.conftest import make_config, post_form
@@ -13,8 +14,13 @@ def _attempt(client, address):
     headers = {"X-Forwarded-For": address}
     token_page = client.get("/members/login", headers=headers)
     assert token_page.status_code == 200
-    return post_form(client, "/members/login", {"email": "x@example.org", "password": "wrong password"},
-                     token_from="/members/login", headers=headers).status_code
+    return post_form(
+        client,
+        "/members/login",
+        {"email": "x@example.org", "password": "wrong password"},
+        token_from="/members/login",
+        headers=headers,
+    ).status_code
 
 
 def test_two_clients_behind_one_proxy_have_their_own_login_limit(client):

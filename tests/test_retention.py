@@ -1,5 +1,6 @@
 """Retention: old guest data and old mail bodies are erased on schedule, and the
 processing register and privacy notice state the configured periods."""
+
 from datetime import timedelta
 
 import pytest
@@ -8,10 +9,10 @@ from sqlalchemy import func, select
 from community import retention
 from community.core.audit import AuditEntry
 from community.core.clock import utcnow
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.mail.models import OutboxAttachment, OutboxEmail
+from community.registrations.models import Registration
 from tests.conftest import make_config
 
 DAY = timedelta(days=1)
@@ -19,16 +20,23 @@ DAY = timedelta(days=1)
 
 def add_event(slug, ended_days_ago):
     ends = utcnow() - ended_days_ago * DAY
-    event = Event(slug=slug, title=slug, starts_at=ends - timedelta(hours=3), ends_at=ends, status="published",
-                  confirmed_count=0)
+    event = Event(
+        slug=slug, title=slug, starts_at=ends - timedelta(hours=3), ends_at=ends, status="published", confirmed_count=0
+    )
     db.session.add(event)
     db.session.commit()
     return event
 
 
 def guest(event, email):
-    registration = Registration(event_id=event.id, status="confirmed", guest_name=f"Guest {email}", guest_email=email,
-                                guest_organization="Acme", created_at=event.starts_at - 5 * DAY)
+    registration = Registration(
+        event_id=event.id,
+        status="confirmed",
+        guest_name=f"Guest {email}",
+        guest_email=email,
+        guest_organization="Acme",
+        created_at=event.starts_at - 5 * DAY,
+    )
     db.session.add(registration)
     db.session.commit()
     return registration
@@ -37,8 +45,16 @@ def guest(event, email):
 def mail(to, *, days_ago, status="sent", event=None):
     moment = utcnow() - days_ago * DAY
     email = OutboxEmail(
-        to_address=to, to_name="Someone", template="t", language="fr", subject=f"About {to}", body_text=f"Hello {to}",
-        body_html=f"<p>Hello {to}</p>", status=status, created_at=moment, sent_at=moment if status == "sent" else None,
+        to_address=to,
+        to_name="Someone",
+        template="t",
+        language="fr",
+        subject=f"About {to}",
+        body_text=f"Hello {to}",
+        body_html=f"<p>Hello {to}</p>",
+        status=status,
+        created_at=moment,
+        sent_at=moment if status == "sent" else None,
         event_id=event.id if event else None,
         attachments=[OutboxAttachment(filename="e.ics", content_type="text/calendar", data=b"BEGIN:VCALENDAR")],
     )
@@ -78,7 +94,10 @@ def test_old_guest_data_and_old_mail_bodies_go_recent_and_unsent_ones_stay(app, 
     assert old.anonymized_at is not None and old.status == "confirmed"  # still counted
     assert fresh(Registration, history["recent_guest"]).guest_email == "recent.guest@example.org"
     # A member's registration is theirs to keep as long as the account exists.
-    assert db.session.scalar(select(func.count()).select_from(Registration).where(Registration.member_id.is_not(None))) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(Registration).where(Registration.member_id.is_not(None)))
+        == 1
+    )
 
     guest_mail = fresh(OutboxEmail, history["old_guest_mail"])
     assert (guest_mail.to_address, guest_mail.body_text, guest_mail.status) == ("", "", "sent")
@@ -113,18 +132,36 @@ def test_the_cron_command_uses_the_configured_periods_and_prints_the_counts(app,
 
 @pytest.fixture
 def app_config(database_url, smtp_server):
-    return make_config(database_url, smtp_server.port, GUEST_DATA_RETENTION_DAYS=200, MAIL_BODY_RETENTION_DAYS=30,
-                       EVENT_HOLD_HOURS=12, LOGIN_LOCK_MINUTES=20)
+    return make_config(
+        database_url,
+        smtp_server.port,
+        GUEST_DATA_RETENTION_DAYS=200,
+        MAIL_BODY_RETENTION_DAYS=30,
+        EVENT_HOLD_HOURS=12,
+        LOGIN_LOCK_MINUTES=20,
+    )
 
 
 def test_the_register_and_the_notice_state_the_configured_periods(app):
     client = app.test_client()
     register = client.get("/privacy/register", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    for name in ("Member accounts", "Event registrations, including guests", "Check-ins at the door", "Working groups",
-                 "Mail outbox", "Audit log", "Security records and rate limits"):
+    for name in (
+        "Member accounts",
+        "Event registrations, including guests",
+        "Check-ins at the door",
+        "Working groups",
+        "Mail outbox",
+        "Audit log",
+        "Security records and rate limits",
+    ):
         assert f"{name}</h2>" in register, name
-    for period in ("erased 200 days after the event", "deleted 30 days after sending", "held 12 hours",
-                   "locked 20 minutes after 5 failed attempts", "valid 48 hours"):
+    for period in (
+        "erased 200 days after the event",
+        "deleted 30 days after sending",
+        "held 12 hours",
+        "locked 20 minutes after 5 failed attempts",
+        "valid 48 hours",
+    ):
         assert period in register, period
     assert register.count("Legal basis") == 7
     notice = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)

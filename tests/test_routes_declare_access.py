@@ -1,4 +1,5 @@
 """Every route states who may use it (anyone, member, confirmed, organizer, admin, ...)."""
+
 from community import create_app
 
 KNOWN = {"anyone", "member", "confirmed", "steward", "organizer", "admin", "token"}

@@ -1,4 +1,5 @@
 """Every string a user can see is in the French and English catalogs, translated."""
+
 from pathlib import Path
 
 import pytest

@@ -3,20 +3,22 @@
 Entries hold ids only; names are looked up in bulk for a whole page (one query
 per kind of object at most), so a page costs the same whatever its size, and an
 object deleted since shows as "deleted"."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from community.core import audit
 from community.core.audit import AuditEntry
 from community.core.clock import from_local
-from community.events.models import Event
 from community.core.extensions import db
-from community.groups.models import WorkingGroup
 from community.core.search import contains
+from community.events.models import Event
+from community.groups.models import WorkingGroup
 from community.members.models import Member
 
 PER_PAGE = 50
@@ -101,10 +103,12 @@ def matching(filters: Filters):
     if filters.object_type:
         query = query.where(AuditEntry.object_type == filters.object_type)
     if filters.event_id is not None:
-        query = query.where(or_(
-            AuditEntry.event_id == filters.event_id,
-            (AuditEntry.object_type == "event") & (AuditEntry.object_id == filters.event_id),
-        ))
+        query = query.where(
+            or_(
+                AuditEntry.event_id == filters.event_id,
+                (AuditEntry.object_type == "event") & (AuditEntry.object_id == filters.event_id),
+            )
+        )
     if filters.actor.strip():
         actor = filters.actor.strip()
         actors = select(Member.id).where(or_(contains(Member.email, actor), contains(Member.display_name, actor)))
@@ -126,8 +130,10 @@ def search(filters: Filters, page: int = 1, per_page: int = PER_PAGE):
 def about_member(member_id: int, limit: int = 20) -> list["Row"]:
     """The latest entries whose object is this member, for their admin page."""
     entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.object_type == "member", AuditEntry.object_id == member_id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "member", AuditEntry.object_id == member_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
     ).all()
     return describe(entries)
 
@@ -169,7 +175,9 @@ def _ids(entries, object_type: str) -> set[int]:
 
 def _lookup(entries) -> _Names:
     member_ids = _ids(entries, "member") | {e.actor_id for e in entries if e.actor_id is not None}
-    member_ids |= {e.changes.get(key) for e in entries for key in MEMBER_KEYS if isinstance((e.changes or {}).get(key), int)}
+    member_ids |= {
+        e.changes.get(key) for e in entries for key in MEMBER_KEYS if isinstance((e.changes or {}).get(key), int)
+    }
     event_ids = _ids(entries, "event") | {e.event_id for e in entries if e.event_id is not None}
     group_ids = _ids(entries, "working_group")
     names = _Names(
@@ -180,9 +188,9 @@ def _lookup(entries) -> _Names:
     )
     for object_type in {e.object_type for e in entries} & OBJECT_TYPES.keys() - {"member", "event", "working_group"}:
         table = db.metadata.tables[object_type]
-        names.existing[object_type] = set(db.session.scalars(
-            select(table.c.id).where(table.c.id.in_(_ids(entries, object_type)))
-        ))
+        names.existing[object_type] = set(
+            db.session.scalars(select(table.c.id).where(table.c.id.in_(_ids(entries, object_type))))
+        )
     return names
 
 
@@ -198,8 +206,7 @@ def _member_ref(names: _Names, member_id: int | None) -> Ref | None:
     found = names.members.get(member_id)
     if found is None:
         return Ref(kind=str(OBJECT_TYPES["member"]), name=_("deleted"), deleted=True)
-    return Ref(kind=str(OBJECT_TYPES["member"]), name=found[0],
-               url=url_for("member_admin.detail", member_id=member_id))
+    return Ref(kind=str(OBJECT_TYPES["member"]), name=found[0], url=url_for("member_admin.detail", member_id=member_id))
 
 
 def _event_ref(names: _Names, event_id: int | None) -> Ref | None:
@@ -264,8 +271,14 @@ def describe(entries) -> list[Row]:
     for entry in entries:
         # The event is shown apart only when it is not already the object.
         event = _event_ref(names, entry.event_id) if entry.object_type != "event" else None
-        rows.append(Row(
-            entry=entry, label=audit.label(entry.action), actor=_member_ref(names, entry.actor_id),
-            object=_object_ref(names, entry), event=event, changes=readable_changes(entry.changes, names),
-        ))
+        rows.append(
+            Row(
+                entry=entry,
+                label=audit.label(entry.action),
+                actor=_member_ref(names, entry.actor_id),
+                object=_object_ref(names, entry),
+                event=event,
+                changes=readable_changes(entry.changes, names),
+            )
+        )
     return rows

@@ -1,15 +1,16 @@
 """The audit log page: who did what, on which object, and when."""
+
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from community.core import audit
 from community.admin import audit_log
 from community.admin.member_forms import AuditFilterForm
-from community.events.models import Event
+from community.core import audit
 from community.core.extensions import db
+from community.core.query_args import page_arg
+from community.events.models import Event
 from community.members.access import role_required
 from community.members.models import Role
-from community.core.query_args import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -17,9 +18,12 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 def _filters(form: AuditFilterForm) -> audit_log.Filters:
     values = form.filters()
     return audit_log.Filters(
-        action=values.get("action", ""), actor=values.get("actor", ""), object_type=values.get("object_type", ""),
+        action=values.get("action", ""),
+        actor=values.get("actor", ""),
+        object_type=values.get("object_type", ""),
         event_id=int(values["event"]) if "event" in values else None,
-        date_from=values.get("date_from"), date_to=values.get("date_to"),
+        date_from=values.get("date_from"),
+        date_to=values.get("date_to"),
     )
 
 

@@ -5,25 +5,27 @@ Each row generator runs one SELECT (working groups are folded into it by a
 correlated subquery) and reads it in batches, so an export of any size costs a
 constant number of queries and holds one batch in memory.
 """
+
 import csv
 import io
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, case, func, select
 
-from community.core.clock import to_local
 from community.checkin.models import CheckIn
-from community.events.models import Event
-from community.registrations.models import Registration, RegistrationStatus
+from community.core.clock import to_local
 from community.core.extensions import db
+from community.core.search import fold
+from community.events.models import Event
 from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
 from community.members.models import Member
-from community.core.search import fold
+from community.registrations.models import Registration, RegistrationStatus
 
 # Rows fetched from the database cursor at a time.
 BATCH = 500
@@ -36,12 +38,32 @@ GROUP_SEPARATOR = "\x1f"
 SEPARATORS = {"semicolon": ";", "comma": ","}
 STATUSES = tuple(status.value for status in RegistrationStatus)
 
-ATTENDEE_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Status"), _l("Registered at"), _l("Checked in at"),
-                   _l("Working groups"))
-MEMBER_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Role"), _l("Confirmed at"), _l("Joined at"),
-                 _l("Working groups"))
-GROUP_MEMBER_HEADER = (_l("Name"), _l("Email"), _l("Organization"), _l("Role in the group"), _l("Status"),
-                       _l("Joined at"))
+ATTENDEE_HEADER = (
+    _l("Name"),
+    _l("Email"),
+    _l("Organization"),
+    _l("Status"),
+    _l("Registered at"),
+    _l("Checked in at"),
+    _l("Working groups"),
+)
+MEMBER_HEADER = (
+    _l("Name"),
+    _l("Email"),
+    _l("Organization"),
+    _l("Role"),
+    _l("Confirmed at"),
+    _l("Joined at"),
+    _l("Working groups"),
+)
+GROUP_MEMBER_HEADER = (
+    _l("Name"),
+    _l("Email"),
+    _l("Organization"),
+    _l("Role in the group"),
+    _l("Status"),
+    _l("Joined at"),
+)
 
 
 def spreadsheet_safe(value) -> str:
@@ -111,8 +133,13 @@ def attendee_rows(event: Event, statuses: Sequence[str] = ()) -> Iterator[tuple]
 def member_rows() -> Iterator[tuple]:
     """Every member account, oldest first."""
     statement = select(
-        Member.display_name, Member.email, Member.organization, Member.role,
-        Member.confirmed_at, Member.created_at, _groups_of(Member.id),
+        Member.display_name,
+        Member.email,
+        Member.organization,
+        Member.role,
+        Member.confirmed_at,
+        Member.created_at,
+        _groups_of(Member.id),
     ).order_by(Member.created_at, Member.id)
     for name, email, organization, role, confirmed_at, joined_at, groups in _stream(statement):
         yield (name, email, organization, role, _when(confirmed_at), _when(joined_at), _group_names(groups))
@@ -121,8 +148,14 @@ def member_rows() -> Iterator[tuple]:
 def group_member_rows(group: WorkingGroup) -> Iterator[tuple]:
     """The members of one group, pending requests included, oldest first."""
     statement = (
-        select(Member.display_name, Member.email, Member.organization, GroupMembership.role,
-               GroupMembership.status, GroupMembership.created_at)
+        select(
+            Member.display_name,
+            Member.email,
+            Member.organization,
+            GroupMembership.role,
+            GroupMembership.status,
+            GroupMembership.created_at,
+        )
         .select_from(GroupMembership)
         .join(Member, Member.id == GroupMembership.member_id)
         .where(GroupMembership.group_id == group.id)

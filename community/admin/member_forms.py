@@ -2,6 +2,7 @@
 
 The filter forms are read from the query string (GET, no CSRF: they change
 nothing); a value that does not validate is reported on its field and ignored."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, SelectChoice, SelectField, StringField

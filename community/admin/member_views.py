@@ -1,16 +1,18 @@
 """Member administration: list, roles, suspension, confirmation mails."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from community.admin import audit_log, members
 from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterForm, RoleForm
 from community.core.errors import attempt
 from community.core.extensions import db
+from community.core.query_args import page_arg
 from community.groups import queries
 from community.members.access import role_required
 from community.members.models import Member, Role
-from community.core.query_args import page_arg
 
 bp = Blueprint("member_admin", __name__, url_prefix="/admin/members")
 
@@ -18,8 +20,12 @@ bp = Blueprint("member_admin", __name__, url_prefix="/admin/members")
 YES_NO = {"yes": True, "no": False}
 
 
-STATUS_LABELS = {"confirmed": _l("Registered"), "waiting": _l("Waiting list"), "held": _l("Seat held"),
-                 "cancelled": _l("Cancelled")}
+STATUS_LABELS = {
+    "confirmed": _l("Registered"),
+    "waiting": _l("Waiting list"),
+    "held": _l("Seat held"),
+    "cancelled": _l("Cancelled"),
+}
 
 
 @bp.context_processor
@@ -35,10 +41,13 @@ def _filters(form: MemberFilterForm) -> dict:
     """The service's arguments from the form's valid fields."""
     values = form.filters()
     return dict(
-        q=values.get("q", ""), role=values.get("role"),
-        confirmed=YES_NO.get(values.get("confirmed")), suspended=YES_NO.get(values.get("suspended")),
+        q=values.get("q", ""),
+        role=values.get("role"),
+        confirmed=YES_NO.get(values.get("confirmed")),
+        suspended=YES_NO.get(values.get("suspended")),
         group_id=int(values["group"]) if "group" in values else None,
-        joined_from=values.get("joined_from"), joined_to=values.get("joined_to"),
+        joined_from=values.get("joined_from"),
+        joined_to=values.get("joined_to"),
     )
 
 
@@ -58,10 +67,14 @@ def index():
 def detail(member_id):
     member = _member(member_id)
     return render_template(
-        "admin/members/detail.html", member=member,
+        "admin/members/detail.html",
+        member=member,
         memberships=members.memberships_of([member.id]).get(member.id, []),
-        summary=members.registration_summary(member), registrations=members.recent_registrations(member),
-        history=audit_log.about_member(member.id), role_form=RoleForm(role=member.role), form=ButtonForm(),
+        summary=members.registration_summary(member),
+        registrations=members.recent_registrations(member),
+        history=audit_log.about_member(member.id),
+        role_form=RoleForm(role=member.role),
+        form=ButtonForm(),
     )
 
 
@@ -79,8 +92,11 @@ def change_role(member_id):
     if not form.validate():
         flash(_("Please choose a role from the list."), "danger")
         return redirect(url_for("member_admin.detail", member_id=member.id))
-    return _act(lambda: members.change_role(current_user, member, form.role.data),
-                _("The role of %(name)s is changed.", name=member.display_name), member)
+    return _act(
+        lambda: members.change_role(current_user, member, form.role.data),
+        _("The role of %(name)s is changed.", name=member.display_name),
+        member,
+    )
 
 
 def _confirmed_step(member: Member, action: str, rule, success: str):
@@ -97,16 +113,24 @@ def _confirmed_step(member: Member, action: str, rule, success: str):
 @role_required(Role.ADMIN)
 def suspend(member_id):
     member = _member(member_id)
-    return _confirmed_step(member, "suspend", members.suspend,
-                           _("The account of %(name)s is suspended; their sessions have ended.", name=member.display_name))
+    return _confirmed_step(
+        member,
+        "suspend",
+        members.suspend,
+        _("The account of %(name)s is suspended; their sessions have ended.", name=member.display_name),
+    )
 
 
 @bp.route("/<int:member_id>/reactivate", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def reactivate(member_id):
     member = _member(member_id)
-    return _confirmed_step(member, "reactivate", members.reactivate,
-                           _("The account of %(name)s is active again.", name=member.display_name))
+    return _confirmed_step(
+        member,
+        "reactivate",
+        members.reactivate,
+        _("The account of %(name)s is active again.", name=member.display_name),
+    )
 
 
 @bp.post("/<int:member_id>/confirmation")
@@ -115,5 +139,8 @@ def resend_confirmation(member_id):
     member = _member(member_id)
     if not ButtonForm().validate():
         abort(400)
-    return _act(lambda: members.resend_confirmation(current_user, member),
-                _("A new confirmation link is on its way to %(email)s.", email=member.email), member)
+    return _act(
+        lambda: members.resend_confirmation(current_user, member),
+        _("A new confirmation link is on its way to %(email)s.", email=member.email),
+        member,
+    )

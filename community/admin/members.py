@@ -2,6 +2,7 @@
 
 Plain functions: they take the acting admin, never commit, record their audit
 entry in the caller's transaction, and raise DomainError with a message fit to show."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -12,12 +13,12 @@ from sqlalchemy.orm import joinedload
 from community.core import audit
 from community.core.clock import from_local, utcnow
 from community.core.errors import DomainError, NotAllowed
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.core.search import alphabetical, contains
 from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
 from community.members import services as member_services
-from community.core.search import alphabetical, contains
 from community.members.models import Member, Role
+from community.registrations.models import Registration
 
 PER_PAGE = 50
 
@@ -45,13 +46,21 @@ def _local_day_start(day: date) -> datetime:
     return from_local(datetime.combine(day, time()))
 
 
-def matching(q: str = "", role: str | None = None, confirmed: bool | None = None, group_id: int | None = None,
-             joined_from: date | None = None, joined_to: date | None = None, suspended: bool | None = None):
+def matching(
+    q: str = "",
+    role: str | None = None,
+    confirmed: bool | None = None,
+    group_id: int | None = None,
+    joined_from: date | None = None,
+    joined_to: date | None = None,
+    suspended: bool | None = None,
+):
     """The SELECT of members that pass these filters (None or empty: no filter)."""
     query = select(Member)
     if q:
-        query = query.where(or_(*(contains(column, q.strip())
-                                  for column in (Member.display_name, Member.email, Member.organization))))
+        query = query.where(
+            or_(*(contains(column, q.strip()) for column in (Member.display_name, Member.email, Member.organization)))
+        )
     if role:
         query = query.where(Member.role == role)
     if confirmed is not None:
@@ -59,10 +68,15 @@ def matching(q: str = "", role: str | None = None, confirmed: bool | None = None
     if suspended is not None:
         query = query.where(Member.suspended_at.is_not(None) if suspended else Member.suspended_at.is_(None))
     if group_id is not None:
-        query = query.where(select(GroupMembership.id).where(
-            GroupMembership.member_id == Member.id, GroupMembership.group_id == group_id,
-            GroupMembership.status == MembershipStatus.ACTIVE.value,
-        ).exists())
+        query = query.where(
+            select(GroupMembership.id)
+            .where(
+                GroupMembership.member_id == Member.id,
+                GroupMembership.group_id == group_id,
+                GroupMembership.status == MembershipStatus.ACTIVE.value,
+            )
+            .exists()
+        )
     # Dates are days in the community's zone; "to" includes its whole day.
     if joined_from is not None:
         query = query.where(Member.created_at >= _local_day_start(joined_from))
@@ -71,9 +85,17 @@ def matching(q: str = "", role: str | None = None, confirmed: bool | None = None
     return query
 
 
-def search(q: str = "", role: str | None = None, confirmed: bool | None = None, group_id: int | None = None,
-           joined_from: date | None = None, joined_to: date | None = None, suspended: bool | None = None,
-           page: int = 1, per_page: int = PER_PAGE) -> MemberPage:
+def search(
+    q: str = "",
+    role: str | None = None,
+    confirmed: bool | None = None,
+    group_id: int | None = None,
+    joined_from: date | None = None,
+    joined_to: date | None = None,
+    suspended: bool | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> MemberPage:
     """Newest members first. Three queries whatever the size: count, page, groups of the page."""
     query = matching(q, role, confirmed, group_id, joined_from, joined_to, suspended)
     query = query.order_by(Member.created_at.desc(), Member.id.desc())
@@ -100,17 +122,23 @@ def memberships_of(member_ids: list[int]) -> dict[int, list[GroupMembership]]:
 def registration_summary(member: Member) -> dict[str, int]:
     """How many of the member's registrations are in each status."""
     rows = db.session.execute(
-        select(Registration.status, func.count()).where(Registration.member_id == member.id).group_by(Registration.status)
+        select(Registration.status, func.count())
+        .where(Registration.member_id == member.id)
+        .group_by(Registration.status)
     )
     return dict(rows.all())
 
 
 def recent_registrations(member: Member, limit: int = 10) -> list[Registration]:
-    return list(db.session.scalars(
-        select(Registration).options(joinedload(Registration.event))
-        .where(Registration.member_id == member.id)
-        .order_by(Registration.created_at.desc(), Registration.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .options(joinedload(Registration.event))
+            .where(Registration.member_id == member.id)
+            .order_by(Registration.created_at.desc(), Registration.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # ------------------------------------------------------------------ rules
@@ -126,7 +154,9 @@ def _lock_admin_rows() -> None:
     at the same moment are decided one after the other (a no-op on SQLite, where the
     write below takes the database's single write lock instead)."""
     with db.session.no_autoflush:
-        db.session.execute(select(Member.id).where(Member.role == Role.ADMIN.value).order_by(Member.id).with_for_update())
+        db.session.execute(
+            select(Member.id).where(Member.role == Role.ADMIN.value).order_by(Member.id).with_for_update()
+        )
 
 
 def _active_admins() -> int:

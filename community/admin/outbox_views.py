@@ -2,21 +2,24 @@
 
 Admins see every mail (bodies included) and retry failed ones; organizers see
 how the mails of their own event went, without bodies."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from community.core.database import MAX_ID
 from community.core.errors import DomainError
-from community.events.permissions import manager_required
 from community.core.extensions import db
-from community.mail import queries
-from community.mail.delivery import message_id
-from community.mail.outbox import retry as retry_mail, retry_failed as retry_failed_mails
-from community.members.access import role_required
-from community.members.models import Role
 from community.core.query_args import page_arg
 from community.core.security import safe_next
+from community.events.permissions import manager_required
+from community.mail import queries
+from community.mail.delivery import message_id
+from community.mail.outbox import retry as retry_mail
+from community.mail.outbox import retry_failed as retry_failed_mails
+from community.members.access import role_required
+from community.members.models import Role
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 bp.add_app_template_global(queries.failed_count, "failed_mail_count")
@@ -47,8 +50,11 @@ def _filters(values) -> dict:
     event_id = values.get("event", type=int)
     if values.get("event") and not (event_id and 0 < event_id <= MAX_ID):
         abort(400)
-    return {"q": values.get("q", "").strip()[:200], "template": values.get("template", "").strip()[:80],
-            "event_id": event_id}
+    return {
+        "q": values.get("q", "").strip()[:200],
+        "template": values.get("template", "").strip()[:80],
+        "event_id": event_id,
+    }
 
 
 @bp.get("/")
@@ -59,9 +65,15 @@ def index():
     result = queries.outbox_page(status, page=page_arg(), **filters)
     events = queries.events_with_mail()
     return render_template(
-        "admin/outbox.html", result=result, status=status, **filters,
-        tabs=TABS, templates=queries.templates_in_use(), events=events,
-        event_titles={event.id: event.title for event in events}, log_only=_log_only(),
+        "admin/outbox.html",
+        result=result,
+        status=status,
+        **filters,
+        tabs=TABS,
+        templates=queries.templates_in_use(),
+        events=events,
+        event_titles={event.id: event.title for event in events},
+        log_only=_log_only(),
     )
 
 
@@ -77,8 +89,12 @@ def _mail_or_404(email_id: int):
 def mail(email_id):
     email = _mail_or_404(email_id)
     return render_template(
-        "admin/outbox_mail.html", email=email, message_id=message_id(email),
-        attachments=queries.attachments_of(email), attempts=queries.attempts_of(email), log_only=_log_only(),
+        "admin/outbox_mail.html",
+        email=email,
+        message_id=message_id(email),
+        attachments=queries.attachments_of(email),
+        attempts=queries.attempts_of(email),
+        log_only=_log_only(),
     )
 
 
@@ -118,8 +134,14 @@ def retry_failed():
     requeued = retry_failed_mails(current_user, **filters)
     db.session.commit()
     if requeued:
-        flash(ngettext("%(num)d mail is back in the queue: it will be sent in a moment.",
-                       "%(num)d mails are back in the queue: they will be sent in a moment.", requeued), "success")
+        flash(
+            ngettext(
+                "%(num)d mail is back in the queue: it will be sent in a moment.",
+                "%(num)d mails are back in the queue: they will be sent in a moment.",
+                requeued,
+            ),
+            "success",
+        )
     else:
         flash(_("No failed mail matches these filters: nothing was retried."), "info")
     args = {"q": filters["q"] or None, "template": filters["template"] or None, "event": filters["event_id"]}
@@ -131,5 +153,6 @@ def retry_failed():
 def event_mails(event):
     status = _status()
     result = queries.outbox_page(status, event_id=event.id, page=page_arg())
-    return render_template("admin/outbox_event.html", event=event, result=result, status=status, tabs=TABS,
-                           log_only=_log_only())
+    return render_template(
+        "admin/outbox_event.html", event=event, result=result, status=status, tabs=TABS, log_only=_log_only()
+    )

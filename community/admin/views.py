@@ -2,16 +2,17 @@
 
 Each export is recorded in the audit log and committed before the file starts
 streaming: a download cut halfway still left its trace."""
+
 from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from community.core import audit
 from community.admin import exports
+from community.core import audit
+from community.core.extensions import db
 from community.events import permissions
 from community.events.models import Event
-from community.core.extensions import db
 from community.groups.models import WorkingGroup
 from community.members.access import role_required
 from community.members.models import Role

@@ -1,4 +1,5 @@
 """Check-ins at the door."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, text
@@ -18,8 +19,11 @@ class CheckIn(db.Model):
     __tablename__ = "check_in"
     __table_args__ = (
         Index(
-            "uq_check_in_active", "registration_id", unique=True,
-            sqlite_where=text("undone_at IS NULL"), postgresql_where=text("undone_at IS NULL"),
+            "uq_check_in_active",
+            "registration_id",
+            unique=True,
+            sqlite_where=text("undone_at IS NULL"),
+            postgresql_where=text("undone_at IS NULL"),
         ),
         Index("ix_check_in_event", "event_id", "undone_at"),
     )

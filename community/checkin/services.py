@@ -6,6 +6,7 @@ registration, and the row is written by an INSERT ... ON CONFLICT DO NOTHING, so
 two stewards scanning the same ticket at once get one check-in between them and
 the other is told "already checked in", on SQLite and PostgreSQL alike.
 """
+
 import enum
 import re
 from dataclasses import dataclass
@@ -18,16 +19,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from community.core import audit
+from community.checkin.models import CheckIn
+from community.core import audit, writegate
 from community.core.clock import to_local, utcnow
 from community.core.errors import DomainError
-from community.core import writegate
-from community.checkin.models import CheckIn
-from community.events.models import Event
-from community.registrations.models import Registration, RegistrationStatus
 from community.core.extensions import db
-from community.members.models import Member
 from community.core.search import alphabetical, fold, folded, like_pattern
+from community.events.models import Event
+from community.members.models import Member
+from community.registrations.models import Registration, RegistrationStatus
 
 # new_ticket_code() makes 16 URL-safe characters; a scanned ticket URL ends in /checkin/<code>.
 CODE = re.compile(r"[A-Za-z0-9_-]{16}")
@@ -35,7 +35,6 @@ CODE_IN_URL = re.compile(r"/checkin/([A-Za-z0-9_-]{1,32})/?$")
 MAX_QUERY = 200
 MAX_WORDS = 5
 GATE_LENGTH = 80
-
 
 
 class Outcome(str, enum.Enum):
@@ -99,8 +98,6 @@ def one_line(text: str | None, limit: int) -> str:
     return " ".join((text or "").replace("\x00", " ").split())[:limit]
 
 
-
-
 def ticket_code_in(query: str) -> str | None:
     """The ticket code a query names: a scanned ticket URL, or a bare code."""
     text = (query or "").strip()
@@ -131,15 +128,24 @@ def find(event: Event, query: str, limit: int = 20) -> list[Match]:
         words = query.split()[:MAX_WORDS]
         name = folded(func.coalesce(Member.display_name, Registration.guest_name))
         email = func.lower(func.coalesce(Member.email, Registration.guest_email))
-        organization = folded(case((Registration.member_id.is_not(None), Member.organization),
-                                    else_=Registration.guest_organization))
-        condition = and_(*(or_(*(column.like(like_pattern(fold(word)), escape="\\") for column in (name, email, organization)))
-                           for word in words))
+        organization = folded(
+            case((Registration.member_id.is_not(None), Member.organization), else_=Registration.guest_organization)
+        )
+        condition = and_(
+            *(
+                or_(*(column.like(like_pattern(fold(word)), escape="\\") for column in (name, email, organization)))
+                for word in words
+            )
+        )
         if by_code is not None:
             condition = or_(by_code, condition)
     steward = aliased(Member)
     confirmed_first = case((Registration.status == RegistrationStatus.CONFIRMED.value, 0), else_=1)
-    order = [confirmed_first, alphabetical(func.coalesce(Member.display_name, Registration.guest_name)), Registration.id]
+    order = [
+        confirmed_first,
+        alphabetical(func.coalesce(Member.display_name, Registration.guest_name)),
+        Registration.id,
+    ]
     if by_code is not None:
         order.insert(0, case((by_code, 0), else_=1))
     rows = db.session.execute(
@@ -159,7 +165,8 @@ def live_count(event: Event) -> tuple[int, int]:
     """(people checked in, confirmed registrations), in one query."""
     checked_in = select(func.count(CheckIn.id)).where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
     confirmed = select(func.count(Registration.id)).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED.value)
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED.value
+    )
     row = db.session.execute(select(checked_in.scalar_subquery(), confirmed.scalar_subquery())).one()
     return row[0], row[1]
 
@@ -219,8 +226,12 @@ def _refused(reason: Refusal, registration: Registration | None = None) -> Check
 def already_message(registration: Registration, check_in: CheckIn, steward_name: str | None) -> str:
     when = clock_time(check_in.checked_in_at)
     if steward_name:
-        return _l("%(name)s: already checked in at %(time)s by %(steward)s.",
-                  name=person_name(registration), time=when, steward=steward_name)
+        return _l(
+            "%(name)s: already checked in at %(time)s by %(steward)s.",
+            name=person_name(registration),
+            time=when,
+            steward=steward_name,
+        )
     return _l("%(name)s: already checked in at %(time)s.", name=person_name(registration), time=when)
 
 
@@ -229,7 +240,8 @@ def _insert_active(values: dict):
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(CheckIn).values(**values)
+        insert(CheckIn)
+        .values(**values)
         .on_conflict_do_nothing(index_elements=[CheckIn.registration_id], index_where=CheckIn.undone_at.is_(None))
         .returning(CheckIn.id)
     )
@@ -257,13 +269,24 @@ def check_in(actor, event: Event, registration_or_code, gate: str = "") -> Check
     reason = refusal_reason(event.id, registration)
     if reason is not None:
         return _refused(reason, registration)
-    new_id = db.session.execute(_insert_active(dict(
-        registration_id=registration.id, event_id=event.id, checked_in_at=utcnow(),
-        checked_in_by=getattr(actor, "id", None), gate=one_line(gate, GATE_LENGTH),
-    ))).scalar()
+    new_id = db.session.execute(
+        _insert_active(
+            dict(
+                registration_id=registration.id,
+                event_id=event.id,
+                checked_in_at=utcnow(),
+                checked_in_by=getattr(actor, "id", None),
+                gate=one_line(gate, GATE_LENGTH),
+            )
+        )
+    ).scalar()
     if new_id is not None:
-        return CheckInResult(Outcome.CHECKED_IN, _l("%(name)s is checked in.", name=person_name(registration)),
-                             registration, db.session.get(CheckIn, new_id))
+        return CheckInResult(
+            Outcome.CHECKED_IN,
+            _l("%(name)s is checked in.", name=person_name(registration)),
+            registration,
+            db.session.get(CheckIn, new_id),
+        )
     # Lost the race, or scanned twice: the winner's row is committed (or ours to see).
     existing, steward_name = active_check_in(registration.id)
     if existing is None:  # undone between our insert and this read: one more try
@@ -289,7 +312,8 @@ def undo(actor, check_in: CheckIn) -> CheckIn:
     writegate.enter(db.session)
     now = utcnow()
     changed = db.session.execute(
-        update(CheckIn).where(CheckIn.id == check_in.id, CheckIn.undone_at.is_(None))
+        update(CheckIn)
+        .where(CheckIn.id == check_in.id, CheckIn.undone_at.is_(None))
         .values(undone_at=now, undone_by=getattr(actor, "id", None))
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -297,6 +321,7 @@ def undo(actor, check_in: CheckIn) -> CheckIn:
         raise NotCheckedIn(_l("This check-in was already undone."))
     set_committed_value(check_in, "undone_at", now)
     set_committed_value(check_in, "undone_by", getattr(actor, "id", None))
-    audit.record(actor, "checkin.undone", check_in, event_id=check_in.event_id,
-                 registration_id=check_in.registration_id)
+    audit.record(
+        actor, "checkin.undone", check_in, event_id=check_in.event_id, registration_id=check_in.registration_id
+    )
     return check_in

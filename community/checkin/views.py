@@ -5,20 +5,21 @@ without JavaScript (GET search, POST actions, redirect back with the result);
 static/checkin.js asks for JSON instead (Accept: application/json) and stays on
 the page. The ticket's QR code opens `scan`, for staff only.
 """
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from community.core.errors import DomainError
 from community.checkin import services as checkin
-from community.events.models import Event
-from community.registrations.models import Registration
-from community.events.permissions import may_check_in, steward_required
+from community.core.errors import DomainError
 from community.core.extensions import db
-from community.members.access import member_required
 from community.core.security import safe_next
+from community.events.models import Event
+from community.events.permissions import may_check_in, steward_required
+from community.members.access import member_required
+from community.registrations.models import Registration
 
 bp = Blueprint("checkin", __name__, url_prefix="/events")
 GATE_KEY = "checkin_gate"
@@ -39,8 +40,14 @@ def _page_url(event: Event, q: str = "") -> str:
 
 
 def _results(event: Event, q: str) -> str:
-    return render_template("checkin/_results.html", event=event, q=q, matches=checkin.find(event, q),
-                           back=_page_url(event, q), clock_time=checkin.clock_time)
+    return render_template(
+        "checkin/_results.html",
+        event=event,
+        q=q,
+        matches=checkin.find(event, q),
+        back=_page_url(event, q),
+        clock_time=checkin.clock_time,
+    )
 
 
 def _respond(event: Event, outcome: str, message: str):
@@ -75,8 +82,14 @@ def page(event):
     q = _query()
     checked_in, confirmed = checkin.live_count(event)
     return render_template(
-        "checkin/page.html", event=event, q=q, results=Markup(_results(event, q)), checked_in=checked_in,
-        confirmed=confirmed, result=session.pop(RESULT_KEY, None), gate=session.get(GATE_KEY, ""),
+        "checkin/page.html",
+        event=event,
+        q=q,
+        results=Markup(_results(event, q)),
+        checked_in=checked_in,
+        confirmed=confirmed,
+        result=session.pop(RESULT_KEY, None),
+        gate=session.get(GATE_KEY, ""),
     )
 
 
@@ -161,7 +174,13 @@ def scan(code):
     matches = checkin.find(event, code, limit=1)
     checked_in, confirmed = checkin.live_count(event)
     return render_template(
-        "checkin/scan.html", event=event, match=matches[0], checked_in=checked_in, confirmed=confirmed,
-        result=session.pop(RESULT_KEY, None), back=url_for("checkin.scan", code=code),
-        clock_time=checkin.clock_time, refusal_message=checkin.refusal_message,
+        "checkin/scan.html",
+        event=event,
+        match=matches[0],
+        checked_in=checked_in,
+        confirmed=confirmed,
+        result=session.pop(RESULT_KEY, None),
+        back=url_for("checkin.scan", code=code),
+        clock_time=checkin.clock_time,
+        refusal_message=checkin.refusal_message,
     )

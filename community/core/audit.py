@@ -2,6 +2,7 @@
 
 Call `record` inside the transaction of the action, so the entry and the change
 commit or roll back together. Pass ids and facts, never names or emails."""
+
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.core.clock import utcnow
 from community.core.extensions import db
+
 
 class AuditEntry(db.Model):
     """One organizer or admin action. Entries name people by id, never by name

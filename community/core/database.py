@@ -1,4 +1,5 @@
 """Engine settings that keep SQLite honest: WAL, foreign keys, a bounded lock wait."""
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter

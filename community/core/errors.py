@@ -1,4 +1,5 @@
 """Domain errors and the error pages."""
+
 from flask import current_app, flash, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -47,7 +48,13 @@ def register(app):
 
     @app.errorhandler(CSRFError)
     def csrf_refused(_error):
-        return _page(400, _("This form has expired"), _("The form was too old or did not come from this site, so nothing was saved. Go back, reload the page and try again."))
+        return _page(
+            400,
+            _("This form has expired"),
+            _(
+                "The form was too old or did not come from this site, so nothing was saved. Go back, reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(403)
     def forbidden(_error):
@@ -73,7 +80,11 @@ def register(app):
     def busy(error):
         db.session.rollback()
         if is_retryable(error):
-            return _page(503, _("Busy, please try again"), _("Many people are doing the same thing right now. Nothing was saved: please try again in a moment."))
+            return _page(
+                503,
+                _("Busy, please try again"),
+                _("Many people are doing the same thing right now. Nothing was saved: please try again in a moment."),
+            )
         raise error
 
     @app.errorhandler(DataError)
@@ -88,4 +99,8 @@ def register(app):
     @app.errorhandler(500)
     def server_error(_error):
         db.session.rollback()
-        return _page(500, _("Something went wrong"), _("An unexpected error occurred. The team has been told; please try again later."))
+        return _page(
+            500,
+            _("Something went wrong"),
+            _("An unexpected error occurred. The team has been told; please try again later."),
+        )

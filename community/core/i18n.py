@@ -1,4 +1,5 @@
 """Language and time zone choice for each request."""
+
 from flask import current_app, request, session
 from flask_login import current_user
 

@@ -12,6 +12,7 @@
   has no SKIP LOCKED (the caller's conditional UPDATE is the claim there).
 
 Callers never test the dialect themselves."""
+
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -41,7 +42,9 @@ def lock_row(model, row_id) -> None:
         # A plain column, set to itself: a key would make SQLite check the foreign keys, an index would be rewritten.
         column = next(c for c in table.c if not (c.primary_key or c.foreign_keys or c.unique or c.index))
         db.session.execute(
-            update(table).where(table.c.id == row_id).values({column.key: column})
+            update(table)
+            .where(table.c.id == row_id)
+            .values({column.key: column})
             .execution_options(synchronize_session=False)
         )
         return

@@ -4,15 +4,28 @@ PostgreSQL: "elodie" finds "Élodie", "oeuvre" finds "Œuvre".
 SQLite's lower() knows only ASCII, so on SQLite `folded` calls a Python function
 registered on every connection (database.configure); PostgreSQL gets translate()
 and a few replace() (unaccent is an extension we do not require)."""
+
 from sqlalchemy import func
 
 from community.core.extensions import db
 
 # Both cases are listed: some databases' lower() knows only ASCII.
 _SINGLE = {
-    "a": "àáâãäåāąÀÁÂÃÄÅĀĄ", "c": "çćčÇĆČ", "d": "ďđĎĐ", "e": "èéêëēęěÈÉÊËĒĘĚ", "g": "ğĞ",
-    "i": "ìíîïīıÌÍÎÏĪİ", "l": "łŁ", "n": "ñńňÑŃŇ", "o": "òóôõöøōÒÓÔÕÖØŌ", "r": "řŘ", "s": "śšşŚŠŞ",
-    "t": "ťţŤŢ", "u": "ùúûüůūÙÚÛÜŮŪ", "y": "ýÿÝŸ", "z": "źżžŹŻŽ",
+    "a": "àáâãäåāąÀÁÂÃÄÅĀĄ",
+    "c": "çćčÇĆČ",
+    "d": "ďđĎĐ",
+    "e": "èéêëēęěÈÉÊËĒĘĚ",
+    "g": "ğĞ",
+    "i": "ìíîïīıÌÍÎÏĪİ",
+    "l": "łŁ",
+    "n": "ñńňÑŃŇ",
+    "o": "òóôõöøōÒÓÔÕÖØŌ",
+    "r": "řŘ",
+    "s": "śšşŚŠŞ",
+    "t": "ťţŤŢ",
+    "u": "ùúûüůūÙÚÛÜŮŪ",
+    "y": "ýÿÝŸ",
+    "z": "źżžŹŻŽ",
 }
 _FROM = "".join(_SINGLE.values())
 _TO = "".join(plain * len(accented) for plain, accented in _SINGLE.items())

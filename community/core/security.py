@@ -1,4 +1,5 @@
 """Security basics shared by every blueprint: safe redirects and response headers."""
+
 from urllib.parse import urlsplit
 
 from flask import request

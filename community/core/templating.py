@@ -1,7 +1,9 @@
 """Template filters and globals shared by every page and mail."""
+
 from flask import current_app
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_babel import format_datetime, get_locale, lazy_gettext as _l
 
 from community.core.clock import as_utc
 
@@ -55,4 +57,8 @@ def profile_links():
 
 
 def nav_items():
-    return [(endpoint, label) for endpoint, label, audience in NAV if endpoint in current_app.view_functions and _sees(audience)]
+    return [
+        (endpoint, label)
+        for endpoint, label, audience in NAV
+        if endpoint in current_app.view_functions and _sees(audience)
+    ]

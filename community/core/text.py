@@ -10,6 +10,7 @@ blank lines separate paragraphs, single newlines become <br>, lines that
 start with "- " form a list, and http(s) links become anchors.
 No markdown dependency, no raw HTML from the author ever reaches a page.
 """
+
 import re
 import unicodedata
 
@@ -41,6 +42,7 @@ def slugify(text: str, fallback: str = "") -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or fallback
 
+
 # Stops at whitespace and at characters that usually close a sentence around a link.
 _LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 _BULLET = re.compile(r"^\s*[-*]\s+")
@@ -50,7 +52,7 @@ def _linkify(line: str) -> str:
     """Escape a line, turning its links into anchors."""
     out, last = [], 0
     for match in _LINK.finditer(line):
-        out.append(str(escape(line[last:match.start()])))
+        out.append(str(escape(line[last : match.start()])))
         url = escape(match.group(0))
         out.append(f'<a href="{url}" rel="nofollow noopener noreferrer">{url}</a>')
         last = match.end()

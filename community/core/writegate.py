@@ -15,6 +15,7 @@ the next writer in before the commit, straight into SQLite's busy handler).
 Waits are bounded (LOCK_WAIT_SECONDS): past it the request fails with "database is
 locked", which the app answers with "busy, try again". PostgreSQL needs none of this.
 """
+
 import fcntl
 import os
 import sqlite3

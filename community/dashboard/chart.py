@@ -3,10 +3,12 @@
 Small on purpose: two lines over a time axis need no chart library, and the page
 ships no script for it. The viewBox is sized so that its text stays readable
 (about 11 px) on a 375 px phone, where the SVG is scaled to the page width."""
+
 from dataclasses import dataclass
 
 from babel.dates import format_skeleton
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from community.core.clock import local_zone
@@ -63,14 +65,18 @@ def _axes(frame: Frame, step: int, series: Series) -> list[str]:
     parts = []
     for value in range(0, frame.top + 1, step):
         y = frame.y(value)
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" class="grid" stroke="#d9dde4" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" class="grid" stroke="#d9dde4" stroke-width="1"/>'
+        )
         parts.append(_text(LEFT - 6, y + FONT / 3, [str(value)], anchor="end"))
     moments = [series.start] + [t for t, _c, _w in series.points]
     # Three dates fit a phone: the first, the middle and the last.
     picked = sorted({0, len(moments) // 2, len(moments) - 1}) if len(moments) > 2 else [0, len(moments) - 1]
     for n, index in enumerate(picked):
         anchor = "start" if n == 0 else "end" if n == len(picked) - 1 else "middle"
-        parts.append(_text(frame.x(moments[index]), HEIGHT - BOTTOM + FONT + 6, label(moments[index], series.unit), anchor))
+        parts.append(
+            _text(frame.x(moments[index]), HEIGHT - BOTTOM + FONT + 6, label(moments[index], series.unit), anchor)
+        )
     return parts
 
 
@@ -90,9 +96,11 @@ def render(series: Series, *, capacity: int | None = None, chart_id: str = "regi
     confirmed = [(series.start, 0)] + [(t, c) for t, c, _w in series.points]
     waiting = [(series.start, 0)] + [(t, w) for t, _c, w in series.points]
     last_t, last_c, last_w = series.points[-1]
-    area = (f"M{frame.x(series.start)},{frame.y(0)} "
-            + " ".join(f"L{frame.x(t)},{frame.y(v)}" for t, v in confirmed)
-            + f" L{frame.x(last_t)},{frame.y(0)} Z")
+    area = (
+        f"M{frame.x(series.start)},{frame.y(0)} "
+        + " ".join(f"L{frame.x(t)},{frame.y(v)}" for t, v in confirmed)
+        + f" L{frame.x(last_t)},{frame.y(0)} Z"
+    )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
         f'class="reg-chart" id="{chart_id}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
@@ -103,7 +111,9 @@ def render(series: Series, *, capacity: int | None = None, chart_id: str = "regi
     ]
     if capacity:
         y = frame.y(capacity)
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" class="capacity" stroke="#5a6372" stroke-width="1.5" stroke-dasharray="2 4"/>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" class="capacity" stroke="#5a6372" stroke-width="1.5" stroke-dasharray="2 4"/>'
+        )
         # At the left, where the lines start low: at the right they would meet a full event's line.
         parts.append(_text(LEFT + 6, y - 5, [_l("Capacity %(n)d", n=capacity)], anchor="start", css="capacity-label"))
     parts.append(_polyline(frame, confirmed, "confirmed", "#2a4bb0"))
@@ -119,7 +129,12 @@ def describe(series: Series) -> str:
     last_t, confirmed, waiting = series.points[-1]
     when = " ".join(label(last_t, series.unit))
     first = " ".join(label(series.start, series.unit))
-    return str(_l(
-        "From %(first)s to %(last)s: %(confirmed)d confirmed and %(waiting)d waiting at the end.",
-        first=first, last=when, confirmed=confirmed, waiting=waiting,
-    ))
+    return str(
+        _l(
+            "From %(first)s to %(last)s: %(confirmed)d confirmed and %(waiting)d waiting at the end.",
+            first=first,
+            last=when,
+            confirmed=confirmed,
+            waiting=waiting,
+        )
+    )

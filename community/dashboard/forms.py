@@ -1,7 +1,17 @@
 """Forms of the organizer's dashboard. Times are typed in the community's zone."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from community.events.forms import LOCAL_FORMAT, clean, parsed
@@ -10,14 +20,27 @@ from community.members.forms import LANGUAGE_CHOICES
 
 
 class AddPersonForm(FlaskForm):
-    kind = RadioField(_l("Who"), default="member", choices=[
-        SelectChoice("member", _l("A member (by their email)")),
-        SelectChoice("guest", _l("A guest (name and email)")),
-    ])
-    email = EmailField(_l("Email"), filters=[clean], validators=[
-        DataRequired(_l("Please enter an email address.")), Email(_l("This email address is not valid.")), Length(max=254)])
+    kind = RadioField(
+        _l("Who"),
+        default="member",
+        choices=[
+            SelectChoice("member", _l("A member (by their email)")),
+            SelectChoice("guest", _l("A guest (name and email)")),
+        ],
+    )
+    email = EmailField(
+        _l("Email"),
+        filters=[clean],
+        validators=[
+            DataRequired(_l("Please enter an email address.")),
+            Email(_l("This email address is not valid.")),
+            Length(max=254),
+        ],
+    )
     name = StringField(_l("Name (guests)"), filters=[clean], validators=[Optional(), Length(max=120)])
-    organization = StringField(_l("Organization (guests, optional)"), filters=[clean], validators=[Optional(), Length(max=160)])
+    organization = StringField(
+        _l("Organization (guests, optional)"), filters=[clean], validators=[Optional(), Length(max=160)]
+    )
     # A member's mails follow their profile; a guest has none, so the organizer says.
     language = SelectField(_l("Mail language (guests)"), choices=LANGUAGE_CHOICES, default="fr")
     over_capacity = BooleanField(_l("If the event is full, add them anyway over capacity (the capacity grows by one)"))
@@ -28,10 +51,21 @@ class AddPersonForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    capacity = IntegerField(_l("Capacity (empty: unlimited)"), validators=[
-        Optional(), parsed, NumberRange(min=0, message=_l("The capacity cannot be negative.")), NumberRange(max=1_000_000)])
-    registration_opens_at = DateTimeLocalField(_l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()])
-    registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()])
+    capacity = IntegerField(
+        _l("Capacity (empty: unlimited)"),
+        validators=[
+            Optional(),
+            parsed,
+            NumberRange(min=0, message=_l("The capacity cannot be negative.")),
+            NumberRange(max=1_000_000),
+        ],
+    )
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
 
     def validate_registration_closes_at(self, field):
         opens = self.registration_opens_at.data
@@ -40,12 +74,22 @@ class SettingsForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    email = EmailField(_l("Member's email"), filters=[clean], validators=[
-        DataRequired(_l("Please enter an email address.")), Email(_l("This email address is not valid.")), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[
-        SelectChoice(StaffRole.STEWARD.value, _l("Steward (checks people in)")),
-        SelectChoice(StaffRole.ORGANIZER.value, _l("Co-organizer (runs the event)")),
-    ])
+    email = EmailField(
+        _l("Member's email"),
+        filters=[clean],
+        validators=[
+            DataRequired(_l("Please enter an email address.")),
+            Email(_l("This email address is not valid.")),
+            Length(max=254),
+        ],
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice(StaffRole.STEWARD.value, _l("Steward (checks people in)")),
+            SelectChoice(StaffRole.ORGANIZER.value, _l("Co-organizer (runs the event)")),
+        ],
+    )
 
 
 def first_error(form) -> str:

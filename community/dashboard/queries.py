@@ -2,6 +2,7 @@
 
 Each function runs a fixed number of queries, whatever the number of registrations
 (tests/events/test_dashboard.py holds them to it at 10 and 2,000 registrations)."""
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import ceil
@@ -9,14 +10,14 @@ from math import ceil
 from sqlalchemy import String, and_, case, func, literal, or_, select
 from sqlalchemy.orm import contains_eager
 
-from community.core.clock import as_utc, local_zone, utcnow
-from community.core.audit import AuditEntry
 from community.checkin.models import CheckIn
-from community.events.models import Event, EventStaff
-from community.registrations.models import Registration, RegistrationStatus
+from community.core.audit import AuditEntry
+from community.core.clock import as_utc, local_zone, utcnow
 from community.core.extensions import db
-from community.members.models import Member
 from community.core.search import alphabetical, contains
+from community.events.models import Event, EventStaff
+from community.members.models import Member
+from community.registrations.models import Registration, RegistrationStatus
 
 CONFIRMED = RegistrationStatus.CONFIRMED.value
 HELD = RegistrationStatus.HELD.value
@@ -56,15 +57,23 @@ class Counts:
 
 def counts(event: Event) -> Counts:
     """Two queries: registrations by status, and the check-ins not undone."""
-    by_status = dict(db.session.execute(
-        select(Registration.status, func.count()).where(Registration.event_id == event.id).group_by(Registration.status)
-    ).all())
+    by_status = dict(
+        db.session.execute(
+            select(Registration.status, func.count())
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all()
+    )
     checked_in = db.session.scalar(
         select(func.count()).select_from(CheckIn).where(CheckIn.event_id == event.id, CheckIn.undone_at.is_(None))
     )
     return Counts(
-        confirmed=by_status.get(CONFIRMED, 0), held=by_status.get(HELD, 0), waiting=by_status.get(WAITING, 0),
-        cancelled=by_status.get(CANCELLED, 0), checked_in=checked_in or 0, capacity=event.capacity,
+        confirmed=by_status.get(CONFIRMED, 0),
+        held=by_status.get(HELD, 0),
+        waiting=by_status.get(WAITING, 0),
+        cancelled=by_status.get(CANCELLED, 0),
+        checked_in=checked_in or 0,
+        capacity=event.capacity,
     )
 
 
@@ -142,9 +151,14 @@ def chart_series(event: Event, now: datetime | None = None) -> Series:
     series runs to now while the event is ahead, to its end once it is over."""
     now = as_utc(now or utcnow())
     rows = db.session.execute(
-        select(Registration.created_at, Registration.confirmed_at, Registration.cancelled_at,
-               Registration.waitlisted_at, Registration.promoted_at, Registration.status)
-        .where(Registration.event_id == event.id)
+        select(
+            Registration.created_at,
+            Registration.confirmed_at,
+            Registration.cancelled_at,
+            Registration.waitlisted_at,
+            Registration.promoted_at,
+            Registration.status,
+        ).where(Registration.event_id == event.id)
     ).all()
     steps = sorted(step for row in rows for step in _intervals(row))
     if not steps:
@@ -209,14 +223,19 @@ def _order(sort: str):
         "registered": (Registration.created_at, Registration.id),
         "-registered": (Registration.created_at.desc(), Registration.id.desc()),
         # Confirmed, then held, then the rest; by name within.
-        "status": (case((Registration.status == CONFIRMED, 0), (Registration.status == HELD, 1), else_=2), name, Registration.id),
+        "status": (
+            case((Registration.status == CONFIRMED, 0), (Registration.status == HELD, 1), else_=2),
+            name,
+            Registration.id,
+        ),
         "queue": (Registration.created_at, Registration.id),
     }[sort]
 
 
 def _matching(q: str):
     searched = (
-        _name(), func.coalesce(Member.email, Registration.guest_email, literal("", String)),
+        _name(),
+        func.coalesce(Member.email, Registration.guest_email, literal("", String)),
         func.coalesce(func.nullif(Member.organization, ""), Registration.guest_organization, literal("", String)),
     )
     return or_(*(contains(column, q) for column in searched))
@@ -229,8 +248,10 @@ def people(event: Event, *, statuses, q: str = "", sort: str = "name", page: int
     people, their place in the whole queue (a window function)."""
     statuses = tuple(statuses)
     in_queue = (
-        select(Registration.id.label("id"),
-               func.row_number().over(order_by=(Registration.created_at, Registration.id)).label("position"))
+        select(
+            Registration.id.label("id"),
+            func.row_number().over(order_by=(Registration.created_at, Registration.id)).label("position"),
+        )
         .where(Registration.event_id == event.id, Registration.status == WAITING)
         .subquery()
     )
@@ -252,27 +273,32 @@ def people(event: Event, *, statuses, q: str = "", sort: str = "name", page: int
         .outerjoin(in_queue, in_queue.c.id == Registration.id)
         .options(contains_eager(Registration.member))
         .order_by(*_order(sort))
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return Page(rows=[Row(r, at, position) for r, at, position in rows], total=total, page=page, per_page=per_page)
 
 
 # ------------------------------------------------------------------ history
 
-HISTORY_SHOWN = 50        # on the dashboard; the whole history has its own pages
+HISTORY_SHOWN = 50  # on the dashboard; the whole history has its own pages
 HISTORY_PER_PAGE = 50
 
 
 @dataclass
 class History:
     entries: list
-    names: dict[int, str]          # member id -> display name (actors, staff)
-    people: dict[int, str]         # registration id -> the person's name
-    more: bool = False             # older entries than these exist
+    names: dict[int, str]  # member id -> display name (actors, staff)
+    people: dict[int, str]  # registration id -> the person's name
+    more: bool = False  # older entries than these exist
 
 
 def _entries(event: Event):
-    return select(AuditEntry).where(AuditEntry.event_id == event.id).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    return (
+        select(AuditEntry)
+        .where(AuditEntry.event_id == event.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
 
 
 def history(event: Event, limit: int = HISTORY_SHOWN) -> History:
@@ -292,22 +318,34 @@ def _named(entries: list, more: bool = False) -> History:
     """Entries hold ids, never names: the names are read now, while the people exist."""
     member_ids = {e.actor_id for e in entries} | {(e.changes or {}).get("member_id") for e in entries}
     member_ids = {i for i in member_ids if isinstance(i, int)}
-    names = dict(db.session.execute(
-        select(Member.id, Member.display_name).where(Member.id.in_(member_ids))
-    ).all()) if member_ids else {}
+    names = (
+        dict(db.session.execute(select(Member.id, Member.display_name).where(Member.id.in_(member_ids))).all())
+        if member_ids
+        else {}
+    )
     registration_ids = {e.object_id for e in entries if e.object_type == Registration.__tablename__ and e.object_id}
-    people_names = dict(db.session.execute(
-        select(Registration.id, _name()).outerjoin(Member, Registration.member_id == Member.id)
-        .where(Registration.id.in_(registration_ids))
-    ).all()) if registration_ids else {}
+    people_names = (
+        dict(
+            db.session.execute(
+                select(Registration.id, _name())
+                .outerjoin(Member, Registration.member_id == Member.id)
+                .where(Registration.id.in_(registration_ids))
+            ).all()
+        )
+        if registration_ids
+        else {}
+    )
     return History(entries=entries, names=names, people=people_names, more=more)
 
 
 def staff(event: Event) -> list:
     """The people named for this event, with their member, in one query."""
-    return list(db.session.scalars(
-        select(EventStaff).join(Member, EventStaff.member_id == Member.id)
-        .options(contains_eager(EventStaff.member))
-        .where(EventStaff.event_id == event.id)
-        .order_by(EventStaff.role, alphabetical(Member.display_name), EventStaff.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(EventStaff)
+            .join(Member, EventStaff.member_id == Member.id)
+            .options(contains_eager(EventStaff.member))
+            .where(EventStaff.event_id == event.id)
+            .order_by(EventStaff.role, alphabetical(Member.display_name), EventStaff.id)
+        )
+    )

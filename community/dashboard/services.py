@@ -2,6 +2,7 @@
 event's staff and settings. Plain functions: the caller commits once, or rolls back
 on DomainError. Each records an audit entry in the same transaction (the event's
 history); the seats themselves move in registrations/seats.py."""
+
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -30,8 +31,10 @@ EventFull = seats.EventFull
 
 # ------------------------------------------------------------------ waiting list
 
-def promote_by_hand(actor, registration: Registration, over_capacity: bool = False,
-                    now: datetime | None = None) -> Registration:
+
+def promote_by_hand(
+    actor, registration: Registration, over_capacity: bool = False, now: datetime | None = None
+) -> Registration:
     """Give a waiting person a seat now, out of turn (seats.promote_out_of_turn), audited."""
     require_manager(actor, registration.event)
     raised = seats.promote_out_of_turn(registration, now or utcnow(), over_capacity)
@@ -44,9 +47,19 @@ def promote_by_hand(actor, registration: Registration, over_capacity: bool = Fal
 
 # ------------------------------------------------------------------ adding people
 
-def add_by_hand(actor, event: Event, *, member_email: str | None = None, guest_name: str = "", guest_email: str = "",
-                guest_organization: str = "", guest_language: str | None = None, over_capacity: bool = False,
-                now: datetime | None = None) -> Registration:
+
+def add_by_hand(
+    actor,
+    event: Event,
+    *,
+    member_email: str | None = None,
+    guest_name: str = "",
+    guest_email: str = "",
+    guest_organization: str = "",
+    guest_language: str | None = None,
+    over_capacity: bool = False,
+    now: datetime | None = None,
+) -> Registration:
     """Register someone the organizer vouches for: a member (by email) or a guest.
 
     They are confirmed at once (no hold, no mail to follow); when the event is full
@@ -55,8 +68,14 @@ def add_by_hand(actor, event: Event, *, member_email: str | None = None, guest_n
     require_manager(actor, event)
     if event.is_cancelled:
         raise DomainError(_l("This event was cancelled."))
-    registration = _new_person(event, member_email=member_email, guest_name=guest_name, guest_email=guest_email,
-                               guest_organization=guest_organization, guest_language=guest_language)
+    registration = _new_person(
+        event,
+        member_email=member_email,
+        guest_name=guest_name,
+        guest_email=guest_email,
+        guest_organization=guest_organization,
+        guest_language=guest_language,
+    )
     raised = seats.seat_by_hand(event, registration, now, over_capacity)
     facts = {"status": registration.status, "guest": registration.is_guest, "over_capacity": raised is not None}
     if raised is not None:
@@ -65,7 +84,9 @@ def add_by_hand(actor, event: Event, *, member_email: str | None = None, guest_n
     return registration
 
 
-def _new_person(event: Event, *, member_email, guest_name, guest_email, guest_organization, guest_language) -> Registration:
+def _new_person(
+    event: Event, *, member_email, guest_name, guest_email, guest_organization, guest_language
+) -> Registration:
     """The registration to add, not yet placed; refuses unknown members and half-filled guests."""
     code = new_ticket_code()  # links and dedupe keys are made from it before the row exists
     if member_email:
@@ -80,12 +101,17 @@ def _new_person(event: Event, *, member_email, guest_name, guest_email, guest_or
     if find_by_email(email) is not None:
         raise DomainError(_l("%(email)s belongs to a member: add them as a member.", email=email))
     return Registration(
-        event=event, guest_name=name[:120], guest_email=email, guest_organization=(guest_organization or "").strip()[:160],
-        language=supported_language(guest_language), ticket_code=code,
+        event=event,
+        guest_name=name[:120],
+        guest_email=email,
+        guest_organization=(guest_organization or "").strip()[:160],
+        language=supported_language(guest_language),
+        ticket_code=code,
     )
 
 
 # ------------------------------------------------------------------ mail
+
 
 def resend_confirmation(actor, registration: Registration, now: datetime | None = None) -> None:
     """Queue the confirmation (or, for a held guest seat, the confirm-your-seat mail) again."""
@@ -100,8 +126,13 @@ def resend_confirmation(actor, registration: Registration, now: datetime | None 
     # A fresh key: the first mail's key is taken, and this one is asked for on purpose.
     email.dedupe_key = f"{email.dedupe_key}:resent:{int(as_utc(now).timestamp() * 1000)}"
     add_email(email)
-    audit.record(actor, "registration.confirmation_resent", registration, event_id=registration.event_id,
-                 status=registration.status)
+    audit.record(
+        actor,
+        "registration.confirmation_resent",
+        registration,
+        event_id=registration.event_id,
+        status=registration.status,
+    )
 
 
 # ------------------------------------------------------------------ staff
@@ -119,7 +150,9 @@ def name_staff(actor, event: Event, email: str, role: str) -> EventStaff:
         raise DomainError(_l("No member has the email address %(email)s.", email=(email or "").strip()))
     if member.id == event.created_by:
         raise DomainError(_l("%(name)s created this event and already runs it.", name=member.display_name))
-    existing = db.session.scalar(select(EventStaff).where(EventStaff.event_id == event.id, EventStaff.member_id == member.id))
+    existing = db.session.scalar(
+        select(EventStaff).where(EventStaff.event_id == event.id, EventStaff.member_id == member.id)
+    )
     if existing is not None:
         raise DomainError(_l("%(name)s is already on this event's staff.", name=member.display_name))
     staff = EventStaff(event_id=event.id, member_id=member.id, role=role, added_by=actor.id)
@@ -142,8 +175,16 @@ def remove_staff(actor, staff: EventStaff) -> None:
 
 # ------------------------------------------------------------------ capacity and window
 
-def change_settings(actor, event: Event, *, new_capacity: int | None, opens_at: datetime | None,
-                    closes_at: datetime | None, now: datetime | None = None) -> list[Registration]:
+
+def change_settings(
+    actor,
+    event: Event,
+    *,
+    new_capacity: int | None,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    now: datetime | None = None,
+) -> list[Registration]:
     """Capacity and registration window, from the dashboard. A raised capacity promotes
     the waiting list at once (seats.change_capacity). Times are in UTC."""
     require_manager(actor, event)
@@ -156,8 +197,14 @@ def change_settings(actor, event: Event, *, new_capacity: int | None, opens_at: 
     before = event.capacity
     promoted = seats.change_capacity(event, new_capacity, now or utcnow())
     if before != event.capacity:
-        audit.record(actor, "event.capacity_changed", event, event_id=event.id, capacity=[before, event.capacity],
-                     promoted=len(promoted))
+        audit.record(
+            actor,
+            "event.capacity_changed",
+            event,
+            event_id=event.id,
+            capacity=[before, event.capacity],
+            promoted=len(promoted),
+        )
     window = {}
     for name, value in (("registration_opens_at", opens_at), ("registration_closes_at", closes_at)):
         old = getattr(event, name)
@@ -173,4 +220,3 @@ def change_settings(actor, event: Event, *, new_capacity: int | None, opens_at: 
 
 def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value else None
-

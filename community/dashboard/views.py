@@ -2,25 +2,28 @@
 
 Views parse, call events/services.py, commit once and redirect back to the dashboard
 with a message; a refused action rolls back and changes nothing."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from community.core import audit
 from community.core.clock import from_local, to_local, utcnow
 from community.core.errors import attempt
-from community.dashboard import chart, queries, services
-from community.messages import services as messages
-from community.dashboard.forms import AddPersonForm, SettingsForm, StaffForm, first_error
-from community.events.models import EventStaff
-from community.registrations import seats, services as registrations
-from community.registrations.models import status_label
-from community.registrations.queries import registration_or_404
-from community.events.permissions import manager_required
 from community.core.extensions import db
 from community.core.query_args import page_arg
 from community.core.security import safe_next
 from community.core.text import clean
+from community.dashboard import chart, queries, services
+from community.dashboard.forms import AddPersonForm, SettingsForm, StaffForm, first_error
+from community.events.models import EventStaff
+from community.events.permissions import manager_required
+from community.messages import services as messages
+from community.registrations import seats
+from community.registrations import services as registrations
+from community.registrations.models import status_label
+from community.registrations.queries import registration_or_404
 
 bp = Blueprint("dashboard", __name__, url_prefix="/events")
 
@@ -37,9 +40,13 @@ def _choice_arg(name: str, allowed) -> str:
 def _list_state() -> dict:
     """The lists' search, sort, filter and page, from the query string; bad values fall back."""
     return {
-        "aq": _text_arg("aq"), "asort": _choice_arg("asort", queries.ATTENDEE_SORTS),
-        "astatus": _choice_arg("astatus", queries.ATTENDEE_FILTERS), "apage": page_arg("apage"),
-        "wq": _text_arg("wq"), "wsort": _choice_arg("wsort", queries.WAITING_SORTS), "wpage": page_arg("wpage"),
+        "aq": _text_arg("aq"),
+        "asort": _choice_arg("asort", queries.ATTENDEE_SORTS),
+        "astatus": _choice_arg("astatus", queries.ATTENDEE_FILTERS),
+        "apage": page_arg("apage"),
+        "wq": _text_arg("wq"),
+        "wsort": _choice_arg("wsort", queries.WAITING_SORTS),
+        "wpage": page_arg("wpage"),
     }
 
 
@@ -56,23 +63,44 @@ def show(event):
     counts = queries.counts(event)
     series = queries.chart_series(event, now)
     attendees = queries.people(
-        event, statuses=queries.ATTENDEE_FILTERS[state["astatus"]], q=state["aq"], sort=state["asort"], page=state["apage"])
+        event,
+        statuses=queries.ATTENDEE_FILTERS[state["astatus"]],
+        q=state["aq"],
+        sort=state["asort"],
+        page=state["apage"],
+    )
     waiting = queries.people(
-        event, statuses=(queries.WAITING,), q=state["wq"], sort=state["wsort"], page=state["wpage"])
-    settings = SettingsForm(formdata=None, capacity=event.capacity,
-                            registration_opens_at=_local(event.registration_opens_at),
-                            registration_closes_at=_local(event.registration_closes_at))
+        event, statuses=(queries.WAITING,), q=state["wq"], sort=state["wsort"], page=state["wpage"]
+    )
+    settings = SettingsForm(
+        formdata=None,
+        capacity=event.capacity,
+        registration_opens_at=_local(event.registration_opens_at),
+        registration_closes_at=_local(event.registration_closes_at),
+    )
 
     def list_url(**changes):
         values = {key: value for key, value in {**state, **changes}.items() if value not in ("", None, 1)}
         return url_for("dashboard.show", slug=event.slug, **values)
 
     return render_template(
-        "dashboard/index.html", event=event, counts=counts, series=series,
-        chart_svg=chart.render(series, capacity=event.capacity), chart_label=chart.label,
-        attendees=attendees, waiting=waiting, state=state, list_url=list_url, here=request.full_path.rstrip("?"),
-        add_form=AddPersonForm(formdata=None, language=str(get_locale())), settings_form=settings, staff_form=StaffForm(formdata=None),
-        staff=queries.staff(event), history=queries.history(event), audit_label=audit.label,
+        "dashboard/index.html",
+        event=event,
+        counts=counts,
+        series=series,
+        chart_svg=chart.render(series, capacity=event.capacity),
+        chart_label=chart.label,
+        attendees=attendees,
+        waiting=waiting,
+        state=state,
+        list_url=list_url,
+        here=request.full_path.rstrip("?"),
+        add_form=AddPersonForm(formdata=None, language=str(get_locale())),
+        settings_form=settings,
+        staff_form=StaffForm(formdata=None),
+        staff=queries.staff(event),
+        history=queries.history(event),
+        audit_label=audit.label,
         status_label=status_label,
         event_messages=messages.archive(event),
     )
@@ -83,8 +111,9 @@ def show(event):
 def history(event):
     """The whole history of the event, 50 entries a page (the dashboard shows the latest)."""
     pagination, entries = queries.history_page(event, page_arg())
-    return render_template("dashboard/history.html", event=event, pagination=pagination, history=entries,
-                           audit_label=audit.label)
+    return render_template(
+        "dashboard/history.html", event=event, pagination=pagination, history=entries, audit_label=audit.label
+    )
 
 
 def _local(value):
@@ -101,16 +130,25 @@ def promote(event, registration_id):
         if registration.status != queries.WAITING:
             flash(_("This person is not on the waiting list any more."), "info")
             return redirect(url_for("dashboard.show", slug=event.slug))
-        return render_template("dashboard/promote.html", event=event, registration=registration,
-                               new_capacity=seats.capacity_over(event),
-                               next=safe_next(request.args.get("next"), url_for("dashboard.show", slug=event.slug)))
+        return render_template(
+            "dashboard/promote.html",
+            event=event,
+            registration=registration,
+            new_capacity=seats.capacity_over(event),
+            next=safe_next(request.args.get("next"), url_for("dashboard.show", slug=event.slug)),
+        )
     over = request.form.get("over_capacity") == "1"
     name = registration.name
-    _result, done = attempt(lambda: services.promote_by_hand(current_user, registration, over_capacity=over),
-                    _("%(name)s has a seat now; they are told by email.", name=name))
+    _result, done = attempt(
+        lambda: services.promote_by_hand(current_user, registration, over_capacity=over),
+        _("%(name)s has a seat now; they are told by email.", name=name),
+    )
     if not done and not over and registration.status == queries.WAITING and event.is_full:
-        return redirect(url_for("dashboard.promote", slug=event.slug, registration_id=registration_id,
-                                next=request.form.get("next")))
+        return redirect(
+            url_for(
+                "dashboard.promote", slug=event.slug, registration_id=registration_id, next=request.form.get("next")
+            )
+        )
     return _back(event)
 
 
@@ -119,8 +157,10 @@ def promote(event, registration_id):
 def resend(event, registration_id):
     registration = registration_or_404(event, registration_id)
     name, email = registration.name, registration.email
-    attempt(lambda: services.resend_confirmation(current_user, registration),
-             _("The confirmation is sent again to %(name)s (%(email)s).", name=name, email=email))
+    attempt(
+        lambda: services.resend_confirmation(current_user, registration),
+        _("The confirmation is sent again to %(name)s (%(email)s).", name=name, email=email),
+    )
     return _back(event)
 
 
@@ -132,13 +172,25 @@ def add(event):
         flash(first_error(form), "error")
         return _back(event)
     guest = form.kind.data == "guest"
-    person = ({"guest_name": form.name.data, "guest_email": form.email.data, "guest_organization": form.organization.data,
-               "guest_language": form.language.data} if guest else {"member_email": form.email.data})
+    person = (
+        {
+            "guest_name": form.name.data,
+            "guest_email": form.email.data,
+            "guest_organization": form.organization.data,
+            "guest_language": form.language.data,
+        }
+        if guest
+        else {"member_email": form.email.data}
+    )
 
     def told(registration):
         if registration.status == queries.CONFIRMED:
-            return _("%(name)s is registered; a confirmation is on its way by email.", name=registration.name), "success"
-        return _("The event is full: %(name)s is on the waiting list and told by email.", name=registration.name), "info"
+            return _(
+                "%(name)s is registered; a confirmation is on its way by email.", name=registration.name
+            ), "success"
+        return _(
+            "The event is full: %(name)s is on the waiting list and told by email.", name=registration.name
+        ), "info"
 
     attempt(lambda: services.add_by_hand(current_user, event, over_capacity=form.over_capacity.data, **person), told)
     return _back(event)
@@ -152,10 +204,16 @@ def settings(event):
         flash(first_error(form), "error")
         return _back(event)
     opens, closes = form.registration_opens_at.data, form.registration_closes_at.data
-    attempt(lambda: services.change_settings(
-        current_user, event, new_capacity=form.capacity.data,
-        opens_at=from_local(opens) if opens else None, closes_at=from_local(closes) if closes else None,
-    ), _("Capacity and registration dates saved."))
+    attempt(
+        lambda: services.change_settings(
+            current_user,
+            event,
+            new_capacity=form.capacity.data,
+            opens_at=from_local(opens) if opens else None,
+            closes_at=from_local(closes) if closes else None,
+        ),
+        _("Capacity and registration dates saved."),
+    )
     return _back(event)
 
 
@@ -166,8 +224,10 @@ def add_staff(event):
     if not form.validate():
         flash(first_error(form), "error")
         return _back(event)
-    attempt(lambda: services.name_staff(current_user, event, form.email.data, form.role.data),
-             _("%(email)s is on the event's staff now.", email=form.email.data))
+    attempt(
+        lambda: services.name_staff(current_user, event, form.email.data, form.role.data),
+        _("%(email)s is on the event's staff now.", email=form.email.data),
+    )
     return _back(event)
 
 
@@ -195,7 +255,9 @@ def cancel_registration(event, registration_id):
         return redirect(back)
     if request.method == "POST":
         name = registration.name
-        attempt(lambda: registrations.cancel_as(current_user, registration),
-                 _("The registration of %(name)s is cancelled; they are told by email.", name=name))
+        attempt(
+            lambda: registrations.cancel_as(current_user, registration),
+            _("The registration of %(name)s is cancelled; they are told by email.", name=name),
+        )
         return redirect(back)
     return render_template("dashboard/cancel_registration.html", event=event, registration=registration, back=back)

@@ -4,6 +4,7 @@ The `localdatetime` filter's "full" style spells the zone out and adds seconds,
 which is too long for a card or a phone; an event needs its day and its hours.
 Results are cached: a rush mails the same event's date to hundreds of people,
 and Babel's formatting is the dearest part of rendering those mails."""
+
 from datetime import datetime
 from functools import lru_cache
 
@@ -16,7 +17,11 @@ from community.core.clock import as_utc
 @lru_cache(maxsize=4096)
 def _moment(value: datetime, style: str, locale: str, zone) -> tuple[str, str, object]:
     local = value.astimezone(zone)
-    return dates.format_date(local.date(), style, locale=locale), dates.format_time(local, "short", tzinfo=zone, locale=locale), local.date()
+    return (
+        dates.format_date(local.date(), style, locale=locale),
+        dates.format_time(local, "short", tzinfo=zone, locale=locale),
+        local.date(),
+    )
 
 
 def _parts(value: datetime, style: str):

@@ -1,31 +1,53 @@
 """Demo events for `seed-demo`: a 450-seat summit, a nearly full meetup, a draft."""
+
 from datetime import datetime, time, timedelta
 
 from community.core.clock import from_local, to_local, utcnow
 from community.events import services as manage
-from community.registrations import services
 from community.events.models import Event
+from community.registrations import services
 
 
 def seed_demo(admin, members) -> list[Event]:
     """Create the demo events; the caller commits. `members` are confirmed members."""
     summit_start = _local_day(60, time(9))
-    summit = manage.create_event(admin, manage.EventData(
-        title="OpenLLM France Summit (demo)", starts_at=summit_start, ends_at=summit_start + timedelta(hours=9),
-        description="A day of talks and workshops on open language models.\n\nDemo data.",
-        venue="Station F", address="5 parvis Alan Turing, 75013 Paris", capacity=450,
-    ))
+    summit = manage.create_event(
+        admin,
+        manage.EventData(
+            title="OpenLLM France Summit (demo)",
+            starts_at=summit_start,
+            ends_at=summit_start + timedelta(hours=9),
+            description="A day of talks and workshops on open language models.\n\nDemo data.",
+            venue="Station F",
+            address="5 parvis Alan Turing, 75013 Paris",
+            capacity=450,
+        ),
+    )
     meetup_start = _local_day(14, time(18, 30))
-    meetup = manage.create_event(admin, manage.EventData(
-        title="Evaluation meetup (demo)", starts_at=meetup_start, ends_at=meetup_start + timedelta(hours=2),
-        description="How do we evaluate French LLMs? Demo data.", venue="La Cantine", address="Paris",
-        capacity=max(len(members), 2) + 1, visibility="members",
-    ))
+    meetup = manage.create_event(
+        admin,
+        manage.EventData(
+            title="Evaluation meetup (demo)",
+            starts_at=meetup_start,
+            ends_at=meetup_start + timedelta(hours=2),
+            description="How do we evaluate French LLMs? Demo data.",
+            venue="La Cantine",
+            address="Paris",
+            capacity=max(len(members), 2) + 1,
+            visibility="members",
+        ),
+    )
     draft_start = _local_day(90, time(10))
-    manage.create_event(admin, manage.EventData(
-        title="Hackathon (draft, demo)", starts_at=draft_start, ends_at=draft_start + timedelta(hours=24),
-        online_url="https://example.org/hackathon", capacity=80,
-    ))
+    manage.create_event(
+        admin,
+        manage.EventData(
+            title="Hackathon (draft, demo)",
+            starts_at=draft_start,
+            ends_at=draft_start + timedelta(hours=24),
+            online_url="https://example.org/hackathon",
+            capacity=80,
+        ),
+    )
     for event in (summit, meetup):
         manage.publish_event(admin, event)
     for member in members:

@@ -2,16 +2,33 @@
 
 Every rule an organizer or a guest can break has an inline message here, so a
 bad form is shown again with its errors and nothing is written."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation, URL, ValidationError
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from community.core.clock import from_local, to_local
-from community.core.errors import DomainError
-from community.events.services import EventData
 from community.events.models import Visibility
-from community.members.services import check_email
+from community.events.services import EventData
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -32,20 +49,47 @@ def _group_id(value):
 
 
 class EventForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(_l("Please give the event a title.")), Length(max=200)])
+    title = StringField(
+        _l("Title"), filters=[clean], validators=[DataRequired(_l("Please give the event a title.")), Length(max=200)]
+    )
     description = TextAreaField(_l("Description"), filters=[clean], validators=[Optional(), Length(max=20000)])
-    starts_at = DateTimeLocalField(_l("Starts"), format=LOCAL_FORMAT, validators=[
-        # InputRequired, not DataRequired: a date that does not parse keeps its own message.
-        InputRequired(_l("Please give the start date and time."))])
-    ends_at = DateTimeLocalField(_l("Ends"), format=LOCAL_FORMAT, validators=[InputRequired(_l("Please give the end date and time."))])
+    starts_at = DateTimeLocalField(
+        _l("Starts"),
+        format=LOCAL_FORMAT,
+        validators=[
+            # InputRequired, not DataRequired: a date that does not parse keeps its own message.
+            InputRequired(_l("Please give the start date and time."))
+        ],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"), format=LOCAL_FORMAT, validators=[InputRequired(_l("Please give the end date and time."))]
+    )
     venue = StringField(_l("Name of the place"), filters=[clean], validators=[Optional(), Length(max=200)])
     address = StringField(_l("Address"), filters=[clean], validators=[Optional(), Length(max=300)])
-    online_url = URLField(_l("Online link"), filters=[clean], validators=[
-        Optional(), URL(message=_l("Please enter a full web address, starting with https://")), Length(max=500)])
-    capacity = IntegerField(_l("Capacity (empty: unlimited)"), validators=[
-        Optional(), parsed, NumberRange(min=0, message=_l("The capacity cannot be negative.")), NumberRange(max=1_000_000)])
-    registration_opens_at = DateTimeLocalField(_l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()])
-    registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()])
+    online_url = URLField(
+        _l("Online link"),
+        filters=[clean],
+        validators=[
+            Optional(),
+            URL(message=_l("Please enter a full web address, starting with https://")),
+            Length(max=500),
+        ],
+    )
+    capacity = IntegerField(
+        _l("Capacity (empty: unlimited)"),
+        validators=[
+            Optional(),
+            parsed,
+            NumberRange(min=0, message=_l("The capacity cannot be negative.")),
+            NumberRange(max=1_000_000),
+        ],
+    )
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
     visibility = SelectField(
         _l("Who may register"),
         choices=[
@@ -59,7 +103,9 @@ class EventForm(FlaskForm):
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.group_id.choices = [SelectChoice("", _l("None"))] + [SelectChoice(str(g_id), name) for g_id, name in groups]
+        self.group_id.choices = [SelectChoice("", _l("None"))] + [
+            SelectChoice(str(g_id), name) for g_id, name in groups
+        ]
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data < self.starts_at.data:
@@ -83,12 +129,19 @@ class EventForm(FlaskForm):
             return from_local(value) if value else None
 
         return EventData(
-            title=self.title.data, description=self.description.data or "",
-            starts_at=utc(self.starts_at.data), ends_at=utc(self.ends_at.data),
-            venue=self.venue.data or "", address=self.address.data or "", online_url=self.online_url.data or "",
-            capacity=self.capacity.data, registration_opens_at=utc(self.registration_opens_at.data),
-            registration_closes_at=utc(self.registration_closes_at.data), visibility=self.visibility.data,
-            group_id=self.group_id.data, waitlist_enabled=bool(self.waitlist_enabled.data),
+            title=self.title.data,
+            description=self.description.data or "",
+            starts_at=utc(self.starts_at.data),
+            ends_at=utc(self.ends_at.data),
+            venue=self.venue.data or "",
+            address=self.address.data or "",
+            online_url=self.online_url.data or "",
+            capacity=self.capacity.data,
+            registration_opens_at=utc(self.registration_opens_at.data),
+            registration_closes_at=utc(self.registration_closes_at.data),
+            visibility=self.visibility.data,
+            group_id=self.group_id.data,
+            waitlist_enabled=bool(self.waitlist_enabled.data),
         )
 
     @classmethod

@@ -1,9 +1,11 @@
 """iCalendar files: one event (mail attachment, download) and the public feed."""
+
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar, Event as VEvent
+from icalendar import Calendar
+from icalendar import Event as VEvent
 
 from community.core.clock import as_utc, utcnow
 from community.mail.outbox import external_url
@@ -54,8 +56,18 @@ CACHE_SIZE = 64
 def _version(event) -> tuple:
     """Everything the file is made of (DTSTAMP aside: the time this file was first made)."""
     return (
-        current_app.config["BASE_URL"], event.id, event.updated_at, event.slug, event.title, event.description,
-        event.starts_at, event.ends_at, event.venue, event.address, event.online_url, event.status,
+        current_app.config["BASE_URL"],
+        event.id,
+        event.updated_at,
+        event.slug,
+        event.title,
+        event.description,
+        event.starts_at,
+        event.ends_at,
+        event.venue,
+        event.address,
+        event.online_url,
+        event.status,
     )
 
 

@@ -4,6 +4,7 @@
 plus held guest seats. Only community/registrations/seats.py moves it, by
 conditional UPDATE statements, and a CHECK keeps it within the capacity.
 """
+
 import enum
 from datetime import datetime
 
@@ -21,9 +22,9 @@ class EventStatus(str, enum.Enum):
 
 
 class Visibility(str, enum.Enum):
-    PUBLIC = "public"    # guests may register
+    PUBLIC = "public"  # guests may register
     MEMBERS = "members"  # confirmed members only
-    GROUP = "group"      # members of one working group only
+    GROUP = "group"  # members of one working group only
 
 
 class Event(db.Model):
@@ -94,7 +95,7 @@ class Event(db.Model):
 
 class StaffRole(str, enum.Enum):
     ORGANIZER = "organizer"  # runs this event like its creator does
-    STEWARD = "steward"      # checks people in at the door, nothing else
+    STEWARD = "steward"  # checks people in at the door, nothing else
 
 
 class EventStaff(db.Model):

@@ -1,4 +1,5 @@
 """The organizers' pages of an event: create, edit, publish, cancel (on the events blueprint)."""
+
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +12,8 @@ from community.events.views import bp
 from community.groups import queries as groups
 from community.members.access import role_required
 from community.members.models import Role
-from community.registrations import queries as registrations, seats
+from community.registrations import queries as registrations
+from community.registrations import seats
 
 
 def _detail(event):
@@ -23,8 +25,9 @@ def _detail(event):
 def create():
     form = EventForm(groups=groups.group_choices())
     if form.validate_on_submit():
-        event, ok = attempt(lambda: services.create_event(current_user, form.to_data()),
-                            _("Draft saved. Publish it when ready."))
+        event, ok = attempt(
+            lambda: services.create_event(current_user, form.to_data()), _("Draft saved. Publish it when ready.")
+        )
         if ok:
             return _detail(event)
     return render_template("events/form.html", form=form, event=None), 400 if form.errors else 200
@@ -35,8 +38,11 @@ def create():
 def edit(event):
     form = EventForm.for_event(event, groups=groups.group_choices())
     if form.validate_on_submit():
-        _result, ok = attempt(lambda: services.update_event(current_user, event, form.to_data()), _("Event saved."),
-                              refused=lambda error: _beside_capacity(form, error))
+        _result, ok = attempt(
+            lambda: services.update_event(current_user, event, form.to_data()),
+            _("Event saved."),
+            refused=lambda error: _beside_capacity(form, error),
+        )
         if ok:
             return _detail(event)
     return render_template("events/form.html", form=form, event=event), 400 if form.errors else 200
@@ -62,8 +68,10 @@ def publish(event):
 def cancel_event(event):
     """A GET asks to confirm (hundreds of people get a mail); the POST cancels."""
     if request.method == "POST":
-        attempt(lambda: services.cancel_event(current_user, event),
-                _("The event is cancelled; everyone registered is told by email."))
+        attempt(
+            lambda: services.cancel_event(current_user, event),
+            _("The event is cancelled; everyone registered is told by email."),
+        )
         return _detail(event)
     if event.is_cancelled:
         return _detail(event)

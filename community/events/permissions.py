@@ -5,6 +5,7 @@
 - check in: those, and the stewards named for it (nothing else);
 - see: a draft only those who may manage events; published and cancelled events are public pages.
 """
+
 from functools import wraps
 from typing import NamedTuple
 

@@ -1,4 +1,5 @@
 """What the public event pages read: the listing and the public feed."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -24,8 +25,10 @@ def listing(member, now) -> Listing:
         select(Event).where(Event.status.in_(SHOWN), Event.ends_at >= now).order_by(Event.starts_at)
     ).all()
     past = db.session.scalars(
-        select(Event).where(Event.status.in_(SHOWN), Event.ends_at < now)
-        .order_by(Event.starts_at.desc()).limit(PAST_SHOWN)
+        select(Event)
+        .where(Event.status.in_(SHOWN), Event.ends_at < now)
+        .order_by(Event.starts_at.desc())
+        .limit(PAST_SHOWN)
     ).all()
     drafts = []
     if member is not None and member.is_organizer:
@@ -38,9 +41,13 @@ def listing(member, now) -> Listing:
 def public_feed(since) -> list[Event]:
     """Public events of the feed: published or cancelled, ending after `since`."""
     return db.session.scalars(
-        select(Event).where(
-            Event.status.in_(SHOWN), Event.visibility == Visibility.PUBLIC.value, Event.ends_at >= since,
-        ).order_by(Event.starts_at)
+        select(Event)
+        .where(
+            Event.status.in_(SHOWN),
+            Event.visibility == Visibility.PUBLIC.value,
+            Event.ends_at >= since,
+        )
+        .order_by(Event.starts_at)
     ).all()
 
 

@@ -1,4 +1,5 @@
 """Organizer rules: create, edit, publish and cancel events. The caller commits."""
+
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -69,8 +70,10 @@ def create_event(actor, data: EventData) -> Event:
     _require_organizer(actor)
     check(data)
     event = Event(
-        slug=unique_slug(data.title, data.starts_at), status=EventStatus.DRAFT.value,
-        created_by=actor.id, confirmed_count=0,
+        slug=unique_slug(data.title, data.starts_at),
+        status=EventStatus.DRAFT.value,
+        created_by=actor.id,
+        confirmed_count=0,
     )
     for field in fields(EventData):
         setattr(event, field.name, getattr(data, field.name))
@@ -91,9 +94,19 @@ def update_event(actor, event: Event, data: EventData, now: datetime | None = No
     # Capacity first: it takes the event lock and refuses to go below the seats taken.
     promoted = seats.change_capacity(event, data.capacity, now or utcnow())
     if event.capacity != capacity_before:
-        audit.record(actor, "event.capacity_changed", event, event_id=event.id,
-                     capacity=[capacity_before, event.capacity], promoted=len(promoted))
-    edited = sorted(f.name for f in fields(EventData) if f.name != "capacity" and _differs(getattr(event, f.name), getattr(data, f.name)))
+        audit.record(
+            actor,
+            "event.capacity_changed",
+            event,
+            event_id=event.id,
+            capacity=[capacity_before, event.capacity],
+            promoted=len(promoted),
+        )
+    edited = sorted(
+        f.name
+        for f in fields(EventData)
+        if f.name != "capacity" and _differs(getattr(event, f.name), getattr(data, f.name))
+    )
     for field in fields(EventData):
         if field.name != "capacity":
             setattr(event, field.name, getattr(data, field.name))

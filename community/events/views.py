@@ -2,13 +2,16 @@
 
 The organizers' pages (create, edit, publish, cancel) are on the same blueprint,
 in events/organizer_views.py."""
+
 from flask import Blueprint, Response, current_app, render_template
 
 from community.core.clock import utcnow
 from community.dashboard import queries as dashboard
 from community.events import dates, ics, permissions, queries
 from community.members.access import anyone
-from community.registrations import mails, queries as registration_queries, services as registrations, waiting_list
+from community.registrations import mails, waiting_list
+from community.registrations import queries as registration_queries
+from community.registrations import services as registrations
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 dates.register(bp)
@@ -20,8 +23,9 @@ def index():
     me = permissions.current_member()
     listing = queries.listing(me, utcnow())
     mine = registration_queries.statuses_of(me, [event.id for event in listing.upcoming])
-    return render_template("events/index.html", upcoming=listing.upcoming, past=listing.past,
-                           drafts=listing.drafts, mine=mine)
+    return render_template(
+        "events/index.html", upcoming=listing.upcoming, past=listing.past, drafts=listing.drafts, mine=mine
+    )
 
 
 @bp.get("/<slug>")
@@ -32,10 +36,16 @@ def detail(slug):
     # Those who run the event see where it stands; the lists are on the dashboard.
     rights = permissions.rights(me, event)
     return render_template(
-        "events/detail.html", event=event, registration=registration,
+        "events/detail.html",
+        event=event,
+        registration=registration,
         position=waiting_list.position(registration) if registration else None,
-        problem=registrations.registration_problem(event, me), manager=rights.manage, steward=rights.check_in,
-        counts=dashboard.counts(event) if rights.manage else None, now=utcnow(), ticket_token=mails.access_token,
+        problem=registrations.registration_problem(event, me),
+        manager=rights.manage,
+        steward=rights.check_in,
+        counts=dashboard.counts(event) if rights.manage else None,
+        now=utcnow(),
+        ticket_token=mails.access_token,
     )
 
 
@@ -43,8 +53,11 @@ def detail(slug):
 @anyone
 def calendar(slug):
     event = permissions.visible_event(slug)
-    return Response(ics.event_ics(event), mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'})
+    return Response(
+        ics.event_ics(event),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'},
+    )
 
 
 @bp.get("/feed.ics")

@@ -1,4 +1,5 @@
 """Demo working groups for `make run`, built through the same rules as real ones."""
+
 from community.groups import services
 from community.groups.models import JoinPolicy, WorkingGroup
 
@@ -32,7 +33,9 @@ def seed_demo(admin, members) -> list[WorkingGroup]:
     """Three groups, each with a lead and a few members; the moderated one has a pending request."""
     groups = []
     for index, (name, summary, description, policy) in enumerate(DEMO_GROUPS):
-        group = services.create_group(admin, name=name, summary=summary, description=description, join_policy=policy.value)
+        group = services.create_group(
+            admin, name=name, summary=summary, description=description, join_policy=policy.value
+        )
         lead = members[(index + 1) % len(members)]
         services.appoint_lead(admin, group, lead)
         # A spread of members per group; every fourth person stays out of groups.

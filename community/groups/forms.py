@@ -1,4 +1,5 @@
 """Working group forms. Labels and messages are lazy so they follow the reader's language."""
+
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -23,13 +24,17 @@ class GroupForm(DescriptionForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("A group needs a name.")), Length(max=120)])
     slug = StringField(
-        _l("Short name in the address"), validators=[Optional(), Length(max=80)],
+        _l("Short name in the address"),
+        validators=[Optional(), Length(max=80)],
         description=_l("Lowercase letters, digits and dashes; made from the name when left empty."),
     )
     join_policy = RadioField(
-        _l("Who may join"), default=JoinPolicy.OPEN.value,
-        choices=[SelectChoice(JoinPolicy.OPEN.value, _l("Open: any confirmed member joins in one click")),
-                 SelectChoice(JoinPolicy.MODERATED.value, _l("Moderated: members ask, a lead or an admin decides"))],
+        _l("Who may join"),
+        default=JoinPolicy.OPEN.value,
+        choices=[
+            SelectChoice(JoinPolicy.OPEN.value, _l("Open: any confirmed member joins in one click")),
+            SelectChoice(JoinPolicy.MODERATED.value, _l("Moderated: members ask, a lead or an admin decides")),
+        ],
     )
 
 
@@ -39,7 +44,11 @@ class JoinRequestForm(FlaskForm):
 
 class AnnouncementForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(_l("Please write a subject.")), Length(max=200)])
-    body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Please write a message.")), Length(max=20000)], description=FORMAT_HINT)
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(_l("Please write a message.")), Length(max=20000)],
+        description=FORMAT_HINT,
+    )
     # Fixed when the form is first shown: submitting it twice sends once.
     idempotency_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
@@ -52,7 +61,11 @@ class AppointLeadForm(FlaskForm):
     email = EmailField(
         _l("Email address of the new lead"),
         filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
-        validators=[DataRequired(_l("Please enter an email address.")), Email(_l("This email address is not valid.")), Length(max=254)],
+        validators=[
+            DataRequired(_l("Please enter an email address.")),
+            Email(_l("This email address is not valid.")),
+            Length(max=254),
+        ],
     )
 
 

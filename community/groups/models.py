@@ -1,4 +1,5 @@
 """Working groups, their memberships and their announcements."""
+
 import enum
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from community.members.models import Member
 
 
 class JoinPolicy(str, enum.Enum):
-    OPEN = "open"            # a confirmed member joins in one click
+    OPEN = "open"  # a confirmed member joins in one click
     MODERATED = "moderated"  # a member asks; a lead or an admin decides
 
 

@@ -1,6 +1,7 @@
 """Working group rules. Plain functions: they take the acting member, never commit,
 and raise DomainError (or NotAllowed) with a message fit to show. Moderation and
 announcements are recorded in the audit log, in the caller's transaction."""
+
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -13,13 +14,18 @@ from community.core import audit, locking
 from community.core.clock import utcnow
 from community.core.errors import DomainError, NotAllowed
 from community.core.extensions import db
+from community.core.search import alphabetical
 from community.groups.models import (
-    Announcement, GroupMembership, GroupRole, JoinPolicy, MembershipStatus, WorkingGroup,
+    Announcement,
+    GroupMembership,
+    GroupRole,
+    JoinPolicy,
+    MembershipStatus,
+    WorkingGroup,
 )
 from community.mail.outbox import external_url, queue_email
 from community.members import tokens
 from community.members.models import Member
-from community.core.search import alphabetical
 
 UNSUBSCRIBE = "group-unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 5 * 365 * 24 * 3600  # an old mail's link should still work
@@ -46,14 +52,17 @@ def is_lead(member: Member | None, group: WorkingGroup) -> bool:
     """Asked of the database every time, so a removed lead loses powers at once."""
     if member is None or not getattr(member, "is_authenticated", False):
         return False
-    return db.session.scalar(
-        select(GroupMembership.id).where(
-            GroupMembership.group_id == group.id,
-            GroupMembership.member_id == member.id,
-            GroupMembership.status == MembershipStatus.ACTIVE.value,
-            GroupMembership.role == GroupRole.LEAD.value,
+    return (
+        db.session.scalar(
+            select(GroupMembership.id).where(
+                GroupMembership.group_id == group.id,
+                GroupMembership.member_id == member.id,
+                GroupMembership.status == MembershipStatus.ACTIVE.value,
+                GroupMembership.role == GroupRole.LEAD.value,
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def can_moderate(member: Member | None, group: WorkingGroup) -> bool:
@@ -112,13 +121,23 @@ def _check_policy(policy: str) -> str:
     return policy
 
 
-def create_group(actor: Member, *, name: str, slug: str = "", summary: str = "", description: str = "",
-                 join_policy: str = JoinPolicy.OPEN.value) -> WorkingGroup:
+def create_group(
+    actor: Member,
+    *,
+    name: str,
+    slug: str = "",
+    summary: str = "",
+    description: str = "",
+    join_policy: str = JoinPolicy.OPEN.value,
+) -> WorkingGroup:
     _require_admin(actor)
     name = _check_name(name)
     group = WorkingGroup(
-        name=name, slug=_check_slug(slug or name), summary=summary.strip()[:300],
-        description=description.strip(), join_policy=_check_policy(join_policy),
+        name=name,
+        slug=_check_slug(slug or name),
+        summary=summary.strip()[:300],
+        description=description.strip(),
+        join_policy=_check_policy(join_policy),
     )
     db.session.add(group)
     db.session.flush()
@@ -126,8 +145,16 @@ def create_group(actor: Member, *, name: str, slug: str = "", summary: str = "",
     return group
 
 
-def update_group(actor: Member, group: WorkingGroup, *, summary: str, description: str,
-                 name: str | None = None, slug: str | None = None, join_policy: str | None = None) -> None:
+def update_group(
+    actor: Member,
+    group: WorkingGroup,
+    *,
+    summary: str,
+    description: str,
+    name: str | None = None,
+    slug: str | None = None,
+    join_policy: str | None = None,
+) -> None:
     """Leads edit the summary and description; name, address and policy are the admins'."""
     _require_moderator(actor, group)
     if (name is not None or slug is not None or join_policy is not None) and not actor.is_admin:
@@ -178,7 +205,8 @@ def _insert(**values) -> GroupMembership:
     locking.before_writes()
     statement = (
         locking.insert_ignoring_conflict(
-            GroupMembership, index_elements=[GroupMembership.group_id, GroupMembership.member_id],
+            GroupMembership,
+            index_elements=[GroupMembership.group_id, GroupMembership.member_id],
         )
         .values(**values)
         .returning(GroupMembership)
@@ -213,7 +241,10 @@ def request_to_join(member: Member, group: WorkingGroup, message: str = "") -> G
             raise GroupError(_l("You are already a member of this group."))
         raise GroupError(_l("Your request is already waiting for a lead's answer."))
     membership = _insert(
-        group_id=group.id, member_id=member.id, status=MembershipStatus.PENDING.value, message=message.strip(),
+        group_id=group.id,
+        member_id=member.id,
+        status=MembershipStatus.PENDING.value,
+        message=message.strip(),
     )
     _tell_leads_of_request(group, member, membership)
     return membership
@@ -222,9 +253,15 @@ def request_to_join(member: Member, group: WorkingGroup, message: str = "") -> G
 def _tell_leads_of_request(group: WorkingGroup, member: Member, membership: GroupMembership) -> None:
     for lead in leads_of(group):
         queue_email(
-            "group_request", to=lead.email, to_name=lead.display_name, language=lead.language, member=lead,
+            "group_request",
+            to=lead.email,
+            to_name=lead.display_name,
+            language=lead.language,
+            member=lead,
             subject=_l("A request to join %(group)s", group=group.name),
-            group=group, requester=member, message=membership.message,
+            group=group,
+            requester=member,
+            message=membership.message,
             review_url=external_url("groups.detail", slug=group.slug, _anchor="requests"),
             dedupe_key=f"group-request:{membership.id}:{lead.id}",
         )
@@ -252,9 +289,14 @@ def approve(actor: Member, membership: GroupMembership) -> None:
     audit.record(actor, "group.member_approved", group, member_id=membership.member_id)
     member = membership.member
     queue_email(
-        "group_approved", to=member.email, to_name=member.display_name, language=member.language, member=member,
+        "group_approved",
+        to=member.email,
+        to_name=member.display_name,
+        language=member.language,
+        member=member,
         subject=_l("Welcome to %(group)s", group=group.name),
-        group=group, group_url=external_url("groups.detail", slug=group.slug),
+        group=group,
+        group_url=external_url("groups.detail", slug=group.slug),
     )
 
 
@@ -265,9 +307,14 @@ def decline(actor: Member, membership: GroupMembership) -> None:
     _pending(membership)
     member = membership.member
     queue_email(
-        "group_declined", to=member.email, to_name=member.display_name, language=member.language, member=member,
+        "group_declined",
+        to=member.email,
+        to_name=member.display_name,
+        language=member.language,
+        member=member,
         subject=_l("Your request to join %(group)s", group=group.name),
-        group=group, group_url=external_url("groups.detail", slug=group.slug),
+        group=group,
+        group_url=external_url("groups.detail", slug=group.slug),
     )
     audit.record(actor, "group.member_refused", group, member_id=membership.member_id)
     db.session.delete(membership)
@@ -284,7 +331,11 @@ def appoint_lead(actor: Member, group: WorkingGroup, member: Member) -> GroupMem
             raise GroupError(_l("Only an active member of the group can become a co-lead."))
         if membership is None:
             membership = _insert(group_id=group.id, member_id=member.id)
-        membership.status, membership.decided_at, membership.decided_by_id = MembershipStatus.ACTIVE.value, utcnow(), actor.id
+        membership.status, membership.decided_at, membership.decided_by_id = (
+            MembershipStatus.ACTIVE.value,
+            utcnow(),
+            actor.id,
+        )
     if membership.role != GroupRole.LEAD.value:
         membership.role = GroupRole.LEAD.value
         audit.record(actor, "group.lead_changed", group, member_id=member.id, lead=[False, True])
@@ -320,13 +371,18 @@ def set_announcement_opt_out(member: Member, group: WorkingGroup, opt_out: bool)
 
 
 def leads_of(group: WorkingGroup) -> list[Member]:
-    return list(db.session.scalars(
-        select(Member).join(GroupMembership, GroupMembership.member_id == Member.id).where(
-            GroupMembership.group_id == group.id,
-            GroupMembership.status == MembershipStatus.ACTIVE.value,
-            GroupMembership.role == GroupRole.LEAD.value,
-        ).order_by(alphabetical(Member.display_name))
-    ))
+    return list(
+        db.session.scalars(
+            select(Member)
+            .join(GroupMembership, GroupMembership.member_id == Member.id)
+            .where(
+                GroupMembership.group_id == group.id,
+                GroupMembership.status == MembershipStatus.ACTIVE.value,
+                GroupMembership.role == GroupRole.LEAD.value,
+            )
+            .order_by(alphabetical(Member.display_name))
+        )
+    )
 
 
 # ------------------------------------------------------------------ announcements
@@ -341,7 +397,8 @@ def read_unsubscribe_token(token: str) -> GroupMembership | None:
     payload = tokens.read(UNSUBSCRIBE, token, UNSUBSCRIBE_MAX_AGE)
     return db.session.scalar(
         select(GroupMembership).where(
-            GroupMembership.member_id == payload.get("m"), GroupMembership.group_id == payload.get("g"),
+            GroupMembership.member_id == payload.get("m"),
+            GroupMembership.group_id == payload.get("g"),
         )
     )
 
@@ -353,12 +410,16 @@ def unsubscribe(membership: GroupMembership) -> None:
 
 def _recipients(group: WorkingGroup):
     """Active members in good standing who have not opted out."""
-    return select(Member).join(GroupMembership, GroupMembership.member_id == Member.id).where(
-        GroupMembership.group_id == group.id,
-        GroupMembership.status == MembershipStatus.ACTIVE.value,
-        GroupMembership.announcements_opt_out.is_(False),
-        Member.suspended_at.is_(None),
-        Member.confirmed_at.is_not(None),
+    return (
+        select(Member)
+        .join(GroupMembership, GroupMembership.member_id == Member.id)
+        .where(
+            GroupMembership.group_id == group.id,
+            GroupMembership.status == MembershipStatus.ACTIVE.value,
+            GroupMembership.announcements_opt_out.is_(False),
+            Member.suspended_at.is_(None),
+            Member.confirmed_at.is_not(None),
+        )
     )
 
 
@@ -370,7 +431,9 @@ def count_announcement_recipients(group: WorkingGroup) -> int:
     return db.session.scalar(select(func.count()).select_from(_recipients(group).subquery()))
 
 
-def announce(actor: Member, group: WorkingGroup, *, subject: str, body: str, idempotency_key: str) -> tuple[Announcement, bool]:
+def announce(
+    actor: Member, group: WorkingGroup, *, subject: str, body: str, idempotency_key: str
+) -> tuple[Announcement, bool]:
     """Archive the announcement and queue one mail per active member who has not opted out.
 
     Returns (announcement, created). A second submit with the same key returns the
@@ -410,7 +473,11 @@ def announce(actor: Member, group: WorkingGroup, *, subject: str, body: str, ide
 def _queue_announcement(announcement: Announcement, group: WorkingGroup, member: Member) -> None:
     unsubscribe_url = external_url("groups.unsubscribe", token=unsubscribe_token(member.id, group.id))
     queue_email(
-        "group_announcement", to=member.email, to_name=member.display_name, language=member.language, member=member,
+        "group_announcement",
+        to=member.email,
+        to_name=member.display_name,
+        language=member.language,
+        member=member,
         subject=lambda: f"[{group.name}] {announcement.subject}",
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
@@ -418,7 +485,9 @@ def _queue_announcement(announcement: Announcement, group: WorkingGroup, member:
             "List-Id": f"<{group.slug}.groups.{_list_domain()}>",
         },
         dedupe_key=f"announcement:{announcement.id}:{member.id}",
-        group=group, announcement=announcement, unsubscribe_url=unsubscribe_url,
+        group=group,
+        announcement=announcement,
+        unsubscribe_url=unsubscribe_url,
         group_url=external_url("groups.detail", slug=group.slug),
     )
 

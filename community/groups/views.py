@@ -1,4 +1,5 @@
 """Working group pages: parse, authorize, call a service, commit once, redirect."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -6,14 +7,21 @@ from sqlalchemy import select
 
 from community.core.errors import DomainError, attempt
 from community.core.extensions import csrf, db
+from community.core.query_args import page_arg
 from community.groups import queries, services
-from community.groups.forms import AnnouncementForm, AppointLeadForm, ButtonForm, DescriptionForm, GroupForm, JoinRequestForm
+from community.groups.forms import (
+    AnnouncementForm,
+    AppointLeadForm,
+    ButtonForm,
+    DescriptionForm,
+    GroupForm,
+    JoinRequestForm,
+)
 from community.groups.models import Announcement, GroupMembership, WorkingGroup
 from community.members.access import anyone, confirmed_required, member_required, role_required
 from community.members.models import Member, Role
 from community.members.services import find_by_email
 from community.members.tokens import TokenError
-from community.core.query_args import page_arg
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -47,7 +55,9 @@ def _apply(action, success: str, target):
 @anyone
 def index():
     return render_template(
-        "groups/index.html", groups=queries.all_groups(), counts=queries.member_counts(),
+        "groups/index.html",
+        groups=queries.all_groups(),
+        counts=queries.member_counts(),
         mine=queries.memberships_by_group(current_user),
     )
 
@@ -59,8 +69,12 @@ def directory():
     group_slug = request.args.get("group", "").strip()[:80]
     pagination, groups_by_member = queries.directory(q=q, group_slug=group_slug, page=page_arg())
     return render_template(
-        "groups/directory.html", pagination=pagination, groups_by_member=groups_by_member,
-        q=q, group_slug=group_slug, groups=queries.all_groups(),
+        "groups/directory.html",
+        pagination=pagination,
+        groups_by_member=groups_by_member,
+        q=q,
+        group_slug=group_slug,
+        groups=queries.all_groups(),
     )
 
 
@@ -79,8 +93,14 @@ def detail(slug):
     sees_announcements = moderator or (membership is not None and membership.is_active)
     page = queries.group_page(group, with_pending=moderator, with_announcements=sees_announcements)
     return render_template(
-        "groups/detail.html", page=page, group=group, membership=membership, moderator=moderator,
-        sees_announcements=sees_announcements, request_form=JoinRequestForm(), form=ButtonForm(),
+        "groups/detail.html",
+        page=page,
+        group=group,
+        membership=membership,
+        moderator=moderator,
+        sees_announcements=sees_announcements,
+        request_form=JoinRequestForm(),
+        form=ButtonForm(),
         upcoming_events=queries.upcoming_events(group),
     )
 
@@ -107,8 +127,12 @@ def new():
     if form.validate_on_submit():
         try:
             group = services.create_group(
-                current_user, name=form.name.data, slug=form.slug.data or "", summary=form.summary.data or "",
-                description=form.description.data or "", join_policy=form.join_policy.data,
+                current_user,
+                name=form.name.data,
+                slug=form.slug.data or "",
+                summary=form.summary.data or "",
+                description=form.description.data or "",
+                join_policy=form.join_policy.data,
             )
         except DomainError as error:
             db.session.rollback()
@@ -127,9 +151,15 @@ def edit(slug):
     full = current_user.is_admin
     form = (GroupForm if full else DescriptionForm)(obj=group)
     if form.validate_on_submit():
-        extra = dict(name=form.name.data, slug=form.slug.data or group.name, join_policy=form.join_policy.data) if full else {}
+        extra = (
+            dict(name=form.name.data, slug=form.slug.data or group.name, join_policy=form.join_policy.data)
+            if full
+            else {}
+        )
         try:
-            services.update_group(current_user, group, summary=form.summary.data or "", description=form.description.data or "", **extra)
+            services.update_group(
+                current_user, group, summary=form.summary.data or "", description=form.description.data or "", **extra
+            )
         except DomainError as error:
             db.session.rollback()
             (form.slug if full else form.description).errors.append(str(error))
@@ -151,7 +181,9 @@ def archive(slug):
 @role_required(Role.ADMIN)
 def unarchive(slug):
     group = _group(slug)
-    return _apply(lambda: services.unarchive_group(current_user, group), _("The group is active again."), _detail(group))
+    return _apply(
+        lambda: services.unarchive_group(current_user, group), _("The group is active again."), _detail(group)
+    )
 
 
 # ------------------------------------------------------------------ membership
@@ -174,7 +206,8 @@ def request_to_join(slug):
         return _detail(group)
     return _apply(
         lambda: services.request_to_join(current_user, group, form.message.data or ""),
-        _("Your request is sent: a lead will answer it soon."), _detail(group),
+        _("Your request is sent: a lead will answer it soon."),
+        _detail(group),
     )
 
 
@@ -183,7 +216,11 @@ def request_to_join(slug):
 def leave(slug):
     group = _group(slug)
     membership = services.membership_of(current_user, group)
-    message = _("Your request is withdrawn.") if membership is not None and membership.is_pending else _("You left the group.")
+    message = (
+        _("Your request is withdrawn.")
+        if membership is not None and membership.is_pending
+        else _("You left the group.")
+    )
     return _apply(lambda: services.leave(current_user, group), message, _detail(group))
 
 
@@ -192,7 +229,11 @@ def leave(slug):
 def subscription(slug):
     group = _group(slug)
     opt_out = request.form.get("receive") != "yes"
-    message = _("You will no longer receive this group's announcements.") if opt_out else _("You will receive this group's announcements.")
+    message = (
+        _("You will no longer receive this group's announcements.")
+        if opt_out
+        else _("You will receive this group's announcements.")
+    )
     return _apply(lambda: services.set_announcement_opt_out(current_user, group, opt_out), message, _detail(group))
 
 
@@ -208,7 +249,9 @@ def _pending_request(group: WorkingGroup, membership_id: int) -> GroupMembership
 def approve(slug, membership_id):
     group = _moderated_group(slug)
     membership = _pending_request(group, membership_id)
-    return _apply(lambda: services.approve(current_user, membership), _("The request is approved."), _detail(group, "requests"))
+    return _apply(
+        lambda: services.approve(current_user, membership), _("The request is approved."), _detail(group, "requests")
+    )
 
 
 @bp.post("/<slug>/requests/<int:membership_id>/decline")
@@ -216,7 +259,9 @@ def approve(slug, membership_id):
 def decline(slug, membership_id):
     group = _moderated_group(slug)
     membership = _pending_request(group, membership_id)
-    return _apply(lambda: services.decline(current_user, membership), _("The request is declined."), _detail(group, "requests"))
+    return _apply(
+        lambda: services.decline(current_user, membership), _("The request is declined."), _detail(group, "requests")
+    )
 
 
 # ------------------------------------------------------------------ leads' tools
@@ -227,8 +272,12 @@ def decline(slug, membership_id):
 def members(slug):
     group = _moderated_group(slug)
     return render_template(
-        "groups/members.html", group=group, memberships=queries.active_memberships(group),
-        pending=queries.pending_requests(group), form=ButtonForm(), lead_form=AppointLeadForm(),
+        "groups/members.html",
+        group=group,
+        memberships=queries.active_memberships(group),
+        pending=queries.pending_requests(group),
+        form=ButtonForm(),
+        lead_form=AppointLeadForm(),
     )
 
 
@@ -248,7 +297,11 @@ def _manage(group):
 def remove_member(slug, member_id):
     group = _moderated_group(slug)
     member = _member_of(group, member_id)
-    return _apply(lambda: services.remove_member(current_user, group, member), _("The member is removed from the group."), _manage(group))
+    return _apply(
+        lambda: services.remove_member(current_user, group, member),
+        _("The member is removed from the group."),
+        _manage(group),
+    )
 
 
 @bp.post("/<slug>/members/<int:member_id>/lead")
@@ -256,7 +309,11 @@ def remove_member(slug, member_id):
 def appoint_lead(slug, member_id):
     group = _moderated_group(slug)
     member = _member_of(group, member_id)
-    return _apply(lambda: services.appoint_lead(current_user, group, member), _("%(name)s now leads the group.", name=member.display_name), _manage(group))
+    return _apply(
+        lambda: services.appoint_lead(current_user, group, member),
+        _("%(name)s now leads the group.", name=member.display_name),
+        _manage(group),
+    )
 
 
 @bp.post("/<slug>/members/<int:member_id>/unlead")
@@ -264,7 +321,11 @@ def appoint_lead(slug, member_id):
 def remove_lead(slug, member_id):
     group = _group(slug)
     member = _member_of(group, member_id)
-    return _apply(lambda: services.remove_lead(current_user, group, member), _("%(name)s no longer leads the group.", name=member.display_name), _manage(group))
+    return _apply(
+        lambda: services.remove_lead(current_user, group, member),
+        _("%(name)s no longer leads the group.", name=member.display_name),
+        _manage(group),
+    )
 
 
 @bp.post("/<slug>/leads")
@@ -277,7 +338,11 @@ def appoint_lead_by_email(slug):
     if member is None:
         flash(_("No member has this email address."), "danger")
         return _manage(group)
-    return _apply(lambda: services.appoint_lead(current_user, group, member), _("%(name)s now leads the group.", name=member.display_name), _manage(group))
+    return _apply(
+        lambda: services.appoint_lead(current_user, group, member),
+        _("%(name)s now leads the group.", name=member.display_name),
+        _manage(group),
+    )
 
 
 # ------------------------------------------------------------------ announcements
@@ -291,7 +356,11 @@ def announce(slug):
     if form.validate_on_submit():
         try:
             item, created = services.announce(
-                current_user, group, subject=form.subject.data, body=form.body.data, idempotency_key=form.idempotency_key.data,
+                current_user,
+                group,
+                subject=form.subject.data,
+                body=form.body.data,
+                idempotency_key=form.idempotency_key.data,
             )
         except DomainError as error:
             db.session.rollback()

@@ -7,6 +7,7 @@ inject); a dead server, a refused login or a wrong sender is our side's
 problem, so the mail keeps its place and goes out once that is fixed, unless
 MAIL_RETRY_HOURS have passed.
 """
+
 import hashlib
 import logging
 import os
@@ -110,11 +111,14 @@ def claim_next() -> OutboxEmail | None:
             db.session.rollback()
             return None
         # The conditional update is the claim on every database (SQLite has no SKIP LOCKED).
-        claimed = db.session.execute(
-            update(OutboxEmail)
-            .where(OutboxEmail.id == email_id, OutboxEmail.status == MailStatus.PENDING.value)
-            .values(status=MailStatus.SENDING.value, claimed_at=now, attempts=OutboxEmail.attempts + 1)
-        ).rowcount == 1
+        claimed = (
+            db.session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id == email_id, OutboxEmail.status == MailStatus.PENDING.value)
+                .values(status=MailStatus.SENDING.value, claimed_at=now, attempts=OutboxEmail.attempts + 1)
+            ).rowcount
+            == 1
+        )
         db.session.commit()
         if claimed:
             return db.session.get(OutboxEmail, email_id)
@@ -220,7 +224,10 @@ def _send(smtp: SmtpSession, email: OutboxEmail) -> Exception | None:
 def _log_mail(message: Message, email: OutboxEmail) -> None:
     log.info(
         "MAIL (no MAIL_SERVER configured, written to the log)\nTo: %s\nSubject: %s\nMessage-ID: %s\n\n%s",
-        email.to_address, email.subject, message.msgId, email.body_text,
+        email.to_address,
+        email.subject,
+        message.msgId,
+        email.body_text,
     )
 
 

@@ -1,4 +1,5 @@
 """The outbox: every mail is a row written in the transaction that causes it."""
+
 import enum
 from datetime import datetime
 
@@ -10,10 +11,10 @@ from community.core.extensions import db
 
 
 class MailStatus(str, enum.Enum):
-    PENDING = "pending"   # waiting for its next attempt
-    SENDING = "sending"   # claimed by a worker
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a worker
     SENT = "sent"
-    FAILED = "failed"     # permanent failure, or retried for too long
+    FAILED = "failed"  # permanent failure, or retried for too long
 
 
 class OutboxEmail(db.Model):

@@ -1,4 +1,5 @@
 """Queue mail in the caller's transaction; never talk to SMTP here."""
+
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -27,7 +28,9 @@ def external_url(endpoint: str, **values) -> str:
     base = current_app.config["BASE_URL"].rstrip("/")
     parts = urlsplit(base)
     anchor = values.pop("_anchor", None)
-    adapter = current_app.url_map.bind(parts.netloc or "localhost", script_name=parts.path or "/", url_scheme=parts.scheme or "http")
+    adapter = current_app.url_map.bind(
+        parts.netloc or "localhost", script_name=parts.path or "/", url_scheme=parts.scheme or "http"
+    )
     url = f"{parts.scheme}://{parts.netloc}{adapter.build(endpoint, values, force_external=False)}"
     return f"{url}#{quote(anchor)}" if anchor else url
 
@@ -69,7 +72,9 @@ def compose_email(
     Lets a caller render before it takes a lock and add the row (add_email) inside it."""
     to_name = header_text(to_name, 120)
     with force_locale(language):
-        context.update(community_name=current_app.config["COMMUNITY_NAME"], recipient_name=to_name, external_url=external_url)
+        context.update(
+            community_name=current_app.config["COMMUNITY_NAME"], recipient_name=to_name, external_url=external_url
+        )
         rendered_subject = header_text(subject() if callable(subject) else subject, 300)
         text = render_template(f"mail/{template}.txt", subject=rendered_subject, **context)
         html = render_template(f"mail/{template}.html", subject=rendered_subject, **context)
@@ -84,7 +89,9 @@ def compose_email(
         body_html=html,
         headers=headers or {},
         dedupe_key=dedupe_key,
-        attachments=[OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data) for a in attachments],
+        attachments=[
+            OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data) for a in attachments
+        ],
     )
 
 
@@ -111,10 +118,13 @@ def insert_email(email: OutboxEmail) -> int:
     connection = db.session.connection()
     email_id = connection.execute(insert(OutboxEmail.__table__), _column_values(email)).inserted_primary_key[0]
     if email.attachments:
-        connection.execute(insert(OutboxAttachment.__table__), [
-            {"email_id": email_id, "filename": a.filename, "content_type": a.content_type, "data": a.data}
-            for a in email.attachments
-        ])
+        connection.execute(
+            insert(OutboxAttachment.__table__),
+            [
+                {"email_id": email_id, "filename": a.filename, "content_type": a.content_type, "data": a.data}
+                for a in email.attachments
+            ],
+        )
     return email_id
 
 

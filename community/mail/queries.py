@@ -1,16 +1,17 @@
 """What the outbox pages read: a page of mails and the counts per status, in a
 constant number of queries whatever the outbox holds. Lists never load bodies
 or attachment data: they can be large and an organizer may not see them."""
+
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import load_only, lazyload
+from sqlalchemy.orm import lazyload, load_only
 
-from community.events.models import Event
 from community.core.extensions import db
-from community.mail.models import DeliveryAttempt, MailStatus, OutboxAttachment, OutboxEmail
 from community.core.search import contains
+from community.events.models import Event
+from community.mail.models import DeliveryAttempt, MailStatus, OutboxAttachment, OutboxEmail
 
 STATUSES = tuple(status.value for status in MailStatus)
 ALL = "all"
@@ -18,9 +19,18 @@ PAGE_SIZE = 50
 
 # What a row of the list shows.
 _LISTED = (
-    OutboxEmail.id, OutboxEmail.to_address, OutboxEmail.to_name, OutboxEmail.subject, OutboxEmail.template,
-    OutboxEmail.status, OutboxEmail.attempts, OutboxEmail.last_error, OutboxEmail.event_id,
-    OutboxEmail.created_at, OutboxEmail.next_attempt_at, OutboxEmail.sent_at,
+    OutboxEmail.id,
+    OutboxEmail.to_address,
+    OutboxEmail.to_name,
+    OutboxEmail.subject,
+    OutboxEmail.template,
+    OutboxEmail.status,
+    OutboxEmail.attempts,
+    OutboxEmail.last_error,
+    OutboxEmail.event_id,
+    OutboxEmail.created_at,
+    OutboxEmail.next_attempt_at,
+    OutboxEmail.sent_at,
 )
 
 
@@ -34,7 +44,9 @@ def filters(q: str = "", template: str = "", event_id: int | None = None) -> lis
     """The outbox page's search (case and accents ignored), kind of mail and event."""
     where = []
     if q:
-        where.append(or_(*(contains(column, q) for column in (OutboxEmail.to_address, OutboxEmail.to_name, OutboxEmail.subject))))
+        where.append(
+            or_(*(contains(column, q) for column in (OutboxEmail.to_address, OutboxEmail.to_name, OutboxEmail.subject)))
+        )
     if template:
         where.append(OutboxEmail.template == template)
     if event_id is not None:
@@ -42,8 +54,14 @@ def filters(q: str = "", template: str = "", event_id: int | None = None) -> lis
     return where
 
 
-def outbox_page(status: str = ALL, q: str = "", template: str = "", event_id: int | None = None,
-                page: int = 1, per_page: int = PAGE_SIZE) -> OutboxPage:
+def outbox_page(
+    status: str = ALL,
+    q: str = "",
+    template: str = "",
+    event_id: int | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> OutboxPage:
     """Mails matching the filters, newest first, and how many there are in each status."""
     where = filters(q, template, event_id)
     query = select(OutboxEmail).options(load_only(*_LISTED), lazyload(OutboxEmail.attachments)).where(*where)
@@ -78,18 +96,25 @@ def events_with_mail() -> list[Event]:
 
 def mail(email_id: int) -> OutboxEmail | None:
     """One mail with its bodies (attachments are read by `attachments_of`, without their data)."""
-    return db.session.scalar(select(OutboxEmail).options(lazyload(OutboxEmail.attachments)).where(OutboxEmail.id == email_id))
+    return db.session.scalar(
+        select(OutboxEmail).options(lazyload(OutboxEmail.attachments)).where(OutboxEmail.id == email_id)
+    )
 
 
 def attachments_of(email: OutboxEmail) -> list:
     """(filename, content type, size in bytes) of each attachment."""
-    return list(db.session.execute(
-        select(OutboxAttachment.filename, OutboxAttachment.content_type, func.length(OutboxAttachment.data))
-        .where(OutboxAttachment.email_id == email.id).order_by(OutboxAttachment.id)
-    ))
+    return list(
+        db.session.execute(
+            select(OutboxAttachment.filename, OutboxAttachment.content_type, func.length(OutboxAttachment.data))
+            .where(OutboxAttachment.email_id == email.id)
+            .order_by(OutboxAttachment.id)
+        )
+    )
 
 
 def attempts_of(email: OutboxEmail) -> list[DeliveryAttempt]:
-    return list(db.session.scalars(
-        select(DeliveryAttempt).where(DeliveryAttempt.email_id == email.id).order_by(DeliveryAttempt.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(DeliveryAttempt).where(DeliveryAttempt.email_id == email.id).order_by(DeliveryAttempt.id)
+        )
+    )

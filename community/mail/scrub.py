@@ -6,6 +6,7 @@ person is emptied. Mails that never went out (pending, failed) are deleted:
 nobody received them, and with no address they could never be sent.
 Attachments and delivery attempts go with their mail (ON DELETE CASCADE).
 """
+
 import re
 
 from sqlalchemy import delete, or_, select, update
@@ -66,8 +67,6 @@ def mentioning(needles: list[str], *, besides) -> list[int]:
         return []
     columns = (OutboxEmail.subject, OutboxEmail.body_text, OutboxEmail.body_html, OutboxEmail.to_name)
     found = or_(*(column.icontains(needle, autoescape=True) for column in columns for needle in needles))
-    rows = db.session.execute(
-        select(OutboxEmail.id, *columns).where(found, OutboxEmail.id.not_in(besides))
-    ).all()
+    rows = db.session.execute(select(OutboxEmail.id, *columns).where(found, OutboxEmail.id.not_in(besides))).all()
     pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in needles), re.IGNORECASE)
     return [row.id for row in rows if any(pattern.search(text or "") for text in row[1:])]

@@ -1,4 +1,5 @@
 """Who may use a route. Every view is wrapped in exactly one of these."""
+
 from functools import wraps
 from urllib.parse import urlsplit
 

@@ -1,4 +1,5 @@
 """A member's own data: see what is held, download it, delete the account."""
+
 import json
 
 from flask import Blueprint, Response, redirect, render_template, session, url_for
@@ -20,7 +21,9 @@ bp = Blueprint("my_data", __name__, url_prefix="/account")
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please enter your current password."))])
+    password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Please enter your current password."))]
+    )
 
 
 @bp.get("/data")

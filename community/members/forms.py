@@ -1,4 +1,5 @@
 """Member forms. Labels and messages are lazy so they follow the reader's language."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
@@ -9,7 +10,15 @@ PASSWORD_MIN = 10
 
 
 def _email_field(label):
-    return EmailField(label, filters=[lambda value: value.strip() if isinstance(value, str) else value], validators=[DataRequired(_l("Please enter your email address.")), Email(_l("This email address is not valid.")), Length(max=254)])
+    return EmailField(
+        label,
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Email(_l("This email address is not valid.")),
+            Length(max=254),
+        ],
+    )
 
 
 def _new_password_field(label):
@@ -24,10 +33,15 @@ def _new_password_field(label):
 
 class SignupForm(FlaskForm):
     email = _email_field(_l("Email address"))
-    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+    display_name = StringField(
+        _l("Name shown to others"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)]
+    )
     password = _new_password_field(_l("Password"))
     language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
-    consent = BooleanField(_l("I have read the privacy notice and agree to it"), validators=[DataRequired(_l("You must accept the privacy notice to create an account."))])
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree to it"),
+        validators=[DataRequired(_l("You must accept the privacy notice to create an account."))],
+    )
 
 
 class LoginForm(FlaskForm):
@@ -45,17 +59,23 @@ class NewPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please enter your current password."))])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Please enter your current password."))]
+    )
     password = _new_password_field(_l("New password"))
 
 
 class ChangeEmailForm(FlaskForm):
     email = _email_field(_l("New email address"))
-    password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please enter your current password."))])
+    password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Please enter your current password."))]
+    )
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)])
+    display_name = StringField(
+        _l("Name shown to others"), validators=[DataRequired(_l("Please enter a name.")), Length(max=120)]
+    )
     organization = StringField(_l("Organization"), validators=[Length(max=160)])
     bio = TextAreaField(_l("A few words about you"), validators=[Length(max=1000)])
     directory_visible = BooleanField(_l("Show me in the member directory"))

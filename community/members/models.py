@@ -1,4 +1,5 @@
 """Member accounts."""
+
 import enum
 from datetime import datetime
 

@@ -1,4 +1,5 @@
 """Password hashing: argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane)."""
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 

@@ -4,27 +4,28 @@ Plain functions; the caller commits. What belongs to a member: rows that point a
 their account, and, once they proved their address, the guest registrations and
 mails made with that address (an unconfirmed account has proved nothing, so it
 gets neither: anyone can sign up with someone else's address)."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import and_, delete, or_, select, update
 
+from community.checkin.models import CheckIn
 from community.core import audit
 from community.core.audit import AuditEntry
 from community.core.clock import as_utc, utcnow
 from community.core.errors import DomainError
-from community.registrations import services as events
-from community.registrations.models import LIVE, Registration
-from community.checkin.models import CheckIn
-from community.events.models import Event, EventStaff
 from community.core.extensions import db
+from community.events.models import Event, EventStaff
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail import scrub
 from community.mail.models import OutboxEmail
 from community.members.models import Member, Role
 from community.members.passwords import verify_password
 from community.members.services import WrongPassword
+from community.registrations import services as events
+from community.registrations.models import LIVE, Registration
 
 
 class LastAdmin(DomainError):
@@ -33,10 +34,11 @@ class LastAdmin(DomainError):
 
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC: '2031-05-04T07:30:00+00:00'."""
-    return as_utc(moment).astimezone(timezone.utc).isoformat() if moment is not None else None
+    return as_utc(moment).astimezone(UTC).isoformat() if moment is not None else None
 
 
 # ------------------------------------------------------------------ whose rows
+
 
 def _registrations_of(member):
     mine = Registration.member_id == member.id
@@ -53,6 +55,7 @@ def _mails_to(member):
 
 
 # ------------------------------------------------------------------ the download
+
 
 def personal_data(member) -> dict:
     """Everything the community holds about `member`, JSON-ready; seven queries whatever the amounts."""
@@ -97,7 +100,8 @@ def _consents(member, memberships) -> dict:
         "shown_in_member_directory": member.directory_visible,
         "group_announcements": [
             {"group": group.name, "receives": not membership.announcements_opt_out}
-            for membership, group in memberships if membership.is_active
+            for membership, group in memberships
+            if membership.is_active
         ],
     }
 
@@ -120,8 +124,10 @@ def _event(event) -> dict:
 
 def _registrations(member) -> list[dict]:
     rows = db.session.execute(
-        select(Registration, Event).join(Event, Registration.event_id == Event.id)
-        .where(_registrations_of(member)).order_by(Registration.created_at, Registration.id)
+        select(Registration, Event)
+        .join(Event, Registration.event_id == Event.id)
+        .where(_registrations_of(member))
+        .order_by(Registration.created_at, Registration.id)
     ).all()
     return [
         {
@@ -147,32 +153,52 @@ def _check_ins(member) -> list[dict]:
         select(CheckIn, Event)
         .join(Registration, CheckIn.registration_id == Registration.id)
         .join(Event, CheckIn.event_id == Event.id)
-        .where(_registrations_of(member)).order_by(CheckIn.checked_in_at, CheckIn.id)
+        .where(_registrations_of(member))
+        .order_by(CheckIn.checked_in_at, CheckIn.id)
     ).all()
     return [
-        {"event": _event(event), "checked_in_at": iso(check_in.checked_in_at), "gate": check_in.gate,
-         "undone_at": iso(check_in.undone_at)}
+        {
+            "event": _event(event),
+            "checked_in_at": iso(check_in.checked_in_at),
+            "gate": check_in.gate,
+            "undone_at": iso(check_in.undone_at),
+        }
         for check_in, event in rows
     ]
 
 
 def _staff(member) -> list[dict]:
     rows = db.session.execute(
-        select(EventStaff, Event).join(Event, EventStaff.event_id == Event.id)
-        .where(EventStaff.member_id == member.id).order_by(EventStaff.created_at, EventStaff.id)
+        select(EventStaff, Event)
+        .join(Event, EventStaff.event_id == Event.id)
+        .where(EventStaff.member_id == member.id)
+        .order_by(EventStaff.created_at, EventStaff.id)
     ).all()
     return [{"event": _event(event), "role": staff.role, "since": iso(staff.created_at)} for staff, event in rows]
 
 
 def _mails(member) -> list[dict]:
     rows = db.session.execute(
-        select(OutboxEmail.created_at, OutboxEmail.sent_at, OutboxEmail.to_address, OutboxEmail.subject,
-               OutboxEmail.status, OutboxEmail.body_text)
-        .where(_mails_to(member)).order_by(OutboxEmail.created_at, OutboxEmail.id)
+        select(
+            OutboxEmail.created_at,
+            OutboxEmail.sent_at,
+            OutboxEmail.to_address,
+            OutboxEmail.subject,
+            OutboxEmail.status,
+            OutboxEmail.body_text,
+        )
+        .where(_mails_to(member))
+        .order_by(OutboxEmail.created_at, OutboxEmail.id)
     ).all()
     return [
-        {"created_at": iso(row.created_at), "sent_at": iso(row.sent_at), "to": row.to_address,
-         "subject": row.subject, "status": row.status, "text": row.body_text}
+        {
+            "created_at": iso(row.created_at),
+            "sent_at": iso(row.sent_at),
+            "to": row.to_address,
+            "subject": row.subject,
+            "status": row.status,
+            "text": row.body_text,
+        }
         for row in rows
     ]
 
@@ -188,21 +214,28 @@ def _audit(member) -> list[dict]:
     )
     rows = db.session.execute(
         select(AuditEntry.action, AuditEntry.created_at, AuditEntry.actor_id)
-        .where(or_(AuditEntry.actor_id == member.id, about)).order_by(AuditEntry.created_at, AuditEntry.id)
+        .where(or_(AuditEntry.actor_id == member.id, about))
+        .order_by(AuditEntry.created_at, AuditEntry.id)
     ).all()
     return [
-        {"action": row.action, "label": audit.label(row.action), "at": iso(row.created_at),
-         "by_you": row.actor_id == member.id}
+        {
+            "action": row.action,
+            "label": audit.label(row.action),
+            "at": iso(row.created_at),
+            "by_you": row.actor_id == member.id,
+        }
         for row in rows
     ]
 
 
 # ------------------------------------------------------------------ deletion
 
+
 def admins_besides(member) -> int:
     """Active admins other than `member`; locked on PostgreSQL so two last admins cannot both leave."""
     others = db.session.scalars(
-        select(Member.id).where(Member.role == Role.ADMIN.value, Member.suspended_at.is_(None), Member.id != member.id)
+        select(Member.id)
+        .where(Member.role == Role.ADMIN.value, Member.suspended_at.is_(None), Member.id != member.id)
         .with_for_update()
     ).all()
     return len(others)
@@ -219,9 +252,9 @@ def delete_account(member, password: str, now: datetime | None = None) -> dict:
     if not verify_password(member.password_hash, password):
         raise WrongPassword(_l("This password is not correct: nothing was deleted."))
     if member.is_admin and admins_besides(member) == 0:
-        raise LastAdmin(_l(
-            "You are the last administrator: make another member administrator before deleting your account."
-        ))
+        raise LastAdmin(
+            _l("You are the last administrator: make another member administrator before deleting your account.")
+        )
     now = now or utcnow()
     member_id = member.id
     mails_about = _mails_about(member)  # before the rows that name them change
@@ -269,7 +302,8 @@ def _anonymize(member, now: datetime, only=None) -> int:
     if only is not None:
         where.append(only)
     return _run(
-        update(Registration).where(*where)
+        update(Registration)
+        .where(*where)
         .values(member_id=None, guest_name=None, guest_email=None, guest_organization="", anonymized_at=now)
     )
 
@@ -280,7 +314,9 @@ def _cancel_guest_seats(member, now: datetime) -> int:
         return 0
     live = db.session.scalars(
         select(Registration).where(
-            Registration.member_id.is_(None), Registration.guest_email == member.email, Registration.status.in_(LIVE),
+            Registration.member_id.is_(None),
+            Registration.guest_email == member.email,
+            Registration.status.in_(LIVE),
         )
     ).all()
     for registration in live:
@@ -291,4 +327,3 @@ def _cancel_guest_seats(member, now: datetime) -> int:
 def summary(data: dict) -> dict:
     """How many items of each kind the download holds (for the page that offers it)."""
     return {key: len(value) for key, value in data.items() if isinstance(value, list)}
-

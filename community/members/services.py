@@ -1,4 +1,5 @@
 """Member rules: accounts, email proof, login, passwords. Plain functions; the caller commits."""
+
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -38,7 +39,9 @@ class EmailTaken(DomainError):
 
 def _mail_member(member: Member, template: str, *, to: str | None = None, **context) -> None:
     """Queue a mail to a member (or to an address of theirs) in their language."""
-    queue_email(template, to=to or member.email, to_name=member.display_name, language=member.language, member=member, **context)
+    queue_email(
+        template, to=to or member.email, to_name=member.display_name, language=member.language, member=member, **context
+    )
 
 
 def normalize_email(address: str) -> str:
@@ -82,8 +85,11 @@ def sign_up(*, email: str, display_name: str, password: str, language: str) -> M
     existing = find_by_email(email)
     if existing is not None:
         _mail_member(
-            existing, "account_exists", subject=_l("Someone tried to sign up with your address"),
-            login_url=external_url("members.login"), reset_url=external_url("members.forgot_password"),
+            existing,
+            "account_exists",
+            subject=_l("Someone tried to sign up with your address"),
+            login_url=external_url("members.login"),
+            reset_url=external_url("members.forgot_password"),
         )
         return None
     member = create_member(email=email, display_name=display_name, password=password, language=language)
@@ -99,7 +105,8 @@ def mark_confirmed(member: Member) -> None:
 def send_confirmation(member: Member) -> None:
     token = tokens.make(tokens.CONFIRM, {"id": member.id, "email": member.email})
     _mail_member(
-        member, "confirm_email",
+        member,
+        "confirm_email",
         subject=_l("Confirm your email address"),
         confirm_url=external_url("members.confirm", token=token),
         hours=current_app.config["CONFIRM_TOKEN_HOURS"],
@@ -139,7 +146,11 @@ def authenticate(email: str, password: str) -> Member:
     member = find_by_email(email)
     now = utcnow()
     if member is not None and member.locked_until and as_utc(member.locked_until) > now:
-        raise AccountLocked(_l("Too many failed attempts: this account is locked for a few minutes. You can reset your password meanwhile."))
+        raise AccountLocked(
+            _l(
+                "Too many failed attempts: this account is locked for a few minutes. You can reset your password meanwhile."
+            )
+        )
     if member is None or not verify_password(member.password_hash if member else None, password):
         if member is not None:
             _count_failure(member, now)
@@ -161,8 +172,11 @@ def _count_failure(member: Member, now) -> None:
     window_start = now - timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
     recent = Member.last_failed_login_at.is_not(None) & (Member.last_failed_login_at > window_start)
     db.session.execute(
-        update(Member).where(Member.id == member.id).values(
-            failed_logins=case((recent, Member.failed_logins + 1), else_=1), last_failed_login_at=now,
+        update(Member)
+        .where(Member.id == member.id)
+        .values(
+            failed_logins=case((recent, Member.failed_logins + 1), else_=1),
+            last_failed_login_at=now,
         ),
         execution_options={"synchronize_session": False},
     )
@@ -200,9 +214,12 @@ def request_password_reset(email: str) -> None:
     member = find_by_email(email)
     if member is None or not member.is_active:
         return
-    token = tokens.make(tokens.RESET, {"id": member.id, "pw": tokens.password_fingerprint(member.password_hash, member.email)})
+    token = tokens.make(
+        tokens.RESET, {"id": member.id, "pw": tokens.password_fingerprint(member.password_hash, member.email)}
+    )
     _mail_member(
-        member, "reset_password",
+        member,
+        "reset_password",
         subject=_l("Reset your password"),
         reset_url=external_url("members.reset_password", token=token),
         minutes=current_app.config["RESET_TOKEN_MINUTES"],
@@ -239,7 +256,9 @@ def request_email_change(member: Member, new_email: str, password: str) -> None:
     _refuse_taken(new_email)
     token = tokens.make(tokens.CHANGE_EMAIL, {"id": member.id, "old": member.email, "new": new_email})
     _mail_member(
-        member, "change_email", to=new_email,
+        member,
+        "change_email",
+        to=new_email,
         subject=_l("Confirm your new email address"),
         confirm_url=external_url("members.confirm_email_change", token=token),
         hours=current_app.config["CONFIRM_TOKEN_HOURS"],
@@ -263,8 +282,11 @@ def confirm_email_change(token: str) -> Member:
     member.email = new_email
     mark_confirmed(member)
     _mail_member(
-        member, "email_changed", to=old_email,
-        subject=_l("Your email address was changed"), new_email=new_email,
+        member,
+        "email_changed",
+        to=old_email,
+        subject=_l("Your email address was changed"),
+        new_email=new_email,
     )
     return member
 
@@ -274,7 +296,9 @@ def _refuse_taken(email: str) -> None:
         raise EmailTaken(_l("Another account already uses this address."))
 
 
-def update_profile(member: Member, *, display_name: str, organization: str, bio: str, directory_visible: bool, language: str) -> None:
+def update_profile(
+    member: Member, *, display_name: str, organization: str, bio: str, directory_visible: bool, language: str
+) -> None:
     member.display_name = display_name.strip()
     member.organization = organization.strip()
     member.bio = bio.strip()
@@ -302,5 +326,3 @@ def make_admin(email: str, *, name: str | None, password: str | None) -> Member:
 
 def set_role(member: Member, role: Role) -> None:
     member.role = Role(role).value
-
-

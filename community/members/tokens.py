@@ -6,6 +6,7 @@ address is confirmed; a reset token carries a fingerprint of the password hash
 and the address, so it dies with any password change (including the reset it
 performs) and with an email change; an email change token carries the old address.
 """
+
 import hashlib
 
 from flask import current_app

@@ -1,4 +1,5 @@
 """Member pages: sign-up, email proof, login, password reset, profile."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -7,13 +8,20 @@ from sqlalchemy.exc import IntegrityError
 from community.core.errors import DomainError
 from community.core.extensions import db, limiter
 from community.core.i18n import supported_language
+from community.core.security import safe_next
 from community.members import services
 from community.members.access import anyone, member_required
 from community.members.forms import (
-    ButtonForm, ChangeEmailForm, ChangePasswordForm, EmailOnlyForm, LoginForm, NewPasswordForm, ProfileForm, SignupForm,
+    ButtonForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    EmailOnlyForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    SignupForm,
 )
 from community.members.tokens import TokenError
-from community.core.security import safe_next
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -35,7 +43,12 @@ def signup():
     form = SignupForm(language=request.args.get("lang") or _current_language())
     if form.validate_on_submit():
         try:
-            services.sign_up(email=form.email.data, display_name=form.display_name.data, password=form.password.data, language=form.language.data)
+            services.sign_up(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                language=form.language.data,
+            )
         except DomainError as error:
             db.session.rollback()
             form.email.errors.append(str(error))
@@ -198,8 +211,12 @@ def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         services.update_profile(
-            current_user, display_name=form.display_name.data, organization=form.organization.data or "",
-            bio=form.bio.data or "", directory_visible=form.directory_visible.data, language=form.language.data,
+            current_user,
+            display_name=form.display_name.data,
+            organization=form.organization.data or "",
+            bio=form.bio.data or "",
+            directory_visible=form.directory_visible.data,
+            language=form.language.data,
         )
         db.session.commit()
         session["lang"] = current_user.language
@@ -242,7 +259,13 @@ def change_email():
             field.errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("We sent a link to %(email)s. Your address changes when you follow it.", email=services.normalize_email(form.email.data)), "info")
+            flash(
+                _(
+                    "We sent a link to %(email)s. Your address changes when you follow it.",
+                    email=services.normalize_email(form.email.data),
+                ),
+                "info",
+            )
             return redirect(url_for("members.profile"))
     return render_template("members/change_email.html", form=form)
 

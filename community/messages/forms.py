@@ -2,6 +2,7 @@
 
 The field checks give inline messages; events/messages.clean() is the rule and
 checks everything again (the service is what a double or forged submit meets)."""
+
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -9,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from community.messages.services import AUDIENCES, BODY_MAX, KEY_MAX, SUBJECT_MAX
 from community.groups.forms import FORMAT_HINT
+from community.messages.services import AUDIENCES, BODY_MAX, KEY_MAX, SUBJECT_MAX
 
 
 def _one_line(value):
@@ -24,12 +25,25 @@ def _text(value):
 class MessageForm(FlaskForm):
     # An unknown audience is refused by the service, with its own message.
     audience = SelectField(_l("Send to"), validate_choice=False)
-    subject = StringField(_l("Subject"), filters=[_one_line], validators=[
-        DataRequired(_l("Please write a subject.")),
-        Length(max=SUBJECT_MAX, message=_l("The subject is too long: %(max)d characters at most.", max=SUBJECT_MAX))])
-    body = TextAreaField(_l("Message"), filters=[_text], description=FORMAT_HINT, validators=[
-        DataRequired(_l("Please write a message.")),
-        Length(max=BODY_MAX, message=_l("The message is too long: %(max)d characters at most.", max=BODY_MAX))])
+    subject = StringField(
+        _l("Subject"),
+        filters=[_one_line],
+        validators=[
+            DataRequired(_l("Please write a subject.")),
+            Length(
+                max=SUBJECT_MAX, message=_l("The subject is too long: %(max)d characters at most.", max=SUBJECT_MAX)
+            ),
+        ],
+    )
+    body = TextAreaField(
+        _l("Message"),
+        filters=[_text],
+        description=FORMAT_HINT,
+        validators=[
+            DataRequired(_l("Please write a message.")),
+            Length(max=BODY_MAX, message=_l("The message is too long: %(max)d characters at most.", max=BODY_MAX)),
+        ],
+    )
     # Fixed when the form is first shown and carried through the preview: a double submit sends once.
     submission_key = HiddenField(validators=[Length(max=KEY_MAX)])
 

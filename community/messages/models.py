@@ -1,4 +1,5 @@
 """Messages from an event's organizers to its people."""
+
 import enum
 from datetime import datetime
 
@@ -21,9 +22,7 @@ class EventMessage(db.Model):
 
     __tablename__ = "event_message"
     __table_args__ = (
-        CheckConstraint(
-            "audience IN ('confirmed', 'waiting', 'checked_in', 'not_checked_in')", name="audience_known"
-        ),
+        CheckConstraint("audience IN ('confirmed', 'waiting', 'checked_in', 'not_checked_in')", name="audience_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

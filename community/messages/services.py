@@ -5,24 +5,24 @@ outbox, in each person's language. The EventMessage row is both the archive and
 the guard against a double submit: its submission_key is unique, so a second
 submit (even a concurrent one) finds it taken and queues nothing.
 """
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
-from community.core import audit
-from community.core.errors import DomainError, NotAllowed
-from community.registrations import mails
-from community.core import writegate
-from community.events.permissions import may_manage
 from community.checkin.models import CheckIn
-from community.events.models import Event
-from community.messages.models import EventMessage, MessageAudience
-from community.registrations.models import Registration, RegistrationStatus
+from community.core import audit, writegate
+from community.core.errors import DomainError, NotAllowed
 from community.core.extensions import db
 from community.core.text import render_text
+from community.events.models import Event
+from community.events.permissions import may_manage
 from community.mail.outbox import add_email
+from community.messages.models import EventMessage, MessageAudience
+from community.registrations import mails
+from community.registrations.models import Registration, RegistrationStatus
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
@@ -65,13 +65,21 @@ def _audience_filter(audience: str):
 def recipients_query(event: Event, audience: str):
     """The registrations of `audience`, oldest first. Anonymized registrations
     (nobody left to write to) are never recipients."""
-    return select(Registration).where(
-        Registration.event_id == event.id, Registration.anonymized_at.is_(None), _audience_filter(audience),
-    ).order_by(Registration.created_at, Registration.id)
+    return (
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.anonymized_at.is_(None),
+            _audience_filter(audience),
+        )
+        .order_by(Registration.created_at, Registration.id)
+    )
 
 
 def count(event: Event, audience: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(recipients_query(event, audience).order_by(None).subquery()))
+    return db.session.scalar(
+        select(func.count()).select_from(recipients_query(event, audience).order_by(None).subquery())
+    )
 
 
 def counts(event: Event) -> dict[str, int]:
@@ -91,17 +99,22 @@ def counts(event: Event) -> dict[str, int]:
 
 def archive(event: Event, limit: int = 20) -> list[EventMessage]:
     """The event's messages, newest first, with their authors (one query)."""
-    return list(db.session.scalars(
-        select(EventMessage).options(joinedload(EventMessage.author))
-        .where(EventMessage.event_id == event.id)
-        .order_by(EventMessage.created_at.desc(), EventMessage.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(EventMessage)
+            .options(joinedload(EventMessage.author))
+            .where(EventMessage.event_id == event.id)
+            .order_by(EventMessage.created_at.desc(), EventMessage.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def message_of(event: Event, message_id: int) -> EventMessage | None:
     """One message of this event (None for another event's), with its author."""
     return db.session.scalar(
-        select(EventMessage).options(joinedload(EventMessage.author))
+        select(EventMessage)
+        .options(joinedload(EventMessage.author))
         .where(EventMessage.id == message_id, EventMessage.event_id == event.id)
     )
 
@@ -145,7 +158,8 @@ def _claim(values: dict) -> EventMessage | None:
     dialect = db.session.get_bind().dialect.name
     upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
     statement = (
-        upsert(EventMessage).values(**values)
+        upsert(EventMessage)
+        .values(**values)
         .on_conflict_do_nothing(index_elements=[EventMessage.submission_key])
         .returning(EventMessage)
     )
@@ -160,10 +174,17 @@ def send(actor, event: Event, *, audience: str, subject: str, body: str, submiss
     if not isinstance(submission_key, str) or not KEY_MIN <= len(submission_key) <= KEY_MAX:
         raise MessageRefused(_l("This form has expired: reload the page and write the message again."))
     writegate.enter(db.session)  # SQLite: queue behind this process's other writers
-    message = _claim(dict(
-        event_id=event.id, author_id=actor.id, audience=audience, subject=subject, body=body,
-        submission_key=submission_key, recipient_count=0,
-    ))
+    message = _claim(
+        dict(
+            event_id=event.id,
+            author_id=actor.id,
+            audience=audience,
+            subject=subject,
+            body=body,
+            submission_key=submission_key,
+            recipient_count=0,
+        )
+    )
     if message is None:
         # Sent already (a double click, a reload, or a concurrent submit that won).
         return _same_event(_by_key(submission_key), event)
@@ -174,7 +195,9 @@ def send(actor, event: Event, *, audience: str, subject: str, body: str, submiss
     for registration in registrations:
         add_email(_compose(message, registration, body_html), fresh_key=True)
     message.recipient_count = len(registrations)
-    audit.record(actor, "event.message_sent", message, event_id=event.id, audience=audience, recipient_count=len(registrations))
+    audit.record(
+        actor, "event.message_sent", message, event_id=event.id, audience=audience, recipient_count=len(registrations)
+    )
     return message
 
 
@@ -187,9 +210,13 @@ def _same_event(message: EventMessage | None, event: Event) -> EventMessage:
 def _compose(message: EventMessage, registration: Registration, body_html):
     """The mail to one person, composed (not added): its links, language and event come from mails."""
     return mails.registration_mail(
-        "event_message", registration, _subject(message, registration.event), queue=False,
+        "event_message",
+        registration,
+        _subject(message, registration.event),
+        queue=False,
         dedupe_key=f"event-message:{message.id}:{registration.id}",
-        message=message, body_html=body_html,
+        message=message,
+        body_html=body_html,
     )
 
 
@@ -204,15 +231,24 @@ def preview(actor, event: Event, *, audience: str, subject: str, body: str, lang
     audience, subject, body = clean(actor, event, audience=audience, subject=subject, body=body)
     message = EventMessage(event_id=event.id, audience=audience, subject=subject, body=body)
     sample = Registration(
-        event_id=event.id, guest_name=actor.display_name, guest_email=actor.email, language=language,
-        status=RegistrationStatus.CONFIRMED.value, ticket_code="preview",
+        event_id=event.id,
+        guest_name=actor.display_name,
+        guest_email=actor.email,
+        language=language,
+        status=RegistrationStatus.CONFIRMED.value,
+        ticket_code="preview",
     )
     sample.event = event
     body_html = render_text(body)
     try:
         email = mails.registration_mail(
-            "event_message", sample, _subject(message, event), queue=False, dedupe_key=None,
-            message=message, body_html=body_html,
+            "event_message",
+            sample,
+            _subject(message, event),
+            queue=False,
+            dedupe_key=None,
+            message=message,
+            body_html=body_html,
         )
     finally:
         # Neither sample may reach the database, whatever cascades or autoflush do.

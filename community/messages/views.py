@@ -1,15 +1,16 @@
 """Mail from organizers to an event's people: write, preview, send, archive."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
 from community.core.errors import DomainError
+from community.core.extensions import db
+from community.core.security import safe_next
+from community.core.text import render_text
+from community.events.permissions import manager_required
 from community.messages import services as messages
 from community.messages.forms import MessageForm
-from community.events.permissions import manager_required
-from community.core.extensions import db
-from community.core.text import render_text
-from community.core.security import safe_next
 
 bp = Blueprint("messages", __name__, url_prefix="/events")
 bp.add_app_template_filter(messages.audience_label, "audience_label")
@@ -36,7 +37,11 @@ def new(event):
     except DomainError as error:
         return _refused(event, form, counts, error)
     return render_template(
-        "messages/preview.html", event=event, form=form, mail=mail, body_html=body_html,
+        "messages/preview.html",
+        event=event,
+        form=form,
+        mail=mail,
+        body_html=body_html,
         recipients=counts.get(form.audience.data, 0),
     )
 
@@ -48,7 +53,10 @@ def _send(event, form, fields, counts):
         db.session.rollback()
         return _refused(event, form, counts, error)
     db.session.commit()
-    flash(ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.", message.recipient_count), "success")
+    flash(
+        ngettext("Message sent to %(num)d person.", "Message sent to %(num)d people.", message.recipient_count),
+        "success",
+    )
     return redirect(safe_next(request.args.get("next"), url_for("messages.index", slug=event.slug)))
 
 
@@ -61,7 +69,9 @@ def _refused(event, form, counts, error):
 @manager_required
 def index(event):
     return render_template(
-        "messages/index.html", event=event, event_messages=messages.archive(event, limit=ARCHIVE_SHOWN),
+        "messages/index.html",
+        event=event,
+        event_messages=messages.archive(event, limit=ARCHIVE_SHOWN),
     )
 
 

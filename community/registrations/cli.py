@@ -1,4 +1,5 @@
 """Cron-friendly event commands: `flask --app app send-reminders`, `flask --app app expire-holds`."""
+
 import click
 
 from community.core.extensions import db
@@ -6,7 +7,12 @@ from community.core.extensions import db
 
 def register_cli(app) -> None:
     @app.cli.command("send-reminders")
-    @click.option("--hours", type=float, default=None, help="Events starting within this many hours (default EVENT_REMINDER_HOURS).")
+    @click.option(
+        "--hours",
+        type=float,
+        default=None,
+        help="Events starting within this many hours (default EVENT_REMINDER_HOURS).",
+    )
     def send_reminders(hours):
         """Mail confirmed attendees before their event, once each (safe to rerun)."""
         from community.registrations import reminders

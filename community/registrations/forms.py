@@ -1,4 +1,5 @@
 """The form a visitor registers with."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
@@ -10,9 +11,18 @@ from community.members.services import check_email
 
 
 class GuestRegistrationForm(FlaskForm):
-    name = StringField(_l("Your name"), filters=[clean], validators=[DataRequired(_l("Please give your name.")), Length(max=120)])
-    email = EmailField(_l("Email"), filters=[clean], validators=[
-        DataRequired(_l("Please enter your email address.")), Email(_l("This email address is not valid.")), Length(max=254)])
+    name = StringField(
+        _l("Your name"), filters=[clean], validators=[DataRequired(_l("Please give your name.")), Length(max=120)]
+    )
+    email = EmailField(
+        _l("Email"),
+        filters=[clean],
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Email(_l("This email address is not valid.")),
+            Length(max=254),
+        ],
+    )
     organization = StringField(_l("Organization (optional)"), filters=[clean], validators=[Optional(), Length(max=160)])
 
     def validate_email(self, field):

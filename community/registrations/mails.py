@@ -3,6 +3,7 @@
 Links and dedupe keys depend on the registration's ticket code, never on its row
 id: a new registration's mail can then be written before its row (and before the
 event's seat lock is taken), see seats.place."""
+
 import secrets
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from community.members import tokens
 from community.registrations import waiting_list
 from community.registrations.models import Registration
 
-ACCESS = "event-registration"      # ticket page and cancel link
+ACCESS = "event-registration"  # ticket page and cancel link
 GUEST_CONFIRM = "event-guest-confirm"
 # Ticket and cancel links stay valid for a year; the registration's state decides the rest.
 ACCESS_MAX_AGE = 365 * 24 * 3600
@@ -79,12 +80,19 @@ def registration_mail(template, registration, subject, *, dedupe_key, queue=True
 
 
 def confirmed(registration, promoted: bool = False, *, queue: bool = True):
-    subject = _l("A seat is yours: %(title)s", title=registration.event.title) if promoted else _l(
-        "You are registered: %(title)s", title=registration.event.title
+    subject = (
+        _l("A seat is yours: %(title)s", title=registration.event.title)
+        if promoted
+        else _l("You are registered: %(title)s", title=registration.event.title)
     )
     kind = "promoted" if promoted else "confirmed"
     return registration_mail(
-        "event_confirmed", registration, subject, attach_ics=True, promoted=promoted, queue=queue,
+        "event_confirmed",
+        registration,
+        subject,
+        attach_ics=True,
+        promoted=promoted,
+        queue=queue,
         dedupe_key=f"event-{kind}:{registration.ticket_code}",
     )
 
@@ -92,7 +100,11 @@ def confirmed(registration, promoted: bool = False, *, queue: bool = True):
 def guest_hold(registration, promoted: bool = False, *, queue: bool = True):
     subject = _l("Confirm your seat: %(title)s", title=registration.event.title)
     return registration_mail(
-        "event_guest_hold", registration, subject, promoted=promoted, queue=queue,
+        "event_guest_hold",
+        registration,
+        subject,
+        promoted=promoted,
+        queue=queue,
         confirm_url=external_url("registrations.guest_confirm", token=confirm_token(registration)),
         hold_expires_at=registration.hold_expires_at,
         dedupe_key=f"event-hold:{registration.ticket_code}:{int(as_utc(registration.hold_expires_at).timestamp())}",
@@ -102,7 +114,11 @@ def guest_hold(registration, promoted: bool = False, *, queue: bool = True):
 def waiting(registration, position: int | None = None, *, queue: bool = True):
     subject = _l("You are on the waiting list: %(title)s", title=registration.event.title)
     return registration_mail(
-        "event_waiting", registration, subject, position=position, queue=queue,
+        "event_waiting",
+        registration,
+        subject,
+        position=position,
+        queue=queue,
         dedupe_key=f"event-waiting:{registration.ticket_code}",
     )
 
@@ -110,9 +126,12 @@ def waiting(registration, position: int | None = None, *, queue: bool = True):
 _emails = OutboxEmail.__table__
 # Built once: it runs under the event lock. Writes the place in line, counted by the same statement.
 _FILL_IN = (
-    update(_emails).where(_emails.c.id == bindparam("email_id"))
-    .values(body_text=func.replace(_emails.c.body_text, bindparam("marker"), cast(waiting_list.PLACE_IN_LINE, String)),
-            body_html=func.replace(_emails.c.body_html, bindparam("marker"), cast(waiting_list.PLACE_IN_LINE, String)))
+    update(_emails)
+    .where(_emails.c.id == bindparam("email_id"))
+    .values(
+        body_text=func.replace(_emails.c.body_text, bindparam("marker"), cast(waiting_list.PLACE_IN_LINE, String)),
+        body_html=func.replace(_emails.c.body_html, bindparam("marker"), cast(waiting_list.PLACE_IN_LINE, String)),
+    )
 )
 
 
@@ -130,7 +149,8 @@ class WaitingDraft:
     def fill_in(self, registration) -> None:
         """The registration and this mail are written; the caller holds the event lock."""
         db.session.connection().execute(
-            _FILL_IN, {"email_id": self.email.id, "marker": self.marker, **waiting_list.place_params(registration)})
+            _FILL_IN, {"email_id": self.email.id, "marker": self.marker, **waiting_list.place_params(registration)}
+        )
 
 
 def waiting_draft(registration) -> WaitingDraft:
@@ -148,19 +168,27 @@ def promoted(registration):
 def event_cancelled(registration):
     subject = _l("Cancelled: %(title)s", title=registration.event.title)
     return registration_mail(
-        "event_cancelled", registration, subject, attach_ics=True,
+        "event_cancelled",
+        registration,
+        subject,
+        attach_ics=True,
         dedupe_key=f"event-cancelled:{registration.ticket_code}",
     )
 
 
 def removed_by_organizer(registration):
     subject = _l("Your registration was cancelled: %(title)s", title=registration.event.title)
-    return registration_mail("event_removed", registration, subject, dedupe_key=f"event-removed:{registration.ticket_code}")
+    return registration_mail(
+        "event_removed", registration, subject, dedupe_key=f"event-removed:{registration.ticket_code}"
+    )
 
 
 def reminder(registration):
     subject = _l("Reminder: %(title)s", title=registration.event.title)
     return registration_mail(
-        "event_reminder", registration, subject, attach_ics=True,
+        "event_reminder",
+        registration,
+        subject,
+        attach_ics=True,
         dedupe_key=f"event-reminder:{registration.ticket_code}",
     )

@@ -1,4 +1,5 @@
 """Registrations: a person's seat, held seat or place in line at one event."""
+
 import enum
 import secrets
 from datetime import datetime
@@ -13,7 +14,7 @@ from community.events.models import Event
 
 
 class RegistrationStatus(str, enum.Enum):
-    HELD = "held"            # a guest's seat, until they follow the mailed link
+    HELD = "held"  # a guest's seat, until they follow the mailed link
     CONFIRMED = "confirmed"
     WAITING = "waiting"
     CANCELLED = "cancelled"
@@ -28,7 +29,7 @@ LIVE = (HELD, CONFIRMED, WAITING)
 # Registration.move checks it; registrations/seats.py is its only caller.
 TRANSITIONS = {
     None: {HELD, CONFIRMED, WAITING},
-    HELD: {CONFIRMED, CANCELLED},           # the guest proves their email | the hold ran out or was given up
+    HELD: {CONFIRMED, CANCELLED},  # the guest proves their email | the hold ran out or was given up
     WAITING: {CONFIRMED, HELD, CANCELLED},  # promoted (a guest still proves their email) | gave up
     CONFIRMED: {CANCELLED},
     CANCELLED: set(),
@@ -36,7 +37,12 @@ TRANSITIONS = {
 
 
 # What a status is called on the pages.
-STATUS_LABELS = {CONFIRMED: _l("Confirmed"), HELD: _l("Seat held"), WAITING: _l("Waiting list"), CANCELLED: _l("Cancelled")}
+STATUS_LABELS = {
+    CONFIRMED: _l("Confirmed"),
+    HELD: _l("Seat held"),
+    WAITING: _l("Waiting list"),
+    CANCELLED: _l("Cancelled"),
+}
 
 
 def status_label(status: str) -> str:
@@ -63,12 +69,18 @@ class Registration(db.Model):
         CheckConstraint("status != 'held' OR hold_expires_at IS NOT NULL", name="hold_has_expiry"),
         # One live registration per person and event: a double click is harmless.
         Index(
-            "uq_registration_live_member", "event_id", "member_id", unique=True,
+            "uq_registration_live_member",
+            "event_id",
+            "member_id",
+            unique=True,
             sqlite_where=text("status != 'cancelled' AND member_id IS NOT NULL"),
             postgresql_where=text("status != 'cancelled' AND member_id IS NOT NULL"),
         ),
         Index(
-            "uq_registration_live_guest", "event_id", "guest_email", unique=True,
+            "uq_registration_live_guest",
+            "event_id",
+            "guest_email",
+            unique=True,
             sqlite_where=text("status != 'cancelled' AND guest_email IS NOT NULL"),
             postgresql_where=text("status != 'cancelled' AND guest_email IS NOT NULL"),
         ),

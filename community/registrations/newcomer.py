@@ -5,6 +5,7 @@ the unit of work costs several times their CPU. The mail is composed before the
 seat is taken (no database access), for the outcome the event as read predicts;
 when the engine corrects the outcome under the lock, the queued mail is taken
 back and the other one queued."""
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
@@ -44,8 +45,9 @@ def write(registration: Registration, mail) -> None:
     locking.before_writes()
     registration.event_id = registration.event.id
     table = Registration.__table__
-    values = {column.key: registration.__dict__[column.key] for column in table.columns
-              if column.key in registration.__dict__}
+    values = {
+        column.key: registration.__dict__[column.key] for column in table.columns if column.key in registration.__dict__
+    }
     try:
         registration.id = db.session.connection().execute(insert(table), values).inserted_primary_key[0]
     except IntegrityError as exc:

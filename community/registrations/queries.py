@@ -1,4 +1,5 @@
 """What the attendee's pages read about registrations."""
+
 from flask import abort
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
@@ -10,30 +11,39 @@ from community.registrations.models import LIVE, Registration
 
 def of_member(member) -> list[Registration]:
     """Every registration of the member, the latest event first, with its event (one query)."""
-    return db.session.scalars(
-        select(Registration)
-        .join(Registration.event)
-        .options(contains_eager(Registration.event))
-        .where(Registration.member_id == member.id)
-        .order_by(Event.starts_at.desc(), Registration.id.desc())
-    ).unique().all()
+    return (
+        db.session.scalars(
+            select(Registration)
+            .join(Registration.event)
+            .options(contains_eager(Registration.event))
+            .where(Registration.member_id == member.id)
+            .order_by(Event.starts_at.desc(), Registration.id.desc())
+        )
+        .unique()
+        .all()
+    )
 
 
 def statuses_of(member, event_ids: list[int]) -> dict[int, str]:
     """event id -> the member's live status there, for a list of events (one query, none without a member)."""
     if member is None or not event_ids:
         return {}
-    return dict(db.session.execute(
-        select(Registration.event_id, Registration.status).where(
-            Registration.member_id == member.id, Registration.status.in_(LIVE), Registration.event_id.in_(event_ids),
-        )
-    ).all())
+    return dict(
+        db.session.execute(
+            select(Registration.event_id, Registration.status).where(
+                Registration.member_id == member.id,
+                Registration.status.in_(LIVE),
+                Registration.event_id.in_(event_ids),
+            )
+        ).all()
+    )
 
 
 def live_count(event: Event) -> int:
     """How many people hold a seat or wait for one."""
     return db.session.scalar(
-        select(func.count()).select_from(Registration)
+        select(func.count())
+        .select_from(Registration)
         .where(Registration.event_id == event.id, Registration.status.in_(LIVE))
     )
 

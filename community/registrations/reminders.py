@@ -1,4 +1,5 @@
 """Reminders before an event, mailed once to each confirmed attendee."""
+
 from datetime import datetime, timedelta
 
 from flask import current_app

@@ -11,6 +11,7 @@ Why they are race-free:
   opens the transaction just before it, so the write lock is taken up front
   (waiting at the write gate) and no stale read snapshot has to be upgraded.
 """
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, exists, or_, select, update
 
@@ -25,8 +26,10 @@ _events = Event.__table__
 # the ORM's update path costs several times the statement itself.
 _TAKE_SEAT = (
     update(_events)
-    .where(_events.c.id == bindparam("event_id"),
-           or_(_events.c.capacity.is_(None), _events.c.confirmed_count < _events.c.capacity))
+    .where(
+        _events.c.id == bindparam("event_id"),
+        or_(_events.c.capacity.is_(None), _events.c.confirmed_count < _events.c.capacity),
+    )
     .values(confirmed_count=_events.c.confirmed_count + 1)
 )
 
@@ -38,14 +41,18 @@ def take(event_id: int) -> bool:
 
 
 def _holds_due(event_id, now):
-    return exists().where(Registration.event_id == event_id, Registration.status == HELD,
-                          Registration.hold_expires_at <= now)
+    return exists().where(
+        Registration.event_id == event_id, Registration.status == HELD, Registration.hold_expires_at <= now
+    )
 
 
 # PostgreSQL: lock the event and read its count (the row as of the lock) and the due holds.
 _LOCK_AND_READ = locking.lock_for_update(
-    select(Event.confirmed_count, Event.capacity, _holds_due(bindparam("event_id"), bindparam("now")))
-    .where(Event.id == bindparam("event_id")), of=Event)
+    select(Event.confirmed_count, Event.capacity, _holds_due(bindparam("event_id"), bindparam("now"))).where(
+        Event.id == bindparam("event_id")
+    ),
+    of=Event,
+)
 
 
 def lock_and_take(event_id: int, now) -> tuple[bool, bool]:

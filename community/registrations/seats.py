@@ -13,6 +13,7 @@ Statuses change through Registration.start/move (the TRANSITIONS table), seats
 through seat_count.py, whose docstring says why it is race-free. Plain
 functions: the caller commits once, or rolls back on DomainError.
 """
+
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -28,8 +29,17 @@ from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
 from community.registrations import mails, newcomer, seat_count, waiting_list
+from community.registrations.models import (
+    CANCELLED,
+    CONFIRMED,
+    HELD,
+    LIVE,
+    WAITING,
+    Registration,
+    new_ticket_code,
+    status_label,
+)
 from community.registrations.queries import live_registration
-from community.registrations.models import CANCELLED, CONFIRMED, HELD, LIVE, WAITING, Registration, new_ticket_code, status_label
 
 
 class RegistrationRefused(DomainError):
@@ -61,6 +71,7 @@ def hold_until(now: datetime) -> datetime:
 
 
 # ------------------------------------------------------------------ a newcomer
+
 
 def place(event: Event, registration: Registration, now: datetime) -> Registration:
     """A seat (held for a guest), a place on the waiting list, or a refusal.
@@ -130,6 +141,7 @@ def _take_seat_locked(event: Event, now: datetime, registration: Registration | 
 
 # ------------------------------------------------------------------ a guest's hold
 
+
 def confirm_hold(registration: Registration, now: datetime) -> Registration:
     """The guest followed the mailed link: the held seat becomes theirs."""
     seat_count.lock_event(registration.event_id)
@@ -137,7 +149,9 @@ def confirm_hold(registration: Registration, now: datetime) -> Registration:
     if registration.status == CONFIRMED:
         return registration
     if not registration.holds_seat_at(now):
-        raise HoldExpired(_l("This seat is no longer held for you: the confirmation time ran out. You may register again."))
+        raise HoldExpired(
+            _l("This seat is no longer held for you: the confirmation time ran out. You may register again.")
+        )
     registration.move(CONFIRMED, now)
     db.session.flush()
     mails.confirmed(registration)
@@ -174,6 +188,7 @@ def _expire_locked(event: Event, now: datetime, newcomer: Registration | None = 
 
 # ------------------------------------------------------------------ giving up
 
+
 def release(registration: Registration, now: datetime) -> tuple[bool, list[Registration]]:
     """Cancel the registration: (whether this call cancelled it, who was promoted to its seat).
 
@@ -183,11 +198,17 @@ def release(registration: Registration, now: datetime) -> tuple[bool, list[Regis
     locking.refresh_locked(registration)
     if registration.status == CANCELLED:
         return False, []
-    came = db.session.scalar(select(CheckIn.checked_in_at).where(
-        CheckIn.registration_id == registration.id, CheckIn.undone_at.is_(None)))
+    came = db.session.scalar(
+        select(CheckIn.checked_in_at).where(CheckIn.registration_id == registration.id, CheckIn.undone_at.is_(None))
+    )
     if came is not None:
-        raise CheckedIn(_l("This registration was checked in at %(time)s: it can no longer be cancelled "
-                           "(an organizer may undo the check-in first).", time=clock_time(came)))
+        raise CheckedIn(
+            _l(
+                "This registration was checked in at %(time)s: it can no longer be cancelled "
+                "(an organizer may undo the check-in first).",
+                time=clock_time(came),
+            )
+        )
     was_seated = registration.is_seated
     registration.move(CANCELLED, now)
     db.session.flush()
@@ -198,6 +219,7 @@ def release(registration: Registration, now: datetime) -> tuple[bool, list[Regis
 
 
 # ------------------------------------------------------------------ the waiting list moves
+
 
 def promote(event: Event, now: datetime, newcomer: Registration | None = None) -> list[Registration]:
     """Free seats to those waiting longest, each told by mail (but `newcomer`, who is
@@ -235,13 +257,16 @@ def promote_out_of_turn(registration: Registration, now: datetime, over_capacity
     raised = None
     if not seat_count.take(event.id):
         if not over_capacity:
-            raise EventFull(_l("The event is full: promoting this person means going over capacity, which you must confirm."))
+            raise EventFull(
+                _l("The event is full: promoting this person means going over capacity, which you must confirm.")
+            )
         raised = seat_count.take_over_capacity(event)
     _give_seat(registration, now)
     return raised
 
 
 # ------------------------------------------------------------------ the organizer's changes
+
 
 def seat_by_hand(event: Event, registration: Registration, now: datetime, over_capacity: bool = False):
     """Someone the organizer vouches for: confirmed at once (no hold, no mail to follow), or
@@ -250,14 +275,20 @@ def seat_by_hand(event: Event, registration: Registration, now: datetime, over_c
     seat_count.lock_event(event.id)
     existing = live_registration(event.id, member_id=registration.member_id, guest_email=registration.guest_email)
     if existing is not None:
-        raise AlreadyRegistered(_l("This person is already registered for this event (%(status)s).",
-                                   status=status_label(existing.status).lower()))
+        raise AlreadyRegistered(
+            _l(
+                "This person is already registered for this event (%(status)s).",
+                status=status_label(existing.status).lower(),
+            )
+        )
     raised = None
     seated = seat_count.take(event.id)
     if not seated and over_capacity:
         raised, seated = seat_count.take_over_capacity(event), True
     if not seated and not event.waitlist_enabled:
-        raise EventFull(_l("The event is full and has no waiting list: confirm going over capacity to add this person."))
+        raise EventFull(
+            _l("The event is full and has no waiting list: confirm going over capacity to add this person.")
+        )
     registration.created_at = now
     registration.start(CONFIRMED if seated else WAITING, now)
     db.session.add(registration)
@@ -279,10 +310,12 @@ def change_capacity(event: Event, new_capacity: int | None, now: datetime) -> li
     seat_count.lock_event(event.id)
     seat_count.refresh(event)
     if new_capacity is not None and new_capacity < event.confirmed_count:
-        raise CapacityTooLow(_l(
-            "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first.",
-            taken=event.confirmed_count,
-        ))
+        raise CapacityTooLow(
+            _l(
+                "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first.",
+                taken=event.confirmed_count,
+            )
+        )
     if new_capacity == event.capacity:
         return []
     event.capacity = new_capacity
@@ -298,8 +331,10 @@ def cancel_all(event: Event, now: datetime) -> list[Registration] | None:
     if event.is_cancelled:
         return None
     live = db.session.scalars(
-        select(Registration).where(Registration.event_id == event.id, Registration.status.in_(LIVE))
-        .order_by(Registration.id).options(selectinload(Registration.member))
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status.in_(LIVE))
+        .order_by(Registration.id)
+        .options(selectinload(Registration.member))
     ).all()
     for registration in live:
         registration.move(CANCELLED, now)

@@ -2,6 +2,7 @@
 
 Plain functions; the caller commits (once) or rolls back on DomainError. Every
 change of seats or status is a verb of seats.py, the seat engine."""
+
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -17,8 +18,8 @@ from community.events.models import Event, Visibility
 from community.groups import queries as group_queries
 from community.members.services import check_email
 from community.registrations import mails, seats
-from community.registrations.queries import live_registration
 from community.registrations.models import LIVE, Registration
+from community.registrations.queries import live_registration
 
 # The engine's refusals, where the callers of these rules look for them.
 RegistrationRefused, AlreadyRegistered, CheckedIn = seats.RegistrationRefused, seats.AlreadyRegistered, seats.CheckedIn
@@ -46,12 +47,14 @@ def registration_problem(event: Event, member, now: datetime | None = None) -> s
     if not member.is_confirmed:
         return _l("Please confirm your email address first: we sent you a link.")
     if event.visibility == Visibility.GROUP.value and not (
-            member.is_organizer or group_queries.is_active_member(member, event.group_id)):
+        member.is_organizer or group_queries.is_active_member(member, event.group_id)
+    ):
         return _l("This event is reserved for the members of its working group.")
     return None
 
 
 # ------------------------------------------------------------------ registering
+
 
 def register_member(event: Event, member, now: datetime | None = None) -> tuple[Registration, bool]:
     """One click: a confirmed seat, or a place on the waiting list.
@@ -68,8 +71,9 @@ def register_member(event: Event, member, now: datetime | None = None) -> tuple[
     return seats.place(event, registration, now), True
 
 
-def register_guest(event: Event, *, name: str, email: str, organization: str = "", language: str = "fr",
-                   now: datetime | None = None) -> tuple[Registration, bool]:
+def register_guest(
+    event: Event, *, name: str, email: str, organization: str = "", language: str = "fr", now: datetime | None = None
+) -> tuple[Registration, bool]:
     """A visitor on a public event: a seat held until they follow the mailed link, or the waiting list."""
     now = now or utcnow()
     problem = registration_problem(event, None, now)
@@ -83,7 +87,10 @@ def register_guest(event: Event, *, name: str, email: str, organization: str = "
     if existing is not None:
         return existing, False
     registration = Registration(
-        event=event, guest_name=name[:120], guest_email=email, guest_organization=(organization or "").strip()[:160],
+        event=event,
+        guest_name=name[:120],
+        guest_email=email,
+        guest_organization=(organization or "").strip()[:160],
         language=language,
     )
     return seats.place(event, registration, now), True
@@ -95,6 +102,7 @@ def confirm_guest(registration: Registration, now: datetime | None = None) -> Re
 
 
 # ------------------------------------------------------------------ cancelling
+
 
 def cancel_registration(registration: Registration, now: datetime | None = None) -> list[Registration]:
     """The attendee (or an organizer) gives the seat or the place in line back.
@@ -115,8 +123,14 @@ def cancel_as(actor, registration: Registration, now: datetime | None = None) ->
     cancelled, promoted = seats.release(registration, now or utcnow())
     if cancelled and not own:
         mails.removed_by_organizer(registration)
-        audit.record(actor, "registration.cancelled_by_organizer", registration, event_id=registration.event_id,
-                     was=was, promoted=len(promoted))
+        audit.record(
+            actor,
+            "registration.cancelled_by_organizer",
+            registration,
+            event_id=registration.event_id,
+            was=was,
+            promoted=len(promoted),
+        )
     return promoted
 
 

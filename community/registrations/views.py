@@ -1,8 +1,10 @@
 """The attendee's pages: register (member or guest), leave, the links in the mails
 (ticket, cancel, confirm a guest's seat) and "my registrations"."""
+
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -36,12 +38,16 @@ def _detail(slug: str):
 def mine():
     registrations = queries.of_member(current_user)
     return render_template(
-        "registrations/mine.html", registrations=registrations, now=utcnow(), ticket_token=mails.access_token,
+        "registrations/mine.html",
+        registrations=registrations,
+        now=utcnow(),
+        ticket_token=mails.access_token,
         positions=waiting_list.positions([r for r in registrations if r.status == WAITING]),
     )
 
 
 # ------------------------------------------------------------------ registering
+
 
 def _member_registered(outcome):
     """The message after a member's click: (text, category)."""
@@ -70,8 +76,9 @@ def _guest_registered(outcome):
     registration, _created = outcome
     if registration.status == WAITING:
         return _("The event is full: you are on the waiting list. We sent you an email."), "info"
-    return _("Almost done: follow the link we sent to %(email)s to confirm your seat.",
-             email=registration.guest_email), "success"
+    return _(
+        "Almost done: follow the link we sent to %(email)s to confirm your seat.", email=registration.guest_email
+    ), "success"
 
 
 @bp.route("/<slug>/guest", methods=["GET", "POST"])
@@ -83,13 +90,21 @@ def guest(slug):
     form = GuestRegistrationForm()
     problem = services.registration_problem(event, None)
     if form.validate_on_submit() and not problem:
-        _outcome, ok = attempt(lambda: services.register_guest(
-            event, name=form.name.data, email=form.email.data, organization=form.organization.data,
-            language=str(get_locale()),
-        ), _guest_registered)
+        _outcome, ok = attempt(
+            lambda: services.register_guest(
+                event,
+                name=form.name.data,
+                email=form.email.data,
+                organization=form.organization.data,
+                language=str(get_locale()),
+            ),
+            _guest_registered,
+        )
         if ok:
             return _detail(event.slug)
-    return render_template("registrations/guest.html", event=event, form=form, problem=problem), 400 if form.errors else 200
+    return render_template(
+        "registrations/guest.html", event=event, form=form, problem=problem
+    ), 400 if form.errors else 200
 
 
 @bp.post("/<slug>/leave")
@@ -105,6 +120,7 @@ def leave(slug):
 
 
 # ------------------------------------------------------------------ the links in the mails
+
 
 @bp.route("/registrations/<token>/cancel", methods=["GET", "POST"])
 @anyone
@@ -124,12 +140,15 @@ def cancel_link(token):
 def guest_confirm(token):
     registration = _registration_from(token, mails.GUEST_CONFIRM)
     if request.method == "POST":
-        _outcome, ok = attempt(lambda: services.confirm_guest(registration), _("Your seat is confirmed. See you there!"))
+        _outcome, ok = attempt(
+            lambda: services.confirm_guest(registration), _("Your seat is confirmed. See you there!")
+        )
         if ok:
             return redirect(url_for("registrations.ticket", token=mails.access_token(registration)))
         return _detail(registration.event.slug)
-    return render_template("registrations/guest_confirm.html", registration=registration,
-                           hold_active=registration.holds_seat_at(utcnow()))
+    return render_template(
+        "registrations/guest_confirm.html", registration=registration, hold_active=registration.holds_seat_at(utcnow())
+    )
 
 
 @bp.get("/tickets/<token>")
@@ -141,5 +160,10 @@ def ticket(token):
         # The QR holds the scan URL: a staff phone's camera opens the check-in for this ticket.
         scan_url = external_url("checkin.scan", code=registration.ticket_code)
         qr = Markup(segno.make(scan_url, error="m").svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
-    return render_template("registrations/ticket.html", registration=registration, qr=qr, token=token,
-                           position=waiting_list.position(registration))
+    return render_template(
+        "registrations/ticket.html",
+        registration=registration,
+        qr=qr,
+        token=token,
+        position=waiting_list.position(registration),
+    )

@@ -2,6 +2,7 @@
 
 First come, first served: ordered by the time of registration, then by id. It
 only reads; promotion (the list moving) is a change of seats, in seats.py."""
+
 from sqlalchemy import bindparam, func, or_, select
 
 from community.core.extensions import db
@@ -33,8 +34,11 @@ PLACE_IN_LINE = _AHEAD.scalar_subquery() + 1
 def place_params(registration: Registration) -> dict:
     """The parameters of _AHEAD and PLACE_IN_LINE for a written registration (named apart from
     the columns of the statements they go into)."""
-    return {"line_event": registration.event_id, "line_created_at": registration.created_at,
-            "line_registration": registration.id}
+    return {
+        "line_event": registration.event_id,
+        "line_created_at": registration.created_at,
+        "line_registration": registration.id,
+    }
 
 
 def position(registration: Registration) -> int | None:
@@ -51,9 +55,15 @@ def positions(waiting: list[Registration]) -> dict[int, int]:
     other = db.aliased(Registration)
     rows = db.session.execute(
         select(Registration.id, func.count(other.id))
-        .join(other, (other.event_id == Registration.event_id) & (other.status == WAITING)
-              & ((other.created_at < Registration.created_at)
-                 | ((other.created_at == Registration.created_at) & (other.id <= Registration.id))))
+        .join(
+            other,
+            (other.event_id == Registration.event_id)
+            & (other.status == WAITING)
+            & (
+                (other.created_at < Registration.created_at)
+                | ((other.created_at == Registration.created_at) & (other.id <= Registration.id))
+            ),
+        )
         .where(Registration.id.in_([r.id for r in waiting]))
         .group_by(Registration.id)
     ).all()

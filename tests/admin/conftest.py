@@ -1,5 +1,6 @@
 """Admin fixtures: people of each role, an event with registrations of every kind,
 and bulk registrations for counting queries."""
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -7,11 +8,11 @@ import pytest
 from sqlalchemy import insert, select
 
 from community.core.clock import utcnow
-from community.events.models import Event, EventStatus
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event, EventStatus
 from community.groups.models import GroupMembership, WorkingGroup
 from community.members.models import Member
+from community.registrations.models import Registration
 
 # Strings a spreadsheet would run as formulas.
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "\tTabbed", "\rReturned"]
@@ -20,15 +21,22 @@ INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "\tTabbed",
 @dataclass
 class People:
     admin: Member
-    organizer: Member   # created `event`
-    other: Member       # an organizer who did not
+    organizer: Member  # created `event`
+    other: Member  # an organizer who did not
     member: Member
 
 
 def new_event(slug: str, created_by: int | None) -> Event:
     starts = utcnow() + timedelta(days=10)
-    event = Event(slug=slug, title=f"Event {slug}", starts_at=starts, ends_at=starts + timedelta(hours=3),
-                  status=EventStatus.PUBLISHED.value, confirmed_count=0, created_by=created_by)
+    event = Event(
+        slug=slug,
+        title=f"Event {slug}",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        status=EventStatus.PUBLISHED.value,
+        confirmed_count=0,
+        created_by=created_by,
+    )
     db.session.add(event)
     db.session.commit()
     return event
@@ -68,9 +76,12 @@ def join(group: WorkingGroup, member: Member, **fields) -> None:
 
 def register(event: Event, *, member: Member | None = None, status="confirmed", minutes_ago=0, **guest) -> Registration:
     registration = Registration(
-        event_id=event.id, member_id=member.id if member else None, status=status,
+        event_id=event.id,
+        member_id=member.id if member else None,
+        status=status,
         created_at=utcnow() - timedelta(minutes=minutes_ago),
-        hold_expires_at=utcnow() + timedelta(hours=1) if status == "held" else None, **guest,
+        hold_expires_at=utcnow() + timedelta(hours=1) if status == "held" else None,
+        **guest,
     )
     db.session.add(registration)
     db.session.commit()
@@ -83,23 +94,60 @@ def bulk_registrations(app):
 
     def _bulk(event: Event, n: int, groups: tuple[WorkingGroup, ...]):
         now = utcnow()
-        db.session.execute(insert(Member), [
-            dict(email=f"bulk{i}@example.org", display_name=f"Bulk {i}", password_hash="x", language="fr",
-                 role="member", organization="Org", bio="", directory_visible=False, consent_at=now,
-                 created_at=now, confirmed_at=now, password_changed_at=now, session_version=1, failed_logins=0)
-            for i in range(n)
-        ])
+        db.session.execute(
+            insert(Member),
+            [
+                dict(
+                    email=f"bulk{i}@example.org",
+                    display_name=f"Bulk {i}",
+                    password_hash="x",
+                    language="fr",
+                    role="member",
+                    organization="Org",
+                    bio="",
+                    directory_visible=False,
+                    consent_at=now,
+                    created_at=now,
+                    confirmed_at=now,
+                    password_changed_at=now,
+                    session_version=1,
+                    failed_logins=0,
+                )
+                for i in range(n)
+            ],
+        )
         ids = list(db.session.scalars(select(Member.id).where(Member.email.like("bulk%"))))
-        db.session.execute(insert(GroupMembership), [
-            dict(group_id=group.id, member_id=member_id, status="active", role="member", message="",
-                 announcements_opt_out=False, created_at=now)
-            for member_id in ids for group in groups
-        ])
-        db.session.execute(insert(Registration), [
-            dict(event_id=event.id, member_id=member_id, status="confirmed", created_at=now, language="fr",
-                 guest_organization="", ticket_code=f"bulk-ticket-{member_id}")
-            for member_id in ids
-        ])
+        db.session.execute(
+            insert(GroupMembership),
+            [
+                dict(
+                    group_id=group.id,
+                    member_id=member_id,
+                    status="active",
+                    role="member",
+                    message="",
+                    announcements_opt_out=False,
+                    created_at=now,
+                )
+                for member_id in ids
+                for group in groups
+            ],
+        )
+        db.session.execute(
+            insert(Registration),
+            [
+                dict(
+                    event_id=event.id,
+                    member_id=member_id,
+                    status="confirmed",
+                    created_at=now,
+                    language="fr",
+                    guest_organization="",
+                    ticket_code=f"bulk-ticket-{member_id}",
+                )
+                for member_id in ids
+            ],
+        )
         db.session.commit()
 
     return _bulk

@@ -2,6 +2,7 @@
 so the routes other domains add are held to it too: anonymous visitors are sent
 to log in, members and organizers get 403 and no data, admins open the GET pages;
 a refused POST changes nothing in any table."""
+
 import pytest
 from sqlalchemy import select
 
@@ -13,15 +14,25 @@ from tests.conftest import csrf_token, login
 
 ROLES = ["anonymous", "member", "organizer", "admin"]
 # Routes this matrix must find: if discovery breaks, the test says so instead of passing empty.
-EXPECTED = {"admin.index", "admin.members", "member_admin.index", "member_admin.detail", "member_admin.suspend",
-            "member_admin.change_role", "audit.index"}
+EXPECTED = {
+    "admin.index",
+    "admin.members",
+    "member_admin.index",
+    "member_admin.detail",
+    "member_admin.suspend",
+    "member_admin.change_role",
+    "audit.index",
+}
 SECRET = "secret.target@example.org"
 
 
 def admin_routes(app) -> list[tuple[str, object]]:
     return sorted(
-        ((rule.endpoint, rule) for rule in app.url_map.iter_rules()
-         if getattr(app.view_functions.get(rule.endpoint), "access", None) == "admin"),
+        (
+            (rule.endpoint, rule)
+            for rule in app.url_map.iter_rules()
+            if getattr(app.view_functions.get(rule.endpoint), "access", None) == "admin"
+        ),
         key=lambda pair: pair[1].rule,
     )
 
@@ -41,8 +52,14 @@ def world(people, make_member):
     db.session.commit()
     mail = db.session.scalar(select(OutboxEmail))
     return {
-        "member_id": target.id, "slug": "summit", "fmt": "csv", "email_id": mail.id, "mail_id": mail.id,
-        "registration_id": registration.id, "group_id": group.id, "event_id": event.id,
+        "member_id": target.id,
+        "slug": "summit",
+        "fmt": "csv",
+        "email_id": mail.id,
+        "mail_id": mail.id,
+        "registration_id": registration.id,
+        "group_id": group.id,
+        "event_id": event.id,
     }
 
 
@@ -55,8 +72,10 @@ def url_for_rule(rule, values: dict) -> str:
 def snapshot() -> dict:
     """Every row of every table: what "changes nothing" compares."""
     db.session.expire_all()
-    return {table.name: sorted(map(tuple, db.session.execute(select(table)).all()), key=repr)
-            for table in db.metadata.sorted_tables}
+    return {
+        table.name: sorted(map(tuple, db.session.execute(select(table)).all()), key=repr)
+        for table in db.metadata.sorted_tables
+    }
 
 
 def client_as(app, people, role):
@@ -76,7 +95,7 @@ def test_the_matrix_finds_the_admin_routes(app):
 def test_get_routes_answer_each_role(app, people, world, role):
     client = client_as(app, people, role)
     checked = 0
-    for endpoint, rule in admin_routes(app):
+    for _endpoint, rule in admin_routes(app):
         if "GET" not in rule.methods:
             continue
         path = url_for_rule(rule, world)
@@ -99,12 +118,21 @@ def test_post_routes_refuse_non_admins_and_change_nothing(app, people, world, ro
     token = csrf_token(client, "/")
     before = snapshot()
     checked = 0
-    for endpoint, rule in admin_routes(app):
+    for _endpoint, rule in admin_routes(app):
         if "POST" not in rule.methods:
             continue
         path = url_for_rule(rule, world)
-        response = client.post(path, data={"csrf_token": token, "role": "admin", "email": people.member.email,
-                                           "name": "Hijack", "summary": "x", "join_policy": "open"})
+        response = client.post(
+            path,
+            data={
+                "csrf_token": token,
+                "role": "admin",
+                "email": people.member.email,
+                "name": "Hijack",
+                "summary": "x",
+                "join_policy": "open",
+            },
+        )
         if role == "anonymous":
             assert response.status_code == 302 and "/members/login" in response.location, (path, role)
         else:

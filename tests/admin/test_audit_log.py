@@ -1,14 +1,15 @@
 """The audit log: actions driven through the real routes leave entries; the page
 shows who, what, on which object and what changed, filters, and costs the same
 number of queries for 10 entries as for 1,000."""
+
 import re
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
-from community.core import audit
 from community.admin import audit_log
+from community.core import audit
 from community.core.audit import AuditEntry
 from community.core.clock import from_local, utcnow
 from community.core.extensions import db
@@ -39,7 +40,9 @@ def rows_of(page: str) -> list[str]:
 
 def announce_form(client, slug) -> dict:
     page = client.get(f"/groups/{slug}/announce").get_data(as_text=True)
-    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="idempotency_key"', page)
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="idempotency_key"', page
+    )
     return {"idempotency_key": key.group(1)}
 
 
@@ -50,19 +53,35 @@ def test_group_moderation_and_announcements_leave_entries(app, people, make_memb
     lead = make_member("lead@example.org", name="Lea Lead")
     asker, refused = make_member("asker@example.org", name="Asker"), make_member("refused@example.org", name="Refused")
     admin = admin_client(app, people.admin)
-    post_form(admin, "/groups/new", {"name": "Données", "slug": "", "summary": "Data", "join_policy": "moderated"},
-              token_from="/groups/new")
+    post_form(
+        admin,
+        "/groups/new",
+        {"name": "Données", "slug": "", "summary": "Data", "join_policy": "moderated"},
+        token_from="/groups/new",
+    )
     group = db.session.scalar(select(WorkingGroup))
     post_form(admin, "/groups/donnees/leads", {"email": lead.email}, token_from="/groups/donnees/members")
-    post_form(admin, "/groups/donnees/edit", {"name": "Données ouvertes", "slug": "donnees", "summary": "Open data",
-                                              "description": "Long text", "join_policy": "moderated"},
-              token_from="/groups/donnees/edit")
+    post_form(
+        admin,
+        "/groups/donnees/edit",
+        {
+            "name": "Données ouvertes",
+            "slug": "donnees",
+            "summary": "Open data",
+            "description": "Long text",
+            "join_policy": "moderated",
+        },
+        token_from="/groups/donnees/edit",
+    )
 
     for person in (asker, refused):
         visitor = app.test_client()
         login(visitor, person)
         post_form(visitor, "/groups/donnees/request", {"message": "hello"}, token_from="/groups/donnees")
-    pending = {m.member_id: m.id for m in db.session.scalars(select(GroupMembership).where(GroupMembership.status == "pending"))}
+    pending = {
+        m.member_id: m.id
+        for m in db.session.scalars(select(GroupMembership).where(GroupMembership.status == "pending"))
+    }
 
     by_lead = app.test_client()
     login(by_lead, lead)
@@ -86,7 +105,11 @@ def test_group_moderation_and_announcements_leave_entries(app, people, make_memb
     ]
     changes = [e.changes for e in log()]
     assert changes[1] == {"member_id": lead.id, "lead": [False, True]}
-    assert changes[2] == {"name": ["Données", "Données ouvertes"], "summary": ["Data", "Open data"], "description_changed": True}
+    assert changes[2] == {
+        "name": ["Données", "Données ouvertes"],
+        "summary": ["Data", "Open data"],
+        "description_changed": True,
+    }
     assert changes[3] == {"member_id": asker.id} and changes[4] == {"member_id": refused.id}
     assert changes[5]["recipients"] == 2  # the lead and the approved member
     assert changes[7] == {"member_id": lead.id, "lead": [True, False]}
@@ -96,7 +119,11 @@ def test_group_moderation_and_announcements_leave_entries(app, people, make_memb
     assert "Lea Lead" in rows[1] and "Group member removed" in rows[1] and "member: Asker" in rows[1]
     assert "Announcement sent" in rows[2] and "recipients: 2" in rows[2]
     assert "Group request refused" in rows[3] and "member: Refused" in rows[3]
-    assert "Group edited" in rows[5] and "name: Données → Données ouvertes" in rows[5] and "description changed: yes" in rows[5]
+    assert (
+        "Group edited" in rows[5]
+        and "name: Données → Données ouvertes" in rows[5]
+        and "description changed: yes" in rows[5]
+    )
     assert "Group created" in rows[7] and "Working group Données ouvertes" in rows[7]
     assert 'href="/groups/donnees"' in admin.get("/admin/audit/").get_data(as_text=True)
 
@@ -114,7 +141,14 @@ def test_exports_are_recorded_with_their_filter_before_the_file_is_sent(app, peo
     assert admin.get("/admin/members.csv?sep=tab").status_code == 400
 
     assert [(e.action, e.actor_id, e.object_type, e.object_id, e.event_id, e.changes) for e in log()] == [
-        ("export.attendees", people.organizer.id, "event", event.id, event.id, {"format": "csv", "status": "confirmed, waiting"}),
+        (
+            "export.attendees",
+            people.organizer.id,
+            "event",
+            event.id,
+            event.id,
+            {"format": "csv", "status": "confirmed, waiting"},
+        ),
         ("export.members", people.admin.id, "", None, None, {"format": "xlsx"}),
         ("export.group_members", people.admin.id, "working_group", group.id, None, {"format": "csv"}),
     ]
@@ -149,7 +183,11 @@ def test_member_actions_show_actor_label_object_and_changes(app, people, make_me
     post_form(admin, f"{page}/confirmation", token_from=page)
     rows = rows_of(admin.get("/admin/audit/").get_data(as_text=True))
     assert [row.split(people.admin.display_name)[1].split("Member Nina Newcomer")[0].strip() for row in rows] == [
-        "Confirmation mail sent again", "Account reactivated", "Account suspended", "Role changed"]
+        "Confirmation mail sent again",
+        "Account reactivated",
+        "Account suspended",
+        "Role changed",
+    ]
     assert "role: member → organizer" in rows[3]
     assert f'href="/admin/members/{newcomer.id}"' in admin.get("/admin/audit/").get_data(as_text=True)
 
@@ -181,9 +219,23 @@ def history(people, event, elsewhere, make_member):
     group = add_group("Machine learning", "ml")
     registration = register(event, member=people.member)
     entries = [
-        (people.admin, "member.role_changed", people.member, None, {"role": ["member", "organizer"]}, datetime(2025, 1, 10, 9)),
+        (
+            people.admin,
+            "member.role_changed",
+            people.member,
+            None,
+            {"role": ["member", "organizer"]},
+            datetime(2025, 1, 10, 9),
+        ),
         (people.admin, "export.members", None, None, {"format": "csv"}, datetime(2025, 1, 12, 23, 30)),
-        (people.organizer, "event.capacity_changed", event, event.id, {"capacity": [450, 460]}, datetime(2025, 1, 13, 0, 30)),
+        (
+            people.organizer,
+            "event.capacity_changed",
+            event,
+            event.id,
+            {"capacity": [450, 460]},
+            datetime(2025, 1, 13, 0, 30),
+        ),
         (people.organizer, "registration.cancelled_by_organizer", registration, event.id, {}, datetime(2025, 2, 1, 12)),
         (people.other, "group.updated", group, None, {"archived": [False, True]}, datetime(2025, 2, 2, 12)),
     ]
@@ -199,22 +251,49 @@ def shown(client, query="") -> list[str]:
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     table = " | ".join(rows_of(page)) if "<tbody>" in page else ""
-    return [label for label in ("Role changed", "Member list exported", "Capacity changed",
-                                "Registration cancelled by an organizer", "Group edited") if label in table]
+    return [
+        label
+        for label in (
+            "Role changed",
+            "Member list exported",
+            "Capacity changed",
+            "Registration cancelled by an organizer",
+            "Group edited",
+        )
+        if label in table
+    ]
 
 
 def test_each_filter_narrows_the_log(app, people, history):
     client = admin_client(app, people.admin)
-    assert shown(client) == ["Role changed", "Member list exported", "Capacity changed",
-                             "Registration cancelled by an organizer", "Group edited"]
+    assert shown(client) == [
+        "Role changed",
+        "Member list exported",
+        "Capacity changed",
+        "Registration cancelled by an organizer",
+        "Group edited",
+    ]
     assert shown(client, "action=event.capacity_changed") == ["Capacity changed"]
-    assert shown(client, "actor=ORGA@example") == ["Capacity changed", "Registration cancelled by an organizer", "Group edited"]
-    assert shown(client, f"actor={people.organizer.display_name}") == ["Capacity changed", "Registration cancelled by an organizer"]
+    assert shown(client, "actor=ORGA@example") == [
+        "Capacity changed",
+        "Registration cancelled by an organizer",
+        "Group edited",
+    ]
+    assert shown(client, f"actor={people.organizer.display_name}") == [
+        "Capacity changed",
+        "Registration cancelled by an organizer",
+    ]
     assert shown(client, "object_type=member") == ["Role changed"]
     assert shown(client, "object_type=working_group") == ["Group edited"]
-    assert shown(client, f"event={history['event'].id}") == ["Capacity changed", "Registration cancelled by an organizer"]
+    assert shown(client, f"event={history['event'].id}") == [
+        "Capacity changed",
+        "Registration cancelled by an organizer",
+    ]
     # Days are Paris days: 23:30 on the 12th is the 12th, 00:30 on the 13th the 13th.
-    assert shown(client, "date_from=2025-01-13&date_to=2025-02-01") == ["Capacity changed", "Registration cancelled by an organizer"]
+    assert shown(client, "date_from=2025-01-13&date_to=2025-02-01") == [
+        "Capacity changed",
+        "Registration cancelled by an organizer",
+    ]
     assert shown(client, "date_to=2025-01-12") == ["Role changed", "Member list exported"]
     assert shown(client, "action=group.updated&actor=orga") == ["Group edited"]
 
@@ -235,8 +314,20 @@ def test_a_french_admin_reads_the_changes_in_french(app, people, history):
     assert "capacité : 450 → 460" in rows[2]
 
 
-@pytest.mark.parametrize("query", ["action=member.hacked", "object_type=secret", "event=abc", "event=999999999999999999999",
-                                   "date_from=2025-02-30", "date_to=tomorrow", "actor=" + "x" * 300, "page=abc", "actor=%00"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "action=member.hacked",
+        "object_type=secret",
+        "event=abc",
+        "event=999999999999999999999",
+        "date_from=2025-02-30",
+        "date_to=tomorrow",
+        "actor=" + "x" * 300,
+        "page=abc",
+        "actor=%00",
+    ],
+)
 def test_bad_filter_values_never_break_the_page(app, people, history, query):
     response = admin_client(app, people.admin).get(f"/admin/audit/?{query}")
     assert response.status_code == 200
@@ -260,11 +351,21 @@ def bulk_entries(n: int, people, event, group, registration) -> None:
         ("export.members", "", None, None, {"format": "csv"}),
     ]
     actors = [people.admin.id, people.organizer.id, people.other.id]
-    db.session.execute(insert(AuditEntry), [
-        dict(created_at=now - timedelta(seconds=i), actor_id=actors[i % 3], action=kinds[i % 5][0], object_type=kinds[i % 5][1],
-             object_id=kinds[i % 5][2], event_id=kinds[i % 5][3], changes=kinds[i % 5][4])
-        for i in range(n)
-    ])
+    db.session.execute(
+        insert(AuditEntry),
+        [
+            dict(
+                created_at=now - timedelta(seconds=i),
+                actor_id=actors[i % 3],
+                action=kinds[i % 5][0],
+                object_type=kinds[i % 5][1],
+                object_id=kinds[i % 5][2],
+                event_id=kinds[i % 5][3],
+                changes=kinds[i % 5][4],
+            )
+            for i in range(n)
+        ],
+    )
     db.session.commit()
 
 
@@ -282,7 +383,10 @@ def test_the_log_page_runs_the_same_queries_for_10_and_1000_entries(app, people,
         assert len(rows) == min(n, audit_log.PER_PAGE) and pagination.total == n
         with count_queries(db.engine) as page:
             response = client.get("/admin/audit/?actor=example")
-        assert response.status_code == 200 and response.get_data(as_text=True).count("<tr>") == min(n, audit_log.PER_PAGE) + 1
+        assert (
+            response.status_code == 200
+            and response.get_data(as_text=True).count("<tr>") == min(n, audit_log.PER_PAGE) + 1
+        )
         counts.append((len(reads), len(page)))
     assert counts[0] == counts[1]
     # count, page, then one per kind of object: members, events, groups, registrations.

@@ -1,30 +1,31 @@
 """Exports read back: the CSV and the XLSX hold what the database holds, every cell
 is inert in a spreadsheet, accents survive, and the cost does not grow with the rows."""
+
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import openpyxl
 import pytest
 from sqlalchemy import select
 
 from community.admin import exports
-from community.core.clock import to_local
 from community.checkin.models import CheckIn
-from community.registrations.models import Registration
+from community.core.clock import to_local
 from community.core.extensions import db
 from community.members.models import Member
+from community.registrations.models import Registration
 from tests.admin.conftest import INJECTIONS, add_group, join, register
 from tests.conftest import login
 from tests.querycount import count_queries
 
 BOM = b"\xef\xbb\xbf"
-CHECKED_IN_AT = datetime(2026, 6, 4, 7, 12, tzinfo=timezone.utc)  # 09:12 in Paris (summer time)
+CHECKED_IN_AT = datetime(2026, 6, 4, 7, 12, tzinfo=UTC)  # 09:12 in Paris (summer time)
 
 
 def read_csv(data: bytes, delimiter=";") -> list[list[str]]:
     assert data.startswith(BOM)
-    return list(csv.reader(io.StringIO(data[len(BOM):].decode("utf-8"), newline=""), delimiter=delimiter))
+    return list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"), newline=""), delimiter=delimiter))
 
 
 def read_xlsx(data: bytes) -> list[list[str]]:
@@ -48,25 +49,33 @@ def when(moment) -> str:
 
 def expected_attendees(event, statuses=()) -> list[list[str]]:
     """The rows, read straight from the models."""
-    query = select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at, Registration.id)
+    query = (
+        select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at, Registration.id)
+    )
     if statuses:
         query = query.where(Registration.status.in_(statuses))
     rows = []
     for r in db.session.scalars(query):
         organization = r.member.organization if r.member else r.guest_organization
         groups = ", ".join(sorted((m.group.name for m in memberships(r.member)), key=str.casefold)) if r.member else ""
-        checked_in_at = db.session.scalar(select(CheckIn.checked_in_at).where(
-            CheckIn.registration_id == r.id, CheckIn.undone_at.is_(None)))
-        rows.append([inert(v) for v in (r.name, r.email, organization, r.status, when(r.created_at),
-                                         when(checked_in_at), groups)])
+        checked_in_at = db.session.scalar(
+            select(CheckIn.checked_in_at).where(CheckIn.registration_id == r.id, CheckIn.undone_at.is_(None))
+        )
+        rows.append(
+            [
+                inert(v)
+                for v in (r.name, r.email, organization, r.status, when(r.created_at), when(checked_in_at), groups)
+            ]
+        )
     return rows
 
 
 def memberships(member):
     from community.groups.models import GroupMembership
 
-    return db.session.scalars(select(GroupMembership).where(
-        GroupMembership.member_id == member.id, GroupMembership.status == "active"))
+    return db.session.scalars(
+        select(GroupMembership).where(GroupMembership.member_id == member.id, GroupMembership.status == "active")
+    )
 
 
 @pytest.fixture
@@ -82,17 +91,35 @@ def crowd(event, make_member):
     join(llm, sneaky, status="pending")
     elodie_seat = register(event, member=elodie, minutes_ago=50)
     # Checked in at 09:12 Paris time, after a check-in undone at the wrong gate (history, not exported).
-    db.session.add_all([
-        CheckIn(registration_id=elodie_seat.id, event_id=event.id, checked_in_at=CHECKED_IN_AT.replace(minute=2),
-                undone_at=CHECKED_IN_AT.replace(minute=3)),
-        CheckIn(registration_id=elodie_seat.id, event_id=event.id, checked_in_at=CHECKED_IN_AT),
-    ])
+    db.session.add_all(
+        [
+            CheckIn(
+                registration_id=elodie_seat.id,
+                event_id=event.id,
+                checked_in_at=CHECKED_IN_AT.replace(minute=2),
+                undone_at=CHECKED_IN_AT.replace(minute=3),
+            ),
+            CheckIn(registration_id=elodie_seat.id, event_id=event.id, checked_in_at=CHECKED_IN_AT),
+        ]
+    )
     db.session.commit()
     register(event, member=sneaky, status="waiting", minutes_ago=40)
-    register(event, guest_name="@SUM(1)", guest_email="guest@example.org", guest_organization="\tTabbed",
-             status="held", minutes_ago=30)
-    register(event, guest_name="\rReturned", guest_email="=cmd@example.org", guest_organization="ßü",
-             status="cancelled", minutes_ago=20)
+    register(
+        event,
+        guest_name="@SUM(1)",
+        guest_email="guest@example.org",
+        guest_organization="\tTabbed",
+        status="held",
+        minutes_ago=30,
+    )
+    register(
+        event,
+        guest_name="\rReturned",
+        guest_email="=cmd@example.org",
+        guest_organization="ßü",
+        status="cancelled",
+        minutes_ago=20,
+    )
     return event
 
 
@@ -156,16 +183,24 @@ def test_member_export_lists_every_account(client, people, crowd):
     members = db.session.scalars(select(Member).order_by(Member.created_at, Member.id)).all()
     assert [row[1] for row in rows] == [m.email for m in members]
     elodie = next(row for row in rows if row[1] == "elodie@example.org")
-    assert elodie == ["Élodie Müller", "elodie@example.org", "'+1 Straße GmbH", "member",
-                      when(db.session.scalar(select(Member.confirmed_at).where(Member.email == "elodie@example.org"))),
-                      elodie[5], "'=LLM, Straße & Données"]
+    assert elodie == [
+        "Élodie Müller",
+        "elodie@example.org",
+        "'+1 Straße GmbH",
+        "member",
+        when(db.session.scalar(select(Member.confirmed_at).where(Member.email == "elodie@example.org"))),
+        elodie[5],
+        "'=LLM, Straße & Données",
+    ]
     assert read_csv(download(client, None, "/admin/members.csv"))[1:] == rows
 
 
 def test_group_member_export_lists_pending_and_active_members(client, people, crowd):
     rows = read_csv(download(client, people.admin, "/admin/groups/llm/members.csv"))[1:]
-    assert [(row[0], row[3], row[4]) for row in rows] == [("Élodie Müller", "member", "active"),
-                                                         (inert(INJECTIONS[0]), "member", "pending")]
+    assert [(row[0], row[3], row[4]) for row in rows] == [
+        ("Élodie Müller", "member", "active"),
+        (inert(INJECTIONS[0]), "member", "pending"),
+    ]
     assert read_xlsx(download(client, None, "/admin/groups/llm/members.xlsx"))[1:] == rows
 
 
@@ -178,7 +213,8 @@ def test_spreadsheet_safe_leaves_ordinary_text_alone():
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_export_runs_the_same_number_of_queries_for_10_and_200_rows(
-        app, client, people, event, bulk_registrations, monkeypatch, fmt):
+    app, client, people, event, bulk_registrations, monkeypatch, fmt
+):
     monkeypatch.setattr(exports, "BATCH", 50)  # 200 rows span several batches
     groups = (add_group("Alpha", "alpha"), add_group("Beta", "beta"))
     login(client, people.organizer)
@@ -190,8 +226,12 @@ def test_an_export_runs_the_same_number_of_queries_for_10_and_200_rows(
         bulk_registrations(event, target, groups)
         # Every other person is checked in: the column costs no query per row.
         registration_ids = db.session.scalars(select(Registration.id).where(Registration.event_id == event.id)).all()
-        db.session.add_all([CheckIn(registration_id=rid, event_id=event.id, checked_in_at=CHECKED_IN_AT)
-                            for rid in registration_ids[::2]])
+        db.session.add_all(
+            [
+                CheckIn(registration_id=rid, event_id=event.id, checked_in_at=CHECKED_IN_AT)
+                for rid in registration_ids[::2]
+            ]
+        )
         db.session.commit()
         with count_queries(db.engine) as statements:
             response = client.get(f"/admin/events/{event.slug}/attendees.{fmt}", buffered=True)

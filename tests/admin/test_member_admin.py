@@ -1,5 +1,6 @@
 """Member administration: search and filters, roles with the last-admin guard,
 suspension (sessions end, login refused), reactivation, confirmation mail again."""
+
 import re
 from datetime import date, datetime, timedelta
 
@@ -46,8 +47,9 @@ def cast(people, make_member):
     chloe = make_member("chloe@example.org", name="Chloé Durand", organization="Inria")
     unconfirmed = make_member("new.comer@example.org", name="New Comer", confirmed=False)
     suspended = make_member("gone@example.org", name="Gone Away", suspended_at=utcnow())
-    old = make_member("old.timer@example.org", name="Old Timer", organization="CNRS",
-                      created_at=from_local(datetime(2024, 3, 10, 12)))
+    old = make_member(
+        "old.timer@example.org", name="Old Timer", organization="CNRS", created_at=from_local(datetime(2024, 3, 10, 12))
+    )
     join(ml, chloe)
     join(ml, old, status="pending")
     return dict(ml=ml, chloe=chloe, unconfirmed=unconfirmed, suspended=suspended, old=old)
@@ -74,14 +76,21 @@ def test_each_filter_returns_the_right_members(people, cast):
     assert emails(members.search(group_id=cast["ml"].id)) == {"chloe@example.org"}
     assert emails(members.search(joined_to=date(2024, 3, 10))) == {"old.timer@example.org"}
     assert emails(members.search(joined_from=date(2024, 3, 11))) == everyone - {"old.timer@example.org"}
-    assert emails(members.search(joined_from=date(2024, 3, 10), joined_to=date(2024, 3, 10))) == {"old.timer@example.org"}
+    assert emails(members.search(joined_from=date(2024, 3, 10), joined_to=date(2024, 3, 10))) == {
+        "old.timer@example.org"
+    }
     assert emails(members.search(q="o", role="member", confirmed=True, suspended=False)) == {
-        "chloe@example.org", "old.timer@example.org", "plain@example.org"}
+        "chloe@example.org",
+        "old.timer@example.org",
+        "plain@example.org",
+    }
 
 
 def test_the_list_page_filters_and_shows_groups(app, people, cast):
     client = admin_client(app, people.admin)
-    page = client.get(f"/admin/members/?q=chlo&group={cast['ml'].id}&confirmed=yes&suspended=no&role=member").get_data(as_text=True)
+    page = client.get(f"/admin/members/?q=chlo&group={cast['ml'].id}&confirmed=yes&suspended=no&role=member").get_data(
+        as_text=True
+    )
     assert "Chloé Durand" in page and "Machine learning" in page
     assert "Old Timer" not in page and "plain@example.org" not in page
     page = client.get("/admin/members/?suspended=yes").get_data(as_text=True)
@@ -89,10 +98,23 @@ def test_the_list_page_filters_and_shows_groups(app, people, cast):
     assert "1 member" in page
 
 
-@pytest.mark.parametrize("query", [
-    "role=superuser", "confirmed=maybe", "group=abc", "group=99999999999999999999", "joined_from=yesterday",
-    "joined_to=2024-02-31", "suspended=1", "page=-4", "page=abc", "page=99999", "q=" + "x" * 500, "q=%00",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "role=superuser",
+        "confirmed=maybe",
+        "group=abc",
+        "group=99999999999999999999",
+        "joined_from=yesterday",
+        "joined_to=2024-02-31",
+        "suspended=1",
+        "page=-4",
+        "page=abc",
+        "page=99999",
+        "q=" + "x" * 500,
+        "q=%00",
+    ],
+)
 def test_bad_filter_values_are_ignored_with_a_message(app, people, cast, query):
     client = admin_client(app, people.admin)
     response = client.get(f"/admin/members/?{query}")
@@ -108,18 +130,44 @@ def test_bad_filter_values_are_ignored_with_a_message(app, people, cast, query):
 def bulk(n: int, group) -> None:
     """n members, half of them in the group, inserted in two statements."""
     now = utcnow()
-    db.session.execute(insert(Member), [
-        dict(email=f"bulk{i}@example.org", display_name=f"Bulk {i}", password_hash="x", language="fr", role="member",
-             organization="Org", bio="", directory_visible=False, consent_at=now, created_at=now - timedelta(seconds=i),
-             confirmed_at=now, password_changed_at=now, session_version=1, failed_logins=0)
-        for i in range(n)
-    ])
+    db.session.execute(
+        insert(Member),
+        [
+            dict(
+                email=f"bulk{i}@example.org",
+                display_name=f"Bulk {i}",
+                password_hash="x",
+                language="fr",
+                role="member",
+                organization="Org",
+                bio="",
+                directory_visible=False,
+                consent_at=now,
+                created_at=now - timedelta(seconds=i),
+                confirmed_at=now,
+                password_changed_at=now,
+                session_version=1,
+                failed_logins=0,
+            )
+            for i in range(n)
+        ],
+    )
     ids = db.session.scalars(select(Member.id).where(Member.email.like("bulk%"))).all()
-    db.session.execute(insert(GroupMembership), [
-        dict(group_id=group.id, member_id=member_id, status="active", role="member", message="",
-             announcements_opt_out=False, created_at=now)
-        for member_id in ids[::2]
-    ])
+    db.session.execute(
+        insert(GroupMembership),
+        [
+            dict(
+                group_id=group.id,
+                member_id=member_id,
+                status="active",
+                role="member",
+                message="",
+                announcements_opt_out=False,
+                created_at=now,
+            )
+            for member_id in ids[::2]
+        ],
+    )
     db.session.commit()
 
 
@@ -155,7 +203,9 @@ def test_the_member_list_runs_the_same_queries_for_10_and_1000_members(app, peop
 
 def test_an_admin_changes_a_role_and_the_log_keeps_before_and_after(app, people):
     client = admin_client(app, people.admin)
-    response = post_form(client, f"{detail(people.member)}/role", {"role": "organizer"}, token_from=detail(people.member))
+    response = post_form(
+        client, f"{detail(people.member)}/role", {"role": "organizer"}, token_from=detail(people.member)
+    )
     assert response.status_code == 302 and response.location.endswith(detail(people.member))
     assert db.session.get(Member, people.member.id).role == "organizer"
     [entry] = entries("member.role_changed")
@@ -190,7 +240,10 @@ def test_an_admin_steps_down_once_another_admin_exists(app, people):
     assert db.session.get(Member, people.admin.id).role == "organizer"
     # Now an organizer: the admin pages are closed to them.
     assert client.get("/admin/members/").status_code == 403
-    assert [e.changes["role"] for e in entries("member.role_changed")] == [["organizer", "admin"], ["admin", "organizer"]]
+    assert [e.changes["role"] for e in entries("member.role_changed")] == [
+        ["organizer", "admin"],
+        ["admin", "organizer"],
+    ]
 
 
 def test_a_suspended_admin_does_not_count_as_the_remaining_admin(app, people, make_member):
@@ -226,8 +279,12 @@ def test_suspending_ends_the_members_session_and_login_says_why(app, people):
     # The open session stops working at once.
     again = victim.get("/members/profile")
     assert again.status_code == 302 and "/members/login" in again.location
-    refused = post_form(victim, "/members/login", {"email": people.member.email, "password": "correct horse battery staple"},
-                        token_from="/members/login")
+    refused = post_form(
+        victim,
+        "/members/login",
+        {"email": people.member.email, "password": "correct horse battery staple"},
+        token_from="/members/login",
+    )
     assert refused.status_code == 200
     assert "Ce compte est suspendu." in refused.get_data(as_text=True)
     assert victim.get("/members/profile").status_code == 302
@@ -251,7 +308,9 @@ def test_reactivating_lets_the_member_log_in_again(app, people):
     assert db.session.get(Member, people.member.id).suspended_at is None
     login(app.test_client(), people.member)
     assert [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
-        "member.suspended", "member.reactivated"]
+        "member.suspended",
+        "member.reactivated",
+    ]
     # Reactivating an active account is refused plainly.
     post_form(client, f"{detail(people.member)}/reactivate", token_from=detail(people.member))
     assert "This account is not suspended." in client.get(detail(people.member)).get_data(as_text=True)
@@ -265,7 +324,9 @@ def test_resending_the_confirmation_mail_reaches_the_member(app, people, make_me
     client = admin_client(app, people.admin)
     response = post_form(client, f"{detail(newcomer)}/confirmation", token_from=detail(newcomer))
     assert response.status_code == 302
-    assert "A new confirmation link is on its way to newcomer@example.org." in client.get(detail(newcomer)).get_data(as_text=True)
+    assert "A new confirmation link is on its way to newcomer@example.org." in client.get(detail(newcomer)).get_data(
+        as_text=True
+    )
     [message] = deliver(expect=1)
     assert message["To"].addresses[0].addr_spec == "newcomer@example.org"
     [link] = [path for path in links_in(message) if path.startswith("/members/confirm/")]

@@ -1,6 +1,7 @@
 """The outbox page: failed mail is visible with its error and can be retried (sent
 once, whatever the races), filters find the right mails at a constant cost, an
 HTML body cannot run in the admin page, and organizers see their own event only."""
+
 import re
 import threading
 from datetime import timedelta
@@ -11,8 +12,8 @@ from sqlalchemy import insert, select
 
 from community.core.audit import AuditEntry
 from community.core.clock import utcnow
-from community.events.models import EventStaff
 from community.core.extensions import db
+from community.events.models import EventStaff
 from community.mail.delivery import deliver_pending
 from community.mail.models import MailStatus, OutboxEmail
 from community.mail.outbox import RetryRefused, retry
@@ -22,12 +23,31 @@ from tests.querycount import count_queries
 REFUSED = "550 5.1.1 No such mailbox here"
 
 
-def add_mail(to="ada@example.org", subject="Your ticket", *, to_name="", status="pending", event=None,
-             template="event_confirmed", minutes_ago=0, body_text="Hello", body_html="<p>Hello</p>", **fields):
+def add_mail(
+    to="ada@example.org",
+    subject="Your ticket",
+    *,
+    to_name="",
+    status="pending",
+    event=None,
+    template="event_confirmed",
+    minutes_ago=0,
+    body_text="Hello",
+    body_html="<p>Hello</p>",
+    **fields,
+):
     email = OutboxEmail(
-        to_address=to, to_name=to_name, subject=subject, status=status, template=template, language="en",
-        body_text=body_text, body_html=body_html, event_id=event.id if event else None,
-        created_at=utcnow() - timedelta(minutes=minutes_ago), **fields,
+        to_address=to,
+        to_name=to_name,
+        subject=subject,
+        status=status,
+        template=template,
+        language="en",
+        body_text=body_text,
+        body_html=body_html,
+        event_id=event.id if event else None,
+        created_at=utcnow() - timedelta(minutes=minutes_ago),
+        **fields,
     )
     db.session.add(email)
     db.session.commit()
@@ -58,7 +78,8 @@ def retries() -> list[AuditEntry]:
 
 
 def test_a_refused_mail_is_listed_as_failed_with_its_error_and_a_retry_delivers_it_once(
-        client, people, mailbox, deliver):
+    client, people, mailbox, deliver
+):
     refused = add_mail("gone@example.org", "Your seat at the summit", minutes_ago=2)
     mailbox.refuse_with = REFUSED
     deliver()
@@ -124,8 +145,10 @@ def test_the_retry_service_refuses_a_sent_mail_with_a_message_to_show(app, peopl
 
 
 def test_two_admins_retrying_at_once_beside_a_worker_give_exactly_one_delivery(app, people, mailbox):
-    mails = [add_mail(f"race{n}@example.org", status="failed", attempts=3, last_error="SMTPRecipientsRefused")
-             for n in range(5)]
+    mails = [
+        add_mail(f"race{n}@example.org", status="failed", attempts=3, last_error="SMTPRecipientsRefused")
+        for n in range(5)
+    ]
     outcomes = []
 
     def admin(email_id, start):
@@ -170,19 +193,33 @@ def test_two_admins_retrying_at_once_beside_a_worker_give_exactly_one_delivery(a
 
 
 def test_after_an_outage_the_admin_retries_every_failed_mail_of_a_filter_at_once(
-        client, people, event, elsewhere, mailbox, deliver):
+    client, people, event, elsewhere, mailbox, deliver
+):
     """The SMTP server was down past the retry window: the failed mails of one event go
     back in the queue with one click, each is delivered once, the others stay as they were."""
-    ours = [add_mail(f"seat{n}@example.org", "Your seat", status="failed", attempts=4, event=event,
-                     last_error="ConnectionRefusedError") for n in range(3)]
+    ours = [
+        add_mail(
+            f"seat{n}@example.org",
+            "Your seat",
+            status="failed",
+            attempts=4,
+            event=event,
+            last_error="ConnectionRefusedError",
+        )
+        for n in range(3)
+    ]
     theirs = add_mail("other@example.org", "Other event", status="failed", attempts=4, event=elsewhere)
     sent = add_mail("done@example.org", status="sent", event=event)
     login(client, people.admin)
     page = client.get(f"/admin/outbox/?status=failed&event={event.id}").get_data(as_text=True)
     assert "Retry the 3 failed mails" in page and f'name="event" value="{event.id}"' in page
 
-    response = post_form(client, "/admin/outbox/retry-failed", {"event": event.id},
-                         token_from=f"/admin/outbox/?status=failed&event={event.id}")
+    response = post_form(
+        client,
+        "/admin/outbox/retry-failed",
+        {"event": event.id},
+        token_from=f"/admin/outbox/?status=failed&event={event.id}",
+    )
 
     assert response.status_code == 302
     assert response.location == f"/admin/outbox/?status=pending&event={event.id}"
@@ -195,7 +232,9 @@ def test_after_an_outage_the_admin_retries_every_failed_mail_of_a_filter_at_once
     [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "mail.retried_in_bulk"))
     assert (entry.actor_id, entry.event_id, entry.changes) == (people.admin.id, event.id, {"mails_requeued": 3})
 
-    again = post_form(client, "/admin/outbox/retry-failed", {"event": event.id, "q": "seat"}, token_from="/admin/outbox/")
+    again = post_form(
+        client, "/admin/outbox/retry-failed", {"event": event.id, "q": "seat"}, token_from="/admin/outbox/"
+    )
     assert again.location == f"/admin/outbox/?status=failed&q=seat&event={event.id}"
     assert "No failed mail matches these filters" in client.get(again.location).get_data(as_text=True)
     assert fresh(theirs.id).status == "failed"
@@ -225,9 +264,13 @@ def test_the_bulk_retry_needs_a_csrf_token_and_filters_that_make_sense(client, p
 
 
 def test_filters_and_search_return_the_right_mails_newest_first(client, people, event, elsewhere):
-    old_fail = add_mail("zoe@example.org", "Reminder", status="failed", event=event, template="event_reminder", minutes_ago=30)
+    old_fail = add_mail(
+        "zoe@example.org", "Reminder", status="failed", event=event, template="event_reminder", minutes_ago=30
+    )
     new_fail = add_mail("Bob@Example.org", "Ticket 100% ready", status="failed", event=elsewhere, minutes_ago=10)
-    sent = add_mail("bob.other@example.org", "Your ticket", to_name="Robert", status="sent", event=event, minutes_ago=20)
+    sent = add_mail(
+        "bob.other@example.org", "Your ticket", to_name="Robert", status="sent", event=event, minutes_ago=20
+    )
     pending = add_mail("carol@example.org", "Confirm your email", template="confirm_email", minutes_ago=5)
     login(client, people.admin)
 
@@ -237,16 +280,23 @@ def test_filters_and_search_return_the_right_mails_newest_first(client, people, 
     assert ids("") == [pending.id, new_fail.id, sent.id, old_fail.id]
     assert ids("?status=failed") == [new_fail.id, old_fail.id]
     assert ids("?status=sent") == [sent.id] and ids("?status=sending") == []
-    assert ids("?q=bob") == [new_fail.id, sent.id]                       # address, any case
-    assert ids("?q=robert") == [sent.id]                                  # recipient name
-    assert ids("?q=TICKET") == [new_fail.id, sent.id]                     # subject
+    assert ids("?q=bob") == [new_fail.id, sent.id]  # address, any case
+    assert ids("?q=robert") == [sent.id]  # recipient name
+    assert ids("?q=TICKET") == [new_fail.id, sent.id]  # subject
     assert ids("?q=100%25") == [new_fail.id] and ids("?q=%25") == [new_fail.id]  # % is a character
     assert ids("?template=event_reminder") == [old_fail.id]
     assert ids(f"?event={event.id}") == [sent.id, old_fail.id]
     assert ids(f"?event={event.id}&status=failed&q=zoe") == [old_fail.id]
     page = client.get("/admin/outbox/?q=bob").get_data(as_text=True)
-    assert (tab_count(page, "All"), tab_count(page, "Failed"), tab_count(page, "Sent"), tab_count(page, "Pending")) == (2, 1, 1, 0)
-    assert f'<option value="{event.id}" selected>' in client.get(f"/admin/outbox/?event={event.id}").get_data(as_text=True)
+    assert (tab_count(page, "All"), tab_count(page, "Failed"), tab_count(page, "Sent"), tab_count(page, "Pending")) == (
+        2,
+        1,
+        1,
+        0,
+    )
+    assert f'<option value="{event.id}" selected>' in client.get(f"/admin/outbox/?event={event.id}").get_data(
+        as_text=True
+    )
 
 
 def test_the_outbox_is_paginated_by_fifty(client, people):
@@ -271,23 +321,45 @@ def test_the_admin_pages_run_the_same_queries_for_ten_and_two_thousand_mails(cli
     for size in (10, 2000):
         db.session.execute(OutboxEmail.__table__.delete())
         now = utcnow()
-        db.session.execute(insert(OutboxEmail), [
-            dict(to_address=f"bulk{n}@example.org", to_name=f"Bulk {n}", template=f"kind{n % 7}", language="fr",
-                 subject=f"Mail {n}", body_text="x" * 500, body_html="<p>" + "x" * 2000 + "</p>", headers={},
-                 status=("pending", "sent", "failed", "sending")[n % 4], attempts=n % 5, last_error="",
-                 created_at=now - timedelta(seconds=n), next_attempt_at=now, event_id=event.id if n % 2 else None)
-            for n in range(size)
-        ])
+        db.session.execute(
+            insert(OutboxEmail),
+            [
+                dict(
+                    to_address=f"bulk{n}@example.org",
+                    to_name=f"Bulk {n}",
+                    template=f"kind{n % 7}",
+                    language="fr",
+                    subject=f"Mail {n}",
+                    body_text="x" * 500,
+                    body_html="<p>" + "x" * 2000 + "</p>",
+                    headers={},
+                    status=("pending", "sent", "failed", "sending")[n % 4],
+                    attempts=n % 5,
+                    last_error="",
+                    created_at=now - timedelta(seconds=n),
+                    next_attempt_at=now,
+                    event_id=event.id if n % 2 else None,
+                )
+                for n in range(size)
+            ],
+        )
         db.session.commit()
-        for path in ("/admin/outbox/", "/admin/outbox/?status=failed&q=bulk1", f"/admin/outbox/events/{event.slug}",
-                     "/admin/"):
+        for path in (
+            "/admin/outbox/",
+            "/admin/outbox/?status=failed&q=bulk1",
+            f"/admin/outbox/events/{event.slug}",
+            "/admin/",
+        ):
             with count_queries(db.engine) as statements:
                 response = client.get(path)
             assert response.status_code == 200
             counts[(path, size)] = len(statements)
         assert len(listed_ids(client.get("/admin/outbox/").get_data(as_text=True))) == min(size, 50)
     with capsys.disabled():
-        print("\noutbox page queries (10 mails, 2000 mails):", {p: (counts[(p, 10)], counts[(p, 2000)]) for p, _s in counts})
+        print(
+            "\noutbox page queries (10 mails, 2000 mails):",
+            {p: (counts[(p, 10)], counts[(p, 2000)]) for p, _s in counts},
+        )
     for path, _size in counts:
         assert counts[(path, 10)] == counts[(path, 2000)], (path, counts)
     assert counts[("/admin/outbox/", 2000)] <= 8
@@ -299,9 +371,16 @@ def test_the_admin_pages_run_the_same_queries_for_ten_and_two_thousand_mails(cli
 def test_a_mail_page_shows_headers_text_attachments_and_every_attempt(client, people, mailbox, deliver):
     from community.mail.models import OutboxAttachment
 
-    email = add_mail("ada@example.org", "Your ticket", to_name="Ada Lovelace", body_text="Line one\nLine two",
-                     headers={"List-Unsubscribe": "<https://community.test/u/1>"})
-    db.session.add(OutboxAttachment(email_id=email.id, filename="summit.ics", content_type="text/calendar", data=b"x" * 42))
+    email = add_mail(
+        "ada@example.org",
+        "Your ticket",
+        to_name="Ada Lovelace",
+        body_text="Line one\nLine two",
+        headers={"List-Unsubscribe": "<https://community.test/u/1>"},
+    )
+    db.session.add(
+        OutboxAttachment(email_id=email.id, filename="summit.ics", content_type="text/calendar", data=b"x" * 42)
+    )
     db.session.commit()
     mailbox.refuse_with = "451 4.3.0 Try again later"
     deliver()
@@ -321,7 +400,9 @@ def test_a_mail_page_shows_headers_text_attachments_and_every_attempt(client, pe
 
 def test_the_html_body_of_a_mail_cannot_run_script_in_the_admin_page(client, people):
     hostile = '<p>Hi</p><script>document.title="pwned"</script><img src=x onerror="alert(1)">'
-    email = add_mail(subject='<script>alert("subject")</script>', body_text="<script>alert('text')</script>", body_html=hostile)
+    email = add_mail(
+        subject='<script>alert("subject")</script>', body_text="<script>alert('text')</script>", body_html=hostile
+    )
     login(client, people.admin)
     page = client.get(f"/admin/outbox/{email.id}").get_data(as_text=True)
     assert "<script>alert" not in page and "onerror" not in page
@@ -340,8 +421,16 @@ def test_the_html_body_of_a_mail_cannot_run_script_in_the_admin_page(client, peo
 
 
 def test_an_organizer_sees_the_delivery_of_their_event_mails_only_and_no_body(client, people, event, elsewhere):
-    mine = add_mail("guest@example.org", "Seat confirmed", status="failed", event=event, last_error="550 nobody",
-                    body_text="SECRET-BODY-TEXT", body_html="<p>SECRET-BODY-HTML</p>", attempts=1)
+    mine = add_mail(
+        "guest@example.org",
+        "Seat confirmed",
+        status="failed",
+        event=event,
+        last_error="550 nobody",
+        body_text="SECRET-BODY-TEXT",
+        body_html="<p>SECRET-BODY-HTML</p>",
+        attempts=1,
+    )
     add_mail("guest2@example.org", "Seat confirmed", status="sent", event=event, attempts=1)
     add_mail("stranger@example.org", "Other event", event=elsewhere)
     add_mail("nobody@example.org", "Reset your password", template="reset_password")
@@ -354,19 +443,30 @@ def test_an_organizer_sees_the_delivery_of_their_event_mails_only_and_no_body(cl
     assert (tab_count(page, "All"), tab_count(page, "Failed"), tab_count(page, "Sent")) == (2, 1, 1)
     failed_only = client.get(f"/admin/outbox/events/{event.slug}?status=failed").get_data(as_text=True)
     assert "guest@example.org" in failed_only and "guest2@example.org" not in failed_only
-    for path in ("/admin/outbox/", f"/admin/outbox/{mine.id}", f"/admin/outbox/{mine.id}/body.html",
-                 f"/admin/outbox/events/{elsewhere.slug}"):
+    for path in (
+        "/admin/outbox/",
+        f"/admin/outbox/{mine.id}",
+        f"/admin/outbox/{mine.id}/body.html",
+        f"/admin/outbox/events/{elsewhere.slug}",
+    ):
         response = client.get(path)
         assert response.status_code == 403 and b"stranger@example.org" not in response.data, path
-    assert post_form(client, f"/admin/outbox/{mine.id}/retry", token_from=f"/admin/outbox/events/{event.slug}").status_code == 403
+    assert (
+        post_form(client, f"/admin/outbox/{mine.id}/retry", token_from=f"/admin/outbox/events/{event.slug}").status_code
+        == 403
+    )
     assert fresh(mine.id).status == "failed"
 
 
 def test_a_named_organizer_may_see_the_event_mails_and_a_steward_may_not(client, people, event, make_member):
     add_mail("guest@example.org", event=event)
     named, steward = make_member("named@example.org"), make_member("steward@example.org")
-    db.session.add_all([EventStaff(event_id=event.id, member_id=named.id, role="organizer"),
-                        EventStaff(event_id=event.id, member_id=steward.id, role="steward")])
+    db.session.add_all(
+        [
+            EventStaff(event_id=event.id, member_id=named.id, role="organizer"),
+            EventStaff(event_id=event.id, member_id=steward.id, role="steward"),
+        ]
+    )
     db.session.commit()
     login(client, named)
     assert b"guest@example.org" in client.get(f"/admin/outbox/events/{event.slug}").data

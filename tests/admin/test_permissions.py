@@ -1,6 +1,7 @@
 """Who may open each admin route: anonymous, member, the organizer of the event,
 another organizer, admin. The routes come from the URL map, so a new admin route
 without a row here fails. A refusal never carries the exported data."""
+
 import pytest
 
 from community import create_app
@@ -44,8 +45,12 @@ def test_admin_routes_answer_each_role(client, people, event, role, make_member)
 
     join(add_group("Machine learning", "ml"), make_member(SECRET, name="Secret Attendee"))
     register(event, guest_name="Secret Attendee", guest_email=SECRET)
-    who = {"member": people.member, "organizer": people.organizer, "other organizer": people.other,
-           "admin": people.admin}.get(role)
+    who = {
+        "member": people.member,
+        "organizer": people.organizer,
+        "other organizer": people.other,
+        "admin": people.admin,
+    }.get(role)
     if who is not None:
         login(client, who)
     for endpoint, path, expect in MATRIX:
@@ -67,10 +72,14 @@ def test_the_admin_index_links_every_export(client, people, event):
     add_group("Machine learning", "ml")
     login(client, people.admin)
     page = client.get("/admin/").get_data(as_text=True)
-    for link in ("/admin/members.xlsx", "/admin/members.csv?sep=comma", "/admin/events/summit/attendees.xlsx",
-                 "/admin/events/summit/attendees.csv?status=confirmed", "/admin/groups/ml/members.csv"):
+    for link in (
+        "/admin/members.xlsx",
+        "/admin/members.csv?sep=comma",
+        "/admin/events/summit/attendees.xlsx",
+        "/admin/events/summit/attendees.csv?status=confirmed",
+        "/admin/groups/ml/members.csv",
+    ):
         assert f'href="{link}"' in page, link
-
 
 
 def test_the_event_page_links_the_attendee_export_for_its_organizer_only(app, people):

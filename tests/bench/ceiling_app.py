@@ -8,6 +8,7 @@ SQLite; pre-ping on PostgreSQL), no session, no CSRF, no templates.
 
     gunicorn 'tests.bench.ceiling_app:create_app()'   # reads DATABASE_URL
 """
+
 import os
 from datetime import datetime
 
@@ -16,9 +17,9 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from community.config import _engine_options  # the app's own engine settings, so the comparison is fair
 from community.core import database
 from community.core.clock import utcnow
-from community.config import _engine_options  # the app's own engine settings, so the comparison is fair
 
 ceiling_db = SQLAlchemy()
 

@@ -9,6 +9,7 @@ time.process_time(). Reported separately for the confirmed requests (mail with .
 and the waiting ones, with the statements each ran. SQLite in a temporary directory,
 or the `bench_rush` database on the server of DATABASE_URL (its CPU is not counted).
 """
+
 import argparse
 import cProfile
 import json
@@ -39,20 +40,34 @@ def measure(app, sessions: list[dict], profiler=None) -> list[dict]:
             started = time.process_time()
             if profiler:
                 profiler.enable()
-            response = client.post(f"/events/{SLUG}/register", data={"csrf_token": session["csrf_token"]},
-                                   headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+            response = client.post(
+                f"/events/{SLUG}/register",
+                data={"csrf_token": session["csrf_token"]},
+                headers=headers,
+                environ_base={"REMOTE_ADDR": "127.0.0.1"},
+            )
             if profiler:
                 profiler.disable()
             cpu = time.process_time() - started
-        results.append({"status": response.status_code, "cpu_ms": cpu * 1000, "statements": len(statements),
-                        "sql": list(statements)})
+        results.append(
+            {
+                "status": response.status_code,
+                "cpu_ms": cpu * 1000,
+                "statements": len(statements),
+                "sql": list(statements),
+            }
+        )
     return results
 
 
 def summary(rows: list[dict]) -> dict:
     cpu = [r["cpu_ms"] for r in rows]
-    return {"requests": len(rows), "cpu_ms_median": round(statistics.median(cpu), 2),
-            "cpu_ms_mean": round(statistics.fmean(cpu), 2), "statements": statistics.median(r["statements"] for r in rows)}
+    return {
+        "requests": len(rows),
+        "cpu_ms_median": round(statistics.median(cpu), 2),
+        "cpu_ms_mean": round(statistics.fmean(cpu), 2),
+        "statements": statistics.median(r["statements"] for r in rows),
+    }
 
 
 def main(argv=None) -> int:
@@ -75,6 +90,7 @@ def main(argv=None) -> int:
         results = measure(app, timed, profiler)
         with app.app_context():
             from community.core.extensions import db
+
             db.session.remove()
             db.engine.dispose()
     if profiler:
@@ -89,7 +105,8 @@ def main(argv=None) -> int:
     report = {
         "database": "postgresql" if admin_url else "sqlite",
         "statuses": sorted({r["status"] for r in results}),
-        "confirmed": summary(confirmed), "waiting": summary(waiting),
+        "confirmed": summary(confirmed),
+        "waiting": summary(waiting),
         "all_cpu_ms_mean": round(statistics.fmean(r["cpu_ms"] for r in results), 2),
     }
     print(json.dumps(report))

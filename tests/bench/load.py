@@ -1,4 +1,5 @@
 """The load driver: N client threads, each on its own keep-alive HTTP connection (stdlib only)."""
+
 import http.client
 import os
 import socket
@@ -54,7 +55,7 @@ class Http:
 def session_cookie(response) -> str | None:
     for header in response.headers.get_all("Set-Cookie") or ():
         if header.startswith("session="):
-            return header.split(";", 1)[0][len("session="):]
+            return header.split(";", 1)[0][len("session=") :]
     return None
 
 
@@ -108,8 +109,11 @@ def latency_ms(results: list[dict]) -> dict:
     durations = sorted((r["ended"] - r["started"]) * 1000 for r in results)
     cuts = statistics.quantiles(durations, n=100, method="inclusive")
     return {
-        "p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1),
-        "max": round(durations[-1], 1), "mean": round(statistics.fmean(durations), 1),
+        "p50": round(cuts[49], 1),
+        "p95": round(cuts[94], 1),
+        "p99": round(cuts[98], 1),
+        "max": round(durations[-1], 1),
+        "mean": round(statistics.fmean(durations), 1),
     }
 
 
@@ -129,8 +133,11 @@ def _stat(pid: int) -> list[str] | None:
 
 def process_tree(root: int) -> list[int]:
     """The gunicorn master and its workers."""
-    children = [int(p.name) for p in Path("/proc").iterdir()
-                if p.name.isdigit() and (stat := _stat(int(p.name))) and int(stat[1]) == root]
+    children = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and (stat := _stat(int(p.name))) and int(stat[1]) == root
+    ]
     return [root, *children]
 
 
@@ -161,8 +168,7 @@ class CpuMeter:
         self.wall = time.perf_counter() - self.wall
         end = {role: cpu_seconds(pids()) for role, pids in self.sources.items()}
         self.used = {
-            role: sum(seconds - self.start[role].get(pid, 0.0) for pid, seconds in end[role].items())
-            for role in end
+            role: sum(seconds - self.start[role].get(pid, 0.0) for pid, seconds in end[role].items()) for role in end
         }
         self.used["client"] = self.client
 

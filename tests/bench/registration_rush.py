@@ -12,6 +12,7 @@ SQLite in a temporary directory by default; with DATABASE_URL (an admin connecti
 PostgreSQL server) the database `bench_rush` is created on that server and dropped after.
 One JSON summary goes to stdout; progress and server logs go to stderr.
 """
+
 import argparse
 import json
 import os
@@ -40,8 +41,8 @@ SLUG = "summit-rush"
 # Targets of issue 4, at 16 clients, on a 2-core machine.
 TARGET_REGISTRATIONS_PER_S = 250
 TARGET_P95_MS = 150
-RUSH_SECONDS = 600          # hard limit for one timed phase
-LOGIN_SECONDS = 900         # hard limit for logging everyone in
+RUSH_SECONDS = 600  # hard limit for one timed phase
+LOGIN_SECONDS = 900  # hard limit for logging everyone in
 
 
 def log(message: str) -> None:
@@ -49,6 +50,7 @@ def log(message: str) -> None:
 
 
 # ------------------------------------------------------------------ the database
+
 
 @contextmanager
 def fresh_database(admin_url: str | None, workdir: Path):
@@ -86,8 +88,9 @@ def backend_pids(admin_url: str | None):
     def pids() -> list[int]:
         engine = create_engine(admin_url, poolclass=NullPool)
         with engine.connect() as conn:
-            found = conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = :name"),
-                                 {"name": BENCH_DATABASE}).all()
+            found = conn.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": BENCH_DATABASE}
+            ).all()
         engine.dispose()
         return found
 
@@ -97,10 +100,14 @@ def backend_pids(admin_url: str | None):
 def bench_app(database_url: str, base_url: str):
     from community import create_app
 
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "BASE_URL": base_url,
-        "RATELIMIT_ENABLED": False,
-    })
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": SECRET_KEY,
+            "BASE_URL": base_url,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
 
 
 def build_schema(app) -> str:
@@ -119,8 +126,8 @@ def build_schema(app) -> str:
 def seed(app, registrants: int, seats: int) -> list[str]:
     """One published public event with `seats` seats and `registrants` confirmed members."""
     from community.core.clock import utcnow
-    from community.events.models import Event, EventStatus, Visibility
     from community.core.extensions import db
+    from community.events.models import Event, EventStatus, Visibility
     from community.members.models import Member, Role
     from community.members.passwords import hash_password
 
@@ -128,42 +135,80 @@ def seed(app, registrants: int, seats: int) -> list[str]:
     password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
     emails = [f"rush{i:05d}@bench.example" for i in range(registrants)]
     with app.app_context():
-        db.session.execute(insert(Event), [{
-            "slug": SLUG, "title": "Summit rush", "description": "", "venue": "Bench hall", "address": "",
-            "online_url": "", "starts_at": now + timedelta(days=30), "ends_at": now + timedelta(days=30, hours=8),
-            "capacity": seats, "confirmed_count": 0, "visibility": Visibility.PUBLIC.value,
-            "waitlist_enabled": True, "status": EventStatus.PUBLISHED.value, "created_at": now, "updated_at": now,
-        }])
-        db.session.execute(insert(Member), [{
-            "email": email, "display_name": f"Rush {i}", "password_hash": password_hash, "language": "en",
-            "role": Role.MEMBER.value, "organization": "", "bio": "", "directory_visible": False,
-            "consent_at": now, "created_at": now, "confirmed_at": now, "password_changed_at": now,
-            "session_version": 1, "failed_logins": 0,
-        } for i, email in enumerate(emails)])
+        db.session.execute(
+            insert(Event),
+            [
+                {
+                    "slug": SLUG,
+                    "title": "Summit rush",
+                    "description": "",
+                    "venue": "Bench hall",
+                    "address": "",
+                    "online_url": "",
+                    "starts_at": now + timedelta(days=30),
+                    "ends_at": now + timedelta(days=30, hours=8),
+                    "capacity": seats,
+                    "confirmed_count": 0,
+                    "visibility": Visibility.PUBLIC.value,
+                    "waitlist_enabled": True,
+                    "status": EventStatus.PUBLISHED.value,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
+        db.session.execute(
+            insert(Member),
+            [
+                {
+                    "email": email,
+                    "display_name": f"Rush {i}",
+                    "password_hash": password_hash,
+                    "language": "en",
+                    "role": Role.MEMBER.value,
+                    "organization": "",
+                    "bio": "",
+                    "directory_visible": False,
+                    "consent_at": now,
+                    "created_at": now,
+                    "confirmed_at": now,
+                    "password_changed_at": now,
+                    "session_version": 1,
+                    "failed_logins": 0,
+                }
+                for i, email in enumerate(emails)
+            ],
+        )
         db.session.commit()
         db.engine.dispose()
     return emails
 
 
 def read_back(app, slug: str) -> dict:
-    from community.events.models import Event
-    from community.registrations.models import Registration
     from community.core.extensions import db
+    from community.events.models import Event
     from community.mail.models import OutboxEmail
+    from community.registrations.models import Registration
 
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == slug))
-        by_status = dict(db.session.execute(
-            select(Registration.status, func.count()).where(Registration.event_id == event.id)
-            .group_by(Registration.status)
-        ).all())
-        mails = dict(db.session.execute(
-            select(OutboxEmail.template, func.count()).group_by(OutboxEmail.template)
-        ).all())
+        by_status = dict(
+            db.session.execute(
+                select(Registration.status, func.count())
+                .where(Registration.event_id == event.id)
+                .group_by(Registration.status)
+            ).all()
+        )
+        mails = dict(
+            db.session.execute(select(OutboxEmail.template, func.count()).group_by(OutboxEmail.template)).all()
+        )
         counts = {
-            "confirmed": by_status.pop("confirmed", 0), "waiting": by_status.pop("waiting", 0),
-            "other_statuses": by_status, "event_confirmed_count": event.confirmed_count,
-            "confirmation_mails_in_outbox": mails.get("event_confirmed", 0), "outbox_by_template": mails,
+            "confirmed": by_status.pop("confirmed", 0),
+            "waiting": by_status.pop("waiting", 0),
+            "other_statuses": by_status,
+            "event_confirmed_count": event.confirmed_count,
+            "confirmation_mails_in_outbox": mails.get("event_confirmed", 0),
+            "outbox_by_template": mails,
         }
         db.session.remove()
         db.engine.dispose()
@@ -192,9 +237,11 @@ def create_ceiling_table(database_url: str) -> None:
 
 # ------------------------------------------------------------------ the phases
 
+
 def register(http: Http, session: dict) -> dict:
-    status, cookie, _body = http.send("POST", f"/events/{SLUG}/register", cookie=session["cookie"],
-                                      form={"csrf_token": session["csrf_token"]})
+    status, cookie, _body = http.send(
+        "POST", f"/events/{SLUG}/register", cookie=session["cookie"], form={"csrf_token": session["csrf_token"]}
+    )
     return {"status": status, "cookie": cookie}
 
 
@@ -217,8 +264,9 @@ def outcome_of(result: dict, serializer) -> str:
 def prepare_sessions(app, port: int, emails: list[str], args) -> list[dict]:
     if args.login == "forge":
         return logins.forge(app, emails)
-    sessions, _ = drive(port, emails, args.login_clients,
-                        lambda http, email: logins.log_in(http, email, PASSWORD, SLUG), LOGIN_SECONDS)
+    sessions, _ = drive(
+        port, emails, args.login_clients, lambda http, email: logins.log_in(http, email, PASSWORD, SLUG), LOGIN_SECONDS
+    )
     failed = [s for s in sessions if s.get("error")]
     if failed:
         raise RuntimeError(f"{len(failed)} logins failed, e.g. {failed[0]['error']}")
@@ -242,13 +290,15 @@ def rush_phase(port: int, sessions: list[dict], clients: int, seats: int, app, m
         "latency_ms": latency_ms(results),
         # Where the tail comes from: the seats, or the waiting list (the event lock's queue).
         "latency_ms_by_outcome": {
-            outcome: latency_ms(chosen) for outcome in ("confirmed", "waiting")
+            outcome: latency_ms(chosen)
+            for outcome in ("confirmed", "waiting")
             if len(chosen := [r for r, o in zip(results, outcomes) if o == outcome]) >= 2
         },
         "cpu_ms_per_request": meter.per_request_ms(len(results)),
         "cores_busy": meter.cores_busy(),
         "responses": {
-            "confirmed": outcomes.count("confirmed"), "waiting": outcomes.count("waiting"),
+            "confirmed": outcomes.count("confirmed"),
+            "waiting": outcomes.count("waiting"),
             "errors": len(errors),
             "error_samples": [{k: v for k, v in r.items() if k in ("status", "error", "flashes")} for r in errors[:5]],
         },
@@ -284,9 +334,14 @@ def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
         create_ceiling_table(database_url)
         logfile = workdir / f"gunicorn-{clients}.log"
         backends = backend_pids(admin_url)
-        env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "BASE_URL": f"http://127.0.0.1:{port}",
-               # The login limit would stop 2,000 logins from one address.
-               "RATELIMIT_ENABLED": "0", "RATELIMIT_STORAGE_URI": "memory://"}
+        env = {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": SECRET_KEY,
+            "BASE_URL": f"http://127.0.0.1:{port}",
+            # The login limit would stop 2,000 logins from one address.
+            "RATELIMIT_ENABLED": "0",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
         with gunicorn(args.app_target, port, env, args, logfile) as server:
             clock = time.perf_counter()
             sessions = prepare_sessions(app, port, emails, args)
@@ -310,15 +365,24 @@ def summarize(clients, schema, login_s, rush, database, ceiling, args, logfile) 
     responses = rush["responses"]
     waiting = args.registrants - args.seats
     correct = (
-        responses["confirmed"] == args.seats and responses["waiting"] == waiting and responses["errors"] == 0
-        and database["confirmed"] == args.seats and database["waiting"] == waiting
-        and not database["other_statuses"] and database["event_confirmed_count"] == args.seats
+        responses["confirmed"] == args.seats
+        and responses["waiting"] == waiting
+        and responses["errors"] == 0
+        and database["confirmed"] == args.seats
+        and database["waiting"] == waiting
+        and not database["other_statuses"]
+        and database["event_confirmed_count"] == args.seats
         and database["confirmation_mails_in_outbox"] == args.seats
     )
     per_s = rush["registrations_per_s_until_sold_out"] or 0
     summary = {
-        "clients": clients, "schema": schema, "login": args.login, "login_s": round(login_s, 1),
-        "rush": rush, "database": database, "ceiling": ceiling,
+        "clients": clients,
+        "schema": schema,
+        "login": args.login,
+        "login_s": round(login_s, 1),
+        "rush": rush,
+        "database": database,
+        "ceiling": ceiling,
         "ratio_to_ceiling": {
             "registrations_per_s_until_sold_out": round(per_s / ceiling["requests_per_s"], 3),
             "requests_per_s": round(rush["requests_per_s"] / ceiling["requests_per_s"], 3),
@@ -347,7 +411,9 @@ def spread(runs: list[dict]) -> dict:
     for clients, chosen in by_clients.items():
         figures = {
             "runs": len(chosen),
-            "registrations_per_s_until_sold_out": low_mid_high(r["rush"]["registrations_per_s_until_sold_out"] or 0 for r in chosen),
+            "registrations_per_s_until_sold_out": low_mid_high(
+                r["rush"]["registrations_per_s_until_sold_out"] or 0 for r in chosen
+            ),
             "p95_ms": low_mid_high(r["rush"]["latency_ms"]["p95"] for r in chosen),
             "app_cpu_ms_per_request": low_mid_high(r["rush"]["cpu_ms_per_request"]["app"] for r in chosen),
         }
@@ -365,26 +431,46 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread")
-    parser.add_argument("--login", choices=["http", "forge"], default="http",
-                        help="log members in over HTTP (default) or sign their session cookies (see sessions.py)")
-    parser.add_argument("--app-target", default="app:app",
-                        help="what gunicorn serves (e.g. a wrapper module that profiles or patches the app)")
+    parser.add_argument(
+        "--login",
+        choices=["http", "forge"],
+        default="http",
+        help="log members in over HTTP (default) or sign their session cookies (see sessions.py)",
+    )
+    parser.add_argument(
+        "--app-target",
+        default="app:app",
+        help="what gunicorn serves (e.g. a wrapper module that profiles or patches the app)",
+    )
     parser.add_argument("--login-clients", type=int, default=8, help="clients used for the untimed HTTP logins")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per client count, each on a fresh database (the summary gives their spread)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per client count, each on a fresh database (the summary gives their spread)",
+    )
     args = parser.parse_args(argv)
     # A SIGTERM to the bench still runs the finally blocks that stop gunicorn and drop the database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     admin_url = os.environ.get("DATABASE_URL") or None
     with tempfile.TemporaryDirectory(prefix="bench-rush-") as workdir:
-        runs = [one_run(admin_url, clients, args, Path(workdir))
-                for clients in args.clients for _ in range(max(args.repeat, 1))]
+        runs = [
+            one_run(admin_url, clients, args, Path(workdir))
+            for clients in args.clients
+            for _ in range(max(args.repeat, 1))
+        ]
     report = {
         "database": make_url(admin_url).get_backend_name() if admin_url else "sqlite",
         "cpus": os.cpu_count(),
-        "server": {"worker_class": args.worker_class, "workers": args.workers, "threads": args.threads,
-                   "reuse_port": True, "app": args.app_target},
-        "registrants": args.registrants, "seats": args.seats,
+        "server": {
+            "worker_class": args.worker_class,
+            "workers": args.workers,
+            "threads": args.threads,
+            "reuse_port": True,
+            "app": args.app_target,
+        },
+        "registrants": args.registrants,
+        "seats": args.seats,
         "target": {"clients": 16, "registrations_per_s": TARGET_REGISTRATIONS_PER_S, "p95_ms": TARGET_P95_MS},
         "runs": runs,
         "spread": spread(runs),

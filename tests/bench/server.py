@@ -1,4 +1,5 @@
 """gunicorn on a loopback port for the bench, stopped whatever happens."""
+
 import os
 import signal
 import subprocess
@@ -17,19 +18,37 @@ SERVER_START_SECONDS = 60
 def gunicorn(target: str, port: int, env: dict, args, logfile: Path):
     """Serve `target` on 127.0.0.1:port; the server is stopped whatever happens."""
     command = [
-        str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-        "--worker-class", args.worker_class, "--threads", str(args.threads),
+        str(GUNICORN),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
         # Clients keep their connection open across requests; idle ones are closed after 10 s.
         # A listening socket per worker (SO_REUSEPORT): the kernel spreads new connections
         # over the workers. With one shared socket the worker awake when the clients
         # connected took most of them for the whole run (measured: 11 of 16 on one of 8
         # workers, 4 workers idle), and its clients queued behind each other.
-        "--reuse-port", "--keep-alive", "10", "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
-        "--chdir", str(ROOT), target,
+        "--reuse-port",
+        "--keep-alive",
+        "10",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT),
+        target,
     ]
     with open(logfile, "ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         wait_until_serving(process, port)
         yield process

@@ -7,6 +7,7 @@ with the app's own code (flask_login.login_user, flask_wtf.csrf.generate_csrf,
 the app's session serializer) and the run's SECRET_KEY: useful when iterating
 on the timed part, since 2,000 argon2 logins take about two minutes on 2 cores.
 """
+
 import re
 
 from sqlalchemy import select
@@ -18,7 +19,9 @@ def log_in(http, email: str, password: str, slug: str) -> dict:
     """One member through the real login form, then the event page for the token."""
     _status, cookie, body = http.send("GET", "/members/login")
     status, cookie, _body = http.send(
-        "POST", "/members/login", cookie=cookie,
+        "POST",
+        "/members/login",
+        cookie=cookie,
         form={"email": email, "password": password, "csrf_token": csrf_token_in(body)},
     )
     if status != 302 or not cookie:

@@ -4,6 +4,7 @@ The server is built from the very `app` object the test holds (same config, same
 test database), so a journey can create data, read mail and check rows directly.
 BASE_URL points at the live server, so links in mails open in the browser.
 """
+
 import threading
 from pathlib import Path
 

@@ -4,6 +4,7 @@ Screenshots: artifacts/screenshots/account-data-*.png, account-delete-*.png, pri
 (The new pages' own strings are English until the lead translates them: the
 assertions are on structure, data and strings that were already translated.)
 """
+
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -12,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from community.core.clock import utcnow
-from community.registrations import services
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.members.models import Member
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import mail_text
 
@@ -25,8 +26,17 @@ pytestmark = pytest.mark.browser
 
 def add_event(slug, capacity):
     starts = (utcnow() + timedelta(days=12)).replace(hour=17, minute=0, second=0, microsecond=0)
-    event = Event(slug=slug, title="Atelier données ouvertes", starts_at=starts, ends_at=starts + timedelta(hours=2),
-                  capacity=capacity, status="published", confirmed_count=0, venue="La Cantine", address="Paris")
+    event = Event(
+        slug=slug,
+        title="Atelier données ouvertes",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=capacity,
+        status="published",
+        confirmed_count=0,
+        venue="La Cantine",
+        address="Paris",
+    )
     db.session.add(event)
     db.session.commit()
     return event

@@ -4,6 +4,7 @@ The suspended member, logged in elsewhere, is sent to the login page and told wh
 
 Screenshots: artifacts/screenshots/admin-members-*, admin-member-*, admin-audit-*.
 """
+
 import re
 
 import pytest
@@ -27,13 +28,28 @@ def crowd(make_member):
     group = group_services.create_group(admin, name="Évaluation", summary="Mesurer les modèles ouverts.")
     group_services.join(chloe, group)
     now = utcnow()
-    db.session.execute(insert(Member), [
-        dict(email=f"personne{i}@example.org", display_name=f"Personne {i}", password_hash="!", language="fr",
-             role="organizer" if i % 5 == 0 else "member", organization="Université de Lyon" if i % 2 else "",
-             bio="", directory_visible=False, consent_at=now, created_at=now, confirmed_at=None if i % 4 == 0 else now,
-             password_changed_at=now, session_version=1, failed_logins=0)
-        for i in range(12)
-    ])
+    db.session.execute(
+        insert(Member),
+        [
+            dict(
+                email=f"personne{i}@example.org",
+                display_name=f"Personne {i}",
+                password_hash="!",
+                language="fr",
+                role="organizer" if i % 5 == 0 else "member",
+                organization="Université de Lyon" if i % 2 else "",
+                bio="",
+                directory_visible=False,
+                consent_at=now,
+                created_at=now,
+                confirmed_at=None if i % 4 == 0 else now,
+                password_changed_at=now,
+                session_version=1,
+                failed_logins=0,
+            )
+            for i in range(12)
+        ],
+    )
     db.session.commit()
     return admin, chloe
 

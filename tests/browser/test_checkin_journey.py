@@ -5,14 +5,15 @@ Enter, the big result shows and the count moves; the same code again says "alrea
 Screenshots: artifacts/screenshots/events-checkin-{phone,laptop}.png,
 events-checkin-result.png, -already.png, -refused.png, -undo-button.png, -scan-phone.png.
 """
+
 import re
 
 import pytest
 from sqlalchemy import select
 
 from community.checkin.models import CheckIn
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.registrations.models import Registration
 from tests.browser.conftest import PHONE, assert_french, both_sizes, has_horizontal_scroll, log_in, shot
 from tests.browser.test_event_journeys import add_event
 from tests.events.checkin_support import bulk_seats, name_staff, seat
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def summit(make_member, bulk_members):
+def summit(make_member, bulk_members):  # noqa: F811 (the fixture imported above)
     event = add_event("Sommet OpenLLM France", 450, slug="sommet-2031")
     bulk_seats(event, bulk_members(40, "participant"))
     ada = seat(event, make_member("ada@example.net", name="Ada Lovelace", organization="Analytical Engines"))
@@ -96,7 +97,10 @@ def test_a_steward_checks_people_in_from_a_phone_by_name_tap_and_scanner_enter(b
     shot(page, "events-checkin-refused")
 
     rows = db.session.scalars(select(CheckIn).order_by(CheckIn.id)).all()
-    assert [(row.registration.name, row.undone_at) for row in rows] == [("Gaston Lagaffe", None), ("Ada Lovelace", None)]
+    assert [(row.registration.name, row.undone_at) for row in rows] == [
+        ("Gaston Lagaffe", None),
+        ("Ada Lovelace", None),
+    ]
     assert browser.problems == []
 
 

@@ -1,19 +1,20 @@
 """An organizer opens the event's dashboard on a phone (375x812): counts, the chart
 (an SVG with data), the lists; searches, and gives a waiting person a seat over
 capacity after confirming. Screenshots: artifacts/screenshots/events-dashboard*.png."""
+
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
-from community.core.clock import utcnow
-from community.registrations import services
 from community.checkin.models import CheckIn
-from community.events.models import Event
-from community.registrations.models import Registration
+from community.core.clock import utcnow
 from community.core.extensions import db
+from community.events.models import Event
 from community.members.models import Member
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.browser.conftest import PHONE, SCREENSHOTS, assert_french, both_sizes, has_horizontal_scroll, log_in, shot
 
 pytestmark = pytest.mark.browser
@@ -23,13 +24,28 @@ LAST = ["Durand", "Benali", "Rossi", "de La Fontaine", "Traoré", "Martin", "Lef
 
 def people(n):
     now = utcnow()
-    db.session.execute(insert(Member), [
-        dict(email=f"person{i}@example.org", display_name=f"{FIRST[i % 10]} {LAST[(i // 10) % 10]}", password_hash="x",
-             language="fr", role="member", organization=["OpenLLM France", "Inria", "", "Université Paris-Saclay"][i % 4],
-             bio="", directory_visible=False, consent_at=now, created_at=now, confirmed_at=now,
-             password_changed_at=now, session_version=1, failed_logins=0)
-        for i in range(n)
-    ])
+    db.session.execute(
+        insert(Member),
+        [
+            dict(
+                email=f"person{i}@example.org",
+                display_name=f"{FIRST[i % 10]} {LAST[(i // 10) % 10]}",
+                password_hash="x",
+                language="fr",
+                role="member",
+                organization=["OpenLLM France", "Inria", "", "Université Paris-Saclay"][i % 4],
+                bio="",
+                directory_visible=False,
+                consent_at=now,
+                created_at=now,
+                confirmed_at=now,
+                password_changed_at=now,
+                session_version=1,
+                failed_logins=0,
+            )
+            for i in range(n)
+        ],
+    )
     db.session.commit()
     return db.session.scalars(select(Member).where(Member.email.like("person%")).order_by(Member.id)).all()
 
@@ -37,22 +53,42 @@ def people(n):
 def summit(organizer):
     """A 30-seat workshop whose registrations came over ten days: full, people waiting, some cancelled, some in."""
     starts = (utcnow() + timedelta(days=3)).replace(hour=7, minute=30, second=0, microsecond=0)
-    event = Event(slug="atelier-llm", title="Atelier LLM : évaluer les modèles ouverts", starts_at=starts,
-                  ends_at=starts + timedelta(hours=8), capacity=30, status="published", confirmed_count=0,
-                  venue="Station F", address="5 parvis Alan Turing, 75013 Paris", created_by=organizer.id)
+    event = Event(
+        slug="atelier-llm",
+        title="Atelier LLM : évaluer les modèles ouverts",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=8),
+        capacity=30,
+        status="published",
+        confirmed_count=0,
+        venue="Station F",
+        address="5 parvis Alan Turing, 75013 Paris",
+        created_by=organizer.id,
+    )
     db.session.add(event)
     db.session.commit()
     start = utcnow() - timedelta(days=10)
     crowd = people(38)
     for i, member in enumerate(crowd):
         services.register_member(event, member, start + timedelta(hours=6 * i))
-    services.register_guest(event, name="Grace Hopper", email="grace@example.net", organization="Navy",
-                            now=start + timedelta(days=9, hours=20))
-    for registration in db.session.scalars(select(Registration).where(Registration.event_id == event.id)
-                                           .order_by(Registration.id).limit(4)).all():
+    services.register_guest(
+        event,
+        name="Grace Hopper",
+        email="grace@example.net",
+        organization="Navy",
+        now=start + timedelta(days=9, hours=20),
+    )
+    for registration in db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id).order_by(Registration.id).limit(4)
+    ).all():
         services.cancel_registration(registration, start + timedelta(days=9, hours=22))
-    seated = db.session.scalars(select(Registration.id).where(Registration.event_id == event.id, Registration.status == "confirmed")).all()
-    db.session.execute(insert(CheckIn), [dict(registration_id=r, event_id=event.id, checked_in_at=utcnow(), gate="A") for r in seated[:7]])
+    seated = db.session.scalars(
+        select(Registration.id).where(Registration.event_id == event.id, Registration.status == "confirmed")
+    ).all()
+    db.session.execute(
+        insert(CheckIn),
+        [dict(registration_id=r, event_id=event.id, checked_in_at=utcnow(), gate="A") for r in seated[:7]],
+    )
     db.session.commit()
     return event
 
@@ -80,8 +116,14 @@ def test_an_organizer_reads_the_dashboard_on_a_phone_and_promotes_over_capacity(
     both_sizes(page, "events-dashboard")
     # The full phone page is very tall: each part is also shot alone, to be read.
     page.set_viewport_size(PHONE)
-    for part, selector in (("header", ".page-header"), ("overview", ".dash-overview"), ("attendees", "#attendees"),
-                           ("waiting", "#waiting"), ("forms", ".dash-forms"), ("history", "#history")):
+    for part, selector in (
+        ("header", ".page-header"),
+        ("overview", ".dash-overview"),
+        ("attendees", "#attendees"),
+        ("waiting", "#waiting"),
+        ("forms", ".dash-forms"),
+        ("history", "#history"),
+    ):
         box = page.locator(selector).bounding_box()
         clip = dict(box, height=min(box["height"], 900))  # a list's first rows are enough to judge it
         page.screenshot(path=str(SCREENSHOTS / f"events-dashboard-phone-{part}.png"), full_page=True, clip=clip)

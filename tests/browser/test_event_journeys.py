@@ -7,6 +7,7 @@
 
 Each page is shot at phone and laptop size into artifacts/screenshots/events-*.png.
 """
+
 import re
 from datetime import timedelta
 
@@ -15,10 +16,10 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from community.core.clock import as_utc, utcnow
-from community.registrations import services
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import links_in, mail_text
 
@@ -28,10 +29,18 @@ pytestmark = pytest.mark.browser
 def add_event(title, capacity, *, days=30, slug=None, **fields):
     starts = (utcnow() + timedelta(days=days)).replace(hour=7, minute=30, second=0, microsecond=0)
     event = Event(
-        slug=slug or title.lower().replace(" ", "-"), title=title, starts_at=starts, ends_at=starts + timedelta(hours=9),
-        capacity=capacity, status="published", confirmed_count=0,
-        venue=fields.pop("venue", "Station F"), address=fields.pop("address", "5 parvis Alan Turing, 75013 Paris"),
-        description=fields.pop("description", "Une journée de conférences et d'ateliers sur les modèles de langage ouverts."),
+        slug=slug or title.lower().replace(" ", "-"),
+        title=title,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=9),
+        capacity=capacity,
+        status="published",
+        confirmed_count=0,
+        venue=fields.pop("venue", "Station F"),
+        address=fields.pop("address", "5 parvis Alan Turing, 75013 Paris"),
+        description=fields.pop(
+            "description", "Une journée de conférences et d'ateliers sur les modèles de langage ouverts."
+        ),
         **fields,
     )
     db.session.add(event)
@@ -41,8 +50,10 @@ def add_event(title, capacity, *, days=30, slug=None, **fields):
 
 def unexpected(browser, *refused_forms):
     """Console errors and CSP violations, minus the 400 answers to forms the journey got wrong on purpose."""
-    expected = {f"{browser.base_url}{path}: Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
-                for path in refused_forms}
+    expected = {
+        f"{browser.base_url}{path}: Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
+        for path in refused_forms
+    }
     return [problem for problem in browser.problems if problem not in expected]
 
 
@@ -52,7 +63,9 @@ def ics_of(message):
     return Calendar.from_ical(content if isinstance(content, (str, bytes)) else bytes(content))
 
 
-def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr_ticket(browser, deliver, mailbox, live_server):
+def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr_ticket(
+    browser, deliver, mailbox, live_server
+):
     summit = add_event("Sommet OpenLLM France", 450, slug="sommet-2031")
     add_event("Meetup évaluation", 40, days=12, slug="meetup-evaluation", venue="La Cantine", address="Paris")
     page = browser.new_page(locale="fr-FR")

@@ -7,6 +7,7 @@
 
 Each page is shot at phone and laptop size into artifacts/screenshots/groups-*.png.
 """
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert, select
@@ -37,14 +38,42 @@ def plain(text: str) -> str:
 def add_people(group, people):
     """Members who never log in, inserted in one statement (no password hashing), then added to the group."""
     now = utcnow()
-    rows = [dict(email=email, display_name=name, password_hash="!", language="fr", role="member", organization=org,
-                 bio="", directory_visible=visible, consent_at=now, created_at=now, confirmed_at=now,
-                 password_changed_at=now, session_version=1, failed_logins=0)
-            for email, name, org, visible in people]
+    rows = [
+        dict(
+            email=email,
+            display_name=name,
+            password_hash="!",
+            language="fr",
+            role="member",
+            organization=org,
+            bio="",
+            directory_visible=visible,
+            consent_at=now,
+            created_at=now,
+            confirmed_at=now,
+            password_changed_at=now,
+            session_version=1,
+            failed_logins=0,
+        )
+        for email, name, org, visible in people
+    ]
     db.session.execute(insert(Member), rows)
     ids = db.session.scalars(select(Member.id).where(Member.email.in_([row["email"] for row in rows])))
-    db.session.execute(insert(GroupMembership), [dict(group_id=group.id, member_id=i, status="active", role="member",
-                                                      message="", announcements_opt_out=False, created_at=now) for i in ids])
+    db.session.execute(
+        insert(GroupMembership),
+        [
+            dict(
+                group_id=group.id,
+                member_id=i,
+                status="active",
+                role="member",
+                message="",
+                announcements_opt_out=False,
+                created_at=now,
+            )
+            for i in ids
+        ],
+    )
     db.session.commit()
 
 
@@ -55,10 +84,15 @@ def community(make_member):
     lead = make_member("lea@example.org", name="Léa Martin", organization="Inria", directory_visible=True)
     sam = make_member("sam@example.org", name="Sam Bernard", organization="Université de Lyon", directory_visible=True)
     evaluation = services.create_group(
-        admin, name="Évaluation", summary="Mesurer ce que valent vraiment les modèles ouverts.", description=EVALUATION_TEXT,
+        admin,
+        name="Évaluation",
+        summary="Mesurer ce que valent vraiment les modèles ouverts.",
+        description=EVALUATION_TEXT,
     )
     legal = services.create_group(
-        admin, name="Juridique & éthique", join_policy="moderated",
+        admin,
+        name="Juridique & éthique",
+        join_policy="moderated",
         summary="Licences, droit d'auteur et usages responsables des corpus.",
     )
     services.create_group(admin, name="Données", summary="Collecter, nettoyer et documenter des corpus francophones.")
@@ -67,15 +101,20 @@ def community(make_member):
     for group in (evaluation, legal):
         services.appoint_lead(admin, group, lead)
     db.session.commit()
-    add_people(evaluation, [
-        ("nina@example.org", "Nina Simone", "LightOn", True),
-        ("omar@example.org", "Omar Haddad", "", True),
-        ("paul@example.org", "Paul Durand", "CNRS", False),
-    ])
+    add_people(
+        evaluation,
+        [
+            ("nina@example.org", "Nina Simone", "LightOn", True),
+            ("omar@example.org", "Omar Haddad", "", True),
+            ("paul@example.org", "Paul Durand", "CNRS", False),
+        ],
+    )
     return {"lead": lead, "sam": sam, "evaluation": evaluation, "legal": legal}
 
 
-def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(browser, community, deliver, mailbox, live_server):
+def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(
+    browser, community, deliver, mailbox, live_server
+):
     lead, sam, evaluation, legal = community["lead"], community["sam"], community["evaluation"], community["legal"]
 
     visitor = browser.new_page(locale="fr-FR")
@@ -153,7 +192,9 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(brows
     assert browser.problems == []
 
 
-def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(browser, community, deliver, mailbox, live_server):
+def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(
+    browser, community, deliver, mailbox, live_server
+):
     lead, sam, evaluation = community["lead"], community["sam"], community["evaluation"]
     services.join(sam, evaluation)
     db.session.commit()
@@ -182,7 +223,7 @@ def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(brow
     assert "Annonce du groupe de travail « Évaluation »" in plain(mail_text(mail))
     unsubscribe = mail["List-Unsubscribe"].strip("<>")
     assert unsubscribe.startswith(f"{live_server}/groups/unsubscribe/")
-    assert unsubscribe[len(live_server):] in links_in(mail, base=live_server)
+    assert unsubscribe[len(live_server) :] in links_in(mail, base=live_server)
 
     # Sam opens the link from the mail (no login needed), and is asked to confirm with a button.
     page = browser.new_page(locale="fr-FR")

@@ -1,4 +1,5 @@
 """A keyboard user can skip the header and always sees where the focus is."""
+
 import pytest
 
 from tests.browser.conftest import PHONE, shot

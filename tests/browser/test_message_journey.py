@@ -2,36 +2,53 @@
 writes, previews (the count is shown, nothing is sent), sends, finds the message
 in the archive; the attendees receive it. Shots: events-message-compose-*,
 events-message-preview-*, events-message-archive-*."""
+
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from community.core.clock import utcnow
-from community.registrations import services
-from community.events.models import Event, EventStaff
 from community.core.extensions import db
+from community.events.models import Event, EventStaff
 from community.mail.models import OutboxEmail
+from community.registrations import services
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import mail_html, mail_text
 
 pytestmark = pytest.mark.browser
 
-BODY = ("Bonjour à toutes et à tous,\n\nL'accueil ouvre à 8 h 30 au rez-de-chaussée : pensez à votre billet.\n\n"
-        "- Wi-Fi : OpenLLM-Sommet\n- Programme : https://example.org/programme")
+BODY = (
+    "Bonjour à toutes et à tous,\n\nL'accueil ouvre à 8 h 30 au rez-de-chaussée : pensez à votre billet.\n\n"
+    "- Wi-Fi : OpenLLM-Sommet\n- Programme : https://example.org/programme"
+)
 
 
 def outbox_count():
-    return db.session.scalar(select(func.count()).select_from(OutboxEmail).where(OutboxEmail.template == "event_message"))
+    return db.session.scalar(
+        select(func.count()).select_from(OutboxEmail).where(OutboxEmail.template == "event_message")
+    )
 
 
 def test_an_organizer_previews_then_sends_a_message_and_finds_it_in_the_archive(browser, make_member, deliver, mailbox):
     starts = (utcnow() + timedelta(days=20)).replace(hour=7, minute=30, second=0, microsecond=0)
-    summit = Event(slug="sommet-2031", title="Sommet OpenLLM France", starts_at=starts, ends_at=starts + timedelta(hours=9),
-                   capacity=3, status="published", confirmed_count=0, venue="Station F", address="5 parvis Alan Turing, 75013 Paris")
+    summit = Event(
+        slug="sommet-2031",
+        title="Sommet OpenLLM France",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=9),
+        capacity=3,
+        status="published",
+        confirmed_count=0,
+        venue="Station F",
+        address="5 parvis Alan Turing, 75013 Paris",
+    )
     db.session.add(summit)
     db.session.commit()
-    attendees = [make_member(f"a{i}@example.org", name=f"Personne {i}", language=lang) for i, lang in enumerate(("fr", "en", "fr", "fr"))]
+    attendees = [
+        make_member(f"a{i}@example.org", name=f"Personne {i}", language=lang)
+        for i, lang in enumerate(("fr", "en", "fr", "fr"))
+    ]
     for member in attendees:  # three seats, the fourth waits
         services.register_member(summit, member)
     organizer = make_member("orga@example.org", name="Olivia Orga")

@@ -3,6 +3,7 @@
 The HTML body of the mail carries a script: the page shows the mail in a sandboxed
 frame and the script never runs. Pages are shot into artifacts/screenshots/admin-outbox*.png.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -15,17 +16,25 @@ from tests.browser.conftest import SCREENSHOTS, both_sizes, log_in
 
 pytestmark = pytest.mark.browser
 
-HOSTILE = ('<!doctype html><html><body><h1 id="greeting">Bonjour Ada</h1>'
-           '<p style="color:#1d4ed8">Votre place au Sommet est confirmée.</p>'
-           '<script>document.getElementById("greeting").textContent = "pwned"; parent.document.title = "pwned";</script>'
-           '</body></html>')
+HOSTILE = (
+    '<!doctype html><html><body><h1 id="greeting">Bonjour Ada</h1>'
+    '<p style="color:#1d4ed8">Votre place au Sommet est confirmée.</p>'
+    '<script>document.getElementById("greeting").textContent = "pwned"; parent.document.title = "pwned";</script>'
+    "</body></html>"
+)
 
 
 def add_mail(to, subject, minutes_ago, **fields):
-    email = OutboxEmail(to_address=to, subject=subject, template=fields.pop("template", "event_confirmed"), language="fr",
-                        body_text=fields.pop("body_text", "Bonjour,\n\nVotre place est confirmée."),
-                        body_html=fields.pop("body_html", "<p>Bonjour</p>"),
-                        created_at=utcnow() - timedelta(minutes=minutes_ago), **fields)
+    email = OutboxEmail(
+        to_address=to,
+        subject=subject,
+        template=fields.pop("template", "event_confirmed"),
+        language="fr",
+        body_text=fields.pop("body_text", "Bonjour,\n\nVotre place est confirmée."),
+        body_html=fields.pop("body_html", "<p>Bonjour</p>"),
+        created_at=utcnow() - timedelta(minutes=minutes_ago),
+        **fields,
+    )
     db.session.add(email)
     db.session.commit()
     return email
@@ -33,12 +42,25 @@ def add_mail(to, subject, minutes_ago, **fields):
 
 def test_an_admin_finds_a_refused_mail_reads_it_and_retries_it(browser, make_member, mailbox):
     admin = make_member("admin@example.org", name="Alice Admin", role="admin")
-    refused = add_mail("ada.lovelace@exemple-tres-long-domaine.fr", "Votre place au Sommet OpenLLM France 2031 est confirmée",
-                       3, to_name="Ada Lovelace", body_html=HOSTILE)
-    db.session.add(OutboxAttachment(email_id=refused.id, filename="sommet-2031.ics", content_type="text/calendar",
-                                    data=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"))
+    refused = add_mail(
+        "ada.lovelace@exemple-tres-long-domaine.fr",
+        "Votre place au Sommet OpenLLM France 2031 est confirmée",
+        3,
+        to_name="Ada Lovelace",
+        body_html=HOSTILE,
+    )
+    db.session.add(
+        OutboxAttachment(
+            email_id=refused.id,
+            filename="sommet-2031.ics",
+            content_type="text/calendar",
+            data=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        )
+    )
     db.session.commit()
-    mailbox.refuse_with = "550 5.1.1 <ada.lovelace@exemple-tres-long-domaine.fr>: Recipient address rejected: User unknown"
+    mailbox.refuse_with = (
+        "550 5.1.1 <ada.lovelace@exemple-tres-long-domaine.fr>: Recipient address rejected: User unknown"
+    )
     deliver_pending()
     mailbox.refuse_with = None
     for n in range(4):

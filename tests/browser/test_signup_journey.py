@@ -4,6 +4,7 @@ Selectors use names, hrefs and roles of form controls rather than French or
 English wording, so the journey holds once the translation catalogs exist;
 English text is only asserted after the visitor chose English.
 """
+
 from pathlib import Path
 
 import pytest
@@ -123,4 +124,6 @@ def test_the_first_pages_fit_the_screen_of_a_phone_and_a_laptop(browser, size):
     page.goto("/no-such-page")
     shot(page, f"404-{size}")
     assert not has_horizontal_scroll(page)
-    assert browser.problems == [f"{browser.base_url}/no-such-page: Failed to load resource: the server responded with a status of 404 (NOT FOUND)"]
+    assert browser.problems == [
+        f"{browser.base_url}/no-such-page: Failed to load resource: the server responded with a status of 404 (NOT FOUND)"
+    ]

@@ -1,20 +1,24 @@
 """Helpers for the check-in tests: seats written straight to the database and event staff."""
+
 from datetime import timedelta
 
 from sqlalchemy import insert, select
 
 from community.core.clock import utcnow
+from community.core.extensions import db
 from community.events.models import EventStaff, StaffRole
 from community.registrations.models import Registration, new_ticket_code
-from community.core.extensions import db
 
 
 def seat(event, member=None, *, status="confirmed", **guest) -> Registration:
     """A registration in the given status (a guest when no member is given)."""
     registration = Registration(
-        event_id=event.id, member_id=member.id if member else None, status=status,
+        event_id=event.id,
+        member_id=member.id if member else None,
+        status=status,
         hold_expires_at=utcnow() + timedelta(hours=1) if status == "held" else None,
-        confirmed_at=utcnow() if status == "confirmed" else None, **guest,
+        confirmed_at=utcnow() if status == "confirmed" else None,
+        **guest,
     )
     db.session.add(registration)
     db.session.commit()
@@ -29,11 +33,22 @@ def name_staff(event, member, role=StaffRole.STEWARD) -> None:
 def bulk_seats(event, member_ids) -> list[str]:
     """Confirmed seats for these members in one statement; returns their ticket codes."""
     now = utcnow()
-    db.session.execute(insert(Registration), [
-        dict(event_id=event.id, member_id=member_id, status="confirmed", created_at=now, confirmed_at=now,
-             language="fr", guest_organization="", ticket_code=new_ticket_code())
-        for member_id in member_ids
-    ])
+    db.session.execute(
+        insert(Registration),
+        [
+            dict(
+                event_id=event.id,
+                member_id=member_id,
+                status="confirmed",
+                created_at=now,
+                confirmed_at=now,
+                language="fr",
+                guest_organization="",
+                ticket_code=new_ticket_code(),
+            )
+            for member_id in member_ids
+        ],
+    )
     event.confirmed_count = (event.confirmed_count or 0) + len(member_ids)
     db.session.commit()
     return list(db.session.scalars(select(Registration.ticket_code).where(Registration.event_id == event.id)))

@@ -1,15 +1,16 @@
 """Event factories: fast bulk members (no argon2 per member) and events."""
+
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
 
 from community.core.clock import utcnow
+from community.core.extensions import db
 from community.events import services as manage
 from community.events.models import Event, EventStatus
-from community.registrations.models import Registration
-from community.core.extensions import db
 from community.members.models import Member
+from community.registrations.models import Registration
 
 
 @pytest.fixture
@@ -20,10 +21,16 @@ def make_event(app):
         counter["n"] += 1
         starts = utcnow() + starts_in
         event = Event(
-            slug=f"event-{counter['n']}", title=fields.pop("title", f"Event {counter['n']}"),
-            starts_at=starts, ends_at=starts + timedelta(hours=3), capacity=capacity, status=status,
-            venue=fields.pop("venue", "La Cantine"), address=fields.pop("address", "1 rue de Paris, 75001 Paris"),
-            confirmed_count=0, **fields,
+            slug=f"event-{counter['n']}",
+            title=fields.pop("title", f"Event {counter['n']}"),
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            capacity=capacity,
+            status=status,
+            venue=fields.pop("venue", "La Cantine"),
+            address=fields.pop("address", "1 rue de Paris, 75001 Paris"),
+            confirmed_count=0,
+            **fields,
         )
         db.session.add(event)
         db.session.commit()
@@ -39,10 +46,22 @@ def bulk_members(app):
     def _bulk(n, prefix="bulk"):
         now = utcnow()
         rows = [
-            dict(email=f"{prefix}{i}@example.org", display_name=f"{prefix.title()} {i}", password_hash="x",
-                 language="fr" if i % 2 else "en", role="member", organization="", bio="", directory_visible=False,
-                 consent_at=now, created_at=now, confirmed_at=now, password_changed_at=now, session_version=1,
-                 failed_logins=0)
+            dict(
+                email=f"{prefix}{i}@example.org",
+                display_name=f"{prefix.title()} {i}",
+                password_hash="x",
+                language="fr" if i % 2 else "en",
+                role="member",
+                organization="",
+                bio="",
+                directory_visible=False,
+                consent_at=now,
+                created_at=now,
+                confirmed_at=now,
+                password_changed_at=now,
+                session_version=1,
+                failed_logins=0,
+            )
             for i in range(n)
         ]
         db.session.execute(insert(Member), rows)
@@ -56,9 +75,13 @@ def seat_counts(event_id):
     """(confirmed_count column, seated rows, confirmed rows, waiting rows, capacity) read fresh."""
     db.session.expire_all()
     event = db.session.get(Event, event_id)
-    by_status = dict(db.session.execute(
-        select(Registration.status, func.count()).where(Registration.event_id == event_id).group_by(Registration.status)
-    ).all())
+    by_status = dict(
+        db.session.execute(
+            select(Registration.status, func.count())
+            .where(Registration.event_id == event_id)
+            .group_by(Registration.status)
+        ).all()
+    )
     seated = by_status.get("confirmed", 0) + by_status.get("held", 0)
     return event.confirmed_count, seated, by_status.get("confirmed", 0), by_status.get("waiting", 0), event.capacity
 

@@ -1,5 +1,6 @@
 """Bad input: every form answers with a message beside the field and writes
 nothing; garbage in a URL is a 404, never a 500; a closed window is explained."""
+
 import re
 from datetime import timedelta
 
@@ -7,18 +8,28 @@ import pytest
 from sqlalchemy import func, select
 
 from community.core.clock import utcnow
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.mail.models import OutboxEmail
+from community.registrations.models import Registration
 from tests.conftest import csrf_token, login, post_form
 
 EN = {"Accept-Language": "en"}
 
 GOOD_EVENT = {
-    "title": "Paris meetup", "description": "", "starts_at": "2031-03-10T19:00", "ends_at": "2031-03-10T21:00",
-    "venue": "", "address": "", "online_url": "", "capacity": "30", "registration_opens_at": "",
-    "registration_closes_at": "", "visibility": "public", "group_id": "", "waitlist_enabled": "y",
+    "title": "Paris meetup",
+    "description": "",
+    "starts_at": "2031-03-10T19:00",
+    "ends_at": "2031-03-10T21:00",
+    "venue": "",
+    "address": "",
+    "online_url": "",
+    "capacity": "30",
+    "registration_opens_at": "",
+    "registration_closes_at": "",
+    "visibility": "public",
+    "group_id": "",
+    "waitlist_enabled": "y",
 }
 
 # (what is wrong, the fields changed, the field that must show the error, words of the message)
@@ -27,9 +38,18 @@ BAD_EVENTS = [
     ("end before start", {"ends_at": "2031-03-10T18:00"}, "ends_at", "cannot end before it starts"),
     ("negative capacity", {"capacity": "-5"}, "capacity", "cannot be negative"),
     ("capacity not a number", {"capacity": "lots"}, "capacity", "integer"),
-    ("window closing before opening", {"registration_opens_at": "2031-03-01T10:00", "registration_closes_at": "2031-02-01T10:00"},
-     "registration_closes_at", "close after it opens"),
-    ("window opening after the start", {"registration_opens_at": "2031-03-11T10:00"}, "registration_opens_at", "open before the event starts"),
+    (
+        "window closing before opening",
+        {"registration_opens_at": "2031-03-01T10:00", "registration_closes_at": "2031-02-01T10:00"},
+        "registration_closes_at",
+        "close after it opens",
+    ),
+    (
+        "window opening after the start",
+        {"registration_opens_at": "2031-03-11T10:00"},
+        "registration_opens_at",
+        "open before the event starts",
+    ),
     ("no start", {"starts_at": ""}, "starts_at", "start date"),
     ("a date that does not exist", {"starts_at": "2031-02-30T10:00"}, "starts_at", "datetime"),
     ("group event without a group", {"visibility": "group"}, "group_id", "working group"),
@@ -117,9 +137,15 @@ def test_garbage_in_urls_is_not_found_never_a_server_error(client, make_member, 
         for suffix in ("/register", "/leave", "/publish", "/cancel"):
             assert post_form(client, f"/events/{slug}{suffix}").status_code == 404, (slug, suffix)
     for registration_id in ("abc", "-1", "1.5", "99999999999999999999", "0"):
-        assert client.get(f"/events/{event.slug}/registrations/{registration_id}/cancel").status_code == 404, registration_id
+        assert client.get(f"/events/{event.slug}/registrations/{registration_id}/cancel").status_code == 404, (
+            registration_id
+        )
     for token in ("garbage", "a.b.c", "%00", "x" * 500):
-        for path in (f"/events/tickets/{token}", f"/events/registrations/{token}/cancel", f"/events/registrations/{token}/confirm"):
+        for path in (
+            f"/events/tickets/{token}",
+            f"/events/registrations/{token}/cancel",
+            f"/events/registrations/{token}/confirm",
+        ):
             assert client.get(path).status_code == 404, path
 
 
@@ -134,7 +160,9 @@ def test_registering_outside_the_window_is_refused_with_a_clear_message(client, 
         words = "Registration opens on"
 
     guest_page = f"/events/{event.slug}/guest"
-    response = post_form(client, guest_page, {"name": "Ada", "email": "ada@example.net"}, token_from=guest_page, headers=EN)
+    response = post_form(
+        client, guest_page, {"name": "Ada", "email": "ada@example.net"}, token_from=guest_page, headers=EN
+    )
     assert words in response.get_data(as_text=True)
 
     login(client, make_member(language="en"))
@@ -149,8 +177,9 @@ def test_nul_bytes_in_a_form_are_dropped_not_a_server_error(client, make_event):
     # PostgreSQL refuses NUL in text: a pasted or forged one must not turn into a 500.
     event = make_event(capacity=10)
     path = f"/events/{event.slug}/guest"
-    response = post_form(client, path, {"name": "Ada\x00 Lovelace", "email": "ada@example.net", "organization": "\x00"},
-                         token_from=path)
+    response = post_form(
+        client, path, {"name": "Ada\x00 Lovelace", "email": "ada@example.net", "organization": "\x00"}, token_from=path
+    )
     assert response.status_code == 302
     assert db.session.scalars(select(Registration.guest_name)).one() == "Ada Lovelace"
 
@@ -158,8 +187,11 @@ def test_nul_bytes_in_a_form_are_dropped_not_a_server_error(client, make_event):
 def test_leaving_from_my_registrations_goes_back_there_but_never_off_site(client, make_member, make_event):
     event = make_event(capacity=5)
     login(client, make_member())
-    for target, landing in (("/events/mine", "/events/mine"), ("//evil.example/x", f"/events/{event.slug}"),
-                            ("https://evil.example/", f"/events/{event.slug}")):
+    for target, landing in (
+        ("/events/mine", "/events/mine"),
+        ("//evil.example/x", f"/events/{event.slug}"),
+        ("https://evil.example/", f"/events/{event.slug}"),
+    ):
         post_form(client, f"/events/{event.slug}/register", token_from=f"/events/{event.slug}")
         response = post_form(client, f"/events/{event.slug}/leave", {"next": target}, token_from="/events/mine")
         assert response.headers["Location"] == landing, target

@@ -1,5 +1,6 @@
 """A registration the database had to abandon (deadlock, serialization failure,
 lock wait too long) gives the "busy, try again" page, never a 500."""
+
 import threading
 import time
 
@@ -8,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from community.registrations import seat_count, services
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
+from community.registrations import seat_count, services
+from community.registrations.models import Registration
 from tests.conftest import login, make_config, post_form
 
 ABANDONED = [

@@ -1,4 +1,5 @@
 """Real threads, real connections: the seat engine never oversells and never fails under a rush."""
+
 import queue
 import random
 import threading
@@ -7,12 +8,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from community.registrations import newcomer, seats, services, waiting_list
-from community.events.models import Event
-from community.registrations.models import Registration, new_ticket_code
 from community.core.extensions import db
+from community.events.models import Event
 from community.mail.models import OutboxEmail
 from community.members.models import Member
+from community.registrations import newcomer, seats, services, waiting_list
+from community.registrations.models import Registration, new_ticket_code
 from tests.conftest import make_config
 from tests.events.conftest import assert_invariants, seat_counts
 
@@ -22,8 +23,11 @@ THREADS = 32
 @pytest.fixture
 def app_config(database_url, smtp_server):
     # One connection per thread, so the threads really run side by side.
-    return make_config(database_url, smtp_server.port,
-                       SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 4, "max_overflow": 8, "pool_timeout": 60})
+    return make_config(
+        database_url,
+        smtp_server.port,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 4, "max_overflow": 8, "pool_timeout": 60},
+    )
 
 
 def run_in_threads(app, jobs, work, threads=THREADS):
@@ -51,7 +55,9 @@ def run_in_threads(app, jobs, work, threads=THREADS):
                 except Exception as exc:  # counted, asserted to be zero
                     db.session.rollback()
                     with lock:
-                        errors.append(f"{exc!r} after {time.monotonic() - began:.2f}s in {getattr(exc, 'statement', '')}")
+                        errors.append(
+                            f"{exc!r} after {time.monotonic() - began:.2f}s in {getattr(exc, 'statement', '')}"
+                        )
             db.session.remove()
 
     pool = [threading.Thread(target=worker) for _ in range(threads)]
@@ -85,19 +91,23 @@ def test_a_rush_of_2000_for_450_seats_confirms_exactly_450(app, make_event, bulk
     assert outcomes.count("waiting") == 1550
     count, seated, confirmed, waiting, _cap = seat_counts(event.id)
     assert (count, seated, confirmed, waiting) == (450, 450, 450, 1550)
-    by_template = dict(db.session.execute(
-        select(OutboxEmail.template, func.count()).group_by(OutboxEmail.template)).all())
+    by_template = dict(
+        db.session.execute(select(OutboxEmail.template, func.count()).group_by(OutboxEmail.template)).all()
+    )
     # One confirmation per seat, one waiting-list mail (with the position) per person in line.
     assert by_template == {"event_confirmed": 450, "event_waiting": 1550}
     # The waiting list is in arrival order: positions 1..1550, no gaps, no ties.
     line = db.session.scalars(
-        select(Registration).where(Registration.event_id == event.id, Registration.status == "waiting")
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "waiting")
         .order_by(Registration.created_at, Registration.id)
     ).all()
     assert [waiting_list.position(r) for r in line[:20]] == list(range(1, 21))
     assert waiting_list.position(line[-1]) == 1550
-    print(f"\n{db.engine.dialect.name}: 2000 registrations by {THREADS} threads in {elapsed:.2f}s "
-          f"({2000 / elapsed:.0f}/s)")
+    print(
+        f"\n{db.engine.dialect.name}: 2000 registrations by {THREADS} threads in {elapsed:.2f}s "
+        f"({2000 / elapsed:.0f}/s)"
+    )
 
 
 def test_cancellations_racing_registrations_keep_the_count_true(app, make_event, bulk_members):
@@ -105,9 +115,11 @@ def test_cancellations_racing_registrations_keep_the_count_true(app, make_event,
     ids = bulk_members(400)
     first, later = ids[:120], ids[120:]
     run_in_threads(app, first, register(event.id), threads=8)
-    confirmed_ids = list(db.session.scalars(
-        select(Registration.id).where(Registration.event_id == event.id, Registration.status == "confirmed")
-    ))
+    confirmed_ids = list(
+        db.session.scalars(
+            select(Registration.id).where(Registration.event_id == event.id, Registration.status == "confirmed")
+        )
+    )
     assert len(confirmed_ids) == 60
     jobs = [("cancel", rid) for rid in confirmed_ids[:40]] + [("register", mid) for mid in later]
     random.Random(7).shuffle(jobs)
@@ -125,16 +137,23 @@ def test_cancellations_racing_registrations_keep_the_count_true(app, make_event,
     assert count == confirmed == 60
     assert waiting == 400 - 40 - 60  # everyone else still waits, nobody lost
     # One confirmation mail per seat ever given: 60 seated now + 40 who later cancelled.
-    mails = db.session.scalar(select(func.count()).select_from(OutboxEmail).where(OutboxEmail.template == "event_confirmed"))
+    mails = db.session.scalar(
+        select(func.count()).select_from(OutboxEmail).where(OutboxEmail.template == "event_confirmed")
+    )
     assert mails == 100
 
 
 def naive_place(event, registration, now):
     """What a tool without a lock does: count in Python, then insert. Never use this."""
     registration.ticket_code, registration.created_at = new_ticket_code(), now
-    taken = db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.status == "confirmed"))
-    time.sleep(0.02)  # the gap between check and insert that a busy server always has (wide: the control must not depend on luck)
+    taken = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+    )
+    time.sleep(
+        0.02
+    )  # the gap between check and insert that a busy server always has (wide: the control must not depend on luck)
     registration.start("confirmed" if taken < event.capacity else "waiting", now)
     newcomer.write(registration, newcomer.compose(registration))
     return registration

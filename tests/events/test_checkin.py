@@ -1,8 +1,9 @@
 """Check-in at the door: the rules (who comes in, double scans, refusals, undo),
 the search a steward types into, the door page with and without its script, and
 the scan URL the ticket's QR code holds."""
+
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import segno
@@ -10,14 +11,14 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from community.core.audit import AuditEntry
 from community.checkin import services as checkin
-from community.registrations import mails as notify
-from community.checkin.services import Outcome, Refusal
 from community.checkin.models import CheckIn
-from community.events.models import Event, StaffRole
+from community.checkin.services import Outcome, Refusal
+from community.core.audit import AuditEntry
 from community.core.extensions import db
+from community.events.models import Event, StaffRole
 from community.mail.outbox import external_url
+from community.registrations import mails as notify
 from tests.conftest import csrf_token, login, post_form, without_csrf_tokens
 from tests.events.checkin_support import bulk_seats, name_staff, seat
 from tests.querycount import count_queries
@@ -32,7 +33,9 @@ def english(message) -> str:
 
 
 def rows_for(registration_id):
-    return db.session.scalars(select(CheckIn).where(CheckIn.registration_id == registration_id).order_by(CheckIn.id)).all()
+    return db.session.scalars(
+        select(CheckIn).where(CheckIn.registration_id == registration_id).order_by(CheckIn.id)
+    ).all()
 
 
 def all_check_ins():
@@ -82,7 +85,7 @@ def test_a_second_scan_says_when_and_by_whom_and_adds_no_row(app, door, make_mem
     bob = make_member("bob@example.org", name="Bob")
     name_staff(event, bob)
     first = checkin.check_in(steward, event, people["guest"])
-    first.check_in.checked_in_at = datetime(2026, 6, 4, 7, 12, tzinfo=timezone.utc)  # 09:12 in Paris
+    first.check_in.checked_in_at = datetime(2026, 6, 4, 7, 12, tzinfo=UTC)  # 09:12 in Paris
     db.session.commit()
 
     again = checkin.check_in(bob, event, people["guest"].ticket_code)
@@ -93,11 +96,14 @@ def test_a_second_scan_says_when_and_by_whom_and_adds_no_row(app, door, make_mem
     assert len(rows_for(people["guest"].id)) == 1
 
 
-@pytest.mark.parametrize("who, reason, words", [
-    ("waiting", Refusal.WAITING, ["Walter Waiting", "waiting list"]),
-    ("held", Refusal.HELD, ["Hélène Held", "not confirmed"]),
-    ("cancelled", Refusal.CANCELLED, ["Carla Cancelled", "cancelled"]),
-])
+@pytest.mark.parametrize(
+    "who, reason, words",
+    [
+        ("waiting", Refusal.WAITING, ["Walter Waiting", "waiting list"]),
+        ("held", Refusal.HELD, ["Hélène Held", "not confirmed"]),
+        ("cancelled", Refusal.CANCELLED, ["Carla Cancelled", "cancelled"]),
+    ],
+)
 def test_a_ticket_without_a_seat_is_refused_by_name_and_leaves_no_row(app, door, who, reason, words):
     event, steward, people = door
     result = checkin.check_in(steward, event, people[who].ticket_code)
@@ -121,7 +127,10 @@ def test_unknown_codes_and_other_events_tickets_are_refused_without_naming_anyon
     db.session.commit()
 
     assert (unknown.outcome, unknown.refusal, english(unknown.message)) == (
-        Outcome.REFUSED, Refusal.UNKNOWN, "Unknown ticket: no registration has this code.")
+        Outcome.REFUSED,
+        Refusal.UNKNOWN,
+        "Unknown ticket: no registration has this code.",
+    )
     for result in (other, scanned_other):
         assert (result.outcome, result.refusal) == (Outcome.REFUSED, Refusal.OTHER_EVENT)
         assert english(result.message) == "Not admitted: this ticket is for another event."
@@ -150,12 +159,18 @@ def test_undo_then_check_in_again_keeps_both_rows_and_the_undo_is_audited(app, d
     assert new.undone_at is None and new.id == again.check_in.id
     [entry] = db.session.scalars(select(AuditEntry)).all()
     assert (entry.action, entry.actor_id, entry.object_type, entry.object_id, entry.event_id) == (
-        "checkin.undone", steward.id, "check_in", old.id, event.id)
+        "checkin.undone",
+        steward.id,
+        "check_in",
+        old.id,
+        event.id,
+    )
     assert entry.changes == {"registration_id": elodie.id}
 
 
-
-def test_a_person_let_in_cannot_cancel_from_the_mail_until_an_organizer_undoes_the_check_in(app, client, door, make_member):
+def test_a_person_let_in_cannot_cancel_from_the_mail_until_an_organizer_undoes_the_check_in(
+    app, client, door, make_member
+):
     event, steward, people = door
     elodie = people["elodie"]
     checkin.check_in(steward, event, elodie)
@@ -177,6 +192,7 @@ def test_a_person_let_in_cannot_cancel_from_the_mail_until_an_organizer_undoes_t
     post_form(client, link, token_from=link)
     db.session.refresh(elodie)
     assert elodie.status == "cancelled" and active_check_ins() == 0
+
 
 # ------------------------------------------------------------------ search
 
@@ -215,8 +231,9 @@ def test_search_results_carry_their_check_in_and_refusal(app, door):
     assert [m.registration.status for m in checkin.find(event, "e")][:2] == ["confirmed", "confirmed"]
 
 
-def test_search_and_the_door_page_run_the_same_number_of_queries_for_10_and_450(app, client, make_event, make_member,
-                                                                                bulk_members):
+def test_search_and_the_door_page_run_the_same_number_of_queries_for_10_and_450(
+    app, client, make_event, make_member, bulk_members
+):
     event = make_event()
     steward = make_member("alice@example.org", name="Alice")
     name_staff(event, steward)
@@ -229,7 +246,10 @@ def test_search_and_the_door_page_run_the_same_number_of_queries_for_10_and_450(
             checkin.check_in(steward, event, code)
         db.session.commit()
         db.session.refresh(event)
-        page_path, search_path = f"/events/{event.slug}/checkin?q={prefix}", f"/events/{event.slug}/checkin/search?q={prefix}"
+        page_path, search_path = (
+            f"/events/{event.slug}/checkin?q={prefix}",
+            f"/events/{event.slug}/checkin/search?q={prefix}",
+        )
         with count_queries(db.engine) as in_find:
             found = checkin.find(event, prefix)
         with count_queries(db.engine) as on_page:
@@ -258,7 +278,7 @@ def at_the_door(client, door):
 def test_the_page_shows_the_count_and_search_results_without_script(at_the_door):
     client, event, steward, people = at_the_door
     page = client.get(f"/events/{event.slug}/checkin?q=elodie").get_data(as_text=True)
-    assert 'data-checked-in>0</strong> / <span data-confirmed>2</span>' in page
+    assert "data-checked-in>0</strong> / <span data-confirmed>2</span>" in page
     assert "Élodie Müller" in page and "Gaston" not in page
     assert f'action="/events/{event.slug}/checkin/{people["elodie"].id}"' in page
     assert 'name="q"' in page and "autofocus" in page
@@ -289,7 +309,12 @@ def test_the_script_gets_json_with_the_outcome_and_the_count(at_the_door):
 
     assert first == {"outcome": "checked_in", "message": "Gaston Guest is checked in.", "checked_in": 1, "confirmed": 2}
     assert second["outcome"] == "already" and "already checked in at" in second["message"]
-    assert undone == {"outcome": "undone", "message": "Check-in of Gaston Guest undone.", "checked_in": 0, "confirmed": 2}
+    assert undone == {
+        "outcome": "undone",
+        "message": "Check-in of Gaston Guest undone.",
+        "checked_in": 0,
+        "confirmed": 2,
+    }
     assert [row.undone_by for row in rows_for(people["guest"].id)] == [steward.id]
 
 
@@ -306,8 +331,9 @@ def test_enter_checks_in_a_code_or_a_scanned_url_and_only_searches_for_a_name(at
     enter = f"/events/{event.slug}/checkin/enter"
 
     by_code = client.post(enter, data={"q": people["elodie"].ticket_code}, headers=headers).get_json()
-    by_url = client.post(enter, data={"q": external_url("checkin.scan", code=people["guest"].ticket_code)},
-                         headers=headers).get_json()
+    by_url = client.post(
+        enter, data={"q": external_url("checkin.scan", code=people["guest"].ticket_code)}, headers=headers
+    ).get_json()
     by_name = client.post(enter, data={"q": "Walter"}, headers=headers).get_json()
     waiting = client.post(enter, data={"q": people["waiting"].ticket_code}, headers=headers).get_json()
     unknown = client.post(enter, data={"q": "ZZZZZZZZZZZZZZZZ"}, headers=headers).get_json()
@@ -356,11 +382,19 @@ def cast(door, make_event, make_member):
     name_staff(elsewhere, steward_elsewhere)
     organizer_elsewhere = make_member("ow@example.org", role="organizer")
     name_staff(elsewhere, organizer_elsewhere, StaffRole.ORGANIZER)
-    return event, people, {
-        "anonymous": None, "member": make_member("plain@example.org"), "steward": steward,
-        "steward_elsewhere": steward_elsewhere, "organizer_elsewhere": organizer_elsewhere,
-        "organizer": organizer, "admin": make_member("admin@example.org", role="admin"),
-    }
+    return (
+        event,
+        people,
+        {
+            "anonymous": None,
+            "member": make_member("plain@example.org"),
+            "steward": steward,
+            "steward_elsewhere": steward_elsewhere,
+            "organizer_elsewhere": organizer_elsewhere,
+            "organizer": organizer,
+            "admin": make_member("admin@example.org", role="admin"),
+        },
+    )
 
 
 def door_routes(event, people):
@@ -379,8 +413,12 @@ def door_routes(event, people):
 
 def test_every_check_in_route_is_in_the_matrix(app, door):
     event, _steward, people = door
-    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("checkin.")
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("checkin.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert routes == set(door_routes(event, people)) | {("checkin.scan", "GET")}
     assert all(hasattr(app.view_functions[endpoint], "access") for endpoint, _method in routes)
 
@@ -466,7 +504,8 @@ def test_anyone_else_gets_the_same_404_as_for_an_unknown_code(client, cast, make
     assert "Données" not in own.get_data(as_text=True)  # (the attendee's own name is in the header)
     code = people["elodie"].ticket_code
     assert without_csrf_tokens(own.get_data(as_text=True).replace(code, "AAAAAAAAAAAAAAAA")) == without_csrf_tokens(
-        unknown.get_data(as_text=True))
+        unknown.get_data(as_text=True)
+    )
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in_and_shown_nothing(client, door):

@@ -2,6 +2,7 @@
 its own app context, session and connection), every ticket scanned by all four at
 nearly the same moment. Exactly one check-in per person, every other scan reported
 as "already checked in", nothing lost, no error, on SQLite and PostgreSQL."""
+
 import random
 import threading
 import time
@@ -11,12 +12,12 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from community.checkin import services as checkin
-from community.registrations import services
 from community.checkin.models import CheckIn
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.members.models import Member
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.conftest import make_config
 from tests.events.checkin_support import bulk_seats, name_staff
 from tests.events.conftest import assert_invariants
@@ -30,15 +31,18 @@ BLOCK = 6
 
 @pytest.fixture
 def app_config(database_url, smtp_server):
-    return make_config(database_url, smtp_server.port,
-                       SQLALCHEMY_ENGINE_OPTIONS={"pool_size": STEWARDS + 2, "max_overflow": 2, "pool_timeout": 30})
+    return make_config(
+        database_url,
+        smtp_server.port,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": STEWARDS + 2, "max_overflow": 2, "pool_timeout": 30},
+    )
 
 
 def overlapping_rounds(codes, seed):
     rng = random.Random(seed)
     round_ = []
     for start in range(0, len(codes), BLOCK):
-        block = codes[start:start + BLOCK]
+        block = codes[start : start + BLOCK]
         rng.shuffle(block)
         round_.extend(block)
     return round_
@@ -100,7 +104,9 @@ def test_450_people_scanned_by_4_stewards_at_once_are_checked_in_exactly_once(ap
     per_code = Counter((code, outcome) for code, outcome in outcomes)
     assert all(per_code[(code, checkin.Outcome.CHECKED_IN)] == 1 for code in codes)
     rows = db.session.execute(
-        select(CheckIn.registration_id, func.count()).where(CheckIn.event_id == event_id).group_by(CheckIn.registration_id)
+        select(CheckIn.registration_id, func.count())
+        .where(CheckIn.event_id == event_id)
+        .group_by(CheckIn.registration_id)
     ).all()
     assert len(rows) == PEOPLE and all(count == 1 for _rid, count in rows)
     assert checkin.live_count(db.session.get(Event, event_id)) == (PEOPLE, PEOPLE)
@@ -110,14 +116,17 @@ def test_450_people_scanned_by_4_stewards_at_once_are_checked_in_exactly_once(ap
     gates = dict(db.session.execute(select(CheckIn.gate, func.count()).group_by(CheckIn.gate)).all())
     assert len(gates) >= 2 and set(gates) <= {f"Door {i}" for i in range(1, STEWARDS + 1)}, gates
     scans = len(outcomes)
-    print(f"\n{db.engine.dialect.name}: {scans} scans ({PEOPLE} people x {STEWARDS} stewards) in {seconds:.2f}s, "
-          f"{scans / seconds:.0f} scans/s; check-ins per door {dict(sorted(gates.items()))}")
+    print(
+        f"\n{db.engine.dialect.name}: {scans} scans ({PEOPLE} people x {STEWARDS} stewards) in {seconds:.2f}s, "
+        f"{scans / seconds:.0f} scans/s; check-ins per door {dict(sorted(gates.items()))}"
+    )
 
 
 def naive_insert(values):
     """What a tool without ON CONFLICT does: look, then insert. Never use this."""
-    taken = db.session.scalar(select(CheckIn.id).where(
-        CheckIn.registration_id == values["registration_id"], CheckIn.undone_at.is_(None)))
+    taken = db.session.scalar(
+        select(CheckIn.id).where(CheckIn.registration_id == values["registration_id"], CheckIn.undone_at.is_(None))
+    )
     time.sleep(0.002)  # the gap between look and insert that a busy server always has
     if taken is not None:
         return select(CheckIn.id).where(CheckIn.id == taken).where(CheckIn.id.is_(None))  # no row: "already"
@@ -145,7 +154,11 @@ def test_stewards_and_cancellations_at_the_same_moment_never_leave_a_cancelled_p
     never let in. No error, and the seat count stays true."""
     event_id, stewards, codes = summit
     codes = codes[:120]
-    ids = dict(db.session.execute(select(Registration.ticket_code, Registration.id).where(Registration.ticket_code.in_(codes))).all())
+    ids = dict(
+        db.session.execute(
+            select(Registration.ticket_code, Registration.id).where(Registration.ticket_code.in_(codes))
+        ).all()
+    )
     outcomes, errors, lock = Counter(), [], threading.Lock()
     start = threading.Barrier(2)
 
@@ -190,11 +203,14 @@ def test_stewards_and_cancellations_at_the_same_moment_never_leave_a_cancelled_p
 
     assert errors == []
     rows = db.session.execute(
-        select(Registration.status, CheckIn.id).outerjoin(CheckIn, (CheckIn.registration_id == Registration.id) & CheckIn.undone_at.is_(None))
+        select(Registration.status, CheckIn.id)
+        .outerjoin(CheckIn, (CheckIn.registration_id == Registration.id) & CheckIn.undone_at.is_(None))
         .where(Registration.id.in_(ids.values()))
     ).all()
     assert Counter((status, check_in is not None) for status, check_in in rows) == {
-        ("confirmed", True): outcomes["cancel refused: checked in"], ("cancelled", False): outcomes["cancelled"]}
+        ("confirmed", True): outcomes["cancel refused: checked in"],
+        ("cancelled", False): outcomes["cancelled"],
+    }
     assert outcomes["cancelled"] + outcomes["cancel refused: checked in"] == len(codes)
     assert outcomes["scan checked_in"] == outcomes["cancel refused: checked in"]
     # Both sides won some: they met on the same tickets.

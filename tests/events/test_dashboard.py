@@ -2,6 +2,7 @@
 search, sort and page in a constant number of queries, and the actions on one
 registration (promote, over capacity, add by hand, resend, staff, settings) do
 what they say, record it in the event's history, and change nothing when refused."""
+
 import html
 import random
 import re
@@ -10,18 +11,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
+from community.checkin.models import CheckIn
 from community.core import audit
 from community.core.audit import AuditEntry
 from community.core.clock import utcnow
 from community.core.errors import DomainError
-from community.dashboard import services as actions, chart, queries as dashboard
-from community.registrations import seats, services
-from community.checkin.models import CheckIn
-from community.events.models import Event, EventStaff
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.dashboard import chart
+from community.dashboard import queries as dashboard
+from community.dashboard import services as actions
+from community.events.models import Event, EventStaff
 from community.mail.models import OutboxEmail
 from community.members.models import Member
+from community.registrations import seats, services
+from community.registrations.models import Registration
 from tests.conftest import login, mail_text, post_form
 from tests.events.conftest import assert_invariants
 from tests.querycount import count_queries
@@ -31,13 +34,19 @@ EN = {"Accept-Language": "en"}
 
 def by_status(event_id):
     db.session.expire_all()
-    return dict(db.session.execute(
-        select(Registration.status, func.count()).where(Registration.event_id == event_id).group_by(Registration.status)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(Registration.status, func.count())
+            .where(Registration.event_id == event_id)
+            .group_by(Registration.status)
+        ).all()
+    )
 
 
 def active_check_ins(event_id):
-    return db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.event_id == event_id, CheckIn.undone_at.is_(None)))
+    return db.session.scalar(
+        select(func.count()).select_from(CheckIn).where(CheckIn.event_id == event_id, CheckIn.undone_at.is_(None))
+    )
 
 
 def history_of(event_id):
@@ -62,8 +71,11 @@ class Simulation:
         return db.session.get(Event, self.event_id)
 
     def live(self, *statuses):
-        return db.session.scalars(select(Registration).where(
-            Registration.event_id == self.event_id, Registration.status.in_(statuses)).order_by(Registration.id)).all()
+        return db.session.scalars(
+            select(Registration)
+            .where(Registration.event_id == self.event_id, Registration.status.in_(statuses))
+            .order_by(Registration.id)
+        ).all()
 
     def act(self):
         self.now += self.step * self.rng.uniform(0.05, 1.0)
@@ -82,24 +94,36 @@ class Simulation:
             services.register_member(event, member, now)
         elif choice < 0.45:
             self.guests += 1
-            services.register_guest(event, name=f"Guest {self.guests}", email=f"guest{self.guests}@example.net", now=now)
+            services.register_guest(
+                event, name=f"Guest {self.guests}", email=f"guest{self.guests}@example.net", now=now
+            )
         elif choice < 0.55 and self.live("held"):
             services.confirm_guest(self.rng.choice(self.live("held")), now)
         elif choice < 0.7 and self.live("confirmed", "held", "waiting"):
             services.cancel_registration(self.rng.choice(self.live("confirmed", "held", "waiting")), now)
         elif choice < 0.78 and self.live("waiting"):
-            actions.promote_by_hand(self.admin, self.rng.choice(self.live("waiting")),
-                                    over_capacity=self.rng.random() < 0.5, now=now)
+            actions.promote_by_hand(
+                self.admin, self.rng.choice(self.live("waiting")), over_capacity=self.rng.random() < 0.5, now=now
+            )
         elif choice < 0.83:
             capacity = max(event.confirmed_count, (event.capacity or 0) + self.rng.choice([-2, -1, 1, 2]))
             seats.change_capacity(event, capacity, now)
         elif choice < 0.95 and self.live("confirmed"):
             registration = self.rng.choice(self.live("confirmed"))
             if not active_check_ins(self.event_id) or self.rng.random() < 0.8:
-                if db.session.scalar(select(CheckIn.id).where(CheckIn.registration_id == registration.id, CheckIn.undone_at.is_(None))) is None:
+                if (
+                    db.session.scalar(
+                        select(CheckIn.id).where(
+                            CheckIn.registration_id == registration.id, CheckIn.undone_at.is_(None)
+                        )
+                    )
+                    is None
+                ):
                     db.session.add(CheckIn(registration_id=registration.id, event_id=self.event_id, checked_in_at=now))
         else:
-            undo = db.session.scalar(select(CheckIn).where(CheckIn.event_id == self.event_id, CheckIn.undone_at.is_(None)).limit(1))
+            undo = db.session.scalar(
+                select(CheckIn).where(CheckIn.event_id == self.event_id, CheckIn.undone_at.is_(None)).limit(1)
+            )
             if undo is not None:
                 undo.undone_at = now
             seats.expire_holds(now, event_id=self.event_id)
@@ -107,7 +131,9 @@ class Simulation:
 
 @pytest.mark.parametrize("step, unit", [(timedelta(minutes=50), "hour"), (timedelta(hours=7), "day")])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_counts_and_chart_agree_with_the_database_after_a_random_sequence(make_event, make_member, bulk_members, monkeypatch, seed, step, unit):
+def test_counts_and_chart_agree_with_the_database_after_a_random_sequence(
+    make_event, make_member, bulk_members, monkeypatch, seed, step, unit
+):
     event = make_event(capacity=6)
     sim = Simulation(event, bulk_members(40, prefix=f"sim{seed}"), seed, step)
     sim.admin = make_member(role="admin")
@@ -118,7 +144,8 @@ def test_counts_and_chart_agree_with_the_database_after_a_random_sequence(make_e
     counted, fresh = by_status(event.id), db.session.get(Event, event.id)
     counts = dashboard.counts(fresh)
     assert (counts.confirmed, counts.held, counts.waiting, counts.cancelled) == tuple(
-        counted.get(s, 0) for s in ("confirmed", "held", "waiting", "cancelled"))
+        counted.get(s, 0) for s in ("confirmed", "held", "waiting", "cancelled")
+    )
     assert counts.checked_in == active_check_ins(event.id) > 0
     assert counts.capacity == fresh.capacity and counts.seats_left == fresh.capacity - fresh.confirmed_count
     assert counts.waiting > 0 and counts.cancelled > 0  # the sequence went through every state
@@ -131,7 +158,11 @@ def test_counts_and_chart_agree_with_the_database_after_a_random_sequence(make_e
         before = [(c, w) for at, c, w in sim.truth if at < moment]
         assert (confirmed, waiting) == before[-1], moment
     spacing = {b[0] - a[0] for a, b in zip(series.points, series.points[1:])}
-    assert spacing <= {timedelta(hours=1)} if unit == "hour" else all(timedelta(hours=23) <= s <= timedelta(hours=25) for s in spacing)
+    assert (
+        spacing <= {timedelta(hours=1)}
+        if unit == "hour"
+        else all(timedelta(hours=23) <= s <= timedelta(hours=25) for s in spacing)
+    )
 
 
 def test_the_chart_is_an_accessible_svg_with_dates_in_paris_time(app, make_event, make_member):
@@ -192,7 +223,11 @@ def test_lists_sort_and_the_waiting_list_keeps_its_queue_order(crowd):
     seated = ("confirmed", "held")
     assert names(dashboard.people(event, statuses=seated, sort="name")) == ["bob martin", "Élodie Durand", "Zoé Zèbre"]
     assert names(dashboard.people(event, statuses=seated, sort="-name")) == ["Zoé Zèbre", "Élodie Durand", "bob martin"]
-    assert names(dashboard.people(event, statuses=seated, sort="registered")) == ["Élodie Durand", "bob martin", "Zoé Zèbre"]
+    assert names(dashboard.people(event, statuses=seated, sort="registered")) == [
+        "Élodie Durand",
+        "bob martin",
+        "Zoé Zèbre",
+    ]
     queue = dashboard.people(event, statuses=("waiting",), sort="queue")
     assert [(r.registration.name, r.position) for r in queue.rows] == [("Ana Ørsted", 1), ("Waiting One", 2)]
     # Searched or sorted by name, a waiting person keeps their place in the whole line.
@@ -224,8 +259,18 @@ def test_the_dashboard_page_shows_counts_chart_lists_and_survives_bad_parameters
     assert "Élodie Durand" in page and "Ana Ørsted" in page
     filtered = client.get(f"/events/{crowd.slug}/dashboard?aq=zebre&asort=-name", headers=EN).get_data(as_text=True)
     assert "Zoé Zèbre" in filtered and "Élodie Durand" not in filtered
-    for query in ("apage=-3", "apage=abc", "apage=99999999999", "asort=drop", "astatus=nope", "wsort=%00", "aq=%00",
-                  "aq=" + "x" * 5000, "wpage=1e9", "astatus=cancelled&asort=status"):
+    for query in (
+        "apage=-3",
+        "apage=abc",
+        "apage=99999999999",
+        "asort=drop",
+        "astatus=nope",
+        "wsort=%00",
+        "aq=%00",
+        "aq=" + "x" * 5000,
+        "wpage=1e9",
+        "astatus=cancelled&asort=status",
+    ):
         response = client.get(f"/events/{crowd.slug}/dashboard?{query}", headers=EN)
         assert response.status_code == 200, query
 
@@ -248,23 +293,43 @@ def bulk_registrations(event, member_ids, *, now):
     for i, member_id in enumerate(member_ids):
         status = ("confirmed", "confirmed", "held", "waiting", "cancelled")[i % 5]
         at = now - timedelta(hours=len(member_ids) - i)
-        rows.append(dict(event_id=event.id, member_id=member_id, status=status, created_at=at, language="fr",
-                         guest_organization="", ticket_code=f"q-{event.id}-{member_id}",
-                         confirmed_at=at if status == "confirmed" else None,
-                         hold_expires_at=now + timedelta(days=1) if status == "held" else None,
-                         waitlisted_at=at if status == "waiting" else None,
-                         cancelled_at=at + timedelta(minutes=5) if status == "cancelled" else None))
+        rows.append(
+            dict(
+                event_id=event.id,
+                member_id=member_id,
+                status=status,
+                created_at=at,
+                language="fr",
+                guest_organization="",
+                ticket_code=f"q-{event.id}-{member_id}",
+                confirmed_at=at if status == "confirmed" else None,
+                hold_expires_at=now + timedelta(days=1) if status == "held" else None,
+                waitlisted_at=at if status == "waiting" else None,
+                cancelled_at=at + timedelta(minutes=5) if status == "cancelled" else None,
+            )
+        )
     db.session.execute(insert(Registration), rows)
     seated = sum(1 for r in rows if r["status"] in ("confirmed", "held"))
     db.session.get(Event, event.id).confirmed_count = seated
     db.session.get(Event, event.id).capacity = seated
     db.session.flush()
-    confirmed = db.session.scalars(select(Registration.id).where(Registration.event_id == event.id, Registration.status == "confirmed")).all()
-    db.session.execute(insert(CheckIn), [dict(registration_id=r, event_id=event.id, checked_in_at=now, gate="A") for r in confirmed[::2]])
+    confirmed = db.session.scalars(
+        select(Registration.id).where(Registration.event_id == event.id, Registration.status == "confirmed")
+    ).all()
+    db.session.execute(
+        insert(CheckIn),
+        [dict(registration_id=r, event_id=event.id, checked_in_at=now, gate="A") for r in confirmed[::2]],
+    )
     # A little history: names of people and of the actor are looked up for it.
     organizer = db.session.get(Member, event.created_by)
-    audit.record(organizer, "registration.promoted_by_hand", db.session.get(Registration, confirmed[0]), event_id=event.id,
-                 over_capacity=True, capacity=[1, 2])
+    audit.record(
+        organizer,
+        "registration.promoted_by_hand",
+        db.session.get(Registration, confirmed[0]),
+        event_id=event.id,
+        over_capacity=True,
+        capacity=[1, 2],
+    )
     audit.record(organizer, "event.staff_added", event, event_id=event.id, member_id=member_ids[0], role="steward")
     db.session.commit()
 
@@ -328,15 +393,25 @@ def full_event(make_event, make_member):
 
 def registration_of(event, member):
     db.session.expire_all()
-    return db.session.scalar(select(Registration).where(Registration.event_id == event.id, Registration.member_id == member.id))
+    return db.session.scalar(
+        select(Registration).where(Registration.event_id == event.id, Registration.member_id == member.id)
+    )
 
 
 def state(event_id):
     db.session.expire_all()
     fresh = db.session.get(Event, event_id)
-    rows = db.session.execute(select(Registration.id, Registration.status).where(Registration.event_id == event_id).order_by(Registration.id)).all()
-    return fresh.capacity, fresh.confirmed_count, rows, db.session.scalar(select(func.count()).select_from(AuditEntry)), \
-        db.session.scalar(select(func.count()).select_from(OutboxEmail)), db.session.scalar(select(func.count()).select_from(EventStaff))
+    rows = db.session.execute(
+        select(Registration.id, Registration.status).where(Registration.event_id == event_id).order_by(Registration.id)
+    ).all()
+    return (
+        fresh.capacity,
+        fresh.confirmed_count,
+        rows,
+        db.session.scalar(select(func.count()).select_from(AuditEntry)),
+        db.session.scalar(select(func.count()).select_from(OutboxEmail)),
+        db.session.scalar(select(func.count()).select_from(EventStaff)),
+    )
 
 
 def test_promoting_by_hand_within_capacity_gives_the_seat_and_mails_the_person(client, full_event, deliver, mailbox):
@@ -349,7 +424,9 @@ def test_promoting_by_hand_within_capacity_gives_the_seat_and_mails_the_person(c
     login(client, organizer)
     target = registration_of(event, second)  # out of turn: the organizer chose the second in line
     dashboard_path = f"/events/{event.slug}/dashboard"
-    response = post_form(client, f"{dashboard_path}/registrations/{target.id}/promote", token_from=dashboard_path, headers=EN)
+    response = post_form(
+        client, f"{dashboard_path}/registrations/{target.id}/promote", token_from=dashboard_path, headers=EN
+    )
     assert response.status_code == 302 and response.headers["Location"].startswith(dashboard_path)
     assert registration_of(event, second).status == "confirmed"
     assert registration_of(event, first).status == "waiting"
@@ -395,8 +472,10 @@ def test_promoting_over_capacity_raises_it_by_one_and_the_history_says_so(client
     (entry,) = [e for e in history_of(event.id) if e.action == "registration.promoted_by_hand"]
     assert entry.changes == {"over_capacity": True, "capacity": [2, 3]}
     page = client.get(f"/events/{event.slug}/dashboard", headers=EN).get_data(as_text=True)
-    history = page[page.index('id="history"'):]
-    assert "Waiting 1" in history and "capacity 2 → 3" in history and "over capacity" in history and "Olga Orga" in history
+    history = page[page.index('id="history"') :]
+    assert (
+        "Waiting 1" in history and "capacity 2 → 3" in history and "over capacity" in history and "Olga Orga" in history
+    )
     (mail,) = deliver(expect=1)
     assert mail["To"].addresses[0].addr_spec == first.email
 
@@ -407,7 +486,13 @@ def test_adding_a_member_by_hand_confirms_them_and_mails_a_ticket(client, make_e
     nina = make_member("nina@example.org", name="Nina Simone")
     login(client, organizer)
     dashboard_path = f"/events/{event.slug}/dashboard"
-    response = post_form(client, f"{dashboard_path}/add", {"kind": "member", "email": " NINA@example.org "}, token_from=dashboard_path, headers=EN)
+    response = post_form(
+        client,
+        f"{dashboard_path}/add",
+        {"kind": "member", "email": " NINA@example.org "},
+        token_from=dashboard_path,
+        headers=EN,
+    )
     assert response.status_code == 302
     assert registration_of(event, nina).status == "confirmed"
     assert "Nina Simone is registered" in client.get(dashboard_path, headers=EN).get_data(as_text=True)
@@ -417,12 +502,20 @@ def test_adding_a_member_by_hand_confirms_them_and_mails_a_ticket(client, make_e
 
     # The same person again: a clear message, nothing changed.
     before = state(event.id)
-    post_form(client, f"{dashboard_path}/add", {"kind": "member", "email": "nina@example.org"}, token_from=dashboard_path, headers=EN)
+    post_form(
+        client,
+        f"{dashboard_path}/add",
+        {"kind": "member", "email": "nina@example.org"},
+        token_from=dashboard_path,
+        headers=EN,
+    )
     assert state(event.id) == before
     assert "already registered" in client.get(dashboard_path, headers=EN).get_data(as_text=True)
 
 
-def test_adding_a_guest_by_hand_needs_no_email_proof_and_a_full_event_puts_them_in_line(client, make_event, make_member, deliver, mailbox):
+def test_adding_a_guest_by_hand_needs_no_email_proof_and_a_full_event_puts_them_in_line(
+    client, make_event, make_member, deliver, mailbox
+):
     organizer = make_member(role="organizer", language="en")
     event = make_event(capacity=1, created_by=organizer.id)
     login(client, organizer)
@@ -431,20 +524,37 @@ def test_adding_a_guest_by_hand_needs_no_email_proof_and_a_full_event_puts_them_
     post_form(client, f"{dashboard_path}/add", guest, token_from=dashboard_path)
     ada = db.session.scalar(select(Registration).where(Registration.guest_email == "ada@example.net"))
     assert (ada.status, ada.guest_organization, ada.confirmed_at is not None) == ("confirmed", "Analytical", True)
-    post_form(client, f"{dashboard_path}/add", dict(guest, name="Grace", email="grace@example.net"), token_from=dashboard_path)
+    post_form(
+        client, f"{dashboard_path}/add", dict(guest, name="Grace", email="grace@example.net"), token_from=dashboard_path
+    )
     grace = db.session.scalar(select(Registration).where(Registration.guest_email == "grace@example.net"))
     assert grace.status == "waiting" and grace.waitlisted_at is not None
     # Over capacity, confirmed: the capacity grows by one and the history keeps both numbers.
-    post_form(client, f"{dashboard_path}/add", dict(guest, name="Hedy", email="hedy@example.net", over_capacity="y"), token_from=dashboard_path)
+    post_form(
+        client,
+        f"{dashboard_path}/add",
+        dict(guest, name="Hedy", email="hedy@example.net", over_capacity="y"),
+        token_from=dashboard_path,
+    )
     hedy = db.session.scalar(select(Registration).where(Registration.guest_email == "hedy@example.net"))
     assert hedy.status == "confirmed" and db.session.get(Event, event.id).capacity == 2
-    assert history_of(event.id)[-1].changes == {"status": "confirmed", "guest": True, "over_capacity": True, "capacity": [1, 2]}
+    assert history_of(event.id)[-1].changes == {
+        "status": "confirmed",
+        "guest": True,
+        "over_capacity": True,
+        "capacity": [1, 2],
+    }
     assert_invariants(event.id)
-    assert {m["To"].addresses[0].addr_spec for m in deliver(expect=3)} == {"ada@example.net", "grace@example.net", "hedy@example.net"}
+    assert {m["To"].addresses[0].addr_spec for m in deliver(expect=3)} == {
+        "ada@example.net",
+        "grace@example.net",
+        "hedy@example.net",
+    }
 
 
-
-def test_a_guest_added_by_hand_gets_mail_in_the_language_the_organizer_chose(client, make_event, make_member, deliver, mailbox):
+def test_a_guest_added_by_hand_gets_mail_in_the_language_the_organizer_chose(
+    client, make_event, make_member, deliver, mailbox
+):
     organizer = make_member(role="organizer", language="fr")
     event = make_event(capacity=5, created_by=organizer.id, title="Atelier")
     login(client, organizer)
@@ -452,13 +562,18 @@ def test_a_guest_added_by_hand_gets_mail_in_the_language_the_organizer_chose(cli
     page = client.get(dashboard_path).get_data(as_text=True)
     assert 'name="language"' in page and '<option selected value="fr">' in page  # the organizer's own language first
     for name, email, language in (("Jan Novak", "jan@example.net", "en"), ("Chloé Martin", "chloe@example.net", "fr")):
-        post_form(client, f"{dashboard_path}/add", {"kind": "guest", "name": name, "email": email, "language": language},
-                  token_from=dashboard_path)
+        post_form(
+            client,
+            f"{dashboard_path}/add",
+            {"kind": "guest", "name": name, "email": email, "language": language},
+            token_from=dashboard_path,
+        )
     by_address = {m["To"].addresses[0].addr_spec: m for m in deliver(expect=2)}
     assert by_address["jan@example.net"]["Subject"].startswith("You are registered")
     assert by_address["chloe@example.net"]["Subject"].startswith("Inscription confirmée")
     languages = dict(db.session.execute(select(Registration.guest_email, Registration.language)).all())
     assert languages == {"jan@example.net": "en", "chloe@example.net": "fr"}
+
 
 BAD_ADDS = [
     ("unknown member", {"kind": "member", "email": "nobody@example.org"}, "No member has the email address"),
@@ -466,7 +581,11 @@ BAD_ADDS = [
     ("guest without a name", {"kind": "guest", "email": "x@example.net", "name": ""}, "guest's name"),
     ("guest who is a member", {"kind": "guest", "email": "member@example.org", "name": "M"}, "belongs to a member"),
     ("unknown kind", {"kind": "robot", "email": "member@example.org"}, "Not a valid choice"),
-    ("unknown language", {"kind": "guest", "email": "x@example.net", "name": "X", "language": "tlh"}, "Not a valid choice"),
+    (
+        "unknown language",
+        {"kind": "guest", "email": "x@example.net", "name": "X", "language": "tlh"},
+        "Not a valid choice",
+    ),
 ]
 
 
@@ -477,14 +596,34 @@ def test_bad_input_on_each_dashboard_form_says_why_and_changes_nothing(client, f
     dashboard_path = f"/events/{event.slug}/dashboard"
     before = state(event.id)
     posts = [(f"{dashboard_path}/add", data, words) for _case, data, words in BAD_ADDS] + [
-        (f"{dashboard_path}/staff", {"email": "nobody@example.org", "role": "steward"}, "No member has the email address"),
+        (
+            f"{dashboard_path}/staff",
+            {"email": "nobody@example.org", "role": "steward"},
+            "No member has the email address",
+        ),
         (f"{dashboard_path}/staff", {"email": "member@example.org", "role": "admin"}, "Not a valid choice"),
         (f"{dashboard_path}/settings", {"capacity": "1"}, "2 seats are already taken"),
         (f"{dashboard_path}/settings", {"capacity": "-4"}, "cannot be negative"),
         (f"{dashboard_path}/settings", {"capacity": "lots"}, "Capacity"),
-        (f"{dashboard_path}/settings", {"capacity": "2", "registration_opens_at": "2030-01-02T10:00", "registration_closes_at": "2030-01-01T10:00"}, "close after it opens"),
-        (f"{dashboard_path}/settings", {"capacity": "2", "registration_opens_at": "2099-01-02T10:00"}, "open before the event starts"),
-        (f"{dashboard_path}/registrations/{registration_of(event, first).id}/resend", {}, "Only a confirmed or held registration"),
+        (
+            f"{dashboard_path}/settings",
+            {
+                "capacity": "2",
+                "registration_opens_at": "2030-01-02T10:00",
+                "registration_closes_at": "2030-01-01T10:00",
+            },
+            "close after it opens",
+        ),
+        (
+            f"{dashboard_path}/settings",
+            {"capacity": "2", "registration_opens_at": "2099-01-02T10:00"},
+            "open before the event starts",
+        ),
+        (
+            f"{dashboard_path}/registrations/{registration_of(event, first).id}/resend",
+            {},
+            "Only a confirmed or held registration",
+        ),
     ]
     for path, data, words in posts:
         response = post_form(client, path, data, token_from=dashboard_path, headers=EN)
@@ -492,14 +631,22 @@ def test_bad_input_on_each_dashboard_form_says_why_and_changes_nothing(client, f
         shown = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
         assert words in shown, (path, data)
         assert state(event.id) == before, (path, data)
-    for path in (f"{dashboard_path}/registrations/99999999999/resend", f"{dashboard_path}/registrations/0/promote",
-                 f"{dashboard_path}/staff/123/remove", "/events/nowhere/dashboard/add"):
+    for path in (
+        f"{dashboard_path}/registrations/99999999999/resend",
+        f"{dashboard_path}/registrations/0/promote",
+        f"{dashboard_path}/staff/123/remove",
+        "/events/nowhere/dashboard/add",
+    ):
         assert post_form(client, path, token_from=dashboard_path).status_code == 404, path
-    assert client.post(f"{dashboard_path}/add", data={"kind": "member", "email": "member@example.org"}).status_code == 400  # no CSRF token
+    assert (
+        client.post(f"{dashboard_path}/add", data={"kind": "member", "email": "member@example.org"}).status_code == 400
+    )  # no CSRF token
     assert state(event.id) == before
 
 
-def test_a_registration_of_another_event_is_not_found_through_this_dashboard(client, full_event, make_event, make_member):
+def test_a_registration_of_another_event_is_not_found_through_this_dashboard(
+    client, full_event, make_event, make_member
+):
     event, organizer, _waiting = full_event
     other = make_event(capacity=1, created_by=organizer.id)
     theirs, _ = services.register_member(other, make_member())
@@ -508,7 +655,12 @@ def test_a_registration_of_another_event_is_not_found_through_this_dashboard(cli
     login(client, organizer)
     dashboard_path = f"/events/{event.slug}/dashboard"
     for action in ("promote", "resend"):
-        assert post_form(client, f"{dashboard_path}/registrations/{theirs.id}/{action}", token_from=dashboard_path).status_code == 404
+        assert (
+            post_form(
+                client, f"{dashboard_path}/registrations/{theirs.id}/{action}", token_from=dashboard_path
+            ).status_code
+            == 404
+        )
 
 
 def test_resending_a_confirmation_delivers_a_second_mail(client, make_event, make_member, deliver, mailbox):
@@ -523,7 +675,12 @@ def test_resending_a_confirmation_delivers_a_second_mail(client, make_event, mak
     login(client, organizer)
     dashboard_path = f"/events/{event.slug}/dashboard"
     for target in (registration, held, registration):
-        assert post_form(client, f"{dashboard_path}/registrations/{target.id}/resend", token_from=dashboard_path).status_code == 302
+        assert (
+            post_form(
+                client, f"{dashboard_path}/registrations/{target.id}/resend", token_from=dashboard_path
+            ).status_code
+            == 302
+        )
     received = deliver(expect=3)
     assert len(received) == 3
     assert len(mailbox.to("nina@example.org")) == 2 and len(mailbox.to("ada@example.net")) == 1
@@ -534,12 +691,24 @@ def test_resending_a_confirmation_delivers_a_second_mail(client, make_event, mak
 def test_naming_and_removing_staff_changes_who_may_open_the_dashboard(app, client, make_event, make_member):
     organizer = make_member(role="organizer", language="en")
     event = make_event(capacity=5, created_by=organizer.id)
-    helper, colleague = make_member("helper@example.org", name="Hélène Helper"), make_member("colleague@example.org", name="Colin")
+    helper, colleague = (
+        make_member("helper@example.org", name="Hélène Helper"),
+        make_member("colleague@example.org", name="Colin"),
+    )
     login(client, organizer)
     dashboard_path = f"/events/{event.slug}/dashboard"
-    post_form(client, f"{dashboard_path}/staff", {"email": "helper@example.org", "role": "steward"}, token_from=dashboard_path)
-    post_form(client, f"{dashboard_path}/staff", {"email": "colleague@example.org", "role": "organizer"}, token_from=dashboard_path)
-    roles = dict(db.session.execute(select(EventStaff.member_id, EventStaff.role).where(EventStaff.event_id == event.id)).all())
+    post_form(
+        client, f"{dashboard_path}/staff", {"email": "helper@example.org", "role": "steward"}, token_from=dashboard_path
+    )
+    post_form(
+        client,
+        f"{dashboard_path}/staff",
+        {"email": "colleague@example.org", "role": "organizer"},
+        token_from=dashboard_path,
+    )
+    roles = dict(
+        db.session.execute(select(EventStaff.member_id, EventStaff.role).where(EventStaff.event_id == event.id)).all()
+    )
     assert roles == {helper.id: "steward", colleague.id: "organizer"}
     steward_client, colleague_client = app.test_client(), app.test_client()
     login(steward_client, helper)
@@ -549,10 +718,20 @@ def test_naming_and_removing_staff_changes_who_may_open_the_dashboard(app, clien
 
     # Naming someone twice, or the creator, is refused with a reason.
     before = state(event.id)
-    response = post_form(client, f"{dashboard_path}/staff", {"email": "helper@example.org", "role": "organizer"}, token_from=dashboard_path, headers=EN)
-    assert "already on this event's staff" in html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    response = post_form(
+        client,
+        f"{dashboard_path}/staff",
+        {"email": "helper@example.org", "role": "organizer"},
+        token_from=dashboard_path,
+        headers=EN,
+    )
+    assert "already on this event's staff" in html.unescape(
+        client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    )
     with pytest.raises(DomainError):
-        actions.name_staff(db.session.get(Member, organizer.id), db.session.get(Event, event.id), organizer.email, "steward")
+        actions.name_staff(
+            db.session.get(Member, organizer.id), db.session.get(Event, event.id), organizer.email, "steward"
+        )
     db.session.rollback()
     assert state(event.id) == before
 
@@ -560,17 +739,26 @@ def test_naming_and_removing_staff_changes_who_may_open_the_dashboard(app, clien
     post_form(client, f"{dashboard_path}/staff/{staff_id}/remove", token_from=dashboard_path)
     assert colleague_client.get(dashboard_path).status_code == 403
     assert [(e.action, e.changes["role"]) for e in history_of(event.id)] == [
-        ("event.staff_added", "steward"), ("event.staff_added", "organizer"), ("event.staff_removed", "organizer")]
+        ("event.staff_added", "steward"),
+        ("event.staff_added", "organizer"),
+        ("event.staff_removed", "organizer"),
+    ]
 
 
-def test_raising_the_capacity_from_the_dashboard_promotes_and_records_before_and_after(client, full_event, deliver, mailbox):
+def test_raising_the_capacity_from_the_dashboard_promotes_and_records_before_and_after(
+    client, full_event, deliver, mailbox
+):
     event, organizer, (first, second) = full_event
     deliver()
     mailbox.clear()
     login(client, organizer)
     dashboard_path = f"/events/{event.slug}/dashboard"
-    response = post_form(client, f"{dashboard_path}/settings", {"capacity": "3", "registration_closes_at": "2031-01-01T10:00"},
-                         token_from=dashboard_path)
+    response = post_form(
+        client,
+        f"{dashboard_path}/settings",
+        {"capacity": "3", "registration_closes_at": "2031-01-01T10:00"},
+        token_from=dashboard_path,
+    )
     assert response.status_code == 302
     assert registration_of(event, first).status == "confirmed" and registration_of(event, second).status == "waiting"
     fresh = db.session.get(Event, event.id)
@@ -585,8 +773,15 @@ def test_raising_the_capacity_from_the_dashboard_promotes_and_records_before_and
 def test_the_events_own_history_records_create_edit_publish_and_cancel(client, make_member):
     organizer = make_member(role="organizer", language="en")
     login(client, organizer)
-    form = {"title": "Meetup", "starts_at": "2031-03-10T19:00", "ends_at": "2031-03-10T21:00", "capacity": "10",
-            "visibility": "public", "group_id": "", "waitlist_enabled": "y"}
+    form = {
+        "title": "Meetup",
+        "starts_at": "2031-03-10T19:00",
+        "ends_at": "2031-03-10T21:00",
+        "capacity": "10",
+        "visibility": "public",
+        "group_id": "",
+        "waitlist_enabled": "y",
+    }
     post_form(client, "/events/new", form, token_from="/events/new")
     event = db.session.scalars(select(Event)).one()
     edit = f"/events/{event.slug}/edit"
@@ -618,32 +813,42 @@ def test_only_an_organizer_of_the_event_cancels_someone_elses_registration(make_
     db.session.commit()
     assert by_status(event.id) == {"cancelled": 1}
     (entry,) = history_of(event.id)
-    assert (entry.action, entry.actor_id, entry.changes) == ("registration.cancelled_by_organizer", creator.id, {"was": "confirmed", "promoted": 0})
+    assert (entry.action, entry.actor_id, entry.changes) == (
+        "registration.cancelled_by_organizer",
+        creator.id,
+        {"was": "confirmed", "promoted": 0},
+    )
 
 
 def record_history(event, organizer, registrations, entries: int):
     """`entries` audit entries about the event, alternating people and staff changes."""
     for n in range(entries):
         if n % 2:
-            audit.record(organizer, "registration.confirmation_resent", registrations[n % len(registrations)], event_id=event.id)
+            audit.record(
+                organizer, "registration.confirmation_resent", registrations[n % len(registrations)], event_id=event.id
+            )
         else:
-            audit.record(organizer, "event.staff_added", event, event_id=event.id, member_id=organizer.id, role="steward")
+            audit.record(
+                organizer, "event.staff_added", event, event_id=event.id, member_id=organizer.id, role="steward"
+            )
     db.session.commit()
 
 
 def test_the_dashboard_shows_the_latest_history_and_links_to_all_of_it_page_by_page(client, make_event, make_member):
     organizer = make_member(role="organizer", name="Olga Orga", language="en")
     event = make_event(capacity=5, created_by=organizer.id)
-    people = [services.register_member(event, make_member(f"p{i}@example.org", name=f"Person {i}"))[0] for i in range(3)]
+    people = [
+        services.register_member(event, make_member(f"p{i}@example.org", name=f"Person {i}"))[0] for i in range(3)
+    ]
     db.session.commit()
     login(client, organizer)
     record_history(event, organizer, people, 40)
     page = client.get(f"/events/{event.slug}/dashboard").get_data(as_text=True)
-    assert page[page.index('id="history"'):].count("<time ") == 40 and "See the whole history" not in page
+    assert page[page.index('id="history"') :].count("<time ") == 40 and "See the whole history" not in page
 
     record_history(event, organizer, people, 30)  # 70 in all: more than the dashboard shows
     page = client.get(f"/events/{event.slug}/dashboard").get_data(as_text=True)
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert history.count("<time ") == dashboard.HISTORY_SHOWN
     assert f'href="/events/{event.slug}/dashboard/history"' in history
 

@@ -1,7 +1,7 @@
 from community.core.clock import to_local
+from community.core.extensions import db
 from community.events.demo import seed_demo
 from community.events.models import Event
-from community.core.extensions import db
 from tests.events.conftest import assert_invariants
 
 

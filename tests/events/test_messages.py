@@ -1,6 +1,7 @@
 """Mail to attendees: who gets it, in which language, how it reads, that it is sent
 once however often the form is submitted, what bad input and strangers get, and
 that sending to the whole summit stays a fixed number of SELECTs."""
+
 import threading
 import time
 from datetime import timedelta
@@ -10,16 +11,16 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
+from community.checkin.models import CheckIn
 from community.core.audit import AuditEntry
 from community.core.clock import utcnow
 from community.core.errors import NotAllowed
-from community.messages import services as messages
-from community.checkin.models import CheckIn
-from community.messages.models import EventMessage
-from community.events.models import EventStaff
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import EventStaff
 from community.mail.models import OutboxEmail
+from community.messages import services as messages
+from community.messages.models import EventMessage
+from community.registrations.models import Registration
 from tests.conftest import links_in, login, mail_html, mail_text, make_config, post_form
 from tests.querycount import count_queries
 
@@ -36,10 +37,15 @@ def add(event, status, *, member=None, guest=None, language="fr", **fields):
     """A registration row as the engine leaves it (the audiences read rows, not the engine)."""
     now = utcnow()
     registration = Registration(
-        event_id=event.id, member_id=member.id if member else None, status=status, language=language,
-        guest_name=guest.split("@")[0].title() if guest else None, guest_email=guest,
+        event_id=event.id,
+        member_id=member.id if member else None,
+        status=status,
+        language=language,
+        guest_name=guest.split("@")[0].title() if guest else None,
+        guest_email=guest,
         hold_expires_at=now + timedelta(hours=1) if status == "held" else None,
-        confirmed_at=now if status == "confirmed" else None, **fields,
+        confirmed_at=now if status == "confirmed" else None,
+        **fields,
     )
     db.session.add(registration)
     db.session.flush()
@@ -54,8 +60,14 @@ def said(excinfo) -> str:
 
 def check_in(registration, *, undone=False):
     now = utcnow()
-    db.session.add(CheckIn(registration_id=registration.id, event_id=registration.event_id, checked_in_at=now,
-                           undone_at=now if undone else None))
+    db.session.add(
+        CheckIn(
+            registration_id=registration.id,
+            event_id=registration.event_id,
+            checked_in_at=now,
+            undone_at=now if undone else None,
+        )
+    )
 
 
 @pytest.fixture
@@ -68,13 +80,13 @@ def people(make_event, make_member):
     dan = make_member("dan@example.org", name="Dan", language="fr")
     hugo = make_member("hugo@example.org", name="Hugo", language="fr")
     rows = dict(
-        alice=add(event, "confirmed", member=alice),                   # checked in
-        bob=add(event, "confirmed", member=bob),                       # check-in undone
+        alice=add(event, "confirmed", member=alice),  # checked in
+        bob=add(event, "confirmed", member=bob),  # check-in undone
         carla=add(event, "confirmed", guest="carla@example.org", language="en"),
         dan=add(event, "waiting", member=dan),
         gina=add(event, "held", guest="gina@example.org"),
-        hugo=add(event, "cancelled", member=hugo),                     # cancelled after a check-in
-        ghost=add(event, "confirmed", anonymized_at=utcnow()),         # anonymized: nobody to write to
+        hugo=add(event, "cancelled", member=hugo),  # cancelled after a check-in
+        ghost=add(event, "confirmed", anonymized_at=utcnow()),  # anonymized: nobody to write to
         far=add(other, "confirmed", member=hugo),
     )
     check_in(rows["alice"])
@@ -100,10 +112,13 @@ def test_each_audience_selects_the_right_people(people):
     assert [messages.count(event, a) for a in messages.AUDIENCES] == [3, 1, 1, 2]
 
 
-def test_each_person_gets_one_mail_in_their_language_with_the_text_escaped_and_working_links(people, client, deliver, mailbox):
+def test_each_person_gets_one_mail_in_their_language_with_the_text_escaped_and_working_links(
+    people, client, deliver, mailbox
+):
     event, organizer, rows = people
-    message = messages.send(organizer, event, audience="confirmed", subject="Changement de salle", body=BODY,
-                            submission_key="k" * 24)
+    message = messages.send(
+        organizer, event, audience="confirmed", subject="Changement de salle", body=BODY, submission_key="k" * 24
+    )
     db.session.commit()
     assert message.recipient_count == 3
     received = deliver(expect=3)
@@ -133,7 +148,9 @@ def test_each_person_gets_one_mail_in_their_language_with_the_text_escaped_and_w
 
     rows_ = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)).all()
     assert {r.event_id for r in rows_} == {event.id}
-    assert {r.dedupe_key for r in rows_} == {f"event-message:{message.id}:{rows[n].id}" for n in ("alice", "bob", "carla")}
+    assert {r.dedupe_key for r in rows_} == {
+        f"event-message:{message.id}:{rows[n].id}" for n in ("alice", "bob", "carla")
+    }
     (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "event.message_sent")).all()
     assert entry.changes == {"audience": "confirmed", "recipient_count": 3}
     assert entry.event_id == event.id and entry.actor_id == organizer.id
@@ -141,7 +158,9 @@ def test_each_person_gets_one_mail_in_their_language_with_the_text_escaped_and_w
 
 def test_the_waiting_list_is_pointed_to_its_place_not_a_ticket(people, deliver, mailbox):
     event, organizer, _rows = people
-    messages.send(organizer, event, audience="waiting", subject="Des places", body="Peut-être.", submission_key="w" * 24)
+    messages.send(
+        organizer, event, audience="waiting", subject="Des places", body="Peut-être.", submission_key="w" * 24
+    )
     db.session.commit()
     (dan,) = deliver(expect=1)
     assert "Your ticket" not in mail_text(dan) and "Votre billet" not in mail_text(dan)
@@ -158,9 +177,13 @@ def message_count():
 
 def test_the_same_submission_twice_sends_once(people):
     event, organizer, _rows = people
-    first = messages.send(organizer, event, audience="confirmed", subject="Salut", body="Texte", submission_key="d" * 24)
+    first = messages.send(
+        organizer, event, audience="confirmed", subject="Salut", body="Texte", submission_key="d" * 24
+    )
     db.session.commit()
-    again = messages.send(organizer, event, audience="confirmed", subject="Salut", body="Texte", submission_key="d" * 24)
+    again = messages.send(
+        organizer, event, audience="confirmed", subject="Salut", body="Texte", submission_key="d" * 24
+    )
     db.session.commit()
     assert again.id == first.id
     assert (message_count(), outbox_count()) == (1, 3)
@@ -176,9 +199,12 @@ def test_two_concurrent_submits_of_one_form_send_one_message_and_one_mail_each(a
             try:
                 from community.events.models import Event
                 from community.members.models import Member
+
                 ev, actor = db.session.get(Event, event_id), db.session.get(Member, organizer_id)
                 start.wait()
-                message = messages.send(actor, ev, audience="confirmed", subject="Course", body="Deux clics", submission_key="r" * 24)
+                message = messages.send(
+                    actor, ev, audience="confirmed", subject="Course", body="Deux clics", submission_key="r" * 24
+                )
                 db.session.commit()
                 results.append(message.id)
             except Exception as exc:  # asserted empty below
@@ -200,14 +226,17 @@ def test_two_concurrent_submits_of_one_form_send_one_message_and_one_mail_each(a
     assert len(set(dedupes)) == 3
 
 
-@pytest.mark.parametrize("fields, error", [
-    (dict(subject="  "), "Please write a subject."),
-    (dict(body="\n \n"), "Please write a message."),
-    (dict(audience="everyone"), "Please choose who receives the message."),
-    (dict(subject="x" * 201), "The subject is too long: 200 characters at most."),
-    (dict(body="x" * 20_001), "The message is too long: 20000 characters at most."),
-    (dict(audience="checked_in", event="draft"), "This event is a draft"),
-])
+@pytest.mark.parametrize(
+    "fields, error",
+    [
+        (dict(subject="  "), "Please write a subject."),
+        (dict(body="\n \n"), "Please write a message."),
+        (dict(audience="everyone"), "Please choose who receives the message."),
+        (dict(subject="x" * 201), "The subject is too long: 200 characters at most."),
+        (dict(body="x" * 20_001), "The message is too long: 20000 characters at most."),
+        (dict(audience="checked_in", event="draft"), "This event is a draft"),
+    ],
+)
 def test_bad_input_is_refused_by_the_rule_and_nothing_is_queued(people, make_event, fields, error):
     event, organizer, _rows = people
     fields = dict(fields)  # the parameter is shared with the other database's run
@@ -224,7 +253,9 @@ def test_bad_input_is_refused_by_the_rule_and_nothing_is_queued(people, make_eve
 def test_an_empty_audience_is_refused_rather_than_archived_as_sent(make_event, make_member):
     event, organizer = make_event(), make_member(role="admin")
     with pytest.raises(messages.MessageRefused) as refused:
-        messages.send(organizer, event, audience="checked_in", subject="Merci", body="À bientôt", submission_key="e" * 24)
+        messages.send(
+            organizer, event, audience="checked_in", subject="Merci", body="À bientôt", submission_key="e" * 24
+        )
     assert said(refused) == "Nobody is in this audience yet: nothing was sent."
     db.session.rollback()
     assert (message_count(), outbox_count()) == (0, 0)
@@ -233,7 +264,14 @@ def test_an_empty_audience_is_refused_rather_than_archived_as_sent(make_event, m
 def test_the_rule_itself_refuses_someone_who_does_not_run_the_event(people, make_member):
     event, _organizer, _rows = people
     with pytest.raises(NotAllowed):
-        messages.send(make_member(role="organizer"), event, audience="confirmed", subject="Spam", body="x", submission_key="n" * 24)
+        messages.send(
+            make_member(role="organizer"),
+            event,
+            audience="confirmed",
+            subject="Spam",
+            body="x",
+            submission_key="n" * 24,
+        )
     db.session.rollback()
     assert (message_count(), outbox_count()) == (0, 0)
 
@@ -247,6 +285,7 @@ def new_path(event):
 
 def key_on(page: str) -> str:
     import re
+
     return re.search(r'name="submission_key"[^>]*value="([^"]+)"', page).group(1)
 
 
@@ -254,7 +293,12 @@ def test_the_form_shows_each_audience_with_its_count(people, client):
     event, organizer, _rows = people
     login(client, organizer)
     page = client.get(new_path(event), headers={"Accept-Language": "en"}).get_data(as_text=True)
-    for label in ("Participants confirmés (3)", "Personnes sur liste d'attente (1)", "Présents (1)", "Confirmés mais absents (2)"):
+    for label in (
+        "Participants confirmés (3)",
+        "Personnes sur liste d'attente (1)",
+        "Présents (1)",
+        "Confirmés mais absents (2)",
+    ):
         assert label in page
     assert len(key_on(page)) >= 16
 
@@ -263,9 +307,18 @@ def test_preview_shows_the_count_and_the_rendered_mail_and_changes_nothing(peopl
     event, organizer, _rows = people
     login(client, organizer)
     page = client.get(new_path(event)).get_data(as_text=True)
-    response = post_form(client, new_path(event), {
-        "audience": "not_checked_in", "subject": "Dernier appel", "body": BODY, "submission_key": key_on(page), "action": "preview",
-    }, token_from=new_path(event))
+    response = post_form(
+        client,
+        new_path(event),
+        {
+            "audience": "not_checked_in",
+            "subject": "Dernier appel",
+            "body": BODY,
+            "submission_key": key_on(page),
+            "action": "preview",
+        },
+        token_from=new_path(event),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "2 e-mails seront envoyés à\u00a0: Confirmés mais absents." in html
@@ -279,7 +332,13 @@ def test_send_from_the_preview_then_a_double_submit_sends_once(people, client):
     event, organizer, _rows = people
     login(client, organizer)
     key = key_on(client.get(new_path(event)).get_data(as_text=True))
-    data = {"audience": "confirmed", "subject": "Infos", "body": "Le programme est en ligne.", "submission_key": key, "action": "send"}
+    data = {
+        "audience": "confirmed",
+        "subject": "Infos",
+        "body": "Le programme est en ligne.",
+        "submission_key": key,
+        "action": "send",
+    }
     first = post_form(client, new_path(event), data, token_from=new_path(event))
     second = post_form(client, new_path(event), data, token_from=new_path(event))
     assert first.status_code == second.status_code == 302
@@ -292,20 +351,29 @@ def test_send_from_the_preview_then_a_double_submit_sends_once(people, client):
     assert "Le programme est en ligne." in detail and "Olga" in detail
 
 
-@pytest.mark.parametrize("fields, error", [
-    (dict(subject=""), "Please write a subject."),
-    (dict(body=""), "Please write a message."),
-    (dict(audience="everyone"), "Please choose who receives the message."),
-    (dict(subject="x" * 201), "The subject is too long: 200 characters at most."),
-    (dict(body="x" * 20_001), "The message is too long: 20000 characters at most."),
-])
+@pytest.mark.parametrize(
+    "fields, error",
+    [
+        (dict(subject=""), "Please write a subject."),
+        (dict(body=""), "Please write a message."),
+        (dict(audience="everyone"), "Please choose who receives the message."),
+        (dict(subject="x" * 201), "The subject is too long: 200 characters at most."),
+        (dict(body="x" * 20_001), "The message is too long: 20000 characters at most."),
+    ],
+)
 @pytest.mark.parametrize("action", ["preview", "send"])
 def test_bad_input_in_the_form_gets_a_clear_message_and_queues_nothing(people, client, fields, error, action):
     event, organizer, _rows = people
     organizer.language = "en"  # the messages are not translated yet
     db.session.commit()
     login(client, organizer)
-    data = {"audience": "confirmed", "subject": "Sujet", "body": "Texte", "submission_key": "f" * 24, "action": action} | fields
+    data = {
+        "audience": "confirmed",
+        "subject": "Sujet",
+        "body": "Texte",
+        "submission_key": "f" * 24,
+        "action": action,
+    } | fields
     response = post_form(client, new_path(event), data, token_from=new_path(event))
     assert response.status_code == 400
     assert error in response.get_data(as_text=True)
@@ -329,10 +397,16 @@ def cast(people, make_member, make_event):
         admin=make_member(name="Admin", role="admin"),
         creator=organizer,
     )
-    for key, target, role in (("steward", event, "steward"), ("steward_elsewhere", elsewhere, "steward"),
-                              ("organizer_elsewhere", elsewhere, "organizer"), ("named_organizer", event, "organizer")):
+    for key, target, role in (
+        ("steward", event, "steward"),
+        ("steward_elsewhere", elsewhere, "steward"),
+        ("organizer_elsewhere", elsewhere, "organizer"),
+        ("named_organizer", event, "organizer"),
+    ):
         db.session.add(EventStaff(event_id=target.id, member_id=members[key].id, role=role))
-    message = messages.send(organizer, event, audience="waiting", subject="Secret", body="Pour la liste", submission_key="p" * 24)
+    message = messages.send(
+        organizer, event, audience="waiting", subject="Secret", body="Pour la liste", submission_key="p" * 24
+    )
     db.session.commit()
     return event, message, members
 
@@ -340,8 +414,19 @@ def cast(people, make_member, make_event):
 ALLOWED = {"named_organizer", "admin", "creator"}
 
 
-@pytest.mark.parametrize("who", ["member", "steward", "steward_elsewhere", "organizer_elsewhere", "global_organizer",
-                                 "named_organizer", "admin", "creator"])
+@pytest.mark.parametrize(
+    "who",
+    [
+        "member",
+        "steward",
+        "steward_elsewhere",
+        "organizer_elsewhere",
+        "global_organizer",
+        "named_organizer",
+        "admin",
+        "creator",
+    ],
+)
 def test_only_this_events_organizers_and_admins_reach_the_message_pages(cast, client, who):
     event, message, members = cast
     login(client, members[who])
@@ -351,8 +436,11 @@ def test_only_this_events_organizers_and_admins_reach_the_message_pages(cast, cl
         response = client.get(path)
         assert response.status_code == expected, path
         assert ("Secret" in response.get_data(as_text=True)) == (who in ALLOWED and path != new_path(event))
-    sent = post_form(client, new_path(event), {"audience": "confirmed", "subject": "Hack", "body": "x",
-                                                "submission_key": "h" * 24, "action": "send"})
+    sent = post_form(
+        client,
+        new_path(event),
+        {"audience": "confirmed", "subject": "Hack", "body": "x", "submission_key": "h" * 24, "action": "send"},
+    )
     assert sent.status_code == (302 if who in ALLOWED else 403)
     assert message_count() == (2 if who in ALLOWED else 1)
 
@@ -362,8 +450,11 @@ def test_anonymous_visitors_are_sent_to_log_in_and_nothing_is_sent(cast, client)
     for path in (new_path(event), f"/events/{event.slug}/messages", f"/events/{event.slug}/messages/{message.id}"):
         response = client.get(path)
         assert response.status_code == 302 and "/members/login" in response.headers["Location"]
-    response = post_form(client, new_path(event), {"audience": "confirmed", "subject": "x", "body": "x", "submission_key": "a" * 24,
-                                                   "action": "send"})
+    response = post_form(
+        client,
+        new_path(event),
+        {"audience": "confirmed", "subject": "x", "body": "x", "submission_key": "a" * 24, "action": "send"},
+    )
     assert response.status_code == 302 and "/members/login" in response.headers["Location"]
     assert message_count() == 1
 
@@ -383,16 +474,27 @@ def test_a_message_of_another_event_is_not_found_from_this_one(cast, client, mak
 
 def seat_many(event, member_ids):
     now = utcnow()
-    db.session.execute(insert(Registration), [
-        dict(event_id=event.id, member_id=m, status="confirmed", language="fr", created_at=now, confirmed_at=now,
-             ticket_code=f"t{event.id}-{m}", guest_organization="")
-        for m in member_ids
-    ])
+    db.session.execute(
+        insert(Registration),
+        [
+            dict(
+                event_id=event.id,
+                member_id=m,
+                status="confirmed",
+                language="fr",
+                created_at=now,
+                confirmed_at=now,
+                ticket_code=f"t{event.id}-{m}",
+                guest_organization="",
+            )
+            for m in member_ids
+        ],
+    )
     db.session.commit()
 
 
 def timed_send(event, actor, key):
-    event.title, actor.display_name  # loaded, as the view has them
+    _loaded = event.title, actor.display_name  # as the view has them
     with count_queries(db.engine) as statements:
         started = time.perf_counter()
         message = messages.send(actor, event, audience="confirmed", subject="Infos", body=BODY, submission_key=key)
@@ -417,8 +519,10 @@ def test_sending_to_450_runs_as_many_selects_as_sending_to_10(make_event, make_m
     assert selects10 == selects450 == 1  # the recipients with their members
     assert outbox_count() == 460
     with capsys.disabled():
-        print(f"\n[messages] {db.engine.dialect.name}: send() SELECTs 10 -> {selects10}, 450 -> {selects450}; "
-              f"450 mails rendered and queued in {elapsed:.2f}s")
+        print(
+            f"\n[messages] {db.engine.dialect.name}: send() SELECTs 10 -> {selects10}, 450 -> {selects450}; "
+            f"450 mails rendered and queued in {elapsed:.2f}s"
+        )
 
 
 def test_the_archive_lists_newest_first_with_authors_in_one_query(people, make_member):
@@ -428,7 +532,7 @@ def test_the_archive_lists_newest_first_with_authors_in_one_query(people, make_m
         messages.send(author, event, audience="confirmed", subject=f"Message {i}", body="x", submission_key=f"{i}" * 20)
     db.session.commit()
     db.session.expire_all()
-    event.id  # loaded before counting
+    _loaded = event.id  # before counting
     with count_queries(db.engine) as statements:
         archive = messages.archive(event)
         authors = [m.author.display_name for m in archive]

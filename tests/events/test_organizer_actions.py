@@ -1,17 +1,19 @@
 """Every path that frees a seat moves the waiting list and tells people by mail:
 an organizer cancelling someone, a capacity raised from the edit form, an
 expired guest hold (cron), and the reminders cron that mails each attendee once."""
+
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event as sa_event, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
 
 from community.core.clock import utcnow
-from community.registrations import services
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.mail.models import OutboxEmail
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.conftest import links_in, login, mail_text, post_form
 
 EN = {"Accept-Language": "en"}
@@ -30,11 +32,14 @@ def count_commits(engine):
 
 def statuses(event_id):
     db.session.expire_all()
-    return dict(db.session.execute(
-        select(Registration.id, Registration.status).where(Registration.event_id == event_id)).all())
+    return dict(
+        db.session.execute(select(Registration.id, Registration.status).where(Registration.event_id == event_id)).all()
+    )
 
 
-def test_an_organizer_cancels_a_registration_after_confirming_and_the_seat_moves(client, make_member, make_event, deliver, mailbox):
+def test_an_organizer_cancels_a_registration_after_confirming_and_the_seat_moves(
+    client, make_member, make_event, deliver, mailbox
+):
     organizer = make_member(role="organizer")
     event = make_event(capacity=1, title="Atelier RAG", created_by=organizer.id)
     attendee, waiting = make_member(name="Alice Martin"), make_member()
@@ -70,7 +75,9 @@ def test_an_organizer_cancels_a_registration_after_confirming_and_the_seat_moves
     assert len(deliver()) == 2
 
 
-def test_an_organizer_removes_a_guest_from_the_waiting_list_and_nobody_is_promoted(client, make_member, make_event, deliver, mailbox):
+def test_an_organizer_removes_a_guest_from_the_waiting_list_and_nobody_is_promoted(
+    client, make_member, make_event, deliver, mailbox
+):
     event = make_event(capacity=1)
     services.register_member(event, make_member())
     guest, _ = services.register_guest(event, name="Grace", email="grace@example.net")
@@ -98,20 +105,32 @@ def test_a_registration_of_another_event_is_not_found_through_this_event(client,
 
 
 def templates_sent_to(address):
-    return list(db.session.scalars(select(OutboxEmail.template).where(OutboxEmail.to_address == address).order_by(OutboxEmail.id)))
+    return list(
+        db.session.scalars(
+            select(OutboxEmail.template).where(OutboxEmail.to_address == address).order_by(OutboxEmail.id)
+        )
+    )
 
 
 def edit_form(event, **changes):
     values = {
-        "title": event.title, "starts_at": "2031-03-10T19:00", "ends_at": "2031-03-10T21:00",
-        "capacity": str(event.capacity), "visibility": "public", "group_id": "", "waitlist_enabled": "y",
-        "venue": event.venue, "address": event.address,
+        "title": event.title,
+        "starts_at": "2031-03-10T19:00",
+        "ends_at": "2031-03-10T21:00",
+        "capacity": str(event.capacity),
+        "visibility": "public",
+        "group_id": "",
+        "waitlist_enabled": "y",
+        "venue": event.venue,
+        "address": event.address,
     }
     values.update(changes)
     return values
 
 
-def test_raising_the_capacity_from_the_edit_form_promotes_in_the_same_transaction(client, make_member, make_event, deliver, mailbox):
+def test_raising_the_capacity_from_the_edit_form_promotes_in_the_same_transaction(
+    client, make_member, make_event, deliver, mailbox
+):
     organizer = make_member(role="organizer")
     event = make_event(capacity=1, created_by=organizer.id)
     first, second, third = make_member(), make_member(), make_member()
@@ -130,11 +149,15 @@ def test_raising_the_capacity_from_the_edit_form_promotes_in_the_same_transactio
     assert len(commits) == 1
     fresh = db.session.get(Event, event.id)
     assert (fresh.title, fresh.capacity, fresh.confirmed_count) == ("Bigger room", 2, 2)
-    by_member = dict(db.session.execute(
-        select(Registration.member_id, Registration.status).where(Registration.event_id == event.id)).all())
+    by_member = dict(
+        db.session.execute(
+            select(Registration.member_id, Registration.status).where(Registration.event_id == event.id)
+        ).all()
+    )
     assert by_member == {first.id: "confirmed", second.id: "confirmed", third.id: "waiting"}
-    promotion = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_address == second.email)
-                                   .order_by(OutboxEmail.id)).all()[-1]
+    promotion = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.to_address == second.email).order_by(OutboxEmail.id)
+    ).all()[-1]
     assert promotion.template == "event_confirmed" and "place" in promotion.subject.lower()
 
 
@@ -156,7 +179,9 @@ def test_an_edit_that_lowers_capacity_below_the_seats_taken_changes_nothing(clie
     assert (fresh.title, fresh.capacity, fresh.confirmed_count) == ("Kept", 2, 2)
 
 
-def test_a_member_joining_the_waiting_list_gets_a_mail_with_their_position(client, make_member, make_event, deliver, mailbox):
+def test_a_member_joining_the_waiting_list_gets_a_mail_with_their_position(
+    client, make_member, make_event, deliver, mailbox
+):
     event = make_event(capacity=1, title="Petit-déjeuner")
     services.register_member(event, make_member())
     services.register_member(event, make_member())

@@ -7,23 +7,32 @@ Roles: anonymous, member, steward of this event, steward of another event,
 organizer of another event, organizer of this event (its creator, and a member
 named organizer of it), admin. GET routes are opened by everyone; POST routes are
 sent by the refused roles, which must be refused and change nothing."""
+
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select
 
-from community.core.audit import AuditEntry
-from community.registrations import services
 from community.checkin.models import CheckIn
-from community.events.models import Event, EventStaff
-from community.messages.models import EventMessage
-from community.registrations.models import Registration
+from community.core.audit import AuditEntry
 from community.core.extensions import db
+from community.events.models import Event, EventStaff
 from community.mail.models import OutboxEmail
+from community.messages.models import EventMessage
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.conftest import login, post_form
 
-ROLES = ["anonymous", "member", "steward here", "steward elsewhere", "organizer elsewhere",
-         "creator", "named organizer", "admin"]
+ROLES = [
+    "anonymous",
+    "member",
+    "steward here",
+    "steward elsewhere",
+    "organizer elsewhere",
+    "creator",
+    "named organizer",
+    "admin",
+]
 MANAGERS = {"creator", "named organizer", "admin"}
 ALLOWED = {"organizer:event": MANAGERS, "steward:event": MANAGERS | {"steward here"}}
 SECRET_NAME, SECRET_EMAIL = "Zoé Secrète", "zoe.secrete@example.org"
@@ -50,25 +59,45 @@ class World:
 
 @pytest.fixture
 def world(make_event, make_member):
-    people = {role: make_member(role={"creator": "organizer", "organizer elsewhere": "organizer", "admin": "admin"}.get(role, "member"))
-              for role in ROLES if role != "anonymous"}
+    people = {
+        role: make_member(
+            role={"creator": "organizer", "organizer elsewhere": "organizer", "admin": "admin"}.get(role, "member")
+        )
+        for role in ROLES
+        if role != "anonymous"
+    }
     event = make_event(capacity=1, created_by=people["creator"].id)
     elsewhere = make_event(capacity=5, created_by=people["organizer elsewhere"].id)
-    db.session.add_all([
-        EventStaff(event_id=event.id, member_id=people["named organizer"].id, role="organizer"),
-        EventStaff(event_id=event.id, member_id=people["steward here"].id, role="steward"),
-        EventStaff(event_id=elsewhere.id, member_id=people["steward elsewhere"].id, role="steward"),
-    ])
+    db.session.add_all(
+        [
+            EventStaff(event_id=event.id, member_id=people["named organizer"].id, role="organizer"),
+            EventStaff(event_id=event.id, member_id=people["steward here"].id, role="steward"),
+            EventStaff(event_id=elsewhere.id, member_id=people["steward elsewhere"].id, role="steward"),
+        ]
+    )
     seated, _ = services.register_member(event, make_member(SECRET_EMAIL, name=SECRET_NAME))
     waiting, _ = services.register_member(event, make_member())
-    message = EventMessage(event_id=event.id, author_id=people["creator"].id, audience="confirmed", subject="Hello",
-                           body="See you", recipient_count=1, submission_key="matrix-message")
+    message = EventMessage(
+        event_id=event.id,
+        author_id=people["creator"].id,
+        audience="confirmed",
+        subject="Hello",
+        body="See you",
+        recipient_count=1,
+        submission_key="matrix-message",
+    )
     db.session.add(message)
     db.session.commit()
     steward_row = db.session.scalar(select(EventStaff.id).where(EventStaff.member_id == people["steward here"].id))
     # Arguments by name: a waiting registration answers every page (cancel, promote) with a 200.
-    values = {"slug": event.slug, "registration_id": waiting.id, "staff_id": steward_row, "message_id": message.id,
-              "fmt": "csv", "code": seated.ticket_code}
+    values = {
+        "slug": event.slug,
+        "registration_id": waiting.id,
+        "staff_id": steward_row,
+        "message_id": message.id,
+        "fmt": "csv",
+        "code": seated.ticket_code,
+    }
     return World(event, people, values)
 
 
@@ -81,19 +110,39 @@ def snapshot():
     db.session.expire_all()
     rows = lambda model, *cols: db.session.execute(select(*cols).order_by(model.id)).all()  # noqa: E731
     return (
-        rows(Event, Event.id, Event.status, Event.title, Event.capacity, Event.confirmed_count,
-             Event.registration_opens_at, Event.registration_closes_at),
+        rows(
+            Event,
+            Event.id,
+            Event.status,
+            Event.title,
+            Event.capacity,
+            Event.confirmed_count,
+            Event.registration_opens_at,
+            Event.registration_closes_at,
+        ),
         rows(Registration, Registration.id, Registration.status),
         rows(EventStaff, EventStaff.id, EventStaff.member_id, EventStaff.role),
         rows(CheckIn, CheckIn.id, CheckIn.undone_at),
-        [db.session.scalar(select(func.count()).select_from(model)) for model in (AuditEntry, OutboxEmail, EventMessage)],
+        [
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (AuditEntry, OutboxEmail, EventMessage)
+        ],
     )
 
 
 def test_the_matrix_finds_the_staff_routes(app):
     endpoints = {endpoint for endpoint, _rule, _method, _kind in staff_routes(app)}
-    assert {"dashboard.show", "dashboard.promote", "dashboard.add", "dashboard.add_staff", "events.edit",
-            "events.publish", "events.cancel_event", "dashboard.cancel_registration", "admin.attendees"} <= endpoints
+    assert {
+        "dashboard.show",
+        "dashboard.promote",
+        "dashboard.add",
+        "dashboard.add_staff",
+        "events.edit",
+        "events.publish",
+        "events.cancel_event",
+        "dashboard.cancel_registration",
+        "admin.attendees",
+    } <= endpoints
 
 
 def refused_as(role, response):
@@ -115,14 +164,18 @@ def test_each_staff_route_answers_each_role(app, client, world, role):
             response = client.get(path)
             if allowed:
                 location = response.headers.get("Location", "")
-                assert response.status_code == 200 or (response.status_code == 302 and "/members/" not in location), (where, response.status_code)
+                assert response.status_code == 200 or (response.status_code == 302 and "/members/" not in location), (
+                    where,
+                    response.status_code,
+                )
             else:
                 assert refused_as(role, response), (where, response.status_code)
                 assert SECRET_NAME not in response.get_data(as_text=True), where
         elif not allowed:
             before = snapshot()
-            response = post_form(client, path, {"email": SECRET_EMAIL, "role": "organizer", "capacity": "9"}, token_from=token_page)
+            response = post_form(
+                client, path, {"email": SECRET_EMAIL, "role": "organizer", "capacity": "9"}, token_from=token_page
+            )
             assert refused_as(role, response), (where, response.status_code)
             assert snapshot() == before, where
             assert SECRET_NAME not in response.get_data(as_text=True), where
-

@@ -1,14 +1,15 @@
 """Event pages through the client: permissions, messages, mails, tickets, calendars."""
+
 from datetime import timedelta
 
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from community.registrations import services
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.members.models import Member
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.conftest import links_in, login, post_form
 from tests.querycount import count_queries
 
@@ -27,11 +28,15 @@ def test_detail_shows_places_left_then_full(client, make_event, bulk_members):
     event = make_event(capacity=2)
     ids = bulk_members(2)
     client.get("/", headers={"Accept-Language": "en"})
-    assert "2 places left" in client.get(f"/events/{event.slug}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "2 places left" in client.get(f"/events/{event.slug}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     for member_id in ids:
         services.register_member(event, db.session.get(Member, member_id))
     db.session.commit()
-    assert "Full: join the waiting list" in client.get(f"/events/{event.slug}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Full: join the waiting list" in client.get(
+        f"/events/{event.slug}", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
 
 
 def test_confirmed_member_registers_in_one_click_and_gets_a_mail_with_an_ics(client, make_member, make_event, deliver):
@@ -49,7 +54,9 @@ def test_confirmed_member_registers_in_one_click_and_gets_a_mail_with_an_ics(cli
     assert mail["To"].addresses[0].addr_spec == member.email
     assert "Meetup LLM" in mail["Subject"]
     ics_part = next(p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar")
-    calendar = Calendar.from_ical(ics_part.get_content() if isinstance(ics_part.get_content(), str) else ics_part.get_content().decode())
+    calendar = Calendar.from_ical(
+        ics_part.get_content() if isinstance(ics_part.get_content(), str) else ics_part.get_content().decode()
+    )
     (vevent,) = calendar.walk("VEVENT")
     assert str(vevent["SUMMARY"]) == "Meetup LLM"
     ticket = next(link for link in links_in(mail) if "/tickets/" in link)
@@ -70,17 +77,25 @@ def test_unconfirmed_member_and_anonymous_cannot_register(client, make_member, m
 
 def test_members_only_event_refuses_guests_with_a_clear_message(client, make_event):
     event = make_event(capacity=10, visibility="members")
-    response = post_form(client, f"/events/{event.slug}/guest", {"name": "Ada", "email": "ada@example.net"},
-                         token_from=f"/events/{event.slug}/guest", headers={"Accept-Language": "en"})
+    response = post_form(
+        client,
+        f"/events/{event.slug}/guest",
+        {"name": "Ada", "email": "ada@example.net"},
+        token_from=f"/events/{event.slug}/guest",
+        headers={"Accept-Language": "en"},
+    )
     assert "open to members only" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
 
 
 def test_guest_holds_a_seat_confirms_from_the_mail_and_sees_the_qr_ticket(client, make_event, deliver, mailbox):
     event = make_event(capacity=450, title="Summit")
-    response = post_form(client, f"/events/{event.slug}/guest",
-                         {"name": "Ada Lovelace", "email": "Ada@Example.net", "organization": "Analytical"},
-                         token_from=f"/events/{event.slug}/guest")
+    response = post_form(
+        client,
+        f"/events/{event.slug}/guest",
+        {"name": "Ada Lovelace", "email": "Ada@Example.net", "organization": "Analytical"},
+        token_from=f"/events/{event.slug}/guest",
+    )
     assert response.status_code == 302
     assert db.session.get(Event, event.id).confirmed_count == 1  # the held seat counts
     (hold_mail,) = deliver(expect=1)
@@ -96,8 +111,12 @@ def test_guest_holds_a_seat_confirms_from_the_mail_and_sees_the_qr_ticket(client
 
 def test_bad_guest_input_gets_a_message_and_changes_nothing(client, make_event):
     event = make_event(capacity=10)
-    response = post_form(client, f"/events/{event.slug}/guest", {"name": "", "email": "not-an-email"},
-                         token_from=f"/events/{event.slug}/guest")
+    response = post_form(
+        client,
+        f"/events/{event.slug}/guest",
+        {"name": "", "email": "not-an-email"},
+        token_from=f"/events/{event.slug}/guest",
+    )
     assert response.status_code == 400
     assert 'class="error"' in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
@@ -139,8 +158,15 @@ def test_waiting_member_sees_position_and_leaves_in_one_click(client, make_membe
 def test_organizer_creates_publishes_edits_and_cancels_with_mails(client, make_member, deliver, mailbox):
     organizer = make_member(role="organizer", language="en")
     login(client, organizer)
-    form = {"title": "Paris meetup", "starts_at": "2031-03-10T19:00", "ends_at": "2031-03-10T21:00",
-            "capacity": "1", "visibility": "public", "group_id": "", "waitlist_enabled": "y"}
+    form = {
+        "title": "Paris meetup",
+        "starts_at": "2031-03-10T19:00",
+        "ends_at": "2031-03-10T21:00",
+        "capacity": "1",
+        "visibility": "public",
+        "group_id": "",
+        "waitlist_enabled": "y",
+    }
     response = post_form(client, "/events/new", form, token_from="/events/new")
     assert response.status_code == 302
     event = db.session.scalars(select(Event)).one()
@@ -152,7 +178,9 @@ def test_organizer_creates_publishes_edits_and_cancels_with_mails(client, make_m
     db.session.commit()
 
     # Lowering below the seats taken is refused; raising promotes the waiting member.
-    response = post_form(client, f"/events/{event.slug}/edit", dict(form, capacity="0"), token_from=f"/events/{event.slug}/edit")
+    response = post_form(
+        client, f"/events/{event.slug}/edit", dict(form, capacity="0"), token_from=f"/events/{event.slug}/edit"
+    )
     assert response.status_code == 400 and "already taken" in response.get_data(as_text=True)
     assert db.session.get(Event, event.id).capacity == 1
     post_form(client, f"/events/{event.slug}/edit", dict(form, capacity="2"), token_from=f"/events/{event.slug}/edit")

@@ -5,17 +5,19 @@ The list of routes comes from the app's URL map: a new events route without a
 row here fails `test_every_events_route_has_a_row_in_the_matrix`. A refused
 answer (login, 403, 404) never changes a row and never shows the other person.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from sqlalchemy import select
 
-from community.registrations import mails as notify, services
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.members import tokens
+from community.registrations import mails as notify
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.conftest import login, post_form
 
 ROLES = ["anonymous", "unconfirmed", "member", "organizer", "admin"]
@@ -27,9 +29,9 @@ class World:
     public: Event
     draft: Event
     elsewhere: Event
-    theirs: Registration      # another member's confirmed seat on the public event
-    held: Registration        # a guest's held seat on the public event
-    far: Registration         # a seat on another event
+    theirs: Registration  # another member's confirmed seat on the public event
+    held: Registration  # a guest's held seat on the public event
+    far: Registration  # a seat on another event
 
 
 def forged(registration, other):
@@ -37,8 +39,15 @@ def forged(registration, other):
     return tokens.make(notify.ACCESS, {"c": registration.ticket_code[::-1] + other.ticket_code[:1]})
 
 
-EVENT_FORM = {"title": "Edited", "starts_at": "2031-03-10T19:00", "ends_at": "2031-03-10T21:00", "capacity": "40",
-              "visibility": "public", "group_id": "", "waitlist_enabled": "y"}
+EVENT_FORM = {
+    "title": "Edited",
+    "starts_at": "2031-03-10T19:00",
+    "ends_at": "2031-03-10T21:00",
+    "capacity": "40",
+    "visibility": "public",
+    "group_id": "",
+    "waitlist_enabled": "y",
+}
 
 # Expected answers: a status code, "login" (sent to the login page), "unconfirmed"
 # (sent to confirm the email first) or "done" (a redirect after the action or its refusal message).
@@ -69,30 +78,128 @@ MATRIX = [
     Row("events.detail", "GET", "published", lambda w: f"/events/{w.public.slug}", everyone(200)),
     Row("events.detail", "GET", "draft", lambda w: f"/events/{w.draft.slug}", by_role(404, 404, 404, 200, 200)),
     Row("events.calendar", "GET", "published", lambda w: f"/events/{w.public.slug}/calendar.ics", everyone(200)),
-    Row("events.calendar", "GET", "draft", lambda w: f"/events/{w.draft.slug}/calendar.ics", by_role(404, 404, 404, 200, 200)),
+    Row(
+        "events.calendar",
+        "GET",
+        "draft",
+        lambda w: f"/events/{w.draft.slug}/calendar.ics",
+        by_role(404, 404, 404, 200, 200),
+    ),
     Row("registrations.mine", "GET", "own list", lambda w: "/events/mine", by_role(L, 200, 200, 200, 200)),
-    Row("registrations.register", "POST", "published", lambda w: f"/events/{w.public.slug}/register", by_role(L, U, D, D, D)),
-    Row("registrations.register", "POST", "draft", lambda w: f"/events/{w.draft.slug}/register", by_role(L, U, 404, D, D)),
-    Row("registrations.guest", "GET", "published", lambda w: f"/events/{w.public.slug}/guest", by_role(200, D, D, D, D)),
+    Row(
+        "registrations.register",
+        "POST",
+        "published",
+        lambda w: f"/events/{w.public.slug}/register",
+        by_role(L, U, D, D, D),
+    ),
+    Row(
+        "registrations.register",
+        "POST",
+        "draft",
+        lambda w: f"/events/{w.draft.slug}/register",
+        by_role(L, U, 404, D, D),
+    ),
+    Row(
+        "registrations.guest", "GET", "published", lambda w: f"/events/{w.public.slug}/guest", by_role(200, D, D, D, D)
+    ),
     Row("registrations.guest", "GET", "draft", lambda w: f"/events/{w.draft.slug}/guest", by_role(404, 404, 404, D, D)),
-    Row("registrations.guest", "POST", "published", lambda w: f"/events/{w.public.slug}/guest", everyone(D),
-        {"name": "Ada", "email": "ada@example.net"}),
-    Row("registrations.guest", "POST", "draft", lambda w: f"/events/{w.draft.slug}/guest", by_role(404, 404, 404, D, D),
-        {"name": "Ada", "email": "ada@example.net"}),
+    Row(
+        "registrations.guest",
+        "POST",
+        "published",
+        lambda w: f"/events/{w.public.slug}/guest",
+        everyone(D),
+        {"name": "Ada", "email": "ada@example.net"},
+    ),
+    Row(
+        "registrations.guest",
+        "POST",
+        "draft",
+        lambda w: f"/events/{w.draft.slug}/guest",
+        by_role(404, 404, 404, D, D),
+        {"name": "Ada", "email": "ada@example.net"},
+    ),
     Row("registrations.leave", "POST", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)),
     Row("registrations.leave", "POST", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)),
     # Mailed links: the signed token is the proof, whoever holds it; a forged one is nobody's.
-    Row("registrations.ticket", "GET", "mailed link", lambda w: f"/events/tickets/{notify.access_token(w.theirs)}", everyone(200)),
-    Row("registrations.ticket", "GET", "forged link", lambda w: f"/events/tickets/{forged(w.theirs, w.held)}", everyone(404)),
-    Row("registrations.ticket", "GET", "confirm link as ticket", lambda w: f"/events/tickets/{notify.confirm_token(w.held)}", everyone(404)),
-    Row("registrations.cancel_link", "GET", "mailed link", lambda w: f"/events/registrations/{notify.access_token(w.theirs)}/cancel", everyone(200)),
-    Row("registrations.cancel_link", "GET", "forged link", lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel", everyone(404)),
-    Row("registrations.cancel_link", "POST", "forged link", lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel", everyone(404)),
-    Row("registrations.cancel_link", "POST", "mailed link", lambda w: f"/events/registrations/{notify.access_token(w.held)}/cancel", everyone(D)),
-    Row("registrations.guest_confirm", "GET", "mailed link", lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm", everyone(200)),
-    Row("registrations.guest_confirm", "GET", "ticket link as confirm", lambda w: f"/events/registrations/{notify.access_token(w.held)}/confirm", everyone(404)),
-    Row("registrations.guest_confirm", "POST", "forged link", lambda w: f"/events/registrations/{forged(w.held, w.theirs)}/confirm", everyone(404)),
-    Row("registrations.guest_confirm", "POST", "mailed link", lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm", everyone(D)),
+    Row(
+        "registrations.ticket",
+        "GET",
+        "mailed link",
+        lambda w: f"/events/tickets/{notify.access_token(w.theirs)}",
+        everyone(200),
+    ),
+    Row(
+        "registrations.ticket",
+        "GET",
+        "forged link",
+        lambda w: f"/events/tickets/{forged(w.theirs, w.held)}",
+        everyone(404),
+    ),
+    Row(
+        "registrations.ticket",
+        "GET",
+        "confirm link as ticket",
+        lambda w: f"/events/tickets/{notify.confirm_token(w.held)}",
+        everyone(404),
+    ),
+    Row(
+        "registrations.cancel_link",
+        "GET",
+        "mailed link",
+        lambda w: f"/events/registrations/{notify.access_token(w.theirs)}/cancel",
+        everyone(200),
+    ),
+    Row(
+        "registrations.cancel_link",
+        "GET",
+        "forged link",
+        lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel",
+        everyone(404),
+    ),
+    Row(
+        "registrations.cancel_link",
+        "POST",
+        "forged link",
+        lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel",
+        everyone(404),
+    ),
+    Row(
+        "registrations.cancel_link",
+        "POST",
+        "mailed link",
+        lambda w: f"/events/registrations/{notify.access_token(w.held)}/cancel",
+        everyone(D),
+    ),
+    Row(
+        "registrations.guest_confirm",
+        "GET",
+        "mailed link",
+        lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm",
+        everyone(200),
+    ),
+    Row(
+        "registrations.guest_confirm",
+        "GET",
+        "ticket link as confirm",
+        lambda w: f"/events/registrations/{notify.access_token(w.held)}/confirm",
+        everyone(404),
+    ),
+    Row(
+        "registrations.guest_confirm",
+        "POST",
+        "forged link",
+        lambda w: f"/events/registrations/{forged(w.held, w.theirs)}/confirm",
+        everyone(404),
+    ),
+    Row(
+        "registrations.guest_confirm",
+        "POST",
+        "mailed link",
+        lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm",
+        everyone(D),
+    ),
     # Organizer pages.
     Row("events.create", "GET", "form", lambda w: "/events/new", by_role(L, 403, 403, 200, 200)),
     Row("events.create", "POST", "form", lambda w: "/events/new", by_role(L, 403, 403, D, D), EVENT_FORM),
@@ -100,18 +207,57 @@ MATRIX = [
     # organizer who neither created it nor was named for it is refused like a member.
     Row("events.edit", "GET", "published", lambda w: f"/events/{w.public.slug}/edit", by_role(L, 403, 403, 403, 200)),
     Row("events.edit", "GET", "draft", lambda w: f"/events/{w.draft.slug}/edit", by_role(L, 403, 403, 403, 200)),
-    Row("events.edit", "POST", "published", lambda w: f"/events/{w.public.slug}/edit", by_role(L, 403, 403, 403, D), EVENT_FORM),
+    Row(
+        "events.edit",
+        "POST",
+        "published",
+        lambda w: f"/events/{w.public.slug}/edit",
+        by_role(L, 403, 403, 403, D),
+        EVENT_FORM,
+    ),
     Row("events.publish", "POST", "draft", lambda w: f"/events/{w.draft.slug}/publish", by_role(L, 403, 403, 403, D)),
-    Row("events.cancel_event", "GET", "published", lambda w: f"/events/{w.public.slug}/cancel", by_role(L, 403, 403, 403, 200)),
-    Row("events.cancel_event", "POST", "published", lambda w: f"/events/{w.public.slug}/cancel", by_role(L, 403, 403, 403, D)),
-    Row("dashboard.cancel_registration", "GET", "someone's seat",
-        lambda w: f"/events/{w.public.slug}/registrations/{w.theirs.id}/cancel", by_role(L, 403, 403, 403, 200)),
-    Row("dashboard.cancel_registration", "POST", "someone's seat",
-        lambda w: f"/events/{w.public.slug}/registrations/{w.theirs.id}/cancel", by_role(L, 403, 403, 403, D)),
-    Row("dashboard.cancel_registration", "GET", "a seat of another event",
-        lambda w: f"/events/{w.public.slug}/registrations/{w.far.id}/cancel", by_role(L, 403, 403, 403, 404)),
-    Row("dashboard.cancel_registration", "POST", "a seat of another event",
-        lambda w: f"/events/{w.public.slug}/registrations/{w.far.id}/cancel", by_role(L, 403, 403, 403, 404)),
+    Row(
+        "events.cancel_event",
+        "GET",
+        "published",
+        lambda w: f"/events/{w.public.slug}/cancel",
+        by_role(L, 403, 403, 403, 200),
+    ),
+    Row(
+        "events.cancel_event",
+        "POST",
+        "published",
+        lambda w: f"/events/{w.public.slug}/cancel",
+        by_role(L, 403, 403, 403, D),
+    ),
+    Row(
+        "dashboard.cancel_registration",
+        "GET",
+        "someone's seat",
+        lambda w: f"/events/{w.public.slug}/registrations/{w.theirs.id}/cancel",
+        by_role(L, 403, 403, 403, 200),
+    ),
+    Row(
+        "dashboard.cancel_registration",
+        "POST",
+        "someone's seat",
+        lambda w: f"/events/{w.public.slug}/registrations/{w.theirs.id}/cancel",
+        by_role(L, 403, 403, 403, D),
+    ),
+    Row(
+        "dashboard.cancel_registration",
+        "GET",
+        "a seat of another event",
+        lambda w: f"/events/{w.public.slug}/registrations/{w.far.id}/cancel",
+        by_role(L, 403, 403, 403, 404),
+    ),
+    Row(
+        "dashboard.cancel_registration",
+        "POST",
+        "a seat of another event",
+        lambda w: f"/events/{w.public.slug}/registrations/{w.far.id}/cancel",
+        by_role(L, 403, 403, 403, 404),
+    ),
 ]
 
 
@@ -131,7 +277,8 @@ def test_every_events_route_has_a_row_in_the_matrix(app):
 def snapshot(world: World):
     db.session.expire_all()
     events = db.session.execute(
-        select(Event.id, Event.status, Event.title, Event.capacity, Event.confirmed_count).order_by(Event.id)).all()
+        select(Event.id, Event.status, Event.title, Event.capacity, Event.confirmed_count).order_by(Event.id)
+    ).all()
     registrations = db.session.execute(select(Registration.id, Registration.status).order_by(Registration.id)).all()
     return events, registrations
 

@@ -1,5 +1,6 @@
 """The registration path guesses the outcome from the event as read, before it takes
 the seat lock; when the guess was wrong, the right outcome and the right mail win."""
+
 import re
 from datetime import timedelta
 
@@ -8,17 +9,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from community.core.clock import utcnow
-from community.registrations import services
-from community.events.models import Event
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event
 from community.mail.models import OutboxAttachment, OutboxEmail
+from community.registrations import services
+from community.registrations.models import Registration
 from tests.events.conftest import assert_invariants
 
 
 def mails_of():
-    rows = db.session.execute(select(OutboxEmail.template, OutboxEmail.to_address, OutboxEmail.body_text)
-                              .order_by(OutboxEmail.id)).all()
+    rows = db.session.execute(
+        select(OutboxEmail.template, OutboxEmail.to_address, OutboxEmail.body_text).order_by(OutboxEmail.id)
+    ).all()
     return [(template, to) for template, to, _body in rows], rows
 
 
@@ -68,7 +70,9 @@ def test_the_place_in_line_written_into_each_waiting_mail_counts_those_ahead(mak
         services.register_member(db.session.get(Event, event.id), person)
         db.session.commit()
     _sent, rows = mails_of()
-    places = [re.search(r"en position (\d+) ", body).group(1) for template, _to, body in rows if template == "event_waiting"]
+    places = [
+        re.search(r"en position (\d+) ", body).group(1) for template, _to, body in rows if template == "event_waiting"
+    ]
     assert places == ["1", "2", "3"]
     html = db.session.scalars(select(OutboxEmail.body_html).where(OutboxEmail.template == "event_waiting")).all()
     assert all(f"en position {n} " in body for n, body in zip((1, 2, 3), html))
@@ -93,7 +97,9 @@ def test_without_a_waiting_list_a_seat_missed_meanwhile_is_refused_and_nothing_s
 
 
 @pytest.mark.parametrize("expired", [1, 2])
-def test_a_newcomer_to_a_full_event_whose_guest_holds_ran_out_gets_one_seat_and_one_mail(make_event, make_member, expired):
+def test_a_newcomer_to_a_full_event_whose_guest_holds_ran_out_gets_one_seat_and_one_mail(
+    make_event, make_member, expired
+):
     """The newcomer's row is written as waiting before the lock; expiring the holds
     under the lock promotes those in line, and that may be the newcomer: they get
     that seat only, never a second seat or a waiting-list mail, and the plain

@@ -1,4 +1,5 @@
 """A seeded random walk of register / cancel / capacity change / hold expiry keeps the invariants."""
+
 import random
 from datetime import timedelta
 
@@ -7,12 +8,12 @@ from sqlalchemy import select
 
 from community.core.clock import utcnow
 from community.core.errors import DomainError
-from community.registrations import seats, services
-from community.registrations.models import LIVE, Registration
-from community.events.models import Event
 from community.core.extensions import db
+from community.events.models import Event
 from community.mail.models import OutboxEmail
 from community.members.models import Member
+from community.registrations import seats, services
+from community.registrations.models import LIVE, Registration
 from tests.events.conftest import assert_invariants, seat_counts
 
 
@@ -33,13 +34,18 @@ def test_random_sequences_keep_seats_and_waiting_list_consistent(app, make_event
                 services.register_guest(event, name="Guest", email=f"guest{rng.randint(1, 30)}@example.net", now=now)
             elif op in ("cancel", "confirm"):
                 status = ["held"] if op == "confirm" else list(LIVE)
-                live = db.session.scalars(select(Registration).where(
-                    Registration.event_id == event.id, Registration.status.in_(status)).order_by(Registration.id)).all()
+                live = db.session.scalars(
+                    select(Registration)
+                    .where(Registration.event_id == event.id, Registration.status.in_(status))
+                    .order_by(Registration.id)
+                ).all()
                 if live:
                     target = rng.choice(live)
                     (services.cancel_registration if op == "cancel" else services.confirm_guest)(target, now=now)
             elif op == "capacity":
-                seats.change_capacity(event, rng.choice([None, 0, 2, 5, 8, 12]) if rng.random() < 0.1 else rng.randint(0, 12), now=now)
+                seats.change_capacity(
+                    event, rng.choice([None, 0, 2, 5, 8, 12]) if rng.random() < 0.1 else rng.randint(0, 12), now=now
+                )
             else:
                 seats.expire_holds(now)
             db.session.commit()
@@ -56,7 +62,10 @@ def test_lowering_capacity_below_the_seats_taken_is_refused(app, make_event, bul
     for member_id in bulk_members(3):
         services.register_member(event, db.session.get(Member, member_id))
     db.session.commit()
-    with app.test_request_context(headers={"Accept-Language": "en"}), pytest.raises(DomainError, match="3 seats are already taken"):
+    with (
+        app.test_request_context(headers={"Accept-Language": "en"}),
+        pytest.raises(DomainError, match="3 seats are already taken"),
+    ):
         seats.change_capacity(event, 2, utcnow())
     db.session.rollback()
     assert db.session.get(Event, event.id).capacity == 3
@@ -100,8 +109,11 @@ def test_random_walks_where_guest_holds_run_out_before_anyone_queues(app, make_e
             elif op == "member":
                 services.register_member(event, db.session.get(Member, rng.choice(member_ids)), now=now)
             else:
-                live = db.session.scalars(select(Registration).where(
-                    Registration.event_id == event.id, Registration.status.in_(LIVE)).order_by(Registration.id)).all()
+                live = db.session.scalars(
+                    select(Registration)
+                    .where(Registration.event_id == event.id, Registration.status.in_(LIVE))
+                    .order_by(Registration.id)
+                ).all()
                 if live:
                     services.cancel_registration(rng.choice(live), now=now)
             db.session.commit()
@@ -110,7 +122,10 @@ def test_random_walks_where_guest_holds_run_out_before_anyone_queues(app, make_e
         db.session.expire_all()
         assert_invariants(event.id), (seed, step, op)
     # A waiting-list mail only for registrations that were on the list at some point.
-    never_waited = db.session.scalars(select(Registration.ticket_code).where(
-        Registration.event_id == event.id, Registration.waitlisted_at.is_(None))).all()
-    waiting_mails = set(db.session.scalars(select(OutboxEmail.dedupe_key).where(OutboxEmail.template == "event_waiting")))
+    never_waited = db.session.scalars(
+        select(Registration.ticket_code).where(Registration.event_id == event.id, Registration.waitlisted_at.is_(None))
+    ).all()
+    waiting_mails = set(
+        db.session.scalars(select(OutboxEmail.dedupe_key).where(OutboxEmail.template == "event_waiting"))
+    )
     assert not {f"event-waiting:{code}" for code in never_waited} & waiting_mails

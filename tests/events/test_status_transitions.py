@@ -1,25 +1,29 @@
 """A registration's status changes only as the TRANSITIONS table allows, each change stamped."""
+
 import ast
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from community.registrations.models import TRANSITIONS, Registration, RegistrationStatus, StatusChangeRefused
 
-NOW = datetime(2031, 5, 4, 7, 30, tzinfo=timezone.utc)
+NOW = datetime(2031, 5, 4, 7, 30, tzinfo=UTC)
 HOLD = NOW + timedelta(minutes=30)
 STATUSES = [None] + [status.value for status in RegistrationStatus]
-ALLOWED = [(before, after) for before in STATUSES for after in TRANSITIONS[before]]
+ALLOWED = [(before, after) for before in STATUSES for after in sorted(TRANSITIONS[before])]
 FORBIDDEN = [(before, after) for before in STATUSES for after in STATUSES[1:] if after not in TRANSITIONS[before]]
 STAMPS = ("confirmed_at", "hold_expires_at", "waitlisted_at", "promoted_at", "cancelled_at")
 
 
 def registration_in(status):
     earlier = NOW - timedelta(days=1)
-    return Registration(status=status, confirmed_at=earlier if status == "confirmed" else None,
-                        hold_expires_at=earlier if status == "held" else None,
-                        waitlisted_at=earlier if status == "waiting" else None)
+    return Registration(
+        status=status,
+        confirmed_at=earlier if status == "confirmed" else None,
+        hold_expires_at=earlier if status == "held" else None,
+        waitlisted_at=earlier if status == "waiting" else None,
+    )
 
 
 def change(registration, before, after):
@@ -40,7 +44,12 @@ def test_every_allowed_change_is_made_and_stamped_with_its_time(before, after):
     registration = registration_in(before)
     change(registration, before, after)
     assert registration.status == after
-    expected = {"confirmed": "confirmed_at", "held": "hold_expires_at", "waiting": "waitlisted_at", "cancelled": "cancelled_at"}
+    expected = {
+        "confirmed": "confirmed_at",
+        "held": "hold_expires_at",
+        "waiting": "waitlisted_at",
+        "cancelled": "cancelled_at",
+    }
     assert getattr(registration, expected[after]) == (HOLD if after == "held" else NOW)
     # Leaving the waiting list for a seat is a promotion; nothing else is.
     assert (registration.promoted_at == NOW) == (before == "waiting" and after != "cancelled")
@@ -72,11 +81,19 @@ def test_only_the_seat_engine_changes_a_registration_status():
         if relative in ("registrations/seats.py", "registrations/models.py") or relative.startswith("migrations/"):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("move", "start"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("move", "start")
+            ):
                 if "registration" in ast.unparse(node.func.value).lower():
                     offenders.append(f"{relative}:{node.lineno}")
             targets = node.targets if isinstance(node, ast.Assign) else []
             for target in (t for t in targets for t in (t.elts if isinstance(t, ast.Tuple) else [t])):
-                if isinstance(target, ast.Attribute) and target.attr == "status" and "registration" in ast.unparse(target.value).lower():
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr == "status"
+                    and "registration" in ast.unparse(target.value).lower()
+                ):
                     offenders.append(f"{relative}:{node.lineno}")
     assert offenders == []

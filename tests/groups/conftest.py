@@ -1,4 +1,5 @@
 """Group factories: groups made through the real rules, members inserted in bulk."""
+
 import functools
 
 import pytest
@@ -27,15 +28,34 @@ def bulk_members(app):
     """
     counter = {"batch": 0}
 
-    def _bulk(n, *, prefix=None, language=lambda i: "fr" if i % 2 else "en", visible=lambda i: False, organization=lambda i: ""):
+    def _bulk(
+        n,
+        *,
+        prefix=None,
+        language=lambda i: "fr" if i % 2 else "en",
+        visible=lambda i: False,
+        organization=lambda i: "",
+    ):
         counter["batch"] += 1
         prefix = prefix or f"b{counter['batch']}-"
         now = utcnow()
         rows = [
-            dict(email=f"{prefix}{i}@example.org", display_name=f"{prefix}{i}", password_hash=password_hash(),
-                 language=language(i), role="member", organization=organization(i), bio="",
-                 directory_visible=visible(i), consent_at=now, created_at=now, confirmed_at=now,
-                 password_changed_at=now, session_version=1, failed_logins=0)
+            dict(
+                email=f"{prefix}{i}@example.org",
+                display_name=f"{prefix}{i}",
+                password_hash=password_hash(),
+                language=language(i),
+                role="member",
+                organization=organization(i),
+                bio="",
+                directory_visible=visible(i),
+                consent_at=now,
+                created_at=now,
+                confirmed_at=now,
+                password_changed_at=now,
+                session_version=1,
+                failed_logins=0,
+            )
             for i in range(n)
         ]
         db.session.execute(insert(Member), rows)
@@ -69,9 +89,19 @@ def make_group(app, admin):
 def add_members(group, members, *, role=GroupRole.MEMBER.value, status=MembershipStatus.ACTIVE.value, opt_out=()):
     """Active memberships for many members in one statement."""
     opted = {m.id for m in opt_out}
-    db.session.execute(insert(GroupMembership), [
-        dict(group_id=group.id, member_id=m.id, status=status, role=role, message="",
-             announcements_opt_out=m.id in opted, created_at=utcnow())
-        for m in members
-    ])
+    db.session.execute(
+        insert(GroupMembership),
+        [
+            dict(
+                group_id=group.id,
+                member_id=m.id,
+                status=status,
+                role=role,
+                message="",
+                announcements_opt_out=m.id in opted,
+                created_at=utcnow(),
+            )
+            for m in members
+        ],
+    )
     db.session.commit()

@@ -1,5 +1,6 @@
 """Announcements: through the outbox to the real SMTP server, once per member,
 each in the member's language, with a one-click way out."""
+
 import re
 from collections import Counter
 
@@ -7,10 +8,10 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.core.extensions import db
+from community.core.templating import localdatetime
 from community.groups import services
 from community.groups.models import Announcement, GroupMembership
 from community.mail.delivery import deliver_pending
-from community.core.templating import localdatetime
 from tests.conftest import login, mail_html, mail_text, post_form
 from tests.groups.conftest import add_members
 
@@ -25,12 +26,16 @@ def deliver_all(mailbox, expect):
 def announce_form(client, slug):
     """The form as the browser shows it: with its CSRF token and its idempotency key."""
     page = client.get(f"/groups/{slug}/announce").get_data(as_text=True)
-    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="idempotency_key"', page)
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="idempotency_key"', page
+    )
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     return {"idempotency_key": key.group(1), "csrf_token": token.group(1)}
 
 
-def test_an_announcement_to_300_members_reaches_each_once_in_their_language(app, client, make_member, make_group, bulk_members, mailbox):
+def test_an_announcement_to_300_members_reaches_each_once_in_their_language(
+    app, client, make_member, make_group, bulk_members, mailbox
+):
     lead = make_member("lead@example.org", name="Lena Lead", language="en")
     group = make_group("Évaluation", lead=lead)
     receiving = bulk_members(299, prefix="r-", language=lambda i: "fr" if i % 3 else "en")
@@ -115,12 +120,22 @@ def test_a_member_turns_announcements_off_and_on_from_the_group_page(client, mak
     group = make_group()
     add_members(group, [member])
     login(client, member)
-    post_form(client, f"/groups/{group.slug}/announcements/subscription", {"receive": "no"}, token_from=f"/groups/{group.slug}")
+    post_form(
+        client,
+        f"/groups/{group.slug}/announcements/subscription",
+        {"receive": "no"},
+        token_from=f"/groups/{group.slug}",
+    )
     db.session.expire_all()
     assert services.membership_of(member, group).announcements_opt_out
     page = client.get(f"/groups/{group.slug}").get_data(as_text=True)
     assert "Receive announcements" in page
-    post_form(client, f"/groups/{group.slug}/announcements/subscription", {"receive": "yes"}, token_from=f"/groups/{group.slug}")
+    post_form(
+        client,
+        f"/groups/{group.slug}/announcements/subscription",
+        {"receive": "yes"},
+        token_from=f"/groups/{group.slug}",
+    )
     db.session.expire_all()
     assert not services.membership_of(member, group).announcements_opt_out
 
@@ -129,14 +144,18 @@ def test_announcements_are_archived_on_the_group_page_for_its_members(client, ma
     lead, member, outsider = make_member(), make_member(language="en"), make_member(language="en")
     group = make_group(lead=lead)
     add_members(group, [member])
-    item, _created = services.announce(lead, group, subject="Kick-off <b>meeting</b>", body="See https://example.org", idempotency_key="arch" * 6)
+    item, _created = services.announce(
+        lead, group, subject="Kick-off <b>meeting</b>", body="See https://example.org", idempotency_key="arch" * 6
+    )
     db.session.commit()
     login(client, member)
     page = client.get(f"/groups/{group.slug}").get_data(as_text=True)
     assert "Kick-off &lt;b&gt;meeting&lt;/b&gt;" in page
     archived = client.get(f"/groups/{group.slug}/announcements/{item.id}").get_data(as_text=True)
     assert '<a href="https://example.org" rel="nofollow noopener noreferrer">' in archived
-    client.post("/members/logout", data={"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)})
+    client.post(
+        "/members/logout", data={"csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)}
+    )
     login(client, outsider)
     assert "Kick-off" not in client.get(f"/groups/{group.slug}").get_data(as_text=True)
     assert client.get(f"/groups/{group.slug}/announcements/{item.id}").status_code == 404

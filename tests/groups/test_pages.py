@@ -1,4 +1,5 @@
 """The group pages through the client: what members see and what their clicks do."""
+
 import re
 
 from sqlalchemy import select
@@ -55,7 +56,12 @@ def test_request_approve_and_the_member_is_told_in_their_language(client, make_m
     login(client, member)
     # Ada reads French: find the request form by where it posts.
     assert f'action="/groups/{group.slug}/request"' in page(client, f"/groups/{group.slug}")
-    post_form(client, f"/groups/{group.slug}/request", {"message": "Je travaille sur les licences"}, token_from=f"/groups/{group.slug}")
+    post_form(
+        client,
+        f"/groups/{group.slug}/request",
+        {"message": "Je travaille sur les licences"},
+        token_from=f"/groups/{group.slug}",
+    )
     assert membership(member, group).is_pending
     assert "Juridique &amp; éthique" in page(client, "/groups/mine")
 
@@ -117,7 +123,12 @@ def test_the_description_is_shown_formatted_and_escaped(client, admin, make_grou
 
 def test_an_admin_creates_a_group_and_a_lead_edits_only_its_description(client, make_member, admin):
     login(client, admin)
-    response = post_form(client, "/groups/new", {"name": "Évaluation", "slug": "", "summary": "Benchmarks", "join_policy": "moderated"}, token_from="/groups/new")
+    response = post_form(
+        client,
+        "/groups/new",
+        {"name": "Évaluation", "slug": "", "summary": "Benchmarks", "join_policy": "moderated"},
+        token_from="/groups/new",
+    )
     group = db.session.scalar(select(WorkingGroup))
     assert response.headers["Location"].endswith("/groups/evaluation") and group.is_moderated
 
@@ -128,7 +139,12 @@ def test_an_admin_creates_a_group_and_a_lead_edits_only_its_description(client, 
     login(client, lead)
     form = page(client, "/groups/evaluation/edit")
     assert 'name="description"' in form and 'name="name"' not in form and 'name="join_policy"' not in form
-    post_form(client, "/groups/evaluation/edit", {"summary": "Tests", "description": "New text", "name": "Hijack", "join_policy": "open"}, token_from="/groups/evaluation/edit")
+    post_form(
+        client,
+        "/groups/evaluation/edit",
+        {"summary": "Tests", "description": "New text", "name": "Hijack", "join_policy": "open"},
+        token_from="/groups/evaluation/edit",
+    )
     db.session.expire_all()
     group = db.session.get(WorkingGroup, group.id)
     assert (group.name, group.join_policy, group.description) == ("Évaluation", "moderated", "New text")
@@ -156,7 +172,9 @@ def test_the_directory_shows_only_members_who_opted_in_and_searches(client, make
     viewer = make_member(language="en")
     group = make_group("Évaluation")
     other = make_group("Data")
-    visible = bulk_members(40, prefix="vis-", visible=lambda i: True, organization=lambda i: "Inria" if i < 3 else "CNRS")
+    visible = bulk_members(
+        40, prefix="vis-", visible=lambda i: True, organization=lambda i: "Inria" if i < 3 else "CNRS"
+    )
     hidden = bulk_members(5, prefix="hid-", organization=lambda i: "Inria")
     add_members(group, visible[:2] + hidden)
     add_members(other, visible[2:4])
@@ -202,8 +220,17 @@ def test_the_group_page_shows_the_groups_upcoming_published_events(client, make_
     soon = utcnow() + timedelta(days=3)
 
     def event(slug, *, group_id=group.id, status="published", starts=soon):
-        db.session.add(Event(slug=slug, title=slug.title(), starts_at=starts, ends_at=starts + timedelta(hours=2),
-                             status=status, group_id=group_id, confirmed_count=0))
+        db.session.add(
+            Event(
+                slug=slug,
+                title=slug.title(),
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                status=status,
+                group_id=group_id,
+                confirmed_count=0,
+            )
+        )
 
     event("data-meetup")
     event("data-draft", status="draft")

@@ -4,6 +4,7 @@ the group's lead, the lead of another group, an admin.
 "ok" means the route let the person through (a page, or a redirect that is not the
 login page); a refusal must also leave everything as it was.
 """
+
 import pytest
 from sqlalchemy import func, select
 
@@ -23,7 +24,13 @@ MODERATORS = {"anonymous": "login", "member": 403, "other_member": 403, "lead": 
 ADMINS = {**MODERATORS, "lead": 403}
 
 ANNOUNCEMENT = {"subject": "Next meeting", "body": "Thursday", "idempotency_key": "k" * 24}
-DESCRIPTION = {"summary": "Short", "description": "Longer", "name": "Legal", "slug": "legal", "join_policy": "moderated"}
+DESCRIPTION = {
+    "summary": "Short",
+    "description": "Longer",
+    "name": "Legal",
+    "slug": "legal",
+    "join_policy": "moderated",
+}
 
 # (method, endpoint, path, form data, who may)
 ROUTES = [
@@ -60,7 +67,8 @@ def test_the_matrix_covers_every_group_route(app):
     declared = {(method, endpoint) for method, endpoint, *_rest in ROUTES}
     existing = {
         (method, rule.endpoint)
-        for rule in app.url_map.iter_rules() if rule.endpoint.startswith("groups.")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("groups.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert existing == declared
@@ -76,12 +84,19 @@ def world(admin, make_group, bulk_members):
     add_members(group, [member, target])
     services.appoint_lead(admin, group, co_lead)
     request = services.request_to_join(asker, group)
-    announcement, _created = services.announce(lead, group, subject="Hello", body="Welcome", idempotency_key="first" * 5)
+    announcement, _created = services.announce(
+        lead, group, subject="Hello", body="Welcome", idempotency_key="first" * 5
+    )
     db.session.commit()
     people = {"member": member, "other_member": other, "lead": lead, "other_lead": other_lead, "admin": admin}
     values = {
-        "slug": group.slug, "announcement": announcement.id, "request": request.id, "target": target.id,
-        "co_lead": co_lead.id, "target_email": target.email, "token": services.unsubscribe_token(member.id, group.id),
+        "slug": group.slug,
+        "announcement": announcement.id,
+        "request": request.id,
+        "target": target.id,
+        "co_lead": co_lead.id,
+        "target_email": target.email,
+        "token": services.unsubscribe_token(member.id, group.id),
     }
     return people, values
 
@@ -90,12 +105,30 @@ def fingerprint():
     """Everything a group route could change."""
     db.session.expire_all()
     return (
-        sorted(db.session.execute(select(
-            GroupMembership.group_id, GroupMembership.member_id, GroupMembership.status,
-            GroupMembership.role, GroupMembership.announcements_opt_out)).all()),
-        sorted(db.session.execute(select(
-            WorkingGroup.id, WorkingGroup.name, WorkingGroup.slug, WorkingGroup.summary,
-            WorkingGroup.description, WorkingGroup.join_policy, WorkingGroup.archived_at)).all()),
+        sorted(
+            db.session.execute(
+                select(
+                    GroupMembership.group_id,
+                    GroupMembership.member_id,
+                    GroupMembership.status,
+                    GroupMembership.role,
+                    GroupMembership.announcements_opt_out,
+                )
+            ).all()
+        ),
+        sorted(
+            db.session.execute(
+                select(
+                    WorkingGroup.id,
+                    WorkingGroup.name,
+                    WorkingGroup.slug,
+                    WorkingGroup.summary,
+                    WorkingGroup.description,
+                    WorkingGroup.join_policy,
+                    WorkingGroup.archived_at,
+                )
+            ).all()
+        ),
         db.session.scalar(select(func.count()).select_from(Announcement)),
         db.session.scalar(select(func.count()).select_from(OutboxEmail)),
     )

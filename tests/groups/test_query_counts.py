@@ -1,5 +1,6 @@
 """The group list, a group page and the directory run the same number of SQL
 statements whether a group has 5 members or 60."""
+
 import pytest
 
 from community.core.extensions import db
@@ -20,11 +21,15 @@ def grow(groups, bulk_members, author, n, batch):
     """n more members in every group: a third visible in the directory, some opted
     out, a few asking to join, and an announcement each."""
     for number, group in enumerate(groups):
-        people = bulk_members(n, prefix=f"{batch}-{number}-", visible=lambda i: i % 3 == 0, organization=lambda i: f"Org {i % 4}")
+        people = bulk_members(
+            n, prefix=f"{batch}-{number}-", visible=lambda i: i % 3 == 0, organization=lambda i: f"Org {i % 4}"
+        )
         waiting = bulk_members(max(n // 5, 1), prefix=f"{batch}-{number}-w-")
         add_members(group, people, opt_out=people[::4])
         add_members(group, waiting, status="pending")
-        services.announce(author, group, subject=f"News {batch}", body="Text", idempotency_key=f"{batch}-{group.id}-key-0000000")
+        services.announce(
+            author, group, subject=f"News {batch}", body="Text", idempotency_key=f"{batch}-{group.id}-key-0000000"
+        )
     db.session.commit()
 
 
@@ -40,7 +45,11 @@ def statements(client, url):
 @pytest.mark.parametrize("page", list(PAGES))
 def test_query_count_does_not_grow_with_members(client, admin, make_member, make_group, bulk_members, page, viewer):
     lead = make_member(language="en")
-    groups = [make_group("Data", lead=lead), make_group("Évaluation", policy="moderated", lead=lead), make_group("Legal")]
+    groups = [
+        make_group("Data", lead=lead),
+        make_group("Évaluation", policy="moderated", lead=lead),
+        make_group("Legal"),
+    ]
     someone = make_member(directory_visible=True)
     add_members(groups[0], [someone])
     add_members(groups[1], [someone])  # so the member's view of the page lists announcements too

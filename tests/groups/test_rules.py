@@ -1,4 +1,5 @@
 """The group rules, called directly (groups/services.py)."""
+
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +27,9 @@ def said(excinfo) -> str:
 
 
 def outbox(template):
-    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id)))
+    return list(
+        db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id))
+    )
 
 
 # ------------------------------------------------------------------ groups
@@ -66,7 +69,9 @@ def test_a_lead_edits_the_description_but_not_the_name_or_policy(make_member, ma
 
 
 def test_the_description_is_rendered_without_any_html_from_the_author(make_group):
-    group = make_group(description='<script>alert(1)</script>\nsee https://example.org/a?b=1&c=2.\n\n- one\n- <b>two</b>')
+    group = make_group(
+        description="<script>alert(1)</script>\nsee https://example.org/a?b=1&c=2.\n\n- one\n- <b>two</b>"
+    )
     html = str(group.description_html)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert '<a href="https://example.org/a?b=1&amp;c=2" rel="nofollow noopener noreferrer">' in html
@@ -124,7 +129,9 @@ def test_the_database_holds_one_membership_per_member_and_group(make_member, mak
     member, group = make_member(), make_group()
     add_members(group, [member])
     with pytest.raises(IntegrityError):
-        db.session.execute(insert(GroupMembership).values(group_id=group.id, member_id=member.id, status="pending", role="member"))
+        db.session.execute(
+            insert(GroupMembership).values(group_id=group.id, member_id=member.id, status="pending", role="member")
+        )
     db.session.rollback()
 
 
@@ -229,9 +236,11 @@ def test_a_removed_lead_loses_lead_powers_at_once(make_member, admin, make_group
     services.remove_lead(admin, group, lead)
     db.session.commit()
     assert not services.can_moderate(lead, group)
-    for action in (lambda: services.approve(lead, request),
-                   lambda: services.update_group(lead, group, summary="", description="x"),
-                   lambda: services.announce(lead, group, subject="s", body="b", idempotency_key="k" * 20)):
+    for action in (
+        lambda: services.approve(lead, request),
+        lambda: services.update_group(lead, group, summary="", description="x"),
+        lambda: services.announce(lead, group, subject="s", body="b", idempotency_key="k" * 20),
+    ):
         with pytest.raises(NotAllowed):
             action()
 

@@ -6,6 +6,7 @@ fails later on; what survived is counted from another engine (a connection of it
 own, which sees only what was committed). A guard built on a SAVEPOINT would fail
 this on SQLite: the sqlite3 driver opens no transaction before SAVEPOINT, so the
 RELEASE commits the row on its own. Real databases, real SMTP server, no mocks."""
+
 import threading
 import time
 
@@ -67,8 +68,11 @@ def test_an_announcement_rolled_back_leaves_no_row_and_no_mail(announcing_group,
 
     db.session.rollback()  # the request failed after the service returned
 
-    left = (committed(Announcement), committed(OutboxEmail),
-            committed(AuditEntry, AuditEntry.action == "group.announcement_sent"))
+    left = (
+        committed(Announcement),
+        committed(OutboxEmail),
+        committed(AuditEntry, AuditEntry.action == "group.announcement_sent"),
+    )
     assert left == (0, 0, 0), "(announcements, mails, audit entries) that outlived the rollback"
 
 
@@ -113,7 +117,9 @@ def test_two_simultaneous_submits_of_an_announcement_send_it_once(app, announcin
                 if before:
                     before.wait(10)
                 lead, group = db.session.get(Member, lead_id), db.session.get(WorkingGroup, group_id)
-                announcement, created = services.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
+                announcement, created = services.announce(
+                    lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY
+                )
                 results[name] = (announcement.id, created)
                 if after:
                     after.set()
@@ -174,8 +180,10 @@ def test_a_request_to_join_whose_transaction_fails_leaves_no_request_and_no_mail
         db.session.flush()
     db.session.rollback()
 
-    left = (committed(GroupMembership, GroupMembership.member_id == member.id),
-            committed(OutboxEmail, OutboxEmail.template == "group_request"))
+    left = (
+        committed(GroupMembership, GroupMembership.member_id == member.id),
+        committed(OutboxEmail, OutboxEmail.template == "group_request"),
+    )
     assert left == (0, 0), "(requests, mails to the leads) that outlived the failed transaction"
 
 
@@ -236,5 +244,11 @@ def test_two_simultaneous_joins_leave_one_membership_and_refuse_the_second(app, 
         "You are already a member of this group.",
     }
     assert committed(GroupMembership, GroupMembership.member_id == member_id) == 1
-    assert committed(GroupMembership, GroupMembership.member_id == member_id,
-                     GroupMembership.status == MembershipStatus.ACTIVE.value) == 1
+    assert (
+        committed(
+            GroupMembership,
+            GroupMembership.member_id == member_id,
+            GroupMembership.status == MembershipStatus.ACTIVE.value,
+        )
+        == 1
+    )

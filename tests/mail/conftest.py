@@ -1,5 +1,6 @@
 """Mail fixtures: a probe mail rendered through the real outbox and layout, a switch
 that takes the real SMTP server down, and a way to run code as a separate worker."""
+
 import threading
 from pathlib import Path
 
@@ -23,8 +24,13 @@ def probe(app):
 
     def _queue(to="ada@example.org", *, to_name="Ada Lovelace", language="en", subject="Probe", commit=True, **kwargs):
         email = queue_email(
-            "probe", to=to, to_name=to_name, language=language, subject=subject,
-            link=external_url("pages.privacy"), **kwargs,
+            "probe",
+            to=to,
+            to_name=to_name,
+            language=language,
+            subject=subject,
+            link=external_url("pages.privacy"),
+            **kwargs,
         )
         if commit:
             db.session.commit()

@@ -1,5 +1,6 @@
 """What a recipient gets: a multipart mail with a stable Message-ID, the right
 sender and recipient, absolute links, attachments, and the shared layout."""
+
 import re
 
 from community.core.extensions import db
@@ -45,10 +46,12 @@ def test_links_in_both_bodies_are_absolute_and_built_from_base_url(probe, mailbo
 
 
 def test_attachments_arrive_byte_for_byte(probe, mailbox):
-    probe(attachments=(
-        Attachment("ticket.ics", "text/calendar", ICS.encode()),
-        Attachment("badge.pdf", "application/pdf", PDF),
-    ))
+    probe(
+        attachments=(
+            Attachment("ticket.ics", "text/calendar", ICS.encode()),
+            Attachment("badge.pdf", "application/pdf", PDF),
+        )
+    )
     deliver_pending()
     [message] = mailbox.to("ada@example.org")
 

@@ -1,4 +1,5 @@
 """Several workers on one outbox: each mail leaves exactly once, on SQLite and PostgreSQL."""
+
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor

@@ -1,4 +1,5 @@
 """Links in mail come from BASE_URL, with the path and anchor the page needs."""
+
 from community.mail.outbox import external_url
 
 

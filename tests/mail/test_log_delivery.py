@@ -1,4 +1,5 @@
 """The embedded default: with no MAIL_SERVER, mail is written to the log and marked sent."""
+
 import logging
 
 import pytest

@@ -1,5 +1,6 @@
 """SMTP failures: a mail waits and is retried with growing delays, a permanent
 refusal fails it at once, and a mail whose worker died is sent again, once."""
+
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -60,8 +61,14 @@ def test_the_delay_between_attempts_doubles_up_to_one_hour(probe, smtp_switch):
 def test_a_mail_is_given_up_after_mail_retry_hours(app, probe, smtp_switch):
     hours = app.config["MAIL_RETRY_HOURS"]
     young, old = probe("young@example.org"), probe("old@example.org")
-    db.session.execute(update(OutboxEmail).where(OutboxEmail.id == young.id).values(created_at=utcnow() - timedelta(hours=hours - 1)))
-    db.session.execute(update(OutboxEmail).where(OutboxEmail.id == old.id).values(created_at=utcnow() - timedelta(hours=hours, minutes=1)))
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id == young.id).values(created_at=utcnow() - timedelta(hours=hours - 1))
+    )
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == old.id)
+        .values(created_at=utcnow() - timedelta(hours=hours, minutes=1))
+    )
     db.session.commit()
     smtp_switch.down()
 
@@ -158,7 +165,8 @@ def test_a_mail_stuck_in_sending_goes_back_to_pending_and_is_sent_once(probe, ma
     # `lost` was claimed by a worker that died; `busy` by one that is still at work.
     for email, claimed_ago in ((lost, STUCK_AFTER + timedelta(minutes=1)), (busy, timedelta(minutes=1))):
         db.session.execute(
-            update(OutboxEmail).where(OutboxEmail.id == email.id)
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email.id)
             .values(status="sending", claimed_at=utcnow() - claimed_ago, attempts=1)
         )
     db.session.commit()

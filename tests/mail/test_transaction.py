@@ -1,5 +1,6 @@
 """Mail is written in the transaction of the change that causes it: a rolled-back
 change leaves no mail behind, and no worker sees a mail before the commit."""
+
 from sqlalchemy import func, select
 
 from community.core.extensions import db

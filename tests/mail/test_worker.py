@@ -1,4 +1,5 @@
 """The worker process: the CLI command, and a loop that outlives a failing round."""
+
 import logging
 import threading
 import time

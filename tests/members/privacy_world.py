@@ -1,19 +1,20 @@
 """A member with something of every kind the community holds, made through the real rules,
 and the people around her (for the download and account deletion tests)."""
+
 from dataclasses import dataclass
 from datetime import timedelta
 
+from community.checkin.models import CheckIn
 from community.core import audit
 from community.core.clock import utcnow
-from community.registrations import services as events
-from community.checkin.models import CheckIn
-from community.events.models import Event, EventStaff
-from community.registrations.models import Registration
 from community.core.extensions import db
+from community.events.models import Event, EventStaff
 from community.groups import services as groups
 from community.groups.models import WorkingGroup
 from community.members import services as members
 from community.members.models import Member
+from community.registrations import services as events
+from community.registrations.models import Registration
 
 ZOE_EMAIL = "zoe.quenneville@example.org"
 ZOE_NAME = "Zoé Quenneville"
@@ -22,20 +23,27 @@ ZOE_NAME = "Zoé Quenneville"
 @dataclass
 class World:
     zoe: Member
-    other: Member     # waits for Zoé's seat on `future`, shares a group with her
-    lena: Member     # lead of the moderated group Zoé asked to join
+    other: Member  # waits for Zoé's seat on `future`, shares a group with her
+    lena: Member  # lead of the moderated group Zoé asked to join
     admin: Member
-    past: Event      # ended yesterday; Zoé had a seat and was checked in
-    future: Event    # in ten days, one seat: Zoé's; `other` waits
+    past: Event  # ended yesterday; Zoé had a seat and was checked in
+    future: Event  # in ten days, one seat: Zoé's; `other` waits
     open_group: WorkingGroup
-    led_group: WorkingGroup   # Zoé is its lead and sent an announcement to it
-    moderated: WorkingGroup   # Zoé's request waits there
+    led_group: WorkingGroup  # Zoé is its lead and sent an announcement to it
+    moderated: WorkingGroup  # Zoé's request waits there
 
 
 def add_event(slug: str, *, starts_in: timedelta, capacity: int | None) -> Event:
     starts = utcnow() + starts_in
-    event = Event(slug=slug, title=f"Event {slug}", starts_at=starts, ends_at=starts + timedelta(hours=3),
-                  capacity=capacity, status="published", confirmed_count=0)
+    event = Event(
+        slug=slug,
+        title=f"Event {slug}",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        capacity=capacity,
+        status="published",
+        confirmed_count=0,
+    )
     db.session.add(event)
     db.session.commit()
     return event
@@ -43,8 +51,13 @@ def add_event(slug: str, *, starts_in: timedelta, capacity: int | None) -> Event
 
 def seat(event: Event, member: Member | None, status: str, **fields) -> Registration:
     """A registration written directly (events that already took place refuse new ones)."""
-    registration = Registration(event_id=event.id, member_id=member.id if member else None, status=status,
-                                created_at=event.starts_at - timedelta(days=3), **fields)
+    registration = Registration(
+        event_id=event.id,
+        member_id=member.id if member else None,
+        status=status,
+        created_at=event.starts_at - timedelta(days=3),
+        **fields,
+    )
     db.session.add(registration)
     if status == "confirmed":
         event.confirmed_count += 1
@@ -54,8 +67,13 @@ def seat(event: Event, member: Member | None, status: str, **fields) -> Registra
 
 def build(make_member, deliver) -> World:
     admin = make_member("admin@example.org", name="Ada Admin", role="admin", language="en")
-    zoe = make_member(ZOE_EMAIL, name=ZOE_NAME, organization="Quenneville Labs", bio="Speech models, open data.",
-                      directory_visible=True)
+    zoe = make_member(
+        ZOE_EMAIL,
+        name=ZOE_NAME,
+        organization="Quenneville Labs",
+        bio="Speech models, open data.",
+        directory_visible=True,
+    )
     other = make_member("other@example.org", name="Otto Other")
     lena = make_member("lena@example.org", name="Lena Lead")
 
@@ -74,8 +92,15 @@ def build(make_member, deliver) -> World:
     mine = seat(past, zoe, "confirmed", confirmed_at=past.starts_at - timedelta(days=2))
     seat(past, other, "confirmed")
     seat(past, lena, "waiting", waitlisted_at=past.starts_at - timedelta(days=2))
-    db.session.add(CheckIn(registration_id=mine.id, event_id=past.id, checked_in_at=past.starts_at, gate="North door",
-                           checked_in_by=admin.id))
+    db.session.add(
+        CheckIn(
+            registration_id=mine.id,
+            event_id=past.id,
+            checked_in_at=past.starts_at,
+            gate="North door",
+            checked_in_by=admin.id,
+        )
+    )
 
     # Before she had an account, Zoé came to a meetup as a guest, with the same address.
     earlier = add_event("earlier", starts_in=timedelta(days=-30), capacity=None)

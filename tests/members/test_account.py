@@ -1,6 +1,7 @@
 """What a logged-in member changes about their account: password, email, profile."""
+
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -39,7 +40,9 @@ def can_log_in(app, email, password) -> bool:
 
 
 def change_password(client, current, new=NEW_PASSWORD):
-    return post_form(client, "/members/password", {"current_password": current, "password": new}, token_from="/members/password")
+    return post_form(
+        client, "/members/password", {"current_password": current, "password": new}, token_from="/members/password"
+    )
 
 
 def test_a_wrong_current_password_is_refused_inline_and_nothing_changes(app, client, ada):
@@ -67,7 +70,12 @@ def test_changing_the_password_ends_other_sessions_and_keeps_this_one(app, clien
 
 def test_a_remembered_device_stays_remembered_after_changing_the_password_on_it(app, client, make_member):
     make_member("bob@example.org", language="en")
-    post_form(client, "/members/login", {"email": "bob@example.org", "password": PASSWORD, "remember": "y"}, token_from="/members/login")
+    post_form(
+        client,
+        "/members/login",
+        {"email": "bob@example.org", "password": PASSWORD, "remember": "y"},
+        token_from="/members/login",
+    )
     change_password(client, PASSWORD)
     client.delete_cookie("session")  # the browser restarts
     assert is_logged_in(client)
@@ -75,17 +83,26 @@ def test_a_remembered_device_stays_remembered_after_changing_the_password_on_it(
 
 def test_a_remember_cookie_from_before_the_change_no_longer_opens_the_account(app, client, ada):
     other_device = app.test_client()
-    post_form(other_device, "/members/login", {"email": "ada@example.org", "password": PASSWORD, "remember": "y"}, token_from="/members/login")
+    post_form(
+        other_device,
+        "/members/login",
+        {"email": "ada@example.org", "password": PASSWORD, "remember": "y"},
+        token_from="/members/login",
+    )
     change_password(client, PASSWORD)
     other_device.delete_cookie("session")
     assert not is_logged_in(other_device)
 
 
-
 def test_logging_out_the_other_devices_ends_their_sessions_and_remember_cookies_but_not_this_one(app, client, ada):
     laptop, phone = app.test_client(), app.test_client()
     login(laptop, ada)
-    post_form(phone, "/members/login", {"email": "ada@example.org", "password": PASSWORD, "remember": "y"}, token_from="/members/login")
+    post_form(
+        phone,
+        "/members/login",
+        {"email": "ada@example.org", "password": PASSWORD, "remember": "y"},
+        token_from="/members/login",
+    )
     profile = client.get("/members/profile").get_data(as_text=True)
     assert 'action="/members/logout-elsewhere"' in profile and "Log out my other devices" in profile
 
@@ -107,6 +124,7 @@ def test_a_visitor_cannot_log_out_anyone(client):
     response = post_form(client, "/members/logout-elsewhere", token_from="/members/login")
     assert response.status_code == 302 and response.location.startswith("/members/login")
 
+
 # ----------------------------------------------------------------- change email
 
 
@@ -115,7 +133,7 @@ def ask_to_change_email(client, new_email, password=PASSWORD):
 
 
 def confirm_link(message) -> str:
-    [link] = [l for l in links_in(message) if l.startswith("/members/email/confirm/")]
+    [link] = [found for found in links_in(message) if found.startswith("/members/email/confirm/")]
     return link
 
 
@@ -162,7 +180,9 @@ def test_a_wrong_password_is_refused_under_the_password_field_and_no_mail_is_sen
 
 
 @pytest.mark.parametrize("taken", ["bob@example.org", " BOB@Example.ORG "])
-def test_an_address_that_belongs_to_another_account_is_refused_with_a_clear_message(client, ada, make_member, deliver, taken):
+def test_an_address_that_belongs_to_another_account_is_refused_with_a_clear_message(
+    client, ada, make_member, deliver, taken
+):
     make_member("bob@example.org")
     response = ask_to_change_email(client, taken)
     assert response.status_code == 200
@@ -187,10 +207,18 @@ def test_an_address_taken_between_the_request_and_the_click_is_refused(client, a
 
 
 def test_the_profile_edits_are_kept(client, ada):
-    response = post_form(client, "/members/profile", {
-        "display_name": "  Countess of Lovelace ", "organization": "Analytical Engines Ltd",
-        "bio": "Wrote the first program.", "directory_visible": "y", "language": "en",
-    }, token_from="/members/profile")
+    response = post_form(
+        client,
+        "/members/profile",
+        {
+            "display_name": "  Countess of Lovelace ",
+            "organization": "Analytical Engines Ltd",
+            "bio": "Wrote the first program.",
+            "directory_visible": "y",
+            "language": "en",
+        },
+        token_from="/members/profile",
+    )
     assert response.status_code == 302
 
     page = client.get("/members/profile").get_data(as_text=True)
@@ -201,17 +229,27 @@ def test_the_profile_edits_are_kept(client, ada):
     assert "checked" in re.search(r"<input[^>]*directory_visible[^>]*>", page).group(0)
     member = db.session.scalar(select(Member).where(Member.email == "ada@example.org"))
     assert (member.display_name, member.organization, member.bio, member.directory_visible) == (
-        "Countess of Lovelace", "Analytical Engines Ltd", "Wrote the first program.", True,
+        "Countess of Lovelace",
+        "Analytical Engines Ltd",
+        "Wrote the first program.",
+        True,
     )
 
     # Unticking the box hides the member again; emptied fields stay empty.
-    post_form(client, "/members/profile", {"display_name": "Ada", "organization": "", "bio": "", "language": "en"}, token_from="/members/profile")
+    post_form(
+        client,
+        "/members/profile",
+        {"display_name": "Ada", "organization": "", "bio": "", "language": "en"},
+        token_from="/members/profile",
+    )
     db.session.refresh(member)
     assert member.directory_visible is False and member.organization == "" and member.bio == ""
 
 
 def test_an_empty_name_is_refused_inline(client, ada):
-    response = post_form(client, "/members/profile", {"display_name": "   ", "language": "en"}, token_from="/members/profile")
+    response = post_form(
+        client, "/members/profile", {"display_name": "   ", "language": "en"}, token_from="/members/profile"
+    )
     assert response.status_code == 200 and 'class="error"' in response.get_data(as_text=True)
     db.session.refresh(ada)
     assert ada.display_name == "Ada Lovelace"
@@ -237,7 +275,7 @@ def test_the_language_stays_after_logging_out_and_in_on_another_browser(app, cli
 
 
 def test_the_profile_says_since_when_as_a_day_in_the_readers_language(app, client, ada, make_member):
-    ada.created_at = datetime(2026, 3, 14, 23, 30, tzinfo=timezone.utc)  # the 15th in Paris
+    ada.created_at = datetime(2026, 3, 14, 23, 30, tzinfo=UTC)  # the 15th in Paris
     camille = make_member("camille@example.org", language="fr")
     camille.created_at = ada.created_at
     db.session.commit()

@@ -1,15 +1,16 @@
 """A member deletes their account: nothing that names them stays, counts and history stay right."""
+
 import json
 
 import pytest
 from sqlalchemy import JSON, LargeBinary, MetaData, String, func, select
 
-from community.core.audit import AuditEntry
 from community.checkin.models import CheckIn
-from community.registrations.models import Registration
+from community.core.audit import AuditEntry
 from community.core.extensions import db
 from community.mail.models import DeliveryAttempt, OutboxEmail
 from community.members.models import Member
+from community.registrations.models import Registration
 from tests.conftest import PASSWORD, login, mail_text, post_form
 from tests.events.conftest import seat_counts
 from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, build
@@ -50,8 +51,14 @@ def where_found(*needles: str) -> list[str]:
 
 def test_after_deletion_no_table_holds_the_members_email_or_name(app, client, world, mailbox, deliver):
     assert where_found(ZOE_EMAIL, ZOE_NAME) == [  # the search sees her everywhere she is
-        "member.display_name", "member.email", "outbox_email.body_html", "outbox_email.body_text",
-        "outbox_email.to_address", "outbox_email.to_name", "registration.guest_email", "registration.guest_name",
+        "member.display_name",
+        "member.email",
+        "outbox_email.body_html",
+        "outbox_email.body_text",
+        "outbox_email.to_address",
+        "outbox_email.to_name",
+        "registration.guest_email",
+        "registration.guest_name",
     ]
     login(client, world.zoe)
 
@@ -72,8 +79,9 @@ def test_past_counts_stay_and_the_waiting_list_of_a_future_event_moves(app, clie
     delete_account(client)
 
     assert seat_counts(world.past.id) == past_before == (2, 2, 2, 1, 2)
-    past_seat = db.session.scalar(select(Registration).where(
-        Registration.event_id == world.past.id, Registration.anonymized_at.is_not(None)))
+    past_seat = db.session.scalar(
+        select(Registration).where(Registration.event_id == world.past.id, Registration.anonymized_at.is_not(None))
+    )
     assert past_seat.status == "confirmed" and past_seat.member_id is None and past_seat.guest_email is None
     assert db.session.scalar(select(CheckIn.registration_id)) == past_seat.id  # the check-in still counts
     # Zoé's seat on the future event went to Otto, who waited, and he was told.
@@ -91,8 +99,12 @@ def test_the_deletion_is_recorded_with_counts_and_no_personal_data(app, client, 
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "member.deleted"))
     assert entry.actor_id is None and (entry.object_type, entry.object_id) == ("member", zoe_id)
     assert entry.changes == {
-        "registrations_anonymized": 3, "registrations_cancelled": 1, "group_memberships_ended": 3,
-        "event_staff_roles_ended": 1, "mails_purged": 4, "mails_deleted": 1,
+        "registrations_anonymized": 3,
+        "registrations_cancelled": 1,
+        "group_memberships_ended": 3,
+        "event_staff_roles_ended": 1,
+        "mails_purged": 4,
+        "mails_deleted": 1,
     }
     # What she did as a lead stays in the log, by no one in particular.
     assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "group.announcement_sent")) is None

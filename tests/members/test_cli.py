@@ -1,4 +1,5 @@
 """`flask create-admin`: how a real deployment gets its first admin."""
+
 from sqlalchemy import func, select
 
 from community.core.extensions import db

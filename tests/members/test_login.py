@@ -1,4 +1,5 @@
 """Logging in and out through the real stack: messages, cookies, session renewal, locks."""
+
 import threading
 from datetime import timedelta
 

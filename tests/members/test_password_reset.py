@@ -20,11 +20,13 @@ def ada(make_member):
 
 
 def ask_for_reset(client, email="ada@example.org", **kwargs):
-    return post_form(client, "/members/forgot-password", {"email": email}, token_from="/members/forgot-password", **kwargs)
+    return post_form(
+        client, "/members/forgot-password", {"email": email}, token_from="/members/forgot-password", **kwargs
+    )
 
 
 def reset_link(message) -> str:
-    [link] = [l for l in links_in(message) if l.startswith("/members/reset/")]
+    [link] = [found for found in links_in(message) if found.startswith("/members/reset/")]
     return link
 
 
@@ -83,8 +85,18 @@ def test_a_reset_link_dies_when_the_password_is_changed_from_the_profile(app, cl
     link = reset_link(deliver(expect=1)[0])
 
     member_browser = app.test_client()
-    post_form(member_browser, "/members/login", {"email": "ada@example.org", "password": PASSWORD}, token_from="/members/login")
-    changed = post_form(member_browser, "/members/password", {"current_password": PASSWORD, "password": NEW_PASSWORD}, token_from="/members/password")
+    post_form(
+        member_browser,
+        "/members/login",
+        {"email": "ada@example.org", "password": PASSWORD},
+        token_from="/members/login",
+    )
+    changed = post_form(
+        member_browser,
+        "/members/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD},
+        token_from="/members/password",
+    )
     assert changed.status_code == 302
 
     assert client.get(link).status_code == 400
@@ -122,7 +134,7 @@ def test_a_tampered_reset_link_is_refused(app, client, ada, deliver):
     # Change one character of the signed payload (the last characters of a
     # signature may carry only padding bits, so changing those can go unnoticed).
     prefix = "/members/reset/"
-    token = link[len(prefix):]
+    token = link[len(prefix) :]
     tampered = prefix + token[:5] + ("B" if token[5] != "B" else "C") + token[6:]
     page = client.get(tampered)
     assert page.status_code == 400 and "not valid" in page.get_data(as_text=True)
@@ -130,7 +142,9 @@ def test_a_tampered_reset_link_is_refused(app, client, ada, deliver):
     assert can_log_in(app, "ada@example.org", PASSWORD)
 
 
-def test_a_known_and_an_unknown_address_get_the_same_page_and_only_the_known_one_gets_mail(client, ada, deliver, mailbox):
+def test_a_known_and_an_unknown_address_get_the_same_page_and_only_the_known_one_gets_mail(
+    client, ada, deliver, mailbox
+):
     known = ask_for_reset(client, "ada@example.org")
     unknown = ask_for_reset(client, "nobody@example.org")
     assert known.status_code == unknown.status_code == 200
@@ -149,7 +163,9 @@ def test_the_reset_page_states_how_long_the_link_lasts(app, client, ada):
 
 def test_a_reset_ends_the_sessions_open_elsewhere(app, client, ada, deliver):
     other_device = app.test_client()
-    post_form(other_device, "/members/login", {"email": "ada@example.org", "password": PASSWORD}, token_from="/members/login")
+    post_form(
+        other_device, "/members/login", {"email": "ada@example.org", "password": PASSWORD}, token_from="/members/login"
+    )
     assert other_device.get("/members/profile").status_code == 200
 
     ask_for_reset(client)

@@ -1,18 +1,19 @@
 """A member downloads everything the community holds about them, and nothing about anyone else."""
+
 import json
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
-from community.core.clock import utcnow
 from community.checkin.models import CheckIn
-from community.registrations.models import Registration
+from community.core.clock import utcnow
 from community.core.extensions import db
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
 from community.members import privacy
 from community.members.models import Member
+from community.registrations.models import Registration
 from tests.conftest import login
 from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, add_event, build, seat
 from tests.querycount import count_queries
@@ -44,7 +45,11 @@ def test_the_download_holds_profile_consents_groups_registrations_check_ins_staf
     assert response.get_data(as_text=True).startswith('{\n  "')  # indented for a human reader
 
     profile = data["profile"]
-    assert (profile["email"], profile["display_name"], profile["organization"]) == (ZOE_EMAIL, ZOE_NAME, "Quenneville Labs")
+    assert (profile["email"], profile["display_name"], profile["organization"]) == (
+        ZOE_EMAIL,
+        ZOE_NAME,
+        "Quenneville Labs",
+    )
     assert profile["shown_in_member_directory"] is True and profile["language"] == "fr"
     assert datetime.fromisoformat(profile["created_at"]).utcoffset() == timedelta(0)
     assert data["consents"]["privacy_notice_accepted_at"].endswith("+00:00")
@@ -52,13 +57,20 @@ def test_the_download_holds_profile_consents_groups_registrations_check_ins_staf
     groups = {g["group"]: g for g in data["working_groups"]}
     assert set(groups) == {"Open data", "Evaluation", "Law"}
     assert groups["Evaluation"]["lead"] is True and groups["Open data"]["lead"] is False
-    assert groups["Law"]["status"] == "pending" and groups["Law"]["request_message"] == "Hello, I work on legal corpora."
+    assert (
+        groups["Law"]["status"] == "pending" and groups["Law"]["request_message"] == "Hello, I work on legal corpora."
+    )
 
     registrations = {r["event"]["title"]: r for r in data["registrations"]}
-    assert registrations["Event past"]["status"] == "confirmed" and registrations["Event future"]["status"] == "confirmed"
+    assert (
+        registrations["Event past"]["status"] == "confirmed" and registrations["Event future"]["status"] == "confirmed"
+    )
     assert registrations["Event earlier"]["as_guest"] is True  # her address, before she had an account
-    code = db.session.scalar(select(Registration.ticket_code).where(
-        Registration.member_id == world.zoe.id, Registration.event_id == world.future.id))
+    code = db.session.scalar(
+        select(Registration.ticket_code).where(
+            Registration.member_id == world.zoe.id, Registration.event_id == world.future.id
+        )
+    )
     assert registrations["Event future"]["ticket_code"] == code
 
     (check_in,) = data["check_ins"]
@@ -72,8 +84,12 @@ def test_the_download_holds_profile_consents_groups_registrations_check_ins_staf
     assert all(m["to"] == ZOE_EMAIL for m in data["mails"])
 
     actions = {(e["action"], e["by_you"]) for e in data["audit_log"]}
-    assert {("member.role_changed", False), ("event.staff_added", True), ("group.lead_changed", False),
-            ("group.announcement_sent", True)} <= actions
+    assert {
+        ("member.role_changed", False),
+        ("event.staff_added", True),
+        ("group.lead_changed", False),
+        ("group.announcement_sent", True),
+    } <= actions
 
 
 def test_another_members_data_never_appears_in_the_download(client, world):
@@ -103,20 +119,48 @@ def _fill(member: Member, n: int) -> None:
     """n registrations (with check-ins), n group memberships and n mails for `member`."""
     now = utcnow()
     events = [add_event(f"bulk-{member.id}-{i}", starts_in=timedelta(days=-i - 1), capacity=None) for i in range(n)]
-    db.session.execute(insert(WorkingGroup), [dict(name=f"G{member.id}-{i}", slug=f"g-{member.id}-{i}") for i in range(n)])
+    db.session.execute(
+        insert(WorkingGroup), [dict(name=f"G{member.id}-{i}", slug=f"g-{member.id}-{i}") for i in range(n)]
+    )
     group_ids = db.session.scalars(select(WorkingGroup.id).where(WorkingGroup.slug.like(f"g-{member.id}-%"))).all()
     db.session.execute(insert(GroupMembership), [dict(group_id=g, member_id=member.id) for g in group_ids])
-    db.session.execute(insert(Registration), [
-        dict(event_id=e.id, member_id=member.id, status="confirmed", created_at=now, ticket_code=f"t-{member.id}-{e.id}")
-        for e in events
-    ])
-    registrations = db.session.execute(select(Registration.id, Registration.event_id).where(Registration.member_id == member.id)).all()
-    db.session.execute(insert(CheckIn), [dict(registration_id=r.id, event_id=r.event_id, checked_in_at=now) for r in registrations])
-    db.session.execute(insert(OutboxEmail), [
-        dict(to_address=member.email, member_id=member.id, template="t", language="fr", subject=f"Mail {i}",
-             body_text="text", body_html="<p>html</p>", headers={}, status="sent", sent_at=now)
-        for i in range(n)
-    ])
+    db.session.execute(
+        insert(Registration),
+        [
+            dict(
+                event_id=e.id,
+                member_id=member.id,
+                status="confirmed",
+                created_at=now,
+                ticket_code=f"t-{member.id}-{e.id}",
+            )
+            for e in events
+        ],
+    )
+    registrations = db.session.execute(
+        select(Registration.id, Registration.event_id).where(Registration.member_id == member.id)
+    ).all()
+    db.session.execute(
+        insert(CheckIn), [dict(registration_id=r.id, event_id=r.event_id, checked_in_at=now) for r in registrations]
+    )
+    db.session.execute(
+        insert(OutboxEmail),
+        [
+            dict(
+                to_address=member.email,
+                member_id=member.id,
+                template="t",
+                language="fr",
+                subject=f"Mail {i}",
+                body_text="text",
+                body_html="<p>html</p>",
+                headers={},
+                status="sent",
+                sent_at=now,
+            )
+            for i in range(n)
+        ],
+    )
     db.session.commit()
 
 

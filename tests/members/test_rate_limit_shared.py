@@ -1,4 +1,5 @@
 """With Redis as rate-limit storage, every app process counts the same attempts."""
+
 import os
 import socket
 import uuid
@@ -24,8 +25,9 @@ def _redis_up() -> bool:
 def test_two_app_processes_share_the_login_limit_through_redis(app, database_url, smtp_server):
     # Two apps stand for two gunicorn workers; a fresh key prefix isolates this run.
     prefix = f"test-{uuid.uuid4().hex}"
-    config = make_config(database_url, smtp_server.port, RATELIMIT_ENABLED=True,
-                         RATELIMIT_STORAGE_URI=REDIS, RATELIMIT_KEY_PREFIX=prefix)
+    config = make_config(
+        database_url, smtp_server.port, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS, RATELIMIT_KEY_PREFIX=prefix
+    )
     workers = [create_app(config), create_app(config)]
     for worker in workers:
         worker.test_client_class = app.test_client_class
@@ -37,8 +39,12 @@ def test_two_app_processes_share_the_login_limit_through_redis(app, database_url
     statuses = []
     for attempt in range(12):
         client = clients[attempt % 2]
-        response = post_form(client, "/members/login", {"email": "nobody@example.org", "password": "wrong password"},
-                             token_from="/members/login")
+        response = post_form(
+            client,
+            "/members/login",
+            {"email": "nobody@example.org", "password": "wrong password"},
+            token_from="/members/login",
+        )
         statuses.append(response.status_code)
     # 10 per minute in all: each worker alone saw only 6 attempts.
     assert statuses[:10] == [200] * 10

@@ -1,5 +1,6 @@
 """Attacks on the member pages: forged posts, open redirects, poisoned Host headers,
 oversized requests, floods; and how passwords are stored."""
+
 import re
 
 import pytest
@@ -89,8 +90,8 @@ def test_a_forged_post_cannot_use_a_reset_link_or_a_confirmation_link(app, clien
     post_form(client, "/members/forgot-password", {"email": "ada@example.org"}, token_from="/members/forgot-password")
     post_form(client, "/members/confirm/new", {"email": "bob@example.org"}, token_from="/members/login")
     messages = deliver(expect=2)
-    [reset] = [l for m in messages for l in links_in(m) if "/members/reset/" in l]
-    [confirm] = [l for m in messages for l in links_in(m) if "/members/confirm/" in l]
+    [reset] = [found for m in messages for found in links_in(m) if "/members/reset/" in found]
+    [confirm] = [found for m in messages for found in links_in(m) if "/members/confirm/" in found]
 
     assert client.post(reset, data={"password": "chosen by the attacker"}).status_code == 400
     assert client.post(confirm).status_code == 400
@@ -121,7 +122,9 @@ OFF_SITE = [
 def test_login_never_sends_the_member_off_site(client, make_member, target):
     make_member("ada@example.org", language="en")
     path = "/members/login"
-    response = post_form(client, path, {"email": "ada@example.org", "password": PASSWORD}, token_from=path, query_string={"next": target})
+    response = post_form(
+        client, path, {"email": "ada@example.org", "password": PASSWORD}, token_from=path, query_string={"next": target}
+    )
     assert response.status_code == 302
     assert response.location == "/members/profile"
     # Already logged in, the login page redirects at once: same rule.
@@ -143,7 +146,9 @@ def test_login_honours_a_same_site_next(client, make_member, target):
     double-encoded) stays a path on this site: browsers do not decode %2F into an authority."""
     make_member("ada@example.org", language="en")
     path = "/members/login"
-    response = post_form(client, path, {"email": "ada@example.org", "password": PASSWORD}, token_from=path, query_string={"next": target})
+    response = post_form(
+        client, path, {"email": "ada@example.org", "password": PASSWORD}, token_from=path, query_string={"next": target}
+    )
     assert response.location == target
 
 
@@ -154,11 +159,15 @@ def test_a_form_posted_after_the_session_ran_out_comes_back_to_its_page_after_lo
 
     app.add_url_rule("/test-only/act", "test_only_act", member_required(lambda: "done"), methods=["POST"])
     make_member("ada@example.org", language="en")
-    response = post_form(client, "/test-only/act", token_from="/", headers={"Referer": "http://localhost/members/email?from=x"})
+    response = post_form(
+        client, "/test-only/act", token_from="/", headers={"Referer": "http://localhost/members/email?from=x"}
+    )
     assert response.status_code == 302
     login_page = response.location
     assert login_page.startswith("/members/login")
-    response = post_form(client, login_page, {"email": "ada@example.org", "password": PASSWORD}, token_from="/members/login")
+    response = post_form(
+        client, login_page, {"email": "ada@example.org", "password": PASSWORD}, token_from="/members/login"
+    )
     assert response.location == "/members/email?from=x"
 
 
@@ -169,10 +178,16 @@ def absolute_links(message) -> list[str]:
     return re.findall(r"https?://[^\s<>\"']+", mail_text(message) + mail_html(message))
 
 
-@pytest.mark.parametrize("route, data", [
-    ("/members/forgot-password", {"email": "ada@example.org"}),
-    ("/members/signup", {"email": "new@example.org", "display_name": "New", "password": PASSWORD, "language": "en", "consent": "y"}),
-])
+@pytest.mark.parametrize(
+    "route, data",
+    [
+        ("/members/forgot-password", {"email": "ada@example.org"}),
+        (
+            "/members/signup",
+            {"email": "new@example.org", "display_name": "New", "password": PASSWORD, "language": "en", "consent": "y"},
+        ),
+    ],
+)
 def test_mail_links_come_from_base_url_whatever_host_the_request_names(client, make_member, deliver, route, data):
     make_member("ada@example.org", language="en")
     evil = "http://evil.example"
@@ -201,9 +216,15 @@ def test_a_three_megabyte_post_is_refused_with_our_page_and_changes_nothing(clie
     member = make_member("ada@example.org", name="Ada", language="en")
     login(client, member)
     token = csrf_token(client, "/members/profile")
-    response = client.post("/members/profile", data={
-        "csrf_token": token, "display_name": "Huge", "language": "en", "bio": "x" * (3 * 1024 * 1024),
-    })
+    response = client.post(
+        "/members/profile",
+        data={
+            "csrf_token": token,
+            "display_name": "Huge",
+            "language": "en",
+            "bio": "x" * (3 * 1024 * 1024),
+        },
+    )
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert "Request too large" in page and 'class="error-page"' in page
@@ -233,7 +254,13 @@ def test_the_sixth_sign_up_in_a_minute_is_refused_and_creates_nothing(client):
     path = "/members/signup"
 
     def sign_up(n):
-        data = {"email": f"p{n}@example.org", "display_name": f"P{n}", "password": PASSWORD, "language": "en", "consent": "y"}
+        data = {
+            "email": f"p{n}@example.org",
+            "display_name": f"P{n}",
+            "password": PASSWORD,
+            "language": "en",
+            "consent": "y",
+        }
         return post_form(client, path, data, token_from=path)
 
     for n in range(5):
@@ -248,7 +275,9 @@ def test_the_sixth_sign_up_in_a_minute_is_refused_and_creates_nothing(client):
 
 def test_passwords_are_stored_as_argon2id_at_owasp_strength(make_member):
     member = make_member("ada@example.org")
-    match = re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+", member.password_hash)
+    match = re.fullmatch(
+        r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+", member.password_hash
+    )
     assert match, member.password_hash
     assert tuple(map(int, match.groups())) == (19456, 2, 1)
     assert PASSWORD not in member.password_hash

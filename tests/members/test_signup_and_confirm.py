@@ -1,4 +1,5 @@
 """Sign-up, the confirmation mail, and the confirmation link, through the real SMTP server."""
+
 from sqlalchemy import func, select
 
 from community.core.extensions import db
@@ -20,7 +21,7 @@ def test_signing_up_sends_a_confirmation_mail_whose_link_confirms_after_a_click(
     [message] = deliver(expect=1)
     assert message["To"].addresses[0].addr_spec == "ada@example.org"
     assert "Confirmez votre adresse" in message["Subject"]
-    [link] = [l for l in links_in(message) if "/members/confirm/" in l]
+    [link] = [found for found in links_in(message) if "/members/confirm/" in found]
 
     # Opening the link (as a mail scanner would) confirms nothing.
     page = client.get(link)
@@ -76,13 +77,13 @@ def test_an_unconfirmed_member_can_log_in_and_ask_for_a_new_link(client, make_me
     response = post_form(client, "/members/unconfirmed", token_from="/members/unconfirmed")
     assert response.status_code == 302, response.get_data(as_text=True)
     [message] = deliver(expect=1)
-    assert any("/members/confirm/" in l for l in links_in(message))
+    assert any("/members/confirm/" in found for found in links_in(message))
 
 
 def test_a_used_link_says_so_and_offers_to_log_in(client, deliver):
     sign_up(client)
     [message] = deliver(expect=1)
-    [link] = [l for l in links_in(message) if "/members/confirm/" in l]
+    [link] = [found for found in links_in(message) if "/members/confirm/" in found]
     post_form(client, link, token_from=link)
     again = client.get(link)
     assert again.status_code == 400
@@ -92,7 +93,7 @@ def test_a_used_link_says_so_and_offers_to_log_in(client, deliver):
 def test_a_tampered_link_is_refused_and_offers_a_new_one(client, deliver):
     sign_up(client)
     [message] = deliver(expect=1)
-    [link] = [l for l in links_in(message) if "/members/confirm/" in l]
+    [link] = [found for found in links_in(message) if "/members/confirm/" in found]
     prefix, token = link.rsplit("/", 1)
     # Change the signed payload (the signature's last characters may carry padding bits).
     tampered = f"{prefix}/{'A' if token[0] != 'A' else 'B'}{token[1:]}"
@@ -107,7 +108,7 @@ def test_a_tampered_link_is_refused_and_offers_a_new_one(client, deliver):
 def test_an_expired_link_is_refused_and_a_new_one_can_be_asked_for_by_address(app, client, deliver):
     sign_up(client)
     [message] = deliver(expect=1)
-    [link] = [l for l in links_in(message) if "/members/confirm/" in l]
+    [link] = [found for found in links_in(message) if "/members/confirm/" in found]
     app.config["CONFIRM_TOKEN_HOURS"] = -1  # every link is now past its age
     page = client.get(link)
     assert page.status_code == 400

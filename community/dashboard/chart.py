@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from community.core.clock import local_zone
-from community.dashboard.queries import Series
+from community.dashboard.timeline import Series
 
 WIDTH, HEIGHT = 400, 230
 LEFT, RIGHT, TOP, BOTTOM = 40, 12, 14, 44

@@ -45,6 +45,17 @@ class AddPersonForm(FlaskForm):
     language = SelectField(_l("Mail language (guests)"), choices=LANGUAGE_CHOICES, default="fr")
     over_capacity = BooleanField(_l("If the event is full, add them anyway over capacity (the capacity grows by one)"))
 
+    def person(self) -> dict:
+        """Who to add, as dashboard.services.add_by_hand takes them."""
+        if self.kind.data != "guest":
+            return {"member_email": self.email.data}
+        return {
+            "guest_name": self.name.data,
+            "guest_email": self.email.data,
+            "guest_organization": self.organization.data,
+            "guest_language": self.language.data,
+        }
+
     def validate_name(self, field):
         if self.kind.data == "guest" and not field.data:
             raise ValidationError(_l("Please give the guest's name."))

@@ -26,9 +26,6 @@ HELD = RegistrationStatus.HELD.value
 WAITING = RegistrationStatus.WAITING.value
 
 
-EventFull = seats.EventFull
-
-
 # ------------------------------------------------------------------ waiting list
 
 

@@ -15,14 +15,16 @@ from community.core.extensions import db
 from community.core.query_args import page_arg
 from community.core.security import safe_next
 from community.core.text import clean
-from community.dashboard import chart, queries, services
+from community.dashboard import chart, counts, people, services, timeline
+from community.dashboard import history as event_history
 from community.dashboard.forms import AddPersonForm, SettingsForm, StaffForm, first_error
+from community.events import queries as event_queries
 from community.events.models import EventStaff
 from community.events.permissions import manager_required
 from community.messages import services as messages
 from community.registrations import seats
 from community.registrations import services as registrations
-from community.registrations.models import status_label
+from community.registrations.models import CONFIRMED, WAITING, status_label
 from community.registrations.queries import registration_or_404
 
 bp = Blueprint("dashboard", __name__, url_prefix="/events")
@@ -41,11 +43,11 @@ def _list_state() -> dict:
     """The lists' search, sort, filter and page, from the query string; bad values fall back."""
     return {
         "aq": _text_arg("aq"),
-        "asort": _choice_arg("asort", queries.ATTENDEE_SORTS),
-        "astatus": _choice_arg("astatus", queries.ATTENDEE_FILTERS),
+        "asort": _choice_arg("asort", people.ATTENDEE_SORTS),
+        "astatus": _choice_arg("astatus", people.ATTENDEE_FILTERS),
         "apage": page_arg("apage"),
         "wq": _text_arg("wq"),
-        "wsort": _choice_arg("wsort", queries.WAITING_SORTS),
+        "wsort": _choice_arg("wsort", people.WAITING_SORTS),
         "wpage": page_arg("wpage"),
     }
 
@@ -55,54 +57,55 @@ def _back(event):
     return redirect(safe_next(request.form.get("next"), url_for("dashboard.show", slug=event.slug)))
 
 
-@bp.get("/<slug>/dashboard")
-@manager_required
-def show(event):
-    state = _list_state()
-    now = utcnow()
-    counts = queries.counts(event)
-    series = queries.chart_series(event, now)
-    attendees = queries.people(
+def _lists(event, state: dict) -> dict:
+    """The two lists of people, as the query string asks for them."""
+    attendees = people.of_event(
         event,
-        statuses=queries.ATTENDEE_FILTERS[state["astatus"]],
+        statuses=people.ATTENDEE_FILTERS[state["astatus"]],
         q=state["aq"],
         sort=state["asort"],
         page=state["apage"],
     )
-    waiting = queries.people(
-        event, statuses=(queries.WAITING,), q=state["wq"], sort=state["wsort"], page=state["wpage"]
-    )
+    waiting = people.of_event(event, statuses=(WAITING,), q=state["wq"], sort=state["wsort"], page=state["wpage"])
+
+    def list_url(**changes):
+        values = {key: value for key, value in {**state, **changes}.items() if value not in ("", None, 1)}
+        return url_for("dashboard.show", slug=event.slug, **values)
+
+    return {"attendees": attendees, "waiting": waiting, "state": state, "list_url": list_url}
+
+
+def _forms(event) -> dict:
+    """The dashboard's forms, empty (the capacity and dates as they are)."""
     settings = SettingsForm(
         formdata=None,
         capacity=event.capacity,
         registration_opens_at=_local(event.registration_opens_at),
         registration_closes_at=_local(event.registration_closes_at),
     )
+    add = AddPersonForm(formdata=None, language=str(get_locale()))
+    return {"add_form": add, "settings_form": settings, "staff_form": StaffForm(formdata=None)}
 
-    def list_url(**changes):
-        values = {key: value for key, value in {**state, **changes}.items() if value not in ("", None, 1)}
-        return url_for("dashboard.show", slug=event.slug, **values)
 
+@bp.get("/<slug>/dashboard")
+@manager_required
+def show(event):
+    series = timeline.series(event, utcnow())
     return render_template(
         "dashboard/index.html",
         event=event,
-        counts=counts,
+        counts=counts.of_event(event),
         series=series,
         chart_svg=chart.render(series, capacity=event.capacity),
         chart_label=chart.label,
-        attendees=attendees,
-        waiting=waiting,
-        state=state,
-        list_url=list_url,
         here=request.full_path.rstrip("?"),
-        add_form=AddPersonForm(formdata=None, language=str(get_locale())),
-        settings_form=settings,
-        staff_form=StaffForm(formdata=None),
-        staff=queries.staff(event),
-        history=queries.history(event),
+        staff=event_queries.staff(event),
+        history=event_history.latest(event),
         audit_label=audit.label,
         status_label=status_label,
         event_messages=messages.archive(event),
+        **_lists(event, _list_state()),
+        **_forms(event),
     )
 
 
@@ -110,7 +113,7 @@ def show(event):
 @manager_required
 def history(event):
     """The whole history of the event, 50 entries a page (the dashboard shows the latest)."""
-    pagination, entries = queries.history_page(event, page_arg())
+    pagination, entries = event_history.page(event, page_arg())
     return render_template(
         "dashboard/history.html", event=event, pagination=pagination, history=entries, audit_label=audit.label
     )
@@ -127,29 +130,32 @@ def promote(event, registration_id):
     to confirm going over capacity, and only its form (over_capacity=1) does it."""
     registration = registration_or_404(event, registration_id)
     if request.method == "GET":
-        if registration.status != queries.WAITING:
-            flash(_("This person is not on the waiting list any more."), "info")
-            return redirect(url_for("dashboard.show", slug=event.slug))
-        return render_template(
-            "dashboard/promote.html",
-            event=event,
-            registration=registration,
-            new_capacity=seats.capacity_over(event),
-            next=safe_next(request.args.get("next"), url_for("dashboard.show", slug=event.slug)),
-        )
+        return _confirm_over_capacity(event, registration)
     over = request.form.get("over_capacity") == "1"
     name = registration.name
     _result, done = attempt(
         lambda: services.promote_by_hand(current_user, registration, over_capacity=over),
         _("%(name)s has a seat now; they are told by email.", name=name),
     )
-    if not done and not over and registration.status == queries.WAITING and event.is_full:
-        return redirect(
-            url_for(
-                "dashboard.promote", slug=event.slug, registration_id=registration_id, next=request.form.get("next")
-            )
-        )
+    if not done and not over and registration.status == WAITING and event.is_full:
+        back = request.form.get("next")
+        return redirect(url_for("dashboard.promote", slug=event.slug, registration_id=registration_id, next=back))
     return _back(event)
+
+
+def _confirm_over_capacity(event, registration):
+    """The page that asks to confirm promoting someone over capacity."""
+    if registration.status != WAITING:
+        flash(_("This person is not on the waiting list any more."), "info")
+        return redirect(url_for("dashboard.show", slug=event.slug))
+    back = safe_next(request.args.get("next"), url_for("dashboard.show", slug=event.slug))
+    return render_template(
+        "dashboard/promote.html",
+        event=event,
+        registration=registration,
+        new_capacity=seats.capacity_over(event),
+        next=back,
+    )
 
 
 @bp.post("/<slug>/dashboard/registrations/<int:registration_id>/resend")
@@ -164,6 +170,13 @@ def resend(event, registration_id):
     return _back(event)
 
 
+def _added(registration):
+    """What an organizer is told once a person is added: (text, category)."""
+    if registration.status == CONFIRMED:
+        return _("%(name)s is registered; a confirmation is on its way by email.", name=registration.name), "success"
+    return _("The event is full: %(name)s is on the waiting list and told by email.", name=registration.name), "info"
+
+
 @bp.post("/<slug>/dashboard/add")
 @manager_required
 def add(event):
@@ -171,28 +184,8 @@ def add(event):
     if not form.validate():
         flash(first_error(form), "error")
         return _back(event)
-    guest = form.kind.data == "guest"
-    person = (
-        {
-            "guest_name": form.name.data,
-            "guest_email": form.email.data,
-            "guest_organization": form.organization.data,
-            "guest_language": form.language.data,
-        }
-        if guest
-        else {"member_email": form.email.data}
-    )
-
-    def told(registration):
-        if registration.status == queries.CONFIRMED:
-            return _(
-                "%(name)s is registered; a confirmation is on its way by email.", name=registration.name
-            ), "success"
-        return _(
-            "The event is full: %(name)s is on the waiting list and told by email.", name=registration.name
-        ), "info"
-
-    attempt(lambda: services.add_by_hand(current_user, event, over_capacity=form.over_capacity.data, **person), told)
+    person = form.person()
+    attempt(lambda: services.add_by_hand(current_user, event, over_capacity=form.over_capacity.data, **person), _added)
     return _back(event)
 
 

@@ -13,7 +13,7 @@ from community.groups import queries as groups
 from community.members.access import role_required
 from community.members.models import Role
 from community.registrations import queries as registrations
-from community.registrations import seats
+from community.registrations.errors import CapacityTooLow
 
 
 def _detail(event):
@@ -50,7 +50,7 @@ def edit(event):
 
 def _beside_capacity(form, error) -> bool:
     """A capacity below the seats taken is said beside the field it is about."""
-    if isinstance(error, seats.CapacityTooLow):
+    if isinstance(error, CapacityTooLow):
         form.capacity.errors.append(str(error))
         return True
     return False

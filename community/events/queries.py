@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from community.core.extensions import db
-from community.events.models import Event, EventStatus, Visibility
+from community.core.search import alphabetical
+from community.events.models import Event, EventStaff, EventStatus, Visibility
+from community.members.models import Member
 
 # Published and cancelled events are public pages; drafts are for organizers.
 SHOWN = (EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value)
@@ -56,3 +59,16 @@ def by_slug(slug: str) -> Event | None:
     if len(slug) > 120 or "\x00" in slug:
         return None
     return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def staff(event: Event) -> list:
+    """The people named for this event, with their member, in one query."""
+    return list(
+        db.session.scalars(
+            select(EventStaff)
+            .join(Member, EventStaff.member_id == Member.id)
+            .options(contains_eager(EventStaff.member))
+            .where(EventStaff.event_id == event.id)
+            .order_by(EventStaff.role, alphabetical(Member.display_name), EventStaff.id)
+        )
+    )

@@ -6,7 +6,7 @@ in events/organizer_views.py."""
 from flask import Blueprint, Response, current_app, render_template
 
 from community.core.clock import utcnow
-from community.dashboard import queries as dashboard
+from community.dashboard import counts
 from community.events import dates, ics, permissions, queries
 from community.members.access import anyone
 from community.registrations import mails, waiting_list
@@ -43,7 +43,7 @@ def detail(slug):
         problem=registrations.registration_problem(event, me),
         manager=rights.manage,
         steward=rights.check_in,
-        counts=dashboard.counts(event) if rights.manage else None,
+        counts=counts.of_event(event) if rights.manage else None,
         now=utcnow(),
         ticket_token=mails.access_token,
     )

@@ -12,16 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
 from community.core import locking
-from community.core.errors import DomainError
 from community.core.extensions import db
 from community.mail.models import OutboxAttachment, OutboxEmail
 from community.mail.outbox import insert_email
 from community.registrations import mails
+from community.registrations.errors import AlreadyRegistered
 from community.registrations.models import HELD, WAITING, Registration
-
-
-class AlreadyRegistered(DomainError):
-    pass
 
 
 def compose(registration: Registration):

@@ -2,11 +2,12 @@
 
 from flask import abort
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
+from community.checkin.models import CheckIn
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations.models import LIVE, Registration
+from community.registrations.models import HELD, LIVE, Registration
 
 
 def of_member(member) -> list[Registration]:
@@ -66,3 +67,37 @@ def registration_or_404(event: Event, registration_id: int) -> Registration:
     if registration is None or registration.event_id != event.id:
         abort(404)
     return registration
+
+
+def events_with_holds_due(now, event_id: int | None = None) -> list[int]:
+    """The events (or just `event_id`) where a guest's held seat ran out, in id order."""
+    query = select(Registration.event_id).where(Registration.status == HELD, Registration.hold_expires_at <= now)
+    if event_id is not None:
+        query = query.where(Registration.event_id == event_id)
+    return sorted(set(db.session.scalars(query)))
+
+
+def holds_due(event_id: int, now) -> list[Registration]:
+    """The held seats of this event that ran out, read afresh (the caller holds the event lock)."""
+    return db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.status == HELD, Registration.hold_expires_at <= now)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def live_of_event(event_id: int) -> list[Registration]:
+    """Every live registration of the event with its member, in id order (one query, two with the members)."""
+    return db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.status.in_(LIVE))
+        .order_by(Registration.id)
+        .options(selectinload(Registration.member))
+    ).all()
+
+
+def checked_in_at(registration_id: int):
+    """When the person was let in (the check-in not undone), or None."""
+    return db.session.scalar(
+        select(CheckIn.checked_in_at).where(CheckIn.registration_id == registration_id, CheckIn.undone_at.is_(None))
+    )

@@ -18,52 +18,33 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
-from community.checkin.models import CheckIn
 from community.core import locking
 from community.core.clock import clock_time
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations import mails, newcomer, seat_count, waiting_list
+from community.registrations import mails, newcomer, queries, seat_count, waiting_list
+from community.registrations.errors import (
+    AlreadyRegistered,
+    CapacityTooLow,
+    CheckedIn,
+    EventFull,
+    HoldExpired,
+    RegistrationRefused,
+)
 from community.registrations.models import (
     CANCELLED,
     CONFIRMED,
     HELD,
-    LIVE,
     WAITING,
     Registration,
     new_ticket_code,
     status_label,
 )
-from community.registrations.queries import live_registration
 
-
-class RegistrationRefused(DomainError):
-    pass
-
-
-AlreadyRegistered = newcomer.AlreadyRegistered
 capacity_over = seat_count.capacity_over
-
-
-class HoldExpired(DomainError):
-    pass
-
-
-class CheckedIn(DomainError):
-    """The person was let in: there is no seat to give back."""
-
-
-class CapacityTooLow(DomainError):
-    """The new capacity is below the seats already taken."""
-
-
-class EventFull(DomainError):
-    """No seat is free and the organizer did not confirm going over capacity."""
 
 
 def hold_until(now: datetime) -> datetime:
@@ -160,11 +141,8 @@ def confirm_hold(registration: Registration, now: datetime) -> Registration:
 
 def expire_holds(now: datetime, event_id: int | None = None) -> int:
     """Free the seats of guests who did not confirm in time; each goes to the waiting list."""
-    query = select(Registration.event_id).where(Registration.status == HELD, Registration.hold_expires_at <= now)
-    if event_id is not None:
-        query = query.where(Registration.event_id == event_id)
     expired = 0
-    for due_event_id in sorted(set(db.session.scalars(query))):
+    for due_event_id in queries.events_with_holds_due(now, event_id):
         seat_count.lock_event(due_event_id)
         expired += _expire_locked(db.session.get(Event, due_event_id), now)
     return expired
@@ -172,11 +150,7 @@ def expire_holds(now: datetime, event_id: int | None = None) -> int:
 
 def _expire_locked(event: Event, now: datetime, newcomer: Registration | None = None) -> int:
     """The caller holds the event lock."""
-    due = db.session.scalars(
-        select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == HELD, Registration.hold_expires_at <= now)
-        .execution_options(populate_existing=True)
-    ).all()
+    due = queries.holds_due(event.id, now)
     for registration in due:
         registration.move(CANCELLED, now)
         seat_count.release(event.id)
@@ -198,17 +172,10 @@ def release(registration: Registration, now: datetime) -> tuple[bool, list[Regis
     locking.refresh_locked(registration)
     if registration.status == CANCELLED:
         return False, []
-    came = db.session.scalar(
-        select(CheckIn.checked_in_at).where(CheckIn.registration_id == registration.id, CheckIn.undone_at.is_(None))
-    )
+    came = queries.checked_in_at(registration.id)
     if came is not None:
-        raise CheckedIn(
-            _l(
-                "This registration was checked in at %(time)s: it can no longer be cancelled "
-                "(an organizer may undo the check-in first).",
-                time=clock_time(came),
-            )
-        )
+        message = "This registration was checked in at %(time)s: it can no longer be cancelled (an organizer may undo the check-in first)."
+        raise CheckedIn(_l(message, time=clock_time(came)))
     was_seated = registration.is_seated
     registration.move(CANCELLED, now)
     db.session.flush()
@@ -273,14 +240,12 @@ def seat_by_hand(event: Event, registration: Registration, now: datetime, over_c
     on the waiting list when the event is full, unless `over_capacity` is confirmed.
     Returns (capacity before, after) when it grew, else None."""
     seat_count.lock_event(event.id)
-    existing = live_registration(event.id, member_id=registration.member_id, guest_email=registration.guest_email)
+    existing = queries.live_registration(
+        event.id, member_id=registration.member_id, guest_email=registration.guest_email
+    )
     if existing is not None:
-        raise AlreadyRegistered(
-            _l(
-                "This person is already registered for this event (%(status)s).",
-                status=status_label(existing.status).lower(),
-            )
-        )
+        status = status_label(existing.status).lower()
+        raise AlreadyRegistered(_l("This person is already registered for this event (%(status)s).", status=status))
     raised = None
     seated = seat_count.take(event.id)
     if not seated and over_capacity:
@@ -310,12 +275,8 @@ def change_capacity(event: Event, new_capacity: int | None, now: datetime) -> li
     seat_count.lock_event(event.id)
     seat_count.refresh(event)
     if new_capacity is not None and new_capacity < event.confirmed_count:
-        raise CapacityTooLow(
-            _l(
-                "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first.",
-                taken=event.confirmed_count,
-            )
-        )
+        message = "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first."
+        raise CapacityTooLow(_l(message, taken=event.confirmed_count))
     if new_capacity == event.capacity:
         return []
     event.capacity = new_capacity
@@ -330,12 +291,7 @@ def cancel_all(event: Event, now: datetime) -> list[Registration] | None:
     db.session.refresh(event)
     if event.is_cancelled:
         return None
-    live = db.session.scalars(
-        select(Registration)
-        .where(Registration.event_id == event.id, Registration.status.in_(LIVE))
-        .order_by(Registration.id)
-        .options(selectinload(Registration.member))
-    ).all()
+    live = queries.live_of_event(event.id)
     for registration in live:
         registration.move(CANCELLED, now)
     seat_count.release_all(event)

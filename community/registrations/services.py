@@ -18,11 +18,9 @@ from community.events.models import Event, Visibility
 from community.groups import queries as group_queries
 from community.members.services import check_email
 from community.registrations import mails, seats
+from community.registrations.errors import RegistrationRefused
 from community.registrations.models import LIVE, Registration
 from community.registrations.queries import live_registration
-
-# The engine's refusals, where the callers of these rules look for them.
-RegistrationRefused, AlreadyRegistered, CheckedIn = seats.RegistrationRefused, seats.AlreadyRegistered, seats.CheckedIn
 
 
 def registration_problem(event: Event, member, now: datetime | None = None) -> str | None:

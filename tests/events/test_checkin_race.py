@@ -17,6 +17,7 @@ from community.core.extensions import db
 from community.events.models import Event
 from community.members.models import Member
 from community.registrations import services
+from community.registrations.errors import CheckedIn
 from community.registrations.models import Registration
 from tests.conftest import make_config
 from tests.events.checkin_support import bulk_seats, name_staff
@@ -186,7 +187,7 @@ def test_stewards_and_cancellations_at_the_same_moment_never_leave_a_cancelled_p
                     db.session.commit()
                     with lock:
                         outcomes["cancelled"] += 1
-                except services.CheckedIn:
+                except CheckedIn:
                     db.session.rollback()
                     with lock:
                         outcomes["cancel refused: checked in"] += 1

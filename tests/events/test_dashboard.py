@@ -17,13 +17,15 @@ from community.core.audit import AuditEntry
 from community.core.clock import utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db
-from community.dashboard import chart
-from community.dashboard import queries as dashboard
+from community.dashboard import chart, people, timeline
+from community.dashboard import counts as dashboard_counts
+from community.dashboard import history as event_history
 from community.dashboard import services as actions
 from community.events.models import Event, EventStaff
 from community.mail.models import OutboxEmail
 from community.members.models import Member
 from community.registrations import seats, services
+from community.registrations.errors import EventFull
 from community.registrations.models import Registration
 from tests.conftest import login, mail_text, post_form
 from tests.events.conftest import assert_invariants
@@ -142,7 +144,7 @@ def test_counts_and_chart_agree_with_the_database_after_a_random_sequence(
         assert_invariants(event.id)
 
     counted, fresh = by_status(event.id), db.session.get(Event, event.id)
-    counts = dashboard.counts(fresh)
+    counts = dashboard_counts.of_event(fresh)
     assert (counts.confirmed, counts.held, counts.waiting, counts.cancelled) == tuple(
         counted.get(s, 0) for s in ("confirmed", "held", "waiting", "cancelled")
     )
@@ -150,7 +152,7 @@ def test_counts_and_chart_agree_with_the_database_after_a_random_sequence(
     assert counts.capacity == fresh.capacity and counts.seats_left == fresh.capacity - fresh.confirmed_count
     assert counts.waiting > 0 and counts.cancelled > 0  # the sequence went through every state
 
-    series = dashboard.chart_series(fresh, now=sim.now)
+    series = timeline.series(fresh, now=sim.now)
     assert series.unit == unit
     assert series.points[-1][1:] == (counts.confirmed, counts.waiting)
     # Each point is what the statuses were at that moment, as recorded while it happened.
@@ -171,7 +173,7 @@ def test_the_chart_is_an_accessible_svg_with_dates_in_paris_time(app, make_event
     services.register_member(event, make_member(), start)
     services.register_member(event, make_member(), start + timedelta(hours=1))
     db.session.commit()
-    series = dashboard.chart_series(db.session.get(Event, event.id), now=start + timedelta(hours=3))
+    series = timeline.series(db.session.get(Event, event.id), now=start + timedelta(hours=3))
     assert series.unit == "hour" and [p[1:] for p in series.points][-1] == (1, 1)
     with app.test_request_context(headers=EN):
         svg = str(chart.render(series, capacity=1))
@@ -209,39 +211,39 @@ def names(page):
 def test_lists_search_ignoring_accents_and_case_on_name_email_and_organization(crowd):
     event = db.session.get(Event, crowd.id)
     seated = ("confirmed", "held")
-    assert names(dashboard.people(event, statuses=seated, q="ELODIE")) == ["Élodie Durand"]
-    assert names(dashboard.people(event, statuses=seated, q="societe gen")) == ["Élodie Durand"]
-    assert names(dashboard.people(event, statuses=seated, q="zebre")) == ["Zoé Zèbre"]
-    assert names(dashboard.people(event, statuses=seated, q="bob@EXAMPLE")) == ["bob martin"]
-    assert names(dashboard.people(event, statuses=seated, q="hopital")) == []  # the guest waits: not an attendee
-    assert names(dashboard.people(event, statuses=("waiting",), q="hopital")) == ["Ana Ørsted"]
-    assert names(dashboard.people(event, statuses=seated, q="100%_")) == []
+    assert names(people.of_event(event, statuses=seated, q="ELODIE")) == ["Élodie Durand"]
+    assert names(people.of_event(event, statuses=seated, q="societe gen")) == ["Élodie Durand"]
+    assert names(people.of_event(event, statuses=seated, q="zebre")) == ["Zoé Zèbre"]
+    assert names(people.of_event(event, statuses=seated, q="bob@EXAMPLE")) == ["bob martin"]
+    assert names(people.of_event(event, statuses=seated, q="hopital")) == []  # the guest waits: not an attendee
+    assert names(people.of_event(event, statuses=("waiting",), q="hopital")) == ["Ana Ørsted"]
+    assert names(people.of_event(event, statuses=seated, q="100%_")) == []
 
 
 def test_lists_sort_and_the_waiting_list_keeps_its_queue_order(crowd):
     event = db.session.get(Event, crowd.id)
     seated = ("confirmed", "held")
-    assert names(dashboard.people(event, statuses=seated, sort="name")) == ["bob martin", "Élodie Durand", "Zoé Zèbre"]
-    assert names(dashboard.people(event, statuses=seated, sort="-name")) == ["Zoé Zèbre", "Élodie Durand", "bob martin"]
-    assert names(dashboard.people(event, statuses=seated, sort="registered")) == [
+    assert names(people.of_event(event, statuses=seated, sort="name")) == ["bob martin", "Élodie Durand", "Zoé Zèbre"]
+    assert names(people.of_event(event, statuses=seated, sort="-name")) == ["Zoé Zèbre", "Élodie Durand", "bob martin"]
+    assert names(people.of_event(event, statuses=seated, sort="registered")) == [
         "Élodie Durand",
         "bob martin",
         "Zoé Zèbre",
     ]
-    queue = dashboard.people(event, statuses=("waiting",), sort="queue")
+    queue = people.of_event(event, statuses=("waiting",), sort="queue")
     assert [(r.registration.name, r.position) for r in queue.rows] == [("Ana Ørsted", 1), ("Waiting One", 2)]
     # Searched or sorted by name, a waiting person keeps their place in the whole line.
-    found = dashboard.people(event, statuses=("waiting",), q="one", sort="name")
+    found = people.of_event(event, statuses=("waiting",), q="one", sort="name")
     assert [(r.registration.name, r.position) for r in found.rows] == [("Waiting One", 2)]
 
 
 def test_a_list_pages_and_a_page_past_the_end_shows_the_last(crowd):
     event = db.session.get(Event, crowd.id)
-    first = dashboard.people(event, statuses=("confirmed",), sort="name", per_page=2)
-    second = dashboard.people(event, statuses=("confirmed",), sort="name", page=2, per_page=2)
+    first = people.of_event(event, statuses=("confirmed",), sort="name", per_page=2)
+    second = people.of_event(event, statuses=("confirmed",), sort="name", page=2, per_page=2)
     assert (first.total, first.pages, first.has_next, second.has_prev) == (3, 2, True, True)
     assert names(first) + names(second) == ["bob martin", "Élodie Durand", "Zoé Zèbre"]
-    assert names(dashboard.people(event, statuses=("confirmed",), sort="name", page=99, per_page=2)) == ["Zoé Zèbre"]
+    assert names(people.of_event(event, statuses=("confirmed",), sort="name", page=99, per_page=2)) == ["Zoé Zèbre"]
 
 
 def organizer_of(event, make_member, **kwargs):
@@ -345,11 +347,11 @@ def measure_dashboard(client, event):
 
     fresh = db.session.get(Event, event.id)
     measured = {
-        "counts": measure(lambda: dashboard.counts(fresh)),
-        "chart": measure(lambda: dashboard.chart_series(fresh)),
-        "attendees": measure(lambda: dashboard.people(fresh, statuses=("confirmed", "held"), q="crowd", sort="name")),
-        "waiting": measure(lambda: dashboard.people(fresh, statuses=("waiting",), sort="queue", page=2)),
-        "history": measure(lambda: dashboard.history(fresh)),
+        "counts": measure(lambda: dashboard_counts.of_event(fresh)),
+        "chart": measure(lambda: timeline.series(fresh)),
+        "attendees": measure(lambda: people.of_event(fresh, statuses=("confirmed", "held"), q="crowd", sort="name")),
+        "waiting": measure(lambda: people.of_event(fresh, statuses=("waiting",), sort="queue", page=2)),
+        "history": measure(lambda: event_history.latest(fresh)),
     }
     pages = []
     measured["page"] = measure(lambda: pages.append(client.get(f"/events/{event.slug}/dashboard?asort=status&wpage=2")))
@@ -449,7 +451,7 @@ def test_promoting_when_full_is_refused_without_the_over_capacity_confirmation(c
     assert state(event.id) == before
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert "over capacity" in page and "raises the capacity to 3" in page
-    with pytest.raises(actions.EventFull):
+    with pytest.raises(EventFull):
         actions.promote_by_hand(db.session.get(Member, organizer.id), registration_of(event, first))
     db.session.rollback()
     assert state(event.id) == before
@@ -849,7 +851,7 @@ def test_the_dashboard_shows_the_latest_history_and_links_to_all_of_it_page_by_p
     record_history(event, organizer, people, 30)  # 70 in all: more than the dashboard shows
     page = client.get(f"/events/{event.slug}/dashboard").get_data(as_text=True)
     history = page[page.index('id="history"') :]
-    assert history.count("<time ") == dashboard.HISTORY_SHOWN
+    assert history.count("<time ") == event_history.HISTORY_SHOWN
     assert f'href="/events/{event.slug}/dashboard/history"' in history
 
     first = client.get(f"/events/{event.slug}/dashboard/history").get_data(as_text=True)

@@ -13,6 +13,7 @@ from community.core.extensions import db
 from community.events.models import Event
 from community.mail.models import OutboxAttachment, OutboxEmail
 from community.registrations import services
+from community.registrations.errors import RegistrationRefused
 from community.registrations.models import Registration
 from tests.events.conftest import assert_invariants
 
@@ -86,7 +87,7 @@ def test_without_a_waiting_list_a_seat_missed_meanwhile_is_refused_and_nothing_s
     db.session.commit()
     set_committed_value(stale, "confirmed_count", 0)  # read before the last seat went
 
-    with pytest.raises(services.RegistrationRefused):
+    with pytest.raises(RegistrationRefused):
         services.register_member(stale, second)
     db.session.rollback()
 

@@ -10,16 +10,19 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
+from community.checkin import queries as door
 from community.checkin import services as checkin
+from community.checkin.refusals import person_name, refusal_message
+from community.core.clock import clock_time
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.core.security import safe_next
+from community.core.text import one_line
 from community.events.models import Event
 from community.events.permissions import may_check_in, steward_required
 from community.members.access import member_required
-from community.registrations.models import Registration
+from community.registrations.queries import registration_or_404
 
 bp = Blueprint("checkin", __name__, url_prefix="/events")
 GATE_KEY = "checkin_gate"
@@ -32,7 +35,7 @@ def _wants_json() -> bool:
 
 
 def _query() -> str:
-    return (request.values.get("q") or "")[: checkin.MAX_QUERY]
+    return (request.values.get("q") or "")[: door.MAX_QUERY]
 
 
 def _page_url(event: Event, q: str = "") -> str:
@@ -44,26 +47,19 @@ def _results(event: Event, q: str) -> str:
         "checkin/_results.html",
         event=event,
         q=q,
-        matches=checkin.find(event, q),
+        matches=door.find(event, q),
         back=_page_url(event, q),
-        clock_time=checkin.clock_time,
+        clock_time=clock_time,
     )
 
 
 def _respond(event: Event, outcome: str, message: str):
     """JSON for the script; for a plain form, the result waits in the session for the page."""
     if _wants_json():
-        checked_in, confirmed = checkin.live_count(event)
+        checked_in, confirmed = door.live_count(event)
         return jsonify(outcome=outcome, message=message, checked_in=checked_in, confirmed=confirmed)
     session[RESULT_KEY] = {"outcome": outcome, "message": message}
     return redirect(safe_next(request.form.get("next"), _page_url(event)))
-
-
-def _registration(event: Event, registration_id: int) -> Registration:
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return registration
 
 
 def _check_in(event: Event, target):
@@ -80,7 +76,7 @@ def _check_in(event: Event, target):
 @steward_required
 def page(event):
     q = _query()
-    checked_in, confirmed = checkin.live_count(event)
+    checked_in, confirmed = door.live_count(event)
     return render_template(
         "checkin/page.html",
         event=event,
@@ -97,7 +93,7 @@ def page(event):
 @steward_required
 def search(event):
     q = _query()
-    checked_in, confirmed = checkin.live_count(event)
+    checked_in, confirmed = door.live_count(event)
     response = jsonify(html=_results(event, q), checked_in=checked_in, confirmed=confirmed)
     response.headers["Cache-Control"] = "no-store"  # names and emails: not for the browser's cache
     return response
@@ -106,22 +102,22 @@ def search(event):
 @bp.get("/<slug>/checkin/count")
 @steward_required
 def count(event):
-    checked_in, confirmed = checkin.live_count(event)
+    checked_in, confirmed = door.live_count(event)
     return jsonify(checked_in=checked_in, confirmed=confirmed)
 
 
 @bp.post("/<slug>/checkin/<int:registration_id>")
 @steward_required
 def check_in(event, registration_id):
-    return _check_in(event, _registration(event, registration_id))
+    return _check_in(event, registration_or_404(event, registration_id))
 
 
 @bp.post("/<slug>/checkin/<int:registration_id>/undo")
 @steward_required
 def undo(event, registration_id):
-    registration = _registration(event, registration_id)
-    name = checkin.person_name(registration)
-    active, _steward = checkin.active_check_in(registration.id)
+    registration = registration_or_404(event, registration_id)
+    name = person_name(registration)
+    active, _steward = door.active_check_in(registration.id)
     if active is None:
         return _respond(event, "already", _("%(name)s is not checked in.", name=name))
     try:
@@ -152,7 +148,7 @@ def enter(event):
 @steward_required
 def gate(event):
     """The door or device name, remembered for this browser's session and written on each check-in."""
-    session[GATE_KEY] = checkin.one_line(request.form.get("gate"), checkin.GATE_LENGTH)
+    session[GATE_KEY] = one_line(request.form.get("gate"), checkin.GATE_LENGTH)
     if _wants_json():
         return jsonify(gate=session[GATE_KEY])
     return redirect(safe_next(request.form.get("next"), _page_url(event)))
@@ -167,20 +163,19 @@ def scan(code):
     """What a staff phone's camera opens: the person and one button. A GET changes
     nothing. Anyone who may not check in at that event gets the same 404 as for an
     unknown code, so the URL on a ticket tells them nothing."""
-    registration = db.session.scalar(select(Registration).where(Registration.ticket_code == code))
-    event = db.session.get(Event, registration.event_id) if registration is not None else None
+    registration = door.by_code(code)
+    event = registration.event if registration is not None else None
     if event is None or not may_check_in(current_user, event):
         abort(404)
-    matches = checkin.find(event, code, limit=1)
-    checked_in, confirmed = checkin.live_count(event)
+    checked_in, confirmed = door.live_count(event)
     return render_template(
         "checkin/scan.html",
         event=event,
-        match=matches[0],
+        match=door.find(event, code, limit=1)[0],
         checked_in=checked_in,
         confirmed=confirmed,
         result=session.pop(RESULT_KEY, None),
         back=url_for("checkin.scan", code=code),
-        clock_time=checkin.clock_time,
-        refusal_message=checkin.refusal_message,
+        clock_time=clock_time,
+        refusal_message=refusal_message,
     )

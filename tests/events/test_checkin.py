@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from community.checkin import queries as door_queries
 from community.checkin import services as checkin
 from community.checkin.models import CheckIn
 from community.checkin.services import Outcome, Refusal
@@ -77,7 +78,7 @@ def test_a_confirmed_ticket_checks_in_with_who_when_and_gate(app, door):
     assert english(result.message) == "Élodie Müller is checked in."
     [row] = rows_for(people["elodie"].id)
     assert (row.checked_in_by, row.gate, row.event_id, row.undone_at) == (steward.id, "North door", event.id, None)
-    assert checkin.live_count(event) == (1, 2)  # Élodie of two confirmed (the guest)
+    assert door_queries.live_count(event) == (1, 2)  # Élodie of two confirmed (the guest)
 
 
 def test_a_second_scan_says_when_and_by_whom_and_adds_no_row(app, door, make_member):
@@ -146,7 +147,7 @@ def test_undo_then_check_in_again_keeps_both_rows_and_the_undo_is_audited(app, d
 
     checkin.undo(steward, first)
     db.session.commit()
-    assert checkin.live_count(event) == (0, 2)
+    assert door_queries.live_count(event) == (0, 2)
     with pytest.raises(checkin.NotCheckedIn):  # a second tap on a stale Undo button
         checkin.undo(steward, first)
     db.session.rollback()
@@ -200,35 +201,35 @@ def test_a_person_let_in_cannot_cancel_from_the_mail_until_an_organizer_undoes_t
 @pytest.mark.parametrize("query", ["elodie", "MULLER", "müller élodie", "elodie@example", "donnees ouv", "Données"])
 def test_search_finds_a_member_by_name_email_or_organization_whatever_the_case_and_accents(app, door, query):
     event, _steward, people = door
-    assert [m.registration.id for m in checkin.find(event, query)] == [people["elodie"].id]
+    assert [m.registration.id for m in door_queries.find(event, query)] == [people["elodie"].id]
 
 
 def test_search_finds_guests_by_their_own_fields_and_tickets_by_code_or_scanned_url(app, door):
     event, _steward, people = door
     guest = people["guest"]
-    assert [m.registration.id for m in checkin.find(event, "acme")] == [guest.id]
-    assert [m.registration.id for m in checkin.find(event, "gaston@")] == [guest.id]
-    assert [m.registration.id for m in checkin.find(event, guest.ticket_code)] == [guest.id]
+    assert [m.registration.id for m in door_queries.find(event, "acme")] == [guest.id]
+    assert [m.registration.id for m in door_queries.find(event, "gaston@")] == [guest.id]
+    assert [m.registration.id for m in door_queries.find(event, guest.ticket_code)] == [guest.id]
     url = external_url("checkin.scan", code=guest.ticket_code)
-    assert [m.registration.id for m in checkin.find(event, f"  {url}\n")] == [guest.id]
+    assert [m.registration.id for m in door_queries.find(event, f"  {url}\n")] == [guest.id]
     # A code is matched exactly, never as a substring, and a URL of nothing finds nothing.
-    assert checkin.find(event, guest.ticket_code[:8]) == []
-    assert checkin.find(event, "http://community.test/events/checkin/nothing") == []
-    assert checkin.find(event, "") == []
-    assert checkin.find(event, "%") == []
+    assert door_queries.find(event, guest.ticket_code[:8]) == []
+    assert door_queries.find(event, "http://community.test/events/checkin/nothing") == []
+    assert door_queries.find(event, "") == []
+    assert door_queries.find(event, "%") == []
 
 
 def test_search_results_carry_their_check_in_and_refusal(app, door):
     event, steward, people = door
     checkin.check_in(steward, event, people["elodie"], gate="Gate B")
     db.session.commit()
-    found = {m.registration.id: m for m in checkin.find(event, "e")}  # everyone has an e somewhere
+    found = {m.registration.id: m for m in door_queries.find(event, "e")}  # everyone has an e somewhere
     assert found[people["elodie"].id].check_in.gate == "Gate B"
     assert found[people["elodie"].id].steward_name == "Alice"
     assert found[people["guest"].id].check_in is None
     assert found[people["waiting"].id].refusal == Refusal.WAITING
     # Confirmed people come first.
-    assert [m.registration.status for m in checkin.find(event, "e")][:2] == ["confirmed", "confirmed"]
+    assert [m.registration.status for m in door_queries.find(event, "e")][:2] == ["confirmed", "confirmed"]
 
 
 def test_search_and_the_door_page_run_the_same_number_of_queries_for_10_and_450(
@@ -251,7 +252,7 @@ def test_search_and_the_door_page_run_the_same_number_of_queries_for_10_and_450(
             f"/events/{event.slug}/checkin/search?q={prefix}",
         )
         with count_queries(db.engine) as in_find:
-            found = checkin.find(event, prefix)
+            found = door_queries.find(event, prefix)
         with count_queries(db.engine) as on_page:
             page = client.get(page_path)
         with count_queries(db.engine) as as_json:

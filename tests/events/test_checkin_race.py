@@ -11,8 +11,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, insert, select
 
+from community.checkin import queries as door
 from community.checkin import services as checkin
 from community.checkin.models import CheckIn
+from community.core import writegate
 from community.core.extensions import db
 from community.events.models import Event
 from community.members.models import Member
@@ -110,7 +112,7 @@ def test_450_people_scanned_by_4_stewards_at_once_are_checked_in_exactly_once(ap
         .group_by(CheckIn.registration_id)
     ).all()
     assert len(rows) == PEOPLE and all(count == 1 for _rid, count in rows)
-    assert checkin.live_count(db.session.get(Event, event_id)) == (PEOPLE, PEOPLE)
+    assert door.live_count(db.session.get(Event, event_id)) == (PEOPLE, PEOPLE)
     # The rush was shared, not run by one thread after another: several doors won tickets.
     # (Not necessarily all four: a steward a step behind a neighbour in the same order
     # can lose every race; seen once in CI on PostgreSQL, with Door 3 at 0.)
@@ -140,7 +142,7 @@ def test_the_harness_makes_stewards_collide_on_the_same_ticket(app, summit, monk
     event_id, stewards, codes = summit
     monkeypatch.setattr(checkin, "_insert_active", naive_insert)
     # SQLite's write gate would queue the look with the insert; a naive tool has no gate either.
-    monkeypatch.setattr(checkin.writegate, "enter", lambda session: None)
+    monkeypatch.setattr(writegate, "enter", lambda session: None)
 
     outcomes, errors, _seconds = rush(app, event_id, stewards, codes[:120])
 

@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from community.dashboard import views as dashboard
     from community.events import organizer_views  # noqa: F401 (organizer_views: its routes are on events.bp)
     from community.events import views as events
+    from community.groups import announcement_views, membership_views  # noqa: F401 (their routes are on groups.bp)
     from community.groups import views as groups
     from community.members import data_views
     from community.members import views as members

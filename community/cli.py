@@ -65,14 +65,18 @@ def register(app) -> None:
         with path.open("rb") as f:
             catalog = read_po(f, locale="en")
         for message in catalog:
-            if not message.id:
-                continue
-            if isinstance(message.id, tuple):  # singular and plural
-                if not all(message.string):
-                    message.string = tuple(message.id[min(i, 1)] for i in range(len(message.string) or 2))
-            elif not message.string:
-                message.string = message.id
-            message.flags.discard("fuzzy")
+            if message.id:
+                _fill_in_english(message)
         with path.open("wb") as f:
             write_po(f, catalog, width=100)
         click.echo(f"English catalog complete: {len(catalog)} messages")
+
+
+def _fill_in_english(message) -> None:
+    """An English entry reads as its msgid (singular and plural alike)."""
+    if isinstance(message.id, tuple):
+        if not all(message.string):
+            message.string = tuple(message.id[min(i, 1)] for i in range(len(message.string) or 2))
+    elif not message.string:
+        message.string = message.id
+    message.flags.discard("fuzzy")

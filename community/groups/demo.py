@@ -1,6 +1,6 @@
 """Demo working groups for `make run`, built through the same rules as real ones."""
 
-from community.groups import services
+from community.groups import memberships, services
 from community.groups.models import JoinPolicy, WorkingGroup
 
 DEMO_GROUPS = [
@@ -37,18 +37,18 @@ def seed_demo(admin, members) -> list[WorkingGroup]:
             admin, name=name, summary=summary, description=description, join_policy=policy.value
         )
         lead = members[(index + 1) % len(members)]
-        services.appoint_lead(admin, group, lead)
+        memberships.appoint_lead(admin, group, lead)
         # A spread of members per group; every fourth person stays out of groups.
         for number, member in enumerate(members):
             if member is lead or number % 4 == 3 or (number + index) % 3 == 0:
                 continue
             if group.is_moderated:
-                services.approve(lead, services.request_to_join(member, group))
+                memberships.approve(lead, memberships.request_to_join(member, group))
             else:
-                services.join(member, group)
+                memberships.join(member, group)
         groups.append(group)
     moderated = groups[-1]
     outsider = next((m for m in members if services.membership_of(m, moderated) is None), None)
     if outsider is not None:
-        services.request_to_join(outsider, moderated, "Je travaille sur les licences des jeux de données.")
+        memberships.request_to_join(outsider, moderated, "Je travaille sur les licences des jeux de données.")
     return groups

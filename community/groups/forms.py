@@ -18,9 +18,17 @@ class DescriptionForm(FlaskForm):
     summary = StringField(_l("Short description"), validators=[Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)], description=FORMAT_HINT)
 
+    def changes(self, group) -> dict:
+        """What groups.services.update_group takes from this form."""
+        return {"summary": self.summary.data or "", "description": self.description.data or ""}
+
 
 class GroupForm(DescriptionForm):
     """What an admin edits: everything."""
+
+    def changes(self, group) -> dict:
+        slug = self.slug.data or group.name
+        return {**super().changes(group), "name": self.name.data, "slug": slug, "join_policy": self.join_policy.data}
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("A group needs a name.")), Length(max=120)])
     slug = StringField(

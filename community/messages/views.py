@@ -32,17 +32,18 @@ def new(event):
     fields = dict(audience=form.audience.data, subject=form.subject.data, body=form.body.data)
     if action == "send":
         return _send(event, form, fields, counts)
+    return _preview(event, form, fields, counts)
+
+
+def _preview(event, form, fields, counts):
+    """The mail as a recipient would get it; nothing is written."""
     try:
         mail, body_html = messages.preview(current_user, event, language=str(get_locale()), **fields)
     except DomainError as error:
         return _refused(event, form, counts, error)
+    recipients = counts.get(form.audience.data, 0)
     return render_template(
-        "messages/preview.html",
-        event=event,
-        form=form,
-        mail=mail,
-        body_html=body_html,
-        recipients=counts.get(form.audience.data, 0),
+        "messages/preview.html", event=event, form=form, mail=mail, body_html=body_html, recipients=recipients
     )
 
 

@@ -90,15 +90,9 @@ def guest(slug):
     form = GuestRegistrationForm()
     problem = services.registration_problem(event, None)
     if form.validate_on_submit() and not problem:
+        guest = dict(name=form.name.data, email=form.email.data, organization=form.organization.data)
         _outcome, ok = attempt(
-            lambda: services.register_guest(
-                event,
-                name=form.name.data,
-                email=form.email.data,
-                organization=form.organization.data,
-                language=str(get_locale()),
-            ),
-            _guest_registered,
+            lambda: services.register_guest(event, language=str(get_locale()), **guest), _guest_registered
         )
         if ok:
             return _detail(event.slug)

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 
 from community.core.clock import utcnow
 from community.core.extensions import db
+from community.groups import memberships
 from community.groups import services as group_services
 from community.members.models import Member
 from tests.browser.conftest import assert_french, both_sizes, log_in
@@ -26,7 +27,7 @@ def crowd(make_member):
     admin = make_member("admin@example.org", name="Ada Admin", role="admin")
     chloe = make_member("chloe@example.org", name="Chloé Durand", organization="Inria")
     group = group_services.create_group(admin, name="Évaluation", summary="Mesurer les modèles ouverts.")
-    group_services.join(chloe, group)
+    memberships.join(chloe, group)
     now = utcnow()
     db.session.execute(
         insert(Member),

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 
 from community.core.clock import utcnow
 from community.core.extensions import db
-from community.groups import services
+from community.groups import memberships, services
 from community.groups.models import GroupMembership
 from community.members.models import Member
 from tests.browser.conftest import assert_french, both_sizes, log_in
@@ -99,7 +99,7 @@ def community(make_member):
     old = services.create_group(admin, name="Tokenisation", summary="Un groupe qui a rendu ses conclusions.")
     services.archive_group(admin, old)
     for group in (evaluation, legal):
-        services.appoint_lead(admin, group, lead)
+        memberships.appoint_lead(admin, group, lead)
     db.session.commit()
     add_people(
         evaluation,
@@ -196,7 +196,7 @@ def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(
     browser, community, deliver, mailbox, live_server
 ):
     lead, sam, evaluation = community["lead"], community["sam"], community["evaluation"]
-    services.join(sam, evaluation)
+    memberships.join(sam, evaluation)
     db.session.commit()
 
     lea = log_in(browser, lead, f"/groups/{evaluation.slug}")

@@ -7,7 +7,7 @@ from sqlalchemy import insert, select
 
 from community.core.clock import utcnow
 from community.core.extensions import db
-from community.groups import services
+from community.groups import memberships, services
 from community.groups.models import GroupMembership, GroupRole, MembershipStatus
 from community.members.models import Member
 from community.members.passwords import hash_password
@@ -79,7 +79,7 @@ def make_group(app, admin):
         counter["n"] += 1
         group = services.create_group(admin, name=name or f"Group {counter['n']}", join_policy=policy, **fields)
         if lead is not None:
-            services.appoint_lead(admin, group, lead)
+            memberships.appoint_lead(admin, group, lead)
         db.session.commit()
         return group
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from community.core.extensions import db
 from community.core.templating import localdatetime
-from community.groups import services
+from community.groups import announcements, services
 from community.groups.models import Announcement, GroupMembership
 from community.mail.delivery import deliver_pending
 from tests.conftest import login, mail_html, mail_text, post_form
@@ -77,7 +77,7 @@ def test_the_mail_offers_a_one_click_unsubscribe_that_mail_clients_can_post(app,
     member = make_member("grace@example.org", language="fr")
     group = make_group("Data", lead=lead)
     add_members(group, [member])
-    services.announce(lead, group, subject="Hello", body="First", idempotency_key="one" * 8)
+    announcements.announce(lead, group, subject="Hello", body="First", idempotency_key="one" * 8)
     db.session.commit()
     deliver_all(mailbox, 2)
     [message] = mailbox.to(member.email)
@@ -99,7 +99,7 @@ def test_the_mail_offers_a_one_click_unsubscribe_that_mail_clients_can_post(app,
     assert services.membership_of(member, group).is_active  # still a member
 
     mailbox.clear()
-    services.announce(lead, group, subject="Hello again", body="Second", idempotency_key="two" * 8)
+    announcements.announce(lead, group, subject="Hello again", body="Second", idempotency_key="two" * 8)
     db.session.commit()
     deliver_all(mailbox, 1)
     assert [rcpt for rcpt, _m in mailbox.messages] == [lead.email]
@@ -109,7 +109,7 @@ def test_a_tampered_unsubscribe_link_changes_nothing(app, client, make_member, m
     member = make_member()
     group = make_group()
     add_members(group, [member])
-    token = services.unsubscribe_token(member.id, group.id)
+    token = announcements.unsubscribe_token(member.id, group.id)
     assert client.post(f"/groups/unsubscribe/{token[:-3]}xyz").status_code == 404
     db.session.expire_all()
     assert not services.membership_of(member, group).announcements_opt_out
@@ -144,7 +144,7 @@ def test_announcements_are_archived_on_the_group_page_for_its_members(client, ma
     lead, member, outsider = make_member(), make_member(language="en"), make_member(language="en")
     group = make_group(lead=lead)
     add_members(group, [member])
-    item, _created = services.announce(
+    item, _created = announcements.announce(
         lead, group, subject="Kick-off <b>meeting</b>", body="See https://example.org", idempotency_key="arch" * 6
     )
     db.session.commit()

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from community.core.extensions import db
-from community.groups import services
+from community.groups import memberships, services
 from community.groups.models import GroupMembership, WorkingGroup
 from tests.conftest import links_in, login, mail_text, post_form
 from tests.groups.conftest import add_members
@@ -133,7 +133,7 @@ def test_an_admin_creates_a_group_and_a_lead_edits_only_its_description(client, 
     assert response.headers["Location"].endswith("/groups/evaluation") and group.is_moderated
 
     lead = make_member(language="en")
-    services.appoint_lead(admin, group, lead)
+    memberships.appoint_lead(admin, group, lead)
     db.session.commit()
     client.post("/members/logout", data={"csrf_token": _token(client)})
     login(client, lead)
@@ -200,8 +200,8 @@ def test_the_directory_shows_only_members_who_opted_in_and_searches(client, make
 def test_my_groups_lists_memberships_and_pending_requests(client, make_member, make_group):
     member = make_member(language="en")
     joined, asked = make_group("Data"), make_group("Legal", policy="moderated")
-    services.join(member, joined)
-    services.request_to_join(member, asked)
+    memberships.join(member, joined)
+    memberships.request_to_join(member, asked)
     db.session.commit()
     login(client, member)
     html = page(client, "/groups/mine")
@@ -247,7 +247,7 @@ def test_a_lead_removed_by_an_admin_is_refused_on_the_next_click(client, make_me
     group = make_group("Data", lead=lead)
     login(client, lead)
     assert client.get("/groups/data/announce").status_code == 200
-    services.remove_lead(admin, group, lead)
+    memberships.remove_lead(admin, group, lead)
     db.session.commit()
     assert client.get("/groups/data/announce").status_code == 403
     assert client.get("/groups/data/members").status_code == 403

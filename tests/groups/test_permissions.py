@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from community.core.extensions import db
-from community.groups import services
+from community.groups import announcements, memberships
 from community.groups.models import Announcement, GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
 from tests.conftest import login, post_form
@@ -82,9 +82,9 @@ def world(admin, make_group, bulk_members):
     group = make_group("Legal & ethics", policy="moderated", lead=lead)
     make_group("Data", lead=other_lead)
     add_members(group, [member, target])
-    services.appoint_lead(admin, group, co_lead)
-    request = services.request_to_join(asker, group)
-    announcement, _created = services.announce(
+    memberships.appoint_lead(admin, group, co_lead)
+    request = memberships.request_to_join(asker, group)
+    announcement, _created = announcements.announce(
         lead, group, subject="Hello", body="Welcome", idempotency_key="first" * 5
     )
     db.session.commit()
@@ -96,7 +96,7 @@ def world(admin, make_group, bulk_members):
         "target": target.id,
         "co_lead": co_lead.id,
         "target_email": target.email,
-        "token": services.unsubscribe_token(member.id, group.id),
+        "token": announcements.unsubscribe_token(member.id, group.id),
     }
     return people, values
 

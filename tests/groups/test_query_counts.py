@@ -4,7 +4,7 @@ statements whether a group has 5 members or 60."""
 import pytest
 
 from community.core.extensions import db
-from community.groups import services
+from community.groups import announcements
 from tests.conftest import login
 from tests.groups.conftest import add_members
 from tests.querycount import count_queries
@@ -27,7 +27,7 @@ def grow(groups, bulk_members, author, n, batch):
         waiting = bulk_members(max(n // 5, 1), prefix=f"{batch}-{number}-w-")
         add_members(group, people, opt_out=people[::4])
         add_members(group, waiting, status="pending")
-        services.announce(
+        announcements.announce(
             author, group, subject=f"News {batch}", body="Text", idempotency_key=f"{batch}-{group.id}-key-0000000"
         )
     db.session.commit()

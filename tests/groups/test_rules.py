@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from community.core.errors import DomainError, NotAllowed
 from community.core.extensions import db
-from community.groups import queries, services
+from community.groups import announcements, memberships, queries, services
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
 from tests.groups.conftest import add_members
@@ -85,10 +85,10 @@ def test_the_description_is_rendered_without_any_html_from_the_author(make_group
 
 def test_a_confirmed_member_joins_an_open_group_and_leaves_it(make_member, make_group):
     member, group = make_member(), make_group()
-    services.join(member, group)
+    memberships.join(member, group)
     db.session.commit()
     assert membership(member, group).is_active
-    services.leave(member, group)
+    memberships.leave(member, group)
     db.session.commit()
     assert membership(member, group) is None
 
@@ -96,10 +96,10 @@ def test_a_confirmed_member_joins_an_open_group_and_leaves_it(make_member, make_
 def test_an_unconfirmed_member_cannot_join_or_request(make_member, make_group):
     member = make_member(confirmed=False)
     with pytest.raises(DomainError) as refused:
-        services.join(member, make_group())
+        memberships.join(member, make_group())
     assert "confirm your email" in said(refused)
     with pytest.raises(DomainError) as refused:
-        services.request_to_join(member, make_group(policy="moderated"))
+        memberships.request_to_join(member, make_group(policy="moderated"))
     assert "confirm your email" in said(refused)
     assert db.session.scalar(select(func.count()).select_from(GroupMembership)) == 0
 
@@ -109,18 +109,18 @@ def test_an_archived_group_refuses_joins_and_requests(make_member, admin, make_g
     services.archive_group(admin, open_group)
     services.archive_group(admin, moderated)
     with pytest.raises(DomainError) as refused:
-        services.join(member, open_group)
+        memberships.join(member, open_group)
     assert "archived" in said(refused)
     with pytest.raises(DomainError) as refused:
-        services.request_to_join(member, moderated)
+        memberships.request_to_join(member, moderated)
     assert "archived" in said(refused)
 
 
 def test_joining_twice_is_refused_and_one_membership_remains(make_member, make_group):
     member, group = make_member(), make_group()
-    services.join(member, group)
+    memberships.join(member, group)
     with pytest.raises(DomainError):
-        services.join(member, group)
+        memberships.join(member, group)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(GroupMembership)) == 1
 
@@ -138,10 +138,10 @@ def test_the_database_holds_one_membership_per_member_and_group(make_member, mak
 def test_a_moderated_group_takes_requests_not_joins(make_member, make_group):
     member, group = make_member(), make_group(policy="moderated")
     with pytest.raises(DomainError):
-        services.join(member, group)
-    services.request_to_join(member, group, "I work on licences")
+        memberships.join(member, group)
+    memberships.request_to_join(member, group, "I work on licences")
     with pytest.raises(DomainError):
-        services.request_to_join(member, group)
+        memberships.request_to_join(member, group)
     db.session.commit()
     assert membership(member, group).is_pending
     assert membership(member, group).message == "I work on licences"
@@ -150,7 +150,7 @@ def test_a_moderated_group_takes_requests_not_joins(make_member, make_group):
 def test_a_request_is_mailed_to_each_lead(make_member, make_group):
     lead = make_member(language="en")
     group = make_group("Legal", policy="moderated", lead=lead)
-    services.request_to_join(make_member(name="Grace"), group, "Hello")
+    memberships.request_to_join(make_member(name="Grace"), group, "Hello")
     db.session.commit()
     [mail] = outbox("group_request")
     assert mail.to_address == lead.email and "Grace" in mail.body_text and "Hello" in mail.body_text
@@ -160,8 +160,8 @@ def test_approving_activates_and_mails_the_member_in_their_language(make_member,
     lead = make_member()
     group = make_group("Évaluation", policy="moderated", lead=lead)
     member = make_member(language="en")
-    request = services.request_to_join(member, group)
-    services.approve(lead, request)
+    request = memberships.request_to_join(member, group)
+    memberships.approve(lead, request)
     db.session.commit()
     assert membership(member, group).is_active
     assert membership(member, group).decided_by_id == lead.id
@@ -169,19 +169,19 @@ def test_approving_activates_and_mails_the_member_in_their_language(make_member,
     assert mail.to_address == member.email and mail.language == "en"
     assert "Welcome" in mail.subject and "Évaluation" in mail.subject
     with pytest.raises(DomainError):
-        services.approve(lead, membership(member, group))
+        memberships.approve(lead, membership(member, group))
 
 
 def test_a_declined_member_is_told_and_may_ask_again(make_member, make_group):
     lead = make_member()
     group = make_group(policy="moderated", lead=lead)
     member = make_member(language="fr")
-    services.decline(lead, services.request_to_join(member, group))
+    memberships.decline(lead, memberships.request_to_join(member, group))
     db.session.commit()
     assert membership(member, group) is None
     [mail] = outbox("group_declined")
     assert mail.to_address == member.email and mail.language == "fr"
-    services.request_to_join(member, group, "Second try")
+    memberships.request_to_join(member, group, "Second try")
     db.session.commit()
     assert membership(member, group).is_pending
 
@@ -190,12 +190,12 @@ def test_only_leads_of_the_group_and_admins_moderate(make_member, admin, make_gr
     lead, other_lead, member = make_member(), make_member(), make_member()
     group = make_group(policy="moderated", lead=lead)
     make_group(lead=other_lead)
-    request = services.request_to_join(make_member(), group)
+    request = memberships.request_to_join(make_member(), group)
     for outsider in (member, other_lead):
         with pytest.raises(NotAllowed):
-            services.approve(outsider, request)
+            memberships.approve(outsider, request)
         with pytest.raises(NotAllowed):
-            services.decline(outsider, request)
+            memberships.decline(outsider, request)
     assert services.can_moderate(lead, group) and services.can_moderate(admin, group)
     assert not services.can_moderate(member, group) and not services.can_moderate(other_lead, group)
 
@@ -205,10 +205,10 @@ def test_only_leads_of_the_group_and_admins_moderate(make_member, admin, make_gr
 
 def test_admins_appoint_and_remove_leads(make_member, admin, make_group):
     group, person = make_group(), make_member()
-    services.appoint_lead(admin, group, person)  # not even a member yet: joins as lead
+    memberships.appoint_lead(admin, group, person)  # not even a member yet: joins as lead
     db.session.commit()
     assert membership(person, group).is_lead
-    services.remove_lead(admin, group, person)
+    memberships.remove_lead(admin, group, person)
     db.session.commit()
     assert membership(person, group).is_active and not membership(person, group).is_lead
 
@@ -218,28 +218,28 @@ def test_a_lead_appoints_a_co_lead_among_members_but_removes_no_lead(make_member
     group = make_group(lead=lead)
     add_members(group, [member])
     with pytest.raises(DomainError):
-        services.appoint_lead(lead, group, outsider)
-    services.appoint_lead(lead, group, member)
+        memberships.appoint_lead(lead, group, outsider)
+    memberships.appoint_lead(lead, group, member)
     db.session.commit()
     assert services.can_moderate(member, group)
     with pytest.raises(NotAllowed):
-        services.remove_lead(lead, group, member)
+        memberships.remove_lead(lead, group, member)
     with pytest.raises(NotAllowed):
-        services.remove_member(lead, group, member)
+        memberships.remove_member(lead, group, member)
 
 
 def test_a_removed_lead_loses_lead_powers_at_once(make_member, admin, make_group):
     lead = make_member()
     group = make_group(policy="moderated", lead=lead)
-    request = services.request_to_join(make_member(), group)
+    request = memberships.request_to_join(make_member(), group)
     db.session.commit()
-    services.remove_lead(admin, group, lead)
+    memberships.remove_lead(admin, group, lead)
     db.session.commit()
     assert not services.can_moderate(lead, group)
     for action in (
-        lambda: services.approve(lead, request),
+        lambda: memberships.approve(lead, request),
         lambda: services.update_group(lead, group, summary="", description="x"),
-        lambda: services.announce(lead, group, subject="s", body="b", idempotency_key="k" * 20),
+        lambda: announcements.announce(lead, group, subject="s", body="b", idempotency_key="k" * 20),
     ):
         with pytest.raises(NotAllowed):
             action()
@@ -249,16 +249,16 @@ def test_a_lead_removes_a_member(make_member, make_group):
     lead, member = make_member(), make_member()
     group = make_group(lead=lead)
     add_members(group, [member])
-    services.remove_member(lead, group, member)
+    memberships.remove_member(lead, group, member)
     db.session.commit()
     assert membership(member, group) is None
     with pytest.raises(NotAllowed):
-        services.remove_member(member, group, lead)
+        memberships.remove_member(member, group, lead)
 
 
 def test_an_unconfirmed_member_cannot_be_made_lead(make_member, admin, make_group):
     with pytest.raises(DomainError):
-        services.appoint_lead(admin, make_group(), make_member(confirmed=False))
+        memberships.appoint_lead(admin, make_group(), make_member(confirmed=False))
 
 
 # ------------------------------------------------------------------ announcements
@@ -269,20 +269,20 @@ def test_only_leads_and_admins_announce_and_not_to_an_archived_group(make_member
     group = make_group(lead=lead)
     add_members(group, [member])
     with pytest.raises(NotAllowed):
-        services.announce(member, group, subject="s", body="b", idempotency_key="a" * 20)
-    services.announce(admin, group, subject="s", body="b", idempotency_key="b" * 20)
+        announcements.announce(member, group, subject="s", body="b", idempotency_key="a" * 20)
+    announcements.announce(admin, group, subject="s", body="b", idempotency_key="b" * 20)
     services.archive_group(admin, group)
     with pytest.raises(DomainError):
-        services.announce(lead, group, subject="s", body="b", idempotency_key="c" * 20)
+        announcements.announce(lead, group, subject="s", body="b", idempotency_key="c" * 20)
 
 
 def test_the_same_announcement_key_sends_once(make_member, make_group):
     lead, member = make_member(), make_member()
     group = make_group(lead=lead)
     add_members(group, [member])
-    first, created = services.announce(lead, group, subject="Hi", body="Text", idempotency_key="k" * 24)
+    first, created = announcements.announce(lead, group, subject="Hi", body="Text", idempotency_key="k" * 24)
     db.session.commit()
-    again, created_again = services.announce(lead, group, subject="Hi", body="Text", idempotency_key="k" * 24)
+    again, created_again = announcements.announce(lead, group, subject="Hi", body="Text", idempotency_key="k" * 24)
     db.session.commit()
     assert created and not created_again and again.id == first.id
     assert len(outbox("group_announcement")) == 2  # the lead and the member, once each
@@ -292,21 +292,21 @@ def test_opting_out_keeps_the_membership_and_stops_announcements(make_member, ma
     lead, member = make_member(), make_member()
     group = make_group(lead=lead)
     add_members(group, [member])
-    services.set_announcement_opt_out(member, group, True)
-    item, _created = services.announce(lead, group, subject="Hi", body="Text", idempotency_key="z" * 24)
+    memberships.set_announcement_opt_out(member, group, True)
+    item, _created = announcements.announce(lead, group, subject="Hi", body="Text", idempotency_key="z" * 24)
     db.session.commit()
     assert item.recipients_count == 1
     assert [m.to_address for m in outbox("group_announcement")] == [lead.email]
     assert membership(member, group).is_active
     with pytest.raises(DomainError):
-        services.set_announcement_opt_out(make_member(), group, True)
+        memberships.set_announcement_opt_out(make_member(), group, True)
 
 
 def test_pending_members_receive_no_announcement(make_member, make_group):
     lead = make_member()
     group = make_group(policy="moderated", lead=lead)
-    services.request_to_join(make_member(), group)
-    item, _created = services.announce(lead, group, subject="Hi", body="Text", idempotency_key="p" * 24)
+    memberships.request_to_join(make_member(), group)
+    item, _created = announcements.announce(lead, group, subject="Hi", body="Text", idempotency_key="p" * 24)
     assert item.recipients_count == 1
 
 
@@ -326,5 +326,5 @@ def test_an_overlong_subject_is_refused_before_anything_is_queued(make_member, m
     lead = make_member()
     group = make_group(lead=lead)
     with pytest.raises(DomainError):
-        services.announce(lead, group, subject="x" * 201, body="b", idempotency_key="long" * 6)
+        announcements.announce(lead, group, subject="x" * 201, body="b", idempotency_key="long" * 6)
     assert outbox("group_announcement") == []

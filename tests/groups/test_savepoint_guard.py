@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from community.core.audit import AuditEntry
 from community.core.errors import DomainError
 from community.core.extensions import db
-from community.groups import services
+from community.groups import announcements, memberships
 from community.groups.models import Announcement, GroupMembership, MembershipStatus, WorkingGroup
 from community.mail.models import OutboxEmail
 from community.members.models import Member
@@ -63,7 +63,7 @@ def in_session(model, *where):
 
 def test_an_announcement_rolled_back_leaves_no_row_and_no_mail(announcing_group, committed):
     lead, group = announcing_group
-    announcement, created = services.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
+    announcement, created = announcements.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
     assert created and in_session(OutboxEmail) == 3  # the transaction held the row and its mails
 
     db.session.rollback()  # the request failed after the service returned
@@ -78,12 +78,12 @@ def test_an_announcement_rolled_back_leaves_no_row_and_no_mail(announcing_group,
 
 def test_an_announcement_whose_transaction_failed_is_sent_when_submitted_again(announcing_group, committed, deliver):
     lead, group = announcing_group
-    services.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
+    announcements.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
     db.session.rollback()
 
     # The member submits the same form again: nothing was saved, so it is sent now.
     lead, group = db.session.get(Member, lead.id), db.session.get(WorkingGroup, group.id)
-    announcement, created = services.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
+    announcement, created = announcements.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
     db.session.commit()
 
     assert (created, announcement.recipients_count) == (True, 3)
@@ -93,10 +93,10 @@ def test_an_announcement_whose_transaction_failed_is_sent_when_submitted_again(a
 
 def test_a_double_submit_of_an_announcement_sends_it_once(announcing_group, committed, deliver):
     lead, group = announcing_group
-    first, created = services.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
-    again, created_again = services.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
+    first, created = announcements.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
+    again, created_again = announcements.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
     db.session.commit()
-    later, created_later = services.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
+    later, created_later = announcements.announce(lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY)
     db.session.commit()
 
     assert (created, created_again, created_later) == (True, False, False)
@@ -117,7 +117,7 @@ def test_two_simultaneous_submits_of_an_announcement_send_it_once(app, announcin
                 if before:
                     before.wait(10)
                 lead, group = db.session.get(Member, lead_id), db.session.get(WorkingGroup, group_id)
-                announcement, created = services.announce(
+                announcement, created = announcements.announce(
                     lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY
                 )
                 results[name] = (announcement.id, created)
@@ -156,12 +156,12 @@ def test_a_join_rolled_back_leaves_no_membership(make_member, make_group, commit
     member, group = make_member(), make_group()
     db.session.commit()
 
-    services.join(member, group)
+    memberships.join(member, group)
     db.session.rollback()
 
     assert committed(GroupMembership, GroupMembership.member_id == member.id) == 0
     # Nothing is in the way of joining for real.
-    services.join(db.session.get(Member, member.id), db.session.get(WorkingGroup, group.id))
+    memberships.join(db.session.get(Member, member.id), db.session.get(WorkingGroup, group.id))
     db.session.commit()
     assert committed(GroupMembership, GroupMembership.member_id == member.id) == 1
 
@@ -172,7 +172,7 @@ def test_a_request_to_join_whose_transaction_fails_leaves_no_request_and_no_mail
     member = make_member()
     db.session.commit()
 
-    services.request_to_join(member, group, "Hello")
+    memberships.request_to_join(member, group, "Hello")
     assert in_session(OutboxEmail, OutboxEmail.template == "group_request") == 1
     # The rest of the transaction fails (here: a later write breaks a unique constraint).
     db.session.add(WorkingGroup(name="Clash", slug=group.slug))
@@ -191,7 +191,7 @@ def test_a_lead_appointment_rolled_back_leaves_no_membership(make_member, make_g
     member, group = make_member(), make_group()
     db.session.commit()
 
-    services.appoint_lead(admin, group, member)
+    memberships.appoint_lead(admin, group, member)
     db.session.rollback()
 
     assert committed(GroupMembership, GroupMembership.member_id == member.id) == 0
@@ -209,7 +209,7 @@ def test_two_simultaneous_joins_leave_one_membership_and_refuse_the_second(app, 
             try:
                 if before:
                     before.wait(10)
-                services.join(db.session.get(Member, member_id), db.session.get(WorkingGroup, group_id))
+                memberships.join(db.session.get(Member, member_id), db.session.get(WorkingGroup, group_id))
                 outcomes[name] = "joined"
                 if after:
                     after.set()

@@ -9,6 +9,7 @@ from community.core import audit
 from community.core.clock import utcnow
 from community.core.extensions import db
 from community.events.models import Event, EventStaff
+from community.groups import announcements, memberships
 from community.groups import services as groups
 from community.groups.models import WorkingGroup
 from community.members import services as members
@@ -81,12 +82,14 @@ def build(make_member, deliver) -> World:
     led_group = groups.create_group(admin, name="Evaluation")
     moderated = groups.create_group(admin, name="Law", join_policy="moderated")
     db.session.flush()
-    groups.join(zoe, open_group)
-    groups.join(other, led_group)
-    groups.appoint_lead(admin, led_group, zoe)
-    groups.appoint_lead(admin, moderated, lena)
-    groups.request_to_join(zoe, moderated, "Hello, I work on legal corpora.")
-    groups.announce(zoe, led_group, subject="Kick-off", body="First meeting on Monday.", idempotency_key="kickoff")
+    memberships.join(zoe, open_group)
+    memberships.join(other, led_group)
+    memberships.appoint_lead(admin, led_group, zoe)
+    memberships.appoint_lead(admin, moderated, lena)
+    memberships.request_to_join(zoe, moderated, "Hello, I work on legal corpora.")
+    announcements.announce(
+        zoe, led_group, subject="Kick-off", body="First meeting on Monday.", idempotency_key="kickoff"
+    )
 
     past = add_event("past", starts_in=timedelta(days=-1, hours=-4), capacity=2)
     mine = seat(past, zoe, "confirmed", confirmed_at=past.starts_at - timedelta(days=2))

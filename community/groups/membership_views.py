@@ -1,0 +1,176 @@
+"""A group's membership pages: join, ask, leave, the leads' approvals and member tools (on the groups blueprint)."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from community.core.extensions import db
+from community.groups import memberships, queries, services
+from community.groups.forms import (
+    AppointLeadForm,
+    ButtonForm,
+    JoinRequestForm,
+)
+from community.groups.models import GroupMembership, WorkingGroup
+from community.groups.views import _apply, _detail, _group, _moderated_group, bp
+from community.members.access import confirmed_required, member_required, role_required
+from community.members.models import Member, Role
+from community.members.services import find_by_email
+
+# ------------------------------------------------------------------ membership
+
+
+@bp.post("/<slug>/join")
+@confirmed_required
+def join(slug):
+    group = _group(slug)
+    return _apply(lambda: memberships.join(current_user, group), _("Welcome to the group!"), _detail(group))
+
+
+@bp.post("/<slug>/request")
+@confirmed_required
+def request_to_join(slug):
+    group = _group(slug)
+    form = JoinRequestForm()
+    if not form.validate():
+        flash(_("Your message is too long."), "danger")
+        return _detail(group)
+    return _apply(
+        lambda: memberships.request_to_join(current_user, group, form.message.data or ""),
+        _("Your request is sent: a lead will answer it soon."),
+        _detail(group),
+    )
+
+
+@bp.post("/<slug>/leave")
+@member_required
+def leave(slug):
+    group = _group(slug)
+    membership = services.membership_of(current_user, group)
+    message = (
+        _("Your request is withdrawn.")
+        if membership is not None and membership.is_pending
+        else _("You left the group.")
+    )
+    return _apply(lambda: memberships.leave(current_user, group), message, _detail(group))
+
+
+@bp.post("/<slug>/announcements/subscription")
+@member_required
+def subscription(slug):
+    group = _group(slug)
+    opt_out = request.form.get("receive") != "yes"
+    message = (
+        _("You will no longer receive this group's announcements.")
+        if opt_out
+        else _("You will receive this group's announcements.")
+    )
+    return _apply(lambda: memberships.set_announcement_opt_out(current_user, group, opt_out), message, _detail(group))
+
+
+def _pending_request(group: WorkingGroup, membership_id: int) -> GroupMembership:
+    membership = db.get_or_404(GroupMembership, membership_id)
+    if membership.group_id != group.id:
+        abort(404)
+    return membership
+
+
+@bp.post("/<slug>/requests/<int:membership_id>/approve")
+@confirmed_required
+def approve(slug, membership_id):
+    group = _moderated_group(slug)
+    membership = _pending_request(group, membership_id)
+    return _apply(
+        lambda: memberships.approve(current_user, membership), _("The request is approved."), _detail(group, "requests")
+    )
+
+
+@bp.post("/<slug>/requests/<int:membership_id>/decline")
+@confirmed_required
+def decline(slug, membership_id):
+    group = _moderated_group(slug)
+    membership = _pending_request(group, membership_id)
+    return _apply(
+        lambda: memberships.decline(current_user, membership), _("The request is declined."), _detail(group, "requests")
+    )
+
+
+# ------------------------------------------------------------------ leads' tools
+
+
+@bp.get("/<slug>/members")
+@confirmed_required
+def members(slug):
+    group = _moderated_group(slug)
+    return render_template(
+        "groups/members.html",
+        group=group,
+        memberships=queries.active_memberships(group),
+        pending=queries.pending_requests(group),
+        form=ButtonForm(),
+        lead_form=AppointLeadForm(),
+    )
+
+
+def _member_of(group: WorkingGroup, member_id: int) -> Member:
+    member = db.get_or_404(Member, member_id)
+    if services.membership_of(member, group) is None:
+        abort(404)
+    return member
+
+
+def _manage(group):
+    return redirect(url_for("groups.members", slug=group.slug))
+
+
+@bp.post("/<slug>/members/<int:member_id>/remove")
+@confirmed_required
+def remove_member(slug, member_id):
+    group = _moderated_group(slug)
+    member = _member_of(group, member_id)
+    return _apply(
+        lambda: memberships.remove_member(current_user, group, member),
+        _("The member is removed from the group."),
+        _manage(group),
+    )
+
+
+@bp.post("/<slug>/members/<int:member_id>/lead")
+@confirmed_required
+def appoint_lead(slug, member_id):
+    group = _moderated_group(slug)
+    member = _member_of(group, member_id)
+    return _apply(
+        lambda: memberships.appoint_lead(current_user, group, member),
+        _("%(name)s now leads the group.", name=member.display_name),
+        _manage(group),
+    )
+
+
+@bp.post("/<slug>/members/<int:member_id>/unlead")
+@role_required(Role.ADMIN)
+def remove_lead(slug, member_id):
+    group = _group(slug)
+    member = _member_of(group, member_id)
+    return _apply(
+        lambda: memberships.remove_lead(current_user, group, member),
+        _("%(name)s no longer leads the group.", name=member.display_name),
+        _manage(group),
+    )
+
+
+@bp.post("/<slug>/leads")
+@role_required(Role.ADMIN)
+def appoint_lead_by_email(slug):
+    """Admins appoint anyone, member of the group or not yet."""
+    group = _group(slug)
+    form = AppointLeadForm()
+    member = find_by_email(form.email.data or "") if form.validate() else None
+    if member is None:
+        flash(_("No member has this email address."), "danger")
+        return _manage(group)
+    return _apply(
+        lambda: memberships.appoint_lead(current_user, group, member),
+        _("%(name)s now leads the group.", name=member.display_name),
+        _manage(group),
+    )

@@ -57,32 +57,21 @@ def register_blueprints(app: Flask) -> None:
     from community.admin import views as admin
     from community.checkin import views as checkin
     from community.dashboard import views as dashboard
-    from community.events import organizer_views  # noqa: F401 (organizer_views: its routes are on events.bp)
+    from community.events import organizer_views
     from community.events import views as events
-    from community.groups import announcement_views, membership_views  # noqa: F401 (their routes are on groups.bp)
+    from community.groups import announcement_views, membership_views
     from community.groups import views as groups
-    from community.members import data_views
+    from community.members import account_views, data_views
     from community.members import views as members
     from community.messages import views as messages
     from community.registrations import views as registrations
 
-    blueprints = (
-        pages,
-        members,
-        data_views,
-        groups,
-        events,
-        registrations,
-        dashboard,
-        checkin,
-        messages,
-        admin,
-        member_views,
-        audit_views,
-        outbox_views,
-    )
-    for module in blueprints:
-        app.register_blueprint(module.bp)
+    # Several modules may serve one blueprint (a package's pages, split by audience).
+    view_modules = (pages, members, account_views, data_views, groups, membership_views, announcement_views, events)
+    view_modules += (organizer_views, registrations, dashboard, checkin, messages, admin, member_views, audit_views)
+    view_modules += (outbox_views,)
+    for blueprint in dict.fromkeys(module.bp for module in view_modules):
+        app.register_blueprint(blueprint)
 
 
 def register_templates(app: Flask) -> None:

@@ -15,7 +15,7 @@ from community.core.query_args import page_arg
 from community.core.security import safe_next
 from community.events.permissions import manager_required
 from community.mail import queries
-from community.mail.delivery import message_id
+from community.mail.mime import message_id
 from community.mail.outbox import retry as retry_mail
 from community.mail.outbox import retry_failed as retry_failed_mails
 from community.members.access import role_required

@@ -8,7 +8,6 @@ problem, so the mail keeps its place and goes out once that is fixed, unless
 MAIL_RETRY_HOURS have passed.
 """
 
-import hashlib
 import logging
 import os
 import smtplib
@@ -17,14 +16,15 @@ import ssl
 import threading
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import BadHeaderError, Message, sanitize_address, sanitize_addresses
 from sqlalchemy import select, update
 
+from community.core import locking
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
+from community.mail.mime import Unsendable, compose
 from community.mail.models import DeliveryAttempt, MailStatus, OutboxEmail
 
 log = logging.getLogger("community.mail")
@@ -35,23 +35,12 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
 
-class Unsendable(Exception):
-    """The mail cannot be turned into a valid message; retrying cannot help."""
-
-
 def worker_name() -> str:
     thread = threading.current_thread()
     name = f"{socket.gethostname()}:{os.getpid()}"
     if thread is not threading.main_thread():
         name += f":{thread.name}"
     return name[:100]
-
-
-def message_id(email: OutboxEmail) -> str:
-    """Stable per outbox row, so a resend after a crash is recognisably the same mail."""
-    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-    digest = hashlib.sha256(f"{current_app.config['SECRET_KEY']}:{email.id}".encode()).hexdigest()[:16]
-    return f"<outbox-{email.id}.{digest}@{domain}>"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -104,9 +93,7 @@ def claim_next() -> OutboxEmail | None:
             .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
             .limit(1)
         )
-        if db.engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        email_id = db.session.scalar(query)
+        email_id = db.session.scalar(locking.skip_locked(query))
         if email_id is None:
             db.session.rollback()
             return None
@@ -123,38 +110,6 @@ def claim_next() -> OutboxEmail | None:
         if claimed:
             return db.session.get(OutboxEmail, email_id)
         # Another worker took it between our read and our write: look again.
-
-
-# ---------------------------------------------------------------- composing
-
-
-def build_message(email: OutboxEmail) -> Message:
-    """The multipart (text + HTML + attachments) message of an outbox row."""
-    message = Message(
-        subject=email.subject,
-        recipients=[(email.to_name, email.to_address) if email.to_name else email.to_address],
-        body=email.body_text,
-        html=email.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=dict(email.headers or {}),
-    )
-    message.msgId = message_id(email)
-    for attachment in email.attachments:
-        message.attach(attachment.filename, attachment.content_type, attachment.data)
-    return message
-
-
-def compose(email: OutboxEmail) -> tuple[Message, bytes]:
-    """The message and its bytes; a mail that cannot be composed raises Unsendable."""
-    try:
-        message = build_message(email)
-        if message.has_bad_headers():
-            raise BadHeaderError("a line break in the subject or an address")
-        return message, message.as_bytes()
-    except BadHeaderError:
-        raise
-    except Exception as exc:  # whatever breaks here is in the row itself, so retrying cannot help
-        raise Unsendable(f"{type(exc).__name__}: {exc}") from exc
 
 
 # ------------------------------------------------------------------ sending

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 from community.core.clock import utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db, limiter
-from community.members import privacy
+from community.members import account_deletion, personal_data
 from community.members.access import anyone, member_required
 from community.members.services import WrongPassword
 from community.members.views import AUTH_LIMIT
@@ -29,14 +29,14 @@ class DeleteAccountForm(FlaskForm):
 @bp.get("/data")
 @member_required
 def overview():
-    counts = privacy.summary(privacy.personal_data(current_user))
+    counts = personal_data.summary(personal_data.personal_data(current_user))
     return render_template("members/my_data.html", counts=counts)
 
 
 @bp.get("/data.json")
 @member_required
 def download():
-    data = privacy.personal_data(current_user)
+    data = personal_data.personal_data(current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     filename = f"my-data-{utcnow():%Y-%m-%d}.json"
     return Response(
@@ -54,7 +54,7 @@ def delete():
     problem = None
     if form.validate_on_submit():
         try:
-            privacy.delete_account(current_user._get_current_object(), form.password.data)
+            account_deletion.delete_account(current_user._get_current_object(), form.password.data)
         except WrongPassword as error:
             db.session.rollback()
             form.password.errors.append(str(error))

@@ -4,7 +4,8 @@ sender and recipient, absolute links, attachments, and the shared layout."""
 import re
 
 from community.core.extensions import db
-from community.mail.delivery import deliver_pending, message_id
+from community.mail.delivery import deliver_pending
+from community.mail.mime import message_id
 from community.mail.outbox import Attachment
 from community.members import services
 from tests.conftest import links_in, mail_html, mail_text

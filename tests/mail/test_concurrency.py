@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from community.core.extensions import db
-from community.mail.delivery import deliver_pending, message_id
+from community.mail.delivery import deliver_pending
+from community.mail.mime import message_id
 from community.mail.models import DeliveryAttempt, OutboxEmail
 from tests.mail.conftest import in_worker
 

@@ -4,7 +4,8 @@ import logging
 
 import pytest
 
-from community.mail.delivery import deliver_pending, message_id
+from community.mail.delivery import deliver_pending
+from community.mail.mime import message_id
 from tests.conftest import make_config
 from tests.mail.conftest import fresh
 

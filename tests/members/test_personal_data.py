@@ -11,7 +11,7 @@ from community.core.clock import utcnow
 from community.core.extensions import db
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
-from community.members import privacy
+from community.members import personal_data
 from community.members.models import Member
 from community.registrations.models import Registration
 from tests.conftest import login
@@ -109,9 +109,9 @@ def test_guest_registrations_with_the_address_count_only_once_the_address_is_pro
     event = add_event("meetup", starts_in=timedelta(days=5), capacity=None)
     seat(event, None, "confirmed", guest_name="Zoé Q", guest_email=ZOE_EMAIL)
     unproved = make_member(ZOE_EMAIL, name=ZOE_NAME, confirmed=False)
-    assert privacy.personal_data(unproved)["registrations"] == []
+    assert personal_data.personal_data(unproved)["registrations"] == []
     unproved.confirmed_at = utcnow()
-    (registration,) = privacy.personal_data(unproved)["registrations"]
+    (registration,) = personal_data.personal_data(unproved)["registrations"]
     assert registration["as_guest"] is True and registration["guest_name"] == "Zoé Q"
 
 
@@ -173,7 +173,7 @@ def test_the_download_runs_the_same_number_of_queries_for_few_and_many_rows(app,
     for member, n in ((small, few), (large, many)):
         member = db.session.get(Member, member.id)
         with count_queries(db.engine) as statements:
-            data = privacy.personal_data(member)
+            data = personal_data.personal_data(member)
         assert len(data["registrations"]) == len(data["check_ins"]) == len(data["mails"]) == n
         counts.append(len(statements))
     assert counts[0] == counts[1] == 6, counts  # groups, registrations, check-ins, staff, mails, audit

@@ -1,35 +1,24 @@
-"""A member's own data: everything held about them (the download), and account deletion.
+"""Everything the community holds about a member, as the download "My data" gives it.
 
-Plain functions; the caller commits. What belongs to a member: rows that point at
-their account, and, once they proved their address, the guest registrations and
-mails made with that address (an unconfirmed account has proved nothing, so it
-gets neither: anyone can sign up with someone else's address)."""
+What belongs to a member: rows that point at their account, and, once they proved
+their address, the guest registrations and mails made with that address (an
+unconfirmed account has proved nothing, so it gets neither: anyone can sign up
+with someone else's address). Seven queries whatever the amounts."""
 
 from datetime import UTC, datetime
 
-from flask_babel import lazy_gettext as _l
-from markupsafe import escape
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, or_, select
 
 from community.checkin.models import CheckIn
 from community.core import audit
 from community.core.audit import AuditEntry
 from community.core.clock import as_utc, utcnow
-from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event, EventStaff
 from community.groups.models import GroupMembership, WorkingGroup
-from community.mail import scrub
 from community.mail.models import OutboxEmail
-from community.members.models import Member, Role
-from community.members.passwords import verify_password
-from community.members.services import WrongPassword
-from community.registrations import services as events
-from community.registrations.models import LIVE, Registration
-
-
-class LastAdmin(DomainError):
-    """The community would be left without anyone to run it."""
+from community.members.models import Member
+from community.registrations.models import Registration
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -37,24 +26,18 @@ def iso(moment: datetime | None) -> str | None:
     return as_utc(moment).astimezone(UTC).isoformat() if moment is not None else None
 
 
-# ------------------------------------------------------------------ whose rows
-
-
-def _registrations_of(member):
+def registrations_of(member):
     mine = Registration.member_id == member.id
     if member.is_confirmed:
         mine = or_(mine, and_(Registration.member_id.is_(None), Registration.guest_email == member.email))
     return mine
 
 
-def _mails_to(member):
+def mails_to(member):
     mine = OutboxEmail.member_id == member.id
     if member.is_confirmed:
         mine = or_(mine, OutboxEmail.to_address == member.email)
     return mine
-
-
-# ------------------------------------------------------------------ the download
 
 
 def personal_data(member) -> dict:
@@ -126,7 +109,7 @@ def _registrations(member) -> list[dict]:
     rows = db.session.execute(
         select(Registration, Event)
         .join(Event, Registration.event_id == Event.id)
-        .where(_registrations_of(member))
+        .where(registrations_of(member))
         .order_by(Registration.created_at, Registration.id)
     ).all()
     return [
@@ -153,7 +136,7 @@ def _check_ins(member) -> list[dict]:
         select(CheckIn, Event)
         .join(Registration, CheckIn.registration_id == Registration.id)
         .join(Event, CheckIn.event_id == Event.id)
-        .where(_registrations_of(member))
+        .where(registrations_of(member))
         .order_by(CheckIn.checked_in_at, CheckIn.id)
     ).all()
     return [
@@ -187,7 +170,7 @@ def _mails(member) -> list[dict]:
             OutboxEmail.status,
             OutboxEmail.body_text,
         )
-        .where(_mails_to(member))
+        .where(mails_to(member))
         .order_by(OutboxEmail.created_at, OutboxEmail.id)
     ).all()
     return [
@@ -205,7 +188,7 @@ def _mails(member) -> list[dict]:
 
 def _audit(member) -> list[dict]:
     """Entries recording what they did, or what was done to their account or registrations."""
-    theirs = select(Registration.id).where(_registrations_of(member)).scalar_subquery()
+    theirs = select(Registration.id).where(registrations_of(member)).scalar_subquery()
     about = or_(
         and_(AuditEntry.object_type == Member.__tablename__, AuditEntry.object_id == member.id),
         and_(AuditEntry.object_type == Registration.__tablename__, AuditEntry.object_id.in_(theirs)),
@@ -226,102 +209,6 @@ def _audit(member) -> list[dict]:
         }
         for row in rows
     ]
-
-
-# ------------------------------------------------------------------ deletion
-
-
-def admins_besides(member) -> int:
-    """Active admins other than `member`; locked on PostgreSQL so two last admins cannot both leave."""
-    others = db.session.scalars(
-        select(Member.id)
-        .where(Member.role == Role.ADMIN.value, Member.suspended_at.is_(None), Member.id != member.id)
-        .with_for_update()
-    ).all()
-    return len(others)
-
-
-def delete_account(member, password: str, now: datetime | None = None) -> dict:
-    """Delete the account after checking the password; returns what was done (counts).
-
-    Registrations of events that started, or already used at the door, are
-    anonymized (counts and history stay right); later ones are given back and
-    the waiting lists move; group
-    memberships, event staff roles and the account go; mails to or about the
-    member lose what names them (mail/scrub.py); the audit log keeps only ids."""
-    if not verify_password(member.password_hash, password):
-        raise WrongPassword(_l("This password is not correct: nothing was deleted."))
-    if member.is_admin and admins_besides(member) == 0:
-        raise LastAdmin(
-            _l("You are the last administrator: make another member administrator before deleting your account.")
-        )
-    now = now or utcnow()
-    member_id = member.id
-    mails_about = _mails_about(member)  # before the rows that name them change
-    done = {"registrations_anonymized": _anonymize(member, now, only=_kept_for_history(now))}
-    done["registrations_cancelled"] = events.forget_member(member, now) + _cancel_guest_seats(member, now)
-    done["registrations_anonymized"] += _anonymize(member, now)
-    done["group_memberships_ended"] = _run(delete(GroupMembership).where(GroupMembership.member_id == member_id))
-    done["event_staff_roles_ended"] = _run(delete(EventStaff).where(EventStaff.member_id == member_id))
-    db.session.flush()  # mails queued above (promotions) are rows before the outbox is scrubbed
-    to_them = scrub.forget(select(OutboxEmail.id).where(_mails_to(member)), recipient=True)
-    about_them = scrub.forget(mails_about, recipient=False)
-    done["mails_purged"] = to_them["purged"] + about_them["purged"]
-    done["mails_deleted"] = to_them["deleted"] + about_them["deleted"]
-    # The id names no one once the row is gone, and ties the entries that
-    # already carry it (role changes ...) to the deletion.
-    audit.record(None, "member.deleted", member, **done)
-    db.session.delete(member)
-    db.session.flush()
-    return done
-
-
-def _run(statement) -> int:
-    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
-
-
-def _mails_about(member) -> list[int]:
-    """Mails to others that name the member (a lead told of their request, an announcement they signed)."""
-    needles = [member.email, member.display_name, str(escape(member.display_name))]
-    return scrub.mentioning(list(dict.fromkeys(needles)), besides=select(OutboxEmail.id).where(_mails_to(member)))
-
-
-def _kept_for_history(now: datetime):
-    """Registrations that stay, anonymized: of events that started, or checked in at the
-    door (early: a checked-in registration cannot be cancelled)."""
-    return or_(
-        Registration.event_id.in_(select(Event.id).where(Event.starts_at <= now)),
-        Registration.id.in_(select(CheckIn.registration_id).where(CheckIn.undone_at.is_(None))),
-    )
-
-
-def _anonymize(member, now: datetime, only=None) -> int:
-    """Registrations of the member (those matching `only`, when given) keep their
-    status and times but no longer name anyone."""
-    where = [_registrations_of(member)]
-    if only is not None:
-        where.append(only)
-    return _run(
-        update(Registration)
-        .where(*where)
-        .values(member_id=None, guest_name=None, guest_email=None, guest_organization="", anonymized_at=now)
-    )
-
-
-def _cancel_guest_seats(member, now: datetime) -> int:
-    """Live guest registrations made with their (proved) address, for events to come."""
-    if not member.is_confirmed:
-        return 0
-    live = db.session.scalars(
-        select(Registration).where(
-            Registration.member_id.is_(None),
-            Registration.guest_email == member.email,
-            Registration.status.in_(LIVE),
-        )
-    ).all()
-    for registration in live:
-        events.cancel_registration(registration, now)
-    return len(live)
 
 
 def summary(data: dict) -> dict:

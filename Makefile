@@ -44,7 +44,7 @@ translations: install
 
 # Re-extract the strings after changing code or templates, then translate the .po files.
 messages: install
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o $(CATALOGS)/messages.pot .
 	$(BIN)/pybabel --quiet update -N --ignore-obsolete -w 100 -i $(CATALOGS)/messages.pot -d $(CATALOGS)
 	$(FLASK) fill-english-catalog
 

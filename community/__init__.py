@@ -51,7 +51,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per package, named like it (the admin's pages are still three: see docs/ARCHITECTURE.md)."""
+    """One blueprint per package, named like it."""
     from community import pages
     from community.admin import audit_views, member_views, outbox_views
     from community.admin import views as admin

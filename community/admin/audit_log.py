@@ -206,7 +206,7 @@ def _member_ref(names: _Names, member_id: int | None) -> Ref | None:
     found = names.members.get(member_id)
     if found is None:
         return Ref(kind=str(OBJECT_TYPES["member"]), name=_("deleted"), deleted=True)
-    return Ref(kind=str(OBJECT_TYPES["member"]), name=found[0], url=url_for("member_admin.detail", member_id=member_id))
+    return Ref(kind=str(OBJECT_TYPES["member"]), name=found[0], url=url_for("admin.member_detail", member_id=member_id))
 
 
 def _event_ref(names: _Names, event_id: int | None) -> Ref | None:

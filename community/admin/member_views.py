@@ -1,31 +1,22 @@
 """Member administration: list, roles, suspension, confirmation mails."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from community.admin import audit_log, members
 from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterForm, RoleForm
+from community.admin.views import bp
 from community.core.errors import attempt
 from community.core.extensions import db
 from community.core.query_args import page_arg
 from community.groups import queries
 from community.members.access import role_required
 from community.members.models import Member, Role
-
-bp = Blueprint("member_admin", __name__, url_prefix="/admin/members")
+from community.registrations.models import STATUS_LABELS
 
 # Ids past a 32-bit integer are no member's (and PostgreSQL would refuse the comparison).
 YES_NO = {"yes": True, "no": False}
-
-
-STATUS_LABELS = {
-    "confirmed": _l("Registered"),
-    "waiting": _l("Waiting list"),
-    "held": _l("Seat held"),
-    "cancelled": _l("Cancelled"),
-}
 
 
 @bp.context_processor
@@ -51,9 +42,9 @@ def _filters(form: MemberFilterForm) -> dict:
     )
 
 
-@bp.get("/")
+@bp.get("/members/")
 @role_required(Role.ADMIN)
-def index():
+def member_list():
     form = MemberFilterForm(request.args)
     form.set_groups(queries.all_groups())
     result = members.search(**_filters(form), page=page_arg())
@@ -62,9 +53,9 @@ def index():
     return render_template("admin/members/index.html", form=form, result=result, args=args)
 
 
-@bp.get("/<int:member_id>")
+@bp.get("/members/<int:member_id>")
 @role_required(Role.ADMIN)
-def detail(member_id):
+def member_detail(member_id):
     member = _member(member_id)
     return render_template(
         "admin/members/detail.html",
@@ -81,17 +72,17 @@ def detail(member_id):
 def _act(action, success: str, member: Member):
     """Run a rule (see errors.attempt), then back to the member's page."""
     attempt(action, success)
-    return redirect(url_for("member_admin.detail", member_id=member.id))
+    return redirect(url_for("admin.member_detail", member_id=member.id))
 
 
-@bp.post("/<int:member_id>/role")
+@bp.post("/members/<int:member_id>/role")
 @role_required(Role.ADMIN)
-def change_role(member_id):
+def member_role(member_id):
     member = _member(member_id)
     form = RoleForm()
     if not form.validate():
         flash(_("Please choose a role from the list."), "danger")
-        return redirect(url_for("member_admin.detail", member_id=member.id))
+        return redirect(url_for("admin.member_detail", member_id=member.id))
     return _act(
         lambda: members.change_role(current_user, member, form.role.data),
         _("The role of %(name)s is changed.", name=member.display_name),
@@ -109,9 +100,9 @@ def _confirmed_step(member: Member, action: str, rule, success: str):
     return render_template("admin/members/confirm.html", member=member, action=action, form=form)
 
 
-@bp.route("/<int:member_id>/suspend", methods=["GET", "POST"])
+@bp.route("/members/<int:member_id>/suspend", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def suspend(member_id):
+def member_suspend(member_id):
     member = _member(member_id)
     return _confirmed_step(
         member,
@@ -121,9 +112,9 @@ def suspend(member_id):
     )
 
 
-@bp.route("/<int:member_id>/reactivate", methods=["GET", "POST"])
+@bp.route("/members/<int:member_id>/reactivate", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def reactivate(member_id):
+def member_reactivate(member_id):
     member = _member(member_id)
     return _confirmed_step(
         member,
@@ -133,9 +124,9 @@ def reactivate(member_id):
     )
 
 
-@bp.post("/<int:member_id>/confirmation")
+@bp.post("/members/<int:member_id>/confirmation")
 @role_required(Role.ADMIN)
-def resend_confirmation(member_id):
+def member_resend_confirmation(member_id):
     member = _member(member_id)
     if not ButtonForm().validate():
         abort(400)

@@ -3,11 +3,12 @@
 Admins see every mail (bodies included) and retry failed ones; organizers see
 how the mails of their own event went, without bodies."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from community.admin.views import bp
 from community.core.database import MAX_ID
 from community.core.errors import DomainError
 from community.core.extensions import db
@@ -21,7 +22,6 @@ from community.mail.outbox import retry_failed as retry_failed_mails
 from community.members.access import role_required
 from community.members.models import Role
 
-bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 bp.add_app_template_global(queries.failed_count, "failed_mail_count")
 
 TABS = (queries.ALL, *queries.STATUSES)
@@ -57,9 +57,9 @@ def _filters(values) -> dict:
     }
 
 
-@bp.get("/")
+@bp.get("/outbox/")
 @role_required(Role.ADMIN)
-def index():
+def outbox():
     status = _status()
     filters = _filters(request.args)
     result = queries.outbox_page(status, page=page_arg(), **filters)
@@ -84,9 +84,9 @@ def _mail_or_404(email_id: int):
     return email
 
 
-@bp.get("/<int:email_id>")
+@bp.get("/outbox/<int:email_id>")
 @role_required(Role.ADMIN)
-def mail(email_id):
+def outbox_mail(email_id):
     email = _mail_or_404(email_id)
     return render_template(
         "admin/outbox_mail.html",
@@ -98,9 +98,9 @@ def mail(email_id):
     )
 
 
-@bp.get("/<int:email_id>/body.html")
+@bp.get("/outbox/<int:email_id>/body.html")
 @role_required(Role.ADMIN)
-def body(email_id):
+def outbox_body(email_id):
     """The HTML body alone, for the sandboxed frame of the mail page."""
     email = _mail_or_404(email_id)
     response = current_app.response_class(email.body_html, mimetype="text/html")
@@ -110,11 +110,11 @@ def body(email_id):
     return response
 
 
-@bp.post("/<int:email_id>/retry")
+@bp.post("/outbox/<int:email_id>/retry")
 @role_required(Role.ADMIN)
-def retry(email_id):
+def outbox_retry(email_id):
     email = _mail_or_404(email_id)
-    target = safe_next(request.form.get("next"), url_for("outbox.mail", email_id=email.id))
+    target = safe_next(request.form.get("next"), url_for("admin.outbox_mail", email_id=email.id))
     try:
         retry_mail(current_user, email)
     except DomainError as error:
@@ -126,9 +126,9 @@ def retry(email_id):
     return redirect(target)
 
 
-@bp.post("/retry-failed")
+@bp.post("/outbox/retry-failed")
 @role_required(Role.ADMIN)
-def retry_failed():
+def outbox_retry_failed():
     """Every failed mail the page's filters match, back in the queue."""
     filters = _filters(request.form)
     requeued = retry_failed_mails(current_user, **filters)
@@ -145,12 +145,12 @@ def retry_failed():
     else:
         flash(_("No failed mail matches these filters: nothing was retried."), "info")
     args = {"q": filters["q"] or None, "template": filters["template"] or None, "event": filters["event_id"]}
-    return redirect(url_for("outbox.index", status="pending" if requeued else "failed", **args))
+    return redirect(url_for("admin.outbox", status="pending" if requeued else "failed", **args))
 
 
-@bp.get("/events/<slug>")
+@bp.get("/outbox/events/<slug>")
 @manager_required
-def event_mails(event):
+def outbox_event(event):
     status = _status()
     result = queries.outbox_page(status, event_id=event.id, page=page_arg())
     return render_template(

@@ -47,8 +47,8 @@ def _sees(audience: str) -> bool:
 PROFILE_LINKS = [
     ("registrations.mine", _l("My registrations")),
     ("groups.mine", _l("My working groups")),
-    ("my_data.overview", _l("My data")),
-    ("my_data.delete", _l("Delete my account")),
+    ("members.my_data", _l("My data")),
+    ("members.delete_account", _l("Delete my account")),
 ]
 
 

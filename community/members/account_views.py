@@ -27,7 +27,7 @@ from community.members.views import (
 )
 
 
-@bp.route("/profile", methods=["GET", "POST"])
+@bp.route("/members/profile", methods=["GET", "POST"])
 @member_required
 def profile():
     form = ProfileForm(obj=current_user)
@@ -47,7 +47,7 @@ def profile():
     return render_template("members/profile.html", form=form)
 
 
-@bp.route("/password", methods=["GET", "POST"])
+@bp.route("/members/password", methods=["GET", "POST"])
 @member_required
 @post_only(AUTH_LIMIT)
 def change_password():
@@ -67,7 +67,7 @@ def change_password():
     return render_template("members/change_password.html", form=form)
 
 
-@bp.route("/email", methods=["GET", "POST"])
+@bp.route("/members/email", methods=["GET", "POST"])
 @member_required
 @post_only(MAIL_LIMIT)
 def change_email():
@@ -92,7 +92,7 @@ def change_email():
     return render_template("members/change_email.html", form=form)
 
 
-@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@bp.route("/members/email/confirm/<token>", methods=["GET", "POST"])
 @anyone
 def confirm_email_change(token):
     form = ButtonForm()

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, Response, redirect, render_template, session, url_for
+from flask import Response, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
@@ -15,9 +15,7 @@ from community.core.extensions import db, limiter
 from community.members import account_deletion, personal_data
 from community.members.access import anyone, member_required
 from community.members.services import WrongPassword
-from community.members.views import AUTH_LIMIT
-
-bp = Blueprint("my_data", __name__, url_prefix="/account")
+from community.members.views import AUTH_LIMIT, bp
 
 
 class DeleteAccountForm(FlaskForm):
@@ -26,16 +24,16 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-@bp.get("/data")
+@bp.get("/account/data")
 @member_required
-def overview():
+def my_data():
     counts = personal_data.summary(personal_data.personal_data(current_user))
     return render_template("members/my_data.html", counts=counts)
 
 
-@bp.get("/data.json")
+@bp.get("/account/data.json")
 @member_required
-def download():
+def download_my_data():
     data = personal_data.personal_data(current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     filename = f"my-data-{utcnow():%Y-%m-%d}.json"
@@ -46,10 +44,10 @@ def download():
     )
 
 
-@bp.route("/delete", methods=["GET", "POST"])
+@bp.route("/account/delete", methods=["GET", "POST"])
 @member_required
 @limiter.limit(AUTH_LIMIT, methods=["POST"])  # the password is guessed here too
-def delete():
+def delete_account():
     form = DeleteAccountForm()
     problem = None
     if form.validate_on_submit():
@@ -66,11 +64,11 @@ def delete():
             # As at logout: clear first, so the order to drop the remember cookie survives.
             session.clear()
             logout_user()
-            return redirect(url_for("my_data.goodbye"))
+            return redirect(url_for("members.goodbye"))
     return render_template("members/delete_account.html", form=form, problem=problem)
 
 
-@bp.get("/goodbye")
+@bp.get("/account/goodbye")
 @anyone
 def goodbye():
     return render_template("members/goodbye.html")

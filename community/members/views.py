@@ -23,7 +23,7 @@ from community.members.forms import (
 from community.members.login import LoginRefused, authenticate
 from community.members.tokens import TokenError
 
-bp = Blueprint("members", __name__, url_prefix="/members")
+bp = Blueprint("members", __name__)
 
 # Per client address; the per-account lock lives in members/login.py.
 AUTH_LIMIT = "10 per minute;50 per hour"
@@ -34,7 +34,7 @@ def post_only(limit):
     return limiter.limit(limit, methods=["POST"])
 
 
-@bp.route("/signup", methods=["GET", "POST"])
+@bp.route("/members/signup", methods=["GET", "POST"])
 @anyone
 @post_only(MAIL_LIMIT)
 def signup():
@@ -59,13 +59,13 @@ def signup():
     return render_template("members/signup.html", form=form)
 
 
-@bp.get("/check-email")
+@bp.get("/members/check-email")
 @anyone
 def check_email():
     return render_template("members/check_email.html")
 
 
-@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@bp.route("/members/confirm/<token>", methods=["GET", "POST"])
 @anyone
 def confirm(token):
     """GET shows a button (mail scanners open links); only the POST confirms."""
@@ -85,7 +85,7 @@ def confirm(token):
     return render_template("members/confirm.html", form=form, member=member)
 
 
-@bp.route("/confirm/new", methods=["POST"])
+@bp.route("/members/confirm/new", methods=["POST"])
 @anyone
 @post_only(MAIL_LIMIT)
 def new_confirmation():
@@ -100,7 +100,7 @@ def new_confirmation():
     return render_template("members/token_error.html", reason="invalid", purpose="confirm", form=form), 400
 
 
-@bp.route("/unconfirmed", methods=["GET", "POST"])
+@bp.route("/members/unconfirmed", methods=["GET", "POST"])
 @member_required
 @post_only(MAIL_LIMIT)
 def unconfirmed():
@@ -115,7 +115,7 @@ def unconfirmed():
     return render_template("members/unconfirmed.html", form=form)
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@bp.route("/members/login", methods=["GET", "POST"])
 @anyone
 @post_only(AUTH_LIMIT)
 def login():
@@ -148,7 +148,7 @@ def has_remember_cookie() -> bool:
     return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
-@bp.post("/logout")
+@bp.post("/members/logout")
 @anyone
 def logout():
     """Open to anyone: pressing "log out" in a second, stale tab is not an error."""
@@ -162,7 +162,7 @@ def logout():
     return redirect(url_for("pages.home"))
 
 
-@bp.post("/logout-elsewhere")
+@bp.post("/members/logout-elsewhere")
 @member_required
 def logout_elsewhere():
     """Log out every other device; this one carries on with a fresh session."""
@@ -174,7 +174,7 @@ def logout_elsewhere():
     return redirect(url_for("members.profile"))
 
 
-@bp.route("/forgot-password", methods=["GET", "POST"])
+@bp.route("/members/forgot-password", methods=["GET", "POST"])
 @anyone
 @post_only(MAIL_LIMIT)
 def forgot_password():
@@ -186,7 +186,7 @@ def forgot_password():
     return render_template("members/forgot_password.html", form=form)
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
+@bp.route("/members/reset/<token>", methods=["GET", "POST"])
 @anyone
 @post_only(AUTH_LIMIT)
 def reset_password(token):

@@ -4,7 +4,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,10 +38,10 @@ TRANSITIONS = {
 
 # What a status is called on the pages.
 STATUS_LABELS = {
-    CONFIRMED: _l("Confirmed"),
-    HELD: _l("Seat held"),
-    WAITING: _l("Waiting list"),
-    CANCELLED: _l("Cancelled"),
+    CONFIRMED: lazy_pgettext("registration status", "Confirmed"),
+    HELD: lazy_pgettext("registration status", "Seat held"),
+    WAITING: lazy_pgettext("registration status", "Waiting list"),
+    CANCELLED: lazy_pgettext("registration status", "Cancelled"),
 }
 
 

@@ -17,11 +17,11 @@ ROLES = ["anonymous", "member", "organizer", "admin"]
 EXPECTED = {
     "admin.index",
     "admin.members",
-    "member_admin.index",
-    "member_admin.detail",
-    "member_admin.suspend",
-    "member_admin.change_role",
-    "audit.index",
+    "admin.member_list",
+    "admin.member_detail",
+    "admin.member_suspend",
+    "admin.member_role",
+    "admin.audit_log",
 }
 SECRET = "secret.target@example.org"
 

@@ -357,7 +357,7 @@ def test_the_member_page_shows_profile_groups_registrations_and_history(app, peo
     db.session.commit()
     page = admin_client(app, people.admin).get(detail(people.member)).get_data(as_text=True)
     assert people.member.email in page and "Machine learning" in page and "lead" in page
-    assert "Event summit" in page and re.search(r"Registered · 1", page)
+    assert "Event summit" in page and re.search(r"Confirmed · 1", page)
     assert "Role changed" in page and "member → organizer" in page
 
 

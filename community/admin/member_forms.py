@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Form, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from community.core.text import clean
 from community.members.models import Role
 
 ROLE_CHOICES = [
@@ -27,13 +28,8 @@ class _GetForm(Form):
         return {name: f.data for name, f in self._fields.items() if not f.errors and f.data not in (None, "")}
 
 
-def _clean(value):
-    # PostgreSQL refuses NUL bytes in text: a pasted one must not become a 500.
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
-
-
 def _text(label):
-    return StringField(label, filters=[_clean], validators=[Length(max=100)])
+    return StringField(label, filters=[clean], validators=[Length(max=100)])
 
 
 def _date(label):

@@ -15,7 +15,6 @@ from community.members.access import role_required
 from community.members.models import Member, Role
 from community.registrations.models import STATUS_LABELS
 
-# Ids past a 32-bit integer are no member's (and PostgreSQL would refuse the comparison).
 YES_NO = {"yes": True, "no": False}
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from community.admin import exports
 from community.core import audit
 from community.core.extensions import db
+from community.core.text import slug_may_exist
 from community.events import permissions
 from community.events.models import Event
 from community.groups.models import WorkingGroup
@@ -20,8 +21,6 @@ from community.members.models import Role
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Slugs longer than the column are not slugs (and PostgreSQL refuses NUL bytes).
-MAX_SLUG = 120
 
 
 @bp.get("/")
@@ -33,7 +32,7 @@ def index():
 
 
 def _by_slug(model, slug: str):
-    if len(slug) > MAX_SLUG or "\x00" in slug:
+    if not slug_may_exist(slug):
         abort(404)
     found = db.session.scalar(select(model).where(model.slug == slug))
     if found is None:

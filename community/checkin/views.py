@@ -27,7 +27,6 @@ from community.registrations.queries import registration_or_404
 bp = Blueprint("checkin", __name__, url_prefix="/events")
 GATE_KEY = "checkin_gate"
 RESULT_KEY = "checkin_result"
-# Ids above a 32-bit integer are not ids (and would overflow the database's integer).
 
 
 def _wants_json() -> bool:

@@ -37,6 +37,15 @@ def paragraphs(value):
     return value.replace("\x00", "").replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
+# Slugs are at most 120 characters (events; groups keep to 80).
+MAX_SLUG = 120
+
+
+def slug_may_exist(slug: str) -> bool:
+    """False for a slug no row can have: too long, or with a NUL byte (which PostgreSQL refuses)."""
+    return len(slug) <= MAX_SLUG and "\x00" not in slug
+
+
 def slugify(text: str, fallback: str = "") -> str:
     """'Juridique & éthique' -> 'juridique-ethique' (at most 80 characters)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -4,17 +4,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from community.events.forms import LOCAL_FORMAT, clean, parsed
+from community.core.text import clean
+from community.events.forms import SeatsAndDatesForm
 from community.events.models import StaffRole
 from community.members.forms import LANGUAGE_CHOICES
 
@@ -61,27 +60,8 @@ class AddPersonForm(FlaskForm):
             raise ValidationError(_l("Please give the guest's name."))
 
 
-class SettingsForm(FlaskForm):
-    capacity = IntegerField(
-        _l("Capacity (empty: unlimited)"),
-        validators=[
-            Optional(),
-            parsed,
-            NumberRange(min=0, message=_l("The capacity cannot be negative.")),
-            NumberRange(max=1_000_000),
-        ],
-    )
-    registration_opens_at = DateTimeLocalField(
-        _l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()]
-    )
-    registration_closes_at = DateTimeLocalField(
-        _l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()]
-    )
-
-    def validate_registration_closes_at(self, field):
-        opens = self.registration_opens_at.data
-        if opens and field.data and field.data <= opens:
-            raise ValidationError(_l("Registration must close after it opens."))
+class SettingsForm(SeatsAndDatesForm):
+    """Capacity and registration dates, from the dashboard."""
 
 
 class StaffForm(FlaskForm):

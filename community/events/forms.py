@@ -27,15 +27,11 @@ from wtforms.validators import (
 )
 
 from community.core.clock import from_local, to_local
+from community.core.text import clean
 from community.events.models import Visibility
 from community.events.services import EventData
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def clean(value):
-    """Trim, and drop NUL bytes (PostgreSQL refuses them in text; nobody types them)."""
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 def parsed(_form, field):
@@ -48,7 +44,32 @@ def _group_id(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class EventForm(FlaskForm):
+class SeatsAndDatesForm(FlaskForm):
+    """The capacity and the registration window: in the event's form and on the dashboard."""
+
+    capacity = IntegerField(
+        _l("Capacity (empty: unlimited)"),
+        validators=[
+            Optional(),
+            parsed,
+            NumberRange(min=0, message=_l("The capacity cannot be negative.")),
+            NumberRange(max=1_000_000),
+        ],
+    )
+    registration_opens_at = DateTimeLocalField(
+        _l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()]
+    )
+
+    def validate_registration_closes_at(self, field):
+        opens = self.registration_opens_at.data
+        if opens and field.data and field.data <= opens:
+            raise ValidationError(_l("Registration must close after it opens."))
+
+
+class EventForm(SeatsAndDatesForm):
     title = StringField(
         _l("Title"), filters=[clean], validators=[DataRequired(_l("Please give the event a title.")), Length(max=200)]
     )
@@ -75,21 +96,6 @@ class EventForm(FlaskForm):
             Length(max=500),
         ],
     )
-    capacity = IntegerField(
-        _l("Capacity (empty: unlimited)"),
-        validators=[
-            Optional(),
-            parsed,
-            NumberRange(min=0, message=_l("The capacity cannot be negative.")),
-            NumberRange(max=1_000_000),
-        ],
-    )
-    registration_opens_at = DateTimeLocalField(
-        _l("Registration opens (empty: on publication)"), format=LOCAL_FORMAT, validators=[Optional()]
-    )
-    registration_closes_at = DateTimeLocalField(
-        _l("Registration closes (empty: when the event starts)"), format=LOCAL_FORMAT, validators=[Optional()]
-    )
     visibility = SelectField(
         _l("Who may register"),
         choices=[
@@ -114,11 +120,6 @@ class EventForm(FlaskForm):
     def validate_registration_opens_at(self, field):
         if self.starts_at.data and field.data and field.data >= self.starts_at.data:
             raise ValidationError(_l("Registration must open before the event starts."))
-
-    def validate_registration_closes_at(self, field):
-        opens = self.registration_opens_at.data
-        if opens and field.data and field.data <= opens:
-            raise ValidationError(_l("Registration must close after it opens."))
 
     def validate_group_id(self, field):
         if self.visibility.data == Visibility.GROUP.value and field.data is None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import contains_eager
 
 from community.core.extensions import db
 from community.core.search import alphabetical
+from community.core.text import slug_may_exist
 from community.events.models import Event, EventStaff, EventStatus, Visibility
 from community.members.models import Member
 
@@ -56,7 +57,7 @@ def public_feed(since) -> list[Event]:
 
 def by_slug(slug: str) -> Event | None:
     """The event with this slug; a garbage slug (too long, NUL bytes PostgreSQL refuses) is simply none."""
-    if len(slug) > 120 or "\x00" in slug:
+    if not slug_may_exist(slug):
         return None
     return db.session.scalar(select(Event).where(Event.slug == slug))
 

@@ -103,12 +103,7 @@ def send_confirmation(member: Member) -> None:
 
 def confirm_email(token: str) -> Member:
     """Confirm the address the token was made for; a second use is refused."""
-    payload = tokens.read(tokens.CONFIRM, token, current_app.config["CONFIRM_TOKEN_HOURS"] * 3600)
-    member = db.session.get(Member, payload.get("id"))
-    if member is None or member.email != payload.get("email"):
-        raise tokens.TokenError("invalid")
-    if member.is_confirmed:
-        raise tokens.TokenError("used")
+    member = peek_confirm_token(token)
     mark_confirmed(member)
     return member
 

@@ -10,16 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from community.core.text import one_line, paragraphs
 from community.groups.forms import FORMAT_HINT
 from community.messages.services import AUDIENCES, BODY_MAX, KEY_MAX, SUBJECT_MAX
-
-
-def _one_line(value):
-    return " ".join(value.replace("\x00", "").split()) if isinstance(value, str) else value
-
-
-def _text(value):
-    return value.replace("\x00", "").replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 class MessageForm(FlaskForm):
@@ -27,7 +20,7 @@ class MessageForm(FlaskForm):
     audience = SelectField(_l("Send to"), validate_choice=False)
     subject = StringField(
         _l("Subject"),
-        filters=[_one_line],
+        filters=[one_line],
         validators=[
             DataRequired(_l("Please write a subject.")),
             Length(
@@ -37,7 +30,7 @@ class MessageForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Message"),
-        filters=[_text],
+        filters=[paragraphs],
         description=FORMAT_HINT,
         validators=[
             DataRequired(_l("Please write a message.")),

@@ -8,15 +8,13 @@ submit (even a concurrent one) finds it taken and queues nothing.
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from community.checkin.models import CheckIn
-from community.core import audit, writegate
+from community.core import audit, locking
 from community.core.errors import DomainError, NotAllowed
 from community.core.extensions import db
-from community.core.text import render_text
+from community.core.text import one_line, paragraphs, render_text
 from community.events.models import Event
 from community.events.permissions import may_manage
 from community.mail.outbox import add_email
@@ -130,8 +128,7 @@ def clean(actor, event: Event, *, audience: str, subject: str, body: str) -> tup
     if audience not in AUDIENCES:
         raise MessageRefused(_l("Please choose who receives the message."))
     # One line: a subject becomes a mail header. NUL bytes: PostgreSQL refuses them.
-    subject = " ".join((subject or "").replace("\x00", "").split())
-    body = (body or "").replace("\x00", "").replace("\r\n", "\n").strip()
+    subject, body = one_line(subject), paragraphs(body or "")
     if not subject:
         raise MessageRefused(_l("Please write a subject."))
     if len(subject) > SUBJECT_MAX:
@@ -155,15 +152,8 @@ def _claim(values: dict) -> EventMessage | None:
     (PostgreSQL), or wait for SQLite's write lock and find the row. (A savepoint
     would not do on SQLite: the driver opens no transaction before SAVEPOINT, so
     RELEASE would commit the message before its mails.)"""
-    dialect = db.session.get_bind().dialect.name
-    upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = (
-        upsert(EventMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[EventMessage.submission_key])
-        .returning(EventMessage)
-    )
-    return db.session.scalars(statement).first()
+    statement = locking.insert_ignoring_conflict(EventMessage, index_elements=[EventMessage.submission_key])
+    return db.session.scalars(statement.values(**values).returning(EventMessage)).first()
 
 
 def send(actor, event: Event, *, audience: str, subject: str, body: str, submission_key: str) -> EventMessage:
@@ -173,7 +163,7 @@ def send(actor, event: Event, *, audience: str, subject: str, body: str, submiss
     audience, subject, body = clean(actor, event, audience=audience, subject=subject, body=body)
     if not isinstance(submission_key, str) or not KEY_MIN <= len(submission_key) <= KEY_MAX:
         raise MessageRefused(_l("This form has expired: reload the page and write the message again."))
-    writegate.enter(db.session)  # SQLite: queue behind this process's other writers
+    locking.before_writes()  # SQLite: queue behind the other writers
     message = _claim(
         dict(
             event_id=event.id,

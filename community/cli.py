@@ -7,8 +7,8 @@ from community.core.extensions import db
 
 
 def register(app) -> None:
+    from community.privacy.retention import register_cli as register_retention_commands
     from community.registrations.cli import register_cli as register_event_commands
-    from community.retention import register_cli as register_retention_commands
 
     register_event_commands(app)
     register_retention_commands(app)

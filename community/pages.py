@@ -7,7 +7,7 @@ from community.core.clock import utcnow
 from community.core.extensions import db
 from community.core.security import safe_next
 from community.members.access import anyone
-from community.privacy_register import legal_basis, processings
+from community.privacy.register import legal_basis, processings
 
 bp = Blueprint("pages", __name__)
 

@@ -21,6 +21,8 @@ from community import create_app
 from community.core.extensions import db
 
 PASSWORD = "correct horse battery staple"
+# make_event, bulk_members and the seat checks, for every domain's tests.
+pytest_plugins = ["tests.factories"]
 
 # --------------------------------------------------------------------- databases
 

@@ -72,8 +72,6 @@ def test_every_module_has_its_place_in_the_layers():
         "community.config",
         "community.demo",
         "community.models",
-        "community.privacy_register",
-        "community.retention",
         "community.migrations",
     }
     modules = set()

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from community import retention
 from community.core.audit import AuditEntry
 from community.core.clock import utcnow
 from community.core.extensions import db
 from community.events.models import Event
 from community.mail.models import OutboxAttachment, OutboxEmail
+from community.privacy import retention
 from community.registrations.models import Registration
 from tests.conftest import make_config
 

@@ -1,5 +1,5 @@
 """The dashboard's lists of people: one page of an event's registrations, searched,
-sorted and filtered, in two queries whatever their number (tests/events/test_dashboard.py
+sorted and filtered, in two queries whatever their number (tests/dashboard/test_dashboard.py
 holds them to it at 10 and 2,000 registrations)."""
 
 from dataclasses import dataclass

@@ -12,10 +12,10 @@ from wtforms.validators import DataRequired
 from community.core.clock import utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db, limiter
-from community.members import account_deletion, personal_data
 from community.members.access import anyone, member_required
 from community.members.services import WrongPassword
 from community.members.views import AUTH_LIMIT, bp
+from community.privacy import account_deletion, personal_data
 
 
 class DeleteAccountForm(FlaskForm):

@@ -16,14 +16,13 @@ from community.core.extensions import db
 from community.registrations.models import Registration
 from tests.browser.conftest import PHONE, assert_french, both_sizes, has_horizontal_scroll, log_in, shot
 from tests.browser.test_event_journeys import add_event
-from tests.events.checkin_support import bulk_seats, name_staff, seat
-from tests.events.conftest import bulk_members  # noqa: F401 (a fixture)
+from tests.checkin.checkin_support import bulk_seats, name_staff, seat
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def summit(make_member, bulk_members):  # noqa: F811 (the fixture imported above)
+def summit(make_member, bulk_members):
     event = add_event("Sommet OpenLLM France", 450, slug="sommet-2031")
     bulk_seats(event, bulk_members(40, "participant"))
     ada = seat(event, make_member("ada@example.net", name="Ada Lovelace", organization="Analytical Engines"))

@@ -2,7 +2,7 @@ from community.core.clock import to_local
 from community.core.extensions import db
 from community.events.demo import seed_demo
 from community.events.models import Event
-from tests.events.conftest import assert_invariants
+from tests.factories import assert_invariants
 
 
 def test_demo_seed_creates_a_summit_a_nearly_full_meetup_and_a_draft(app, make_member):

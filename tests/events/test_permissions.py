@@ -203,7 +203,7 @@ MATRIX = [
     # Organizer pages.
     Row("events.create", "GET", "form", lambda w: "/events/new", by_role(L, 403, 403, 200, 200)),
     Row("events.create", "POST", "form", lambda w: "/events/new", by_role(L, 403, 403, D, D), EVENT_FORM),
-    # An event is run by its own organizers (tests/events/test_organizer_matrix.py): an
+    # An event is run by its own organizers (tests/dashboard/test_organizer_matrix.py): an
     # organizer who neither created it nor was named for it is refused like a member.
     Row("events.edit", "GET", "published", lambda w: f"/events/{w.public.slug}/edit", by_role(L, 403, 403, 403, 200)),
     Row("events.edit", "GET", "draft", lambda w: f"/events/{w.draft.slug}/edit", by_role(L, 403, 403, 403, 200)),
@@ -262,7 +262,7 @@ MATRIX = [
 
 
 def test_every_events_route_has_a_row_in_the_matrix(app):
-    # The dashboard's other routes have their own matrix (tests/events/test_organizer_matrix.py).
+    # The dashboard's other routes have their own matrix (tests/dashboard/test_organizer_matrix.py).
     routes = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()

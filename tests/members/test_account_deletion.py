@@ -12,7 +12,7 @@ from community.mail.models import DeliveryAttempt, OutboxEmail
 from community.members.models import Member
 from community.registrations.models import Registration
 from tests.conftest import PASSWORD, login, mail_text, post_form
-from tests.events.conftest import seat_counts
+from tests.factories import seat_counts
 from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, build
 
 

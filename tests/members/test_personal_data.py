@@ -11,8 +11,8 @@ from community.core.clock import utcnow
 from community.core.extensions import db
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
-from community.members import personal_data
 from community.members.models import Member
+from community.privacy import personal_data
 from community.registrations.models import Registration
 from tests.conftest import login
 from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, add_event, build, seat

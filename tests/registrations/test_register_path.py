@@ -15,7 +15,7 @@ from community.mail.models import OutboxAttachment, OutboxEmail
 from community.registrations import services
 from community.registrations.errors import RegistrationRefused
 from community.registrations.models import Registration
-from tests.events.conftest import assert_invariants
+from tests.factories import assert_invariants
 
 
 def mails_of():

@@ -20,8 +20,8 @@ from community.core.extensions import db
 from community.events.models import Event, StaffRole
 from community.mail.outbox import external_url
 from community.registrations import mails as notify
+from tests.checkin.checkin_support import bulk_seats, name_staff, seat
 from tests.conftest import csrf_token, login, post_form, without_csrf_tokens
-from tests.events.checkin_support import bulk_seats, name_staff, seat
 from tests.querycount import count_queries
 
 JSON = {"Accept": "application/json"}

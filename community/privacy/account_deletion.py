@@ -18,8 +18,8 @@ from community.mail import scrub
 from community.mail.models import OutboxEmail
 from community.members.models import Member, Role
 from community.members.passwords import verify_password
-from community.members.personal_data import mails_to, registrations_of
 from community.members.services import WrongPassword
+from community.privacy.personal_data import mails_to, registrations_of
 from community.registrations import services as events
 from community.registrations.models import LIVE, Registration
 

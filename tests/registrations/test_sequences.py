@@ -14,7 +14,7 @@ from community.mail.models import OutboxEmail
 from community.members.models import Member
 from community.registrations import seats, services
 from community.registrations.models import LIVE, Registration
-from tests.events.conftest import assert_invariants, seat_counts
+from tests.factories import assert_invariants, seat_counts
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

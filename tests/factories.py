@@ -1,4 +1,5 @@
-"""Event factories: fast bulk members (no argon2 per member) and events."""
+"""Event factories (fast bulk members, no argon2 per member; events) and the seat
+invariants the registration tests check; loaded for every test by tests/conftest.py."""
 
 from datetime import timedelta
 

@@ -21,9 +21,9 @@ from community.members.models import Member
 from community.registrations import services
 from community.registrations.errors import CheckedIn
 from community.registrations.models import Registration
+from tests.checkin.checkin_support import bulk_seats, name_staff
 from tests.conftest import make_config
-from tests.events.checkin_support import bulk_seats, name_staff
-from tests.events.conftest import assert_invariants
+from tests.factories import assert_invariants
 
 STEWARDS = 4
 PEOPLE = 450

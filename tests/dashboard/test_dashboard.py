@@ -28,7 +28,7 @@ from community.registrations import seats, services
 from community.registrations.errors import EventFull
 from community.registrations.models import Registration
 from tests.conftest import login, mail_text, post_form
-from tests.events.conftest import assert_invariants
+from tests.factories import assert_invariants
 from tests.querycount import count_queries
 
 EN = {"Accept-Language": "en"}

@@ -15,7 +15,7 @@ from community.members.models import Member
 from community.registrations import newcomer, seats, services, waiting_list
 from community.registrations.models import Registration, new_ticket_code
 from tests.conftest import make_config
-from tests.events.conftest import assert_invariants, seat_counts
+from tests.factories import assert_invariants, seat_counts
 
 THREADS = 32
 

@@ -85,19 +85,10 @@ def matching(
     return query
 
 
-def search(
-    q: str = "",
-    role: str | None = None,
-    confirmed: bool | None = None,
-    group_id: int | None = None,
-    joined_from: date | None = None,
-    joined_to: date | None = None,
-    suspended: bool | None = None,
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> MemberPage:
-    """Newest members first. Three queries whatever the size: count, page, groups of the page."""
-    query = matching(q, role, confirmed, group_id, joined_from, joined_to, suspended)
+def search(page: int = 1, per_page: int = PER_PAGE, **filters) -> MemberPage:
+    """Newest members first, filtered as `matching` takes them. Three queries whatever
+    the size: count, page, groups of the page."""
+    query = matching(**filters)
     query = query.order_by(Member.created_at.desc(), Member.id.desc())
     pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
     return MemberPage(pagination, memberships_of([m.id for m in pagination.items]))

@@ -14,6 +14,7 @@ from community.core.clock import as_utc, utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.core.i18n import supported_language
+from community.events import services as events
 from community.events.models import Event, EventStaff, StaffRole
 from community.events.permissions import require_manager
 from community.mail.outbox import add_email
@@ -183,7 +184,7 @@ def change_settings(
     now: datetime | None = None,
 ) -> list[Registration]:
     """Capacity and registration window, from the dashboard. A raised capacity promotes
-    the waiting list at once (seats.change_capacity). Times are in UTC."""
+    the waiting list at once (events.services.change_capacity). Times are in UTC."""
     require_manager(actor, event)
     if event.is_cancelled:
         raise DomainError(_l("A cancelled event cannot be edited."))
@@ -191,17 +192,7 @@ def change_settings(
         raise DomainError(_l("Registration must close after it opens."))
     if opens_at and as_utc(opens_at) >= as_utc(event.starts_at):
         raise DomainError(_l("Registration must open before the event starts."))
-    before = event.capacity
-    promoted = seats.change_capacity(event, new_capacity, now or utcnow())
-    if before != event.capacity:
-        audit.record(
-            actor,
-            "event.capacity_changed",
-            event,
-            event_id=event.id,
-            capacity=[before, event.capacity],
-            promoted=len(promoted),
-        )
+    promoted = events.change_capacity(actor, event, new_capacity, now)
     window = {}
     for name, value in (("registration_opens_at", opens_at), ("registration_closes_at", closes_at)):
         old = getattr(event, name)

@@ -90,18 +90,8 @@ def update_event(actor, event: Event, data: EventData, now: datetime | None = No
     if event.is_cancelled:
         raise DomainError(_l("A cancelled event cannot be edited."))
     check(data)
-    capacity_before = event.capacity
     # Capacity first: it takes the event lock and refuses to go below the seats taken.
-    promoted = seats.change_capacity(event, data.capacity, now or utcnow())
-    if event.capacity != capacity_before:
-        audit.record(
-            actor,
-            "event.capacity_changed",
-            event,
-            event_id=event.id,
-            capacity=[capacity_before, event.capacity],
-            promoted=len(promoted),
-        )
+    promoted = change_capacity(actor, event, data.capacity, now)
     edited = sorted(
         f.name
         for f in fields(EventData)
@@ -115,6 +105,19 @@ def update_event(actor, event: Event, data: EventData, now: datetime | None = No
     db.session.flush()
     if edited:
         audit.record(actor, "event.updated", event, event_id=event.id, fields=edited)
+    return promoted
+
+
+def change_capacity(actor, event: Event, new_capacity: int | None, now: datetime | None = None) -> list:
+    """Raise, lower or remove the limit (freed seats go to the waiting list at once:
+    seats.change_capacity), recorded in the event's history when it changed."""
+    before = event.capacity
+    promoted = seats.change_capacity(event, new_capacity, now or utcnow())
+    if before != event.capacity:
+        capacity = [before, event.capacity]
+        audit.record(
+            actor, "event.capacity_changed", event, event_id=event.id, capacity=capacity, promoted=len(promoted)
+        )
     return promoted
 
 

@@ -14,6 +14,28 @@ from community.members.models import Member
 from community.registrations.models import Registration
 
 
+def member_row(email: str, name: str, now, **fields) -> dict:
+    """The values of one confirmed member for a bulk INSERT (no argon2: password_hash
+    "x" opens nothing); `fields` override any column."""
+    return {
+        "email": email,
+        "display_name": name,
+        "password_hash": "x",
+        "language": "fr",
+        "role": "member",
+        "organization": "",
+        "bio": "",
+        "directory_visible": False,
+        "consent_at": now,
+        "created_at": now,
+        "confirmed_at": now,
+        "password_changed_at": now,
+        "session_version": 1,
+        "failed_logins": 0,
+        **fields,
+    }
+
+
 @pytest.fixture
 def make_event(app):
     counter = {"n": 0}
@@ -47,22 +69,7 @@ def bulk_members(app):
     def _bulk(n, prefix="bulk"):
         now = utcnow()
         rows = [
-            dict(
-                email=f"{prefix}{i}@example.org",
-                display_name=f"{prefix.title()} {i}",
-                password_hash="x",
-                language="fr" if i % 2 else "en",
-                role="member",
-                organization="",
-                bio="",
-                directory_visible=False,
-                consent_at=now,
-                created_at=now,
-                confirmed_at=now,
-                password_changed_at=now,
-                session_version=1,
-                failed_logins=0,
-            )
+            member_row(f"{prefix}{i}@example.org", f"{prefix.title()} {i}", now, language="fr" if i % 2 else "en")
             for i in range(n)
         ]
         db.session.execute(insert(Member), rows)

@@ -13,6 +13,7 @@ from community.events.models import Event, EventStatus
 from community.groups.models import GroupMembership, WorkingGroup
 from community.members.models import Member
 from community.registrations.models import Registration
+from tests.factories import member_row
 
 # Strings a spreadsheet would run as formulas.
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "\tTabbed", "\rReturned"]
@@ -96,25 +97,7 @@ def bulk_registrations(app):
         now = utcnow()
         db.session.execute(
             insert(Member),
-            [
-                dict(
-                    email=f"bulk{i}@example.org",
-                    display_name=f"Bulk {i}",
-                    password_hash="x",
-                    language="fr",
-                    role="member",
-                    organization="Org",
-                    bio="",
-                    directory_visible=False,
-                    consent_at=now,
-                    created_at=now,
-                    confirmed_at=now,
-                    password_changed_at=now,
-                    session_version=1,
-                    failed_logins=0,
-                )
-                for i in range(n)
-            ],
+            [member_row(f"bulk{i}@example.org", f"Bulk {i}", now, organization="Org") for i in range(n)],
         )
         ids = list(db.session.scalars(select(Member.id).where(Member.email.like("bulk%"))))
         db.session.execute(

@@ -16,6 +16,7 @@ from community.groups.models import GroupMembership
 from community.members.models import Member
 from tests.admin.conftest import add_group, join
 from tests.conftest import links_in, login, post_form
+from tests.factories import member_row
 from tests.querycount import count_queries
 
 
@@ -133,21 +134,8 @@ def bulk(n: int, group) -> None:
     db.session.execute(
         insert(Member),
         [
-            dict(
-                email=f"bulk{i}@example.org",
-                display_name=f"Bulk {i}",
-                password_hash="x",
-                language="fr",
-                role="member",
-                organization="Org",
-                bio="",
-                directory_visible=False,
-                consent_at=now,
-                created_at=now - timedelta(seconds=i),
-                confirmed_at=now,
-                password_changed_at=now,
-                session_version=1,
-                failed_logins=0,
+            member_row(
+                f"bulk{i}@example.org", f"Bulk {i}", now, organization="Org", created_at=now - timedelta(seconds=i)
             )
             for i in range(n)
         ],

@@ -18,6 +18,7 @@ from community.groups import services as group_services
 from community.members.models import Member
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import PASSWORD
+from tests.factories import member_row
 
 pytestmark = pytest.mark.browser
 
@@ -32,21 +33,14 @@ def crowd(make_member):
     db.session.execute(
         insert(Member),
         [
-            dict(
-                email=f"personne{i}@example.org",
-                display_name=f"Personne {i}",
+            member_row(
+                f"personne{i}@example.org",
+                f"Personne {i}",
+                now,
                 password_hash="!",
-                language="fr",
                 role="organizer" if i % 5 == 0 else "member",
                 organization="Université de Lyon" if i % 2 else "",
-                bio="",
-                directory_visible=False,
-                consent_at=now,
-                created_at=now,
                 confirmed_at=None if i % 4 == 0 else now,
-                password_changed_at=now,
-                session_version=1,
-                failed_logins=0,
             )
             for i in range(12)
         ],

@@ -16,6 +16,7 @@ from community.members.models import Member
 from community.registrations import services
 from community.registrations.models import Registration
 from tests.browser.conftest import PHONE, SCREENSHOTS, assert_french, both_sizes, has_horizontal_scroll, log_in, shot
+from tests.factories import member_row
 
 pytestmark = pytest.mark.browser
 FIRST = ["Élodie", "Karim", "Sofia", "Jean-Baptiste", "Aïcha", "Lucas", "Mathilde", "Yusuf", "Chloé", "Théo"]
@@ -27,21 +28,11 @@ def people(n):
     db.session.execute(
         insert(Member),
         [
-            dict(
-                email=f"person{i}@example.org",
-                display_name=f"{FIRST[i % 10]} {LAST[(i // 10) % 10]}",
-                password_hash="x",
-                language="fr",
-                role="member",
+            member_row(
+                f"person{i}@example.org",
+                f"{FIRST[i % 10]} {LAST[(i // 10) % 10]}",
+                now,
                 organization=["OpenLLM France", "Inria", "", "Université Paris-Saclay"][i % 4],
-                bio="",
-                directory_visible=False,
-                consent_at=now,
-                created_at=now,
-                confirmed_at=now,
-                password_changed_at=now,
-                session_version=1,
-                failed_logins=0,
             )
             for i in range(n)
         ],

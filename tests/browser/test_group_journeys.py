@@ -19,6 +19,7 @@ from community.groups.models import GroupMembership
 from community.members.models import Member
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import links_in, mail_text
+from tests.factories import member_row
 
 pytestmark = pytest.mark.browser
 
@@ -39,22 +40,7 @@ def add_people(group, people):
     """Members who never log in, inserted in one statement (no password hashing), then added to the group."""
     now = utcnow()
     rows = [
-        dict(
-            email=email,
-            display_name=name,
-            password_hash="!",
-            language="fr",
-            role="member",
-            organization=org,
-            bio="",
-            directory_visible=visible,
-            consent_at=now,
-            created_at=now,
-            confirmed_at=now,
-            password_changed_at=now,
-            session_version=1,
-            failed_logins=0,
-        )
+        member_row(email, name, now, password_hash="!", organization=org, directory_visible=visible)
         for email, name, org, visible in people
     ]
     db.session.execute(insert(Member), rows)

@@ -12,6 +12,7 @@ from community.groups.models import GroupMembership, GroupRole, MembershipStatus
 from community.members.models import Member
 from community.members.passwords import hash_password
 from tests.conftest import PASSWORD
+from tests.factories import member_row
 
 
 @functools.cache
@@ -40,21 +41,14 @@ def bulk_members(app):
         prefix = prefix or f"b{counter['batch']}-"
         now = utcnow()
         rows = [
-            dict(
-                email=f"{prefix}{i}@example.org",
-                display_name=f"{prefix}{i}",
+            member_row(
+                f"{prefix}{i}@example.org",
+                f"{prefix}{i}",
+                now,
                 password_hash=password_hash(),
                 language=language(i),
-                role="member",
                 organization=organization(i),
-                bio="",
                 directory_visible=visible(i),
-                consent_at=now,
-                created_at=now,
-                confirmed_at=now,
-                password_changed_at=now,
-                session_version=1,
-                failed_logins=0,
             )
             for i in range(n)
         ]

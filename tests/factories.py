@@ -36,6 +36,34 @@ def member_row(email: str, name: str, now, **fields) -> dict:
     }
 
 
+def membership_row(group_id: int, member_id: int, now, **fields) -> dict:
+    """One active, plain membership of a working group, for a bulk INSERT."""
+    return {
+        "group_id": group_id,
+        "member_id": member_id,
+        "status": "active",
+        "role": "member",
+        "message": "",
+        "announcements_opt_out": False,
+        "created_at": now,
+        **fields,
+    }
+
+
+def registration_row(event_id: int, member_id: int, now, **fields) -> dict:
+    """One member's confirmed registration, for a bulk INSERT (its ticket code comes from the
+    model's default unless given). Its seat is not counted: the caller sets confirmed_count."""
+    return {
+        "event_id": event_id,
+        "member_id": member_id,
+        "status": "confirmed",
+        "created_at": now,
+        "language": "fr",
+        "guest_organization": "",
+        **fields,
+    }
+
+
 @pytest.fixture
 def make_event(app):
     counter = {"n": 0}

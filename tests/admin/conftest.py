@@ -13,7 +13,7 @@ from community.events.models import Event, EventStatus
 from community.groups.models import GroupMembership, WorkingGroup
 from community.members.models import Member
 from community.registrations.models import Registration
-from tests.factories import member_row
+from tests.factories import member_row, membership_row, registration_row
 
 # Strings a spreadsheet would run as formulas.
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "\tTabbed", "\rReturned"]
@@ -102,34 +102,11 @@ def bulk_registrations(app):
         ids = list(db.session.scalars(select(Member.id).where(Member.email.like("bulk%"))))
         db.session.execute(
             insert(GroupMembership),
-            [
-                dict(
-                    group_id=group.id,
-                    member_id=member_id,
-                    status="active",
-                    role="member",
-                    message="",
-                    announcements_opt_out=False,
-                    created_at=now,
-                )
-                for member_id in ids
-                for group in groups
-            ],
+            [membership_row(group.id, member_id, now) for member_id in ids for group in groups],
         )
         db.session.execute(
             insert(Registration),
-            [
-                dict(
-                    event_id=event.id,
-                    member_id=member_id,
-                    status="confirmed",
-                    created_at=now,
-                    language="fr",
-                    guest_organization="",
-                    ticket_code=f"bulk-ticket-{member_id}",
-                )
-                for member_id in ids
-            ],
+            [registration_row(event.id, member_id, now, ticket_code=f"bulk-ticket-{member_id}") for member_id in ids],
         )
         db.session.commit()
 

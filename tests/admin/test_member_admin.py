@@ -16,7 +16,7 @@ from community.groups.models import GroupMembership
 from community.members.models import Member
 from tests.admin.conftest import add_group, join
 from tests.conftest import links_in, login, post_form
-from tests.factories import member_row
+from tests.factories import member_row, membership_row
 from tests.querycount import count_queries
 
 
@@ -143,18 +143,7 @@ def bulk(n: int, group) -> None:
     ids = db.session.scalars(select(Member.id).where(Member.email.like("bulk%"))).all()
     db.session.execute(
         insert(GroupMembership),
-        [
-            dict(
-                group_id=group.id,
-                member_id=member_id,
-                status="active",
-                role="member",
-                message="",
-                announcements_opt_out=False,
-                created_at=now,
-            )
-            for member_id in ids[::2]
-        ],
+        [membership_row(group.id, member_id, now) for member_id in ids[::2]],
     )
     db.session.commit()
 

@@ -19,7 +19,7 @@ from community.groups.models import GroupMembership
 from community.members.models import Member
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import links_in, mail_text
-from tests.factories import member_row
+from tests.factories import member_row, membership_row
 
 pytestmark = pytest.mark.browser
 
@@ -47,18 +47,7 @@ def add_people(group, people):
     ids = db.session.scalars(select(Member.id).where(Member.email.in_([row["email"] for row in rows])))
     db.session.execute(
         insert(GroupMembership),
-        [
-            dict(
-                group_id=group.id,
-                member_id=i,
-                status="active",
-                role="member",
-                message="",
-                announcements_opt_out=False,
-                created_at=now,
-            )
-            for i in ids
-        ],
+        [membership_row(group.id, i, now) for i in ids],
     )
     db.session.commit()
 

@@ -8,6 +8,7 @@ from community.core.clock import utcnow
 from community.core.extensions import db
 from community.events.models import EventStaff, StaffRole
 from community.registrations.models import Registration, new_ticket_code
+from tests.factories import registration_row
 
 
 def seat(event, member=None, *, status="confirmed", **guest) -> Registration:
@@ -36,16 +37,7 @@ def bulk_seats(event, member_ids) -> list[str]:
     db.session.execute(
         insert(Registration),
         [
-            dict(
-                event_id=event.id,
-                member_id=member_id,
-                status="confirmed",
-                created_at=now,
-                confirmed_at=now,
-                language="fr",
-                guest_organization="",
-                ticket_code=new_ticket_code(),
-            )
+            registration_row(event.id, member_id, now, confirmed_at=now, ticket_code=new_ticket_code())
             for member_id in member_ids
         ],
     )

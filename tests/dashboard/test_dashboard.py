@@ -28,7 +28,7 @@ from community.registrations import seats, services
 from community.registrations.errors import EventFull
 from community.registrations.models import Registration
 from tests.conftest import login, mail_text, post_form
-from tests.factories import assert_invariants
+from tests.factories import assert_invariants, registration_row
 from tests.querycount import count_queries
 
 EN = {"Accept-Language": "en"}
@@ -296,13 +296,11 @@ def bulk_registrations(event, member_ids, *, now):
         status = ("confirmed", "confirmed", "held", "waiting", "cancelled")[i % 5]
         at = now - timedelta(hours=len(member_ids) - i)
         rows.append(
-            dict(
-                event_id=event.id,
-                member_id=member_id,
+            registration_row(
+                event.id,
+                member_id,
+                at,
                 status=status,
-                created_at=at,
-                language="fr",
-                guest_organization="",
                 ticket_code=f"q-{event.id}-{member_id}",
                 confirmed_at=at if status == "confirmed" else None,
                 hold_expires_at=now + timedelta(days=1) if status == "held" else None,

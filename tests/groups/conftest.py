@@ -12,7 +12,7 @@ from community.groups.models import GroupMembership, GroupRole, MembershipStatus
 from community.members.models import Member
 from community.members.passwords import hash_password
 from tests.conftest import PASSWORD
-from tests.factories import member_row
+from tests.factories import member_row, membership_row
 
 
 @functools.cache
@@ -86,15 +86,7 @@ def add_members(group, members, *, role=GroupRole.MEMBER.value, status=Membershi
     db.session.execute(
         insert(GroupMembership),
         [
-            dict(
-                group_id=group.id,
-                member_id=m.id,
-                status=status,
-                role=role,
-                message="",
-                announcements_opt_out=m.id in opted,
-                created_at=utcnow(),
-            )
+            membership_row(group.id, m.id, utcnow(), status=status, role=role, announcements_opt_out=m.id in opted)
             for m in members
         ],
     )

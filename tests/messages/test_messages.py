@@ -22,6 +22,7 @@ from community.messages import services as messages
 from community.messages.models import EventMessage
 from community.registrations.models import Registration
 from tests.conftest import links_in, login, mail_html, mail_text, make_config, post_form
+from tests.factories import registration_row
 from tests.querycount import count_queries
 
 BODY = "Bonjour à toutes et à tous,\n\nLa salle change : rendez-vous en salle B.\n<script>alert('x')</script>\n\n- badge\n- laptop"
@@ -476,19 +477,7 @@ def seat_many(event, member_ids):
     now = utcnow()
     db.session.execute(
         insert(Registration),
-        [
-            dict(
-                event_id=event.id,
-                member_id=m,
-                status="confirmed",
-                language="fr",
-                created_at=now,
-                confirmed_at=now,
-                ticket_code=f"t{event.id}-{m}",
-                guest_organization="",
-            )
-            for m in member_ids
-        ],
+        [registration_row(event.id, m, now, confirmed_at=now, ticket_code=f"t{event.id}-{m}") for m in member_ids],
     )
     db.session.commit()
 

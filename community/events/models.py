@@ -1,8 +1,8 @@
 """Events and the people named to run them.
 
 `Event.confirmed_count` is the number of seats taken: confirmed registrations
-plus held guest seats. Only community/registrations/seats.py moves it, by
-conditional UPDATE statements, and a CHECK keeps it within the capacity.
+plus held guest seats. Only the seat engine moves it (registrations/seats.py, through
+the conditional UPDATEs of seat_count.py), and a CHECK keeps it within the capacity.
 """
 
 import enum

@@ -13,7 +13,7 @@ from community.core import audit, locking
 from community.core.extensions import db
 from community.groups.models import Announcement, GroupMembership, MembershipStatus, WorkingGroup
 from community.groups.services import GroupError, require_moderator
-from community.mail.outbox import external_url, queue_email
+from community.mail.outbox import email_member, external_url
 from community.members import tokens
 from community.members.models import Member
 
@@ -105,12 +105,9 @@ def announce(
 
 def _queue_announcement(announcement: Announcement, group: WorkingGroup, member: Member) -> None:
     unsubscribe_url = external_url("groups.unsubscribe", token=unsubscribe_token(member.id, group.id))
-    queue_email(
+    email_member(
+        member,
         "group_announcement",
-        to=member.email,
-        to_name=member.display_name,
-        language=member.language,
-        member=member,
         subject=lambda: f"[{group.name}] {announcement.subject}",
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",

@@ -17,7 +17,7 @@ from community.groups.services import (
     require_moderator,
     require_open_for_members,
 )
-from community.mail.outbox import external_url, queue_email
+from community.mail.outbox import email_member, external_url
 from community.members.models import Member
 
 
@@ -79,12 +79,9 @@ def request_to_join(member: Member, group: WorkingGroup, message: str = "") -> G
 
 def _tell_leads_of_request(group: WorkingGroup, member: Member, membership: GroupMembership) -> None:
     for lead in leads_of(group):
-        queue_email(
+        email_member(
+            lead,
             "group_request",
-            to=lead.email,
-            to_name=lead.display_name,
-            language=lead.language,
-            member=lead,
             subject=_l("A request to join %(group)s", group=group.name),
             group=group,
             requester=member,
@@ -115,12 +112,9 @@ def approve(actor: Member, membership: GroupMembership) -> None:
     membership.decided_at, membership.decided_by_id = utcnow(), actor.id
     audit.record(actor, "group.member_approved", group, member_id=membership.member_id)
     member = membership.member
-    queue_email(
+    email_member(
+        member,
         "group_approved",
-        to=member.email,
-        to_name=member.display_name,
-        language=member.language,
-        member=member,
         subject=_l("Welcome to %(group)s", group=group.name),
         group=group,
         group_url=external_url("groups.detail", slug=group.slug),
@@ -133,12 +127,9 @@ def decline(actor: Member, membership: GroupMembership) -> None:
     require_moderator(actor, group)
     _pending(membership)
     member = membership.member
-    queue_email(
+    email_member(
+        member,
         "group_declined",
-        to=member.email,
-        to_name=member.display_name,
-        language=member.language,
-        member=member,
         subject=_l("Your request to join %(group)s", group=group.name),
         group=group,
         group_url=external_url("groups.detail", slug=group.slug),

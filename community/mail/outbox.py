@@ -54,6 +54,13 @@ def queue_email(template: str, *, dedupe_key: str | None = None, **fields) -> Ou
     return add_email(compose_email(template, dedupe_key=dedupe_key, **fields), fresh_key=True)
 
 
+def email_member(member, template: str, *, to: str | None = None, **fields) -> OutboxEmail | None:
+    """queue_email to a member (or to another address of theirs), in their language."""
+    return queue_email(
+        template, to=to or member.email, to_name=member.display_name, language=member.language, member=member, **fields
+    )
+
+
 def compose_email(
     template: str,
     *,

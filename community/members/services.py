@@ -10,7 +10,7 @@ from sqlalchemy import select
 from community.core.clock import utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db
-from community.mail.outbox import external_url, queue_email
+from community.mail.outbox import email_member, external_url
 from community.members import tokens
 from community.members.forms import PASSWORD_MIN
 from community.members.models import Member, Role
@@ -23,13 +23,6 @@ class WrongPassword(DomainError):
 
 class EmailTaken(DomainError):
     pass
-
-
-def _mail_member(member: Member, template: str, *, to: str | None = None, **context) -> None:
-    """Queue a mail to a member (or to an address of theirs) in their language."""
-    queue_email(
-        template, to=to or member.email, to_name=member.display_name, language=member.language, member=member, **context
-    )
 
 
 def normalize_email(address: str) -> str:
@@ -72,7 +65,7 @@ def sign_up(*, email: str, display_name: str, password: str, language: str) -> M
     """
     existing = find_by_email(email)
     if existing is not None:
-        _mail_member(
+        email_member(
             existing,
             "account_exists",
             subject=_l("Someone tried to sign up with your address"),
@@ -92,7 +85,7 @@ def mark_confirmed(member: Member) -> None:
 
 def send_confirmation(member: Member) -> None:
     token = tokens.make(tokens.CONFIRM, {"id": member.id, "email": member.email})
-    _mail_member(
+    email_member(
         member,
         "confirm_email",
         subject=_l("Confirm your email address"),
@@ -147,7 +140,7 @@ def request_password_reset(email: str) -> None:
     token = tokens.make(
         tokens.RESET, {"id": member.id, "pw": tokens.password_fingerprint(member.password_hash, member.email)}
     )
-    _mail_member(
+    email_member(
         member,
         "reset_password",
         subject=_l("Reset your password"),
@@ -185,7 +178,7 @@ def request_email_change(member: Member, new_email: str, password: str) -> None:
     # the rate limit) learns it, and a link that can never work helps no one.
     _refuse_taken(new_email)
     token = tokens.make(tokens.CHANGE_EMAIL, {"id": member.id, "old": member.email, "new": new_email})
-    _mail_member(
+    email_member(
         member,
         "change_email",
         to=new_email,
@@ -211,7 +204,7 @@ def confirm_email_change(token: str) -> Member:
     old_email = member.email
     member.email = new_email
     mark_confirmed(member)
-    _mail_member(
+    email_member(
         member,
         "email_changed",
         to=old_email,

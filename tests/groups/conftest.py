@@ -22,8 +22,9 @@ def password_hash() -> str:
 
 
 @pytest.fixture
-def bulk_members(app):
-    """Insert n confirmed members in one statement; return them (ordered by id).
+def bulk_people(app):
+    """Insert n confirmed members who can log in, in one statement; return them (ordered by id),
+    unlike tests/factories.bulk_members (ids, no usable password).
 
     `language(i)` and `visible(i)` choose each member's language and directory choice.
     """

@@ -34,13 +34,13 @@ def announce_form(client, slug):
 
 
 def test_an_announcement_to_300_members_reaches_each_once_in_their_language(
-    app, client, make_member, make_group, bulk_members, mailbox
+    app, client, make_member, make_group, bulk_people, mailbox
 ):
     lead = make_member("lead@example.org", name="Lena Lead", language="en")
     group = make_group("Évaluation", lead=lead)
-    receiving = bulk_members(299, prefix="r-", language=lambda i: "fr" if i % 3 else "en")
-    opted_out = bulk_members(15, prefix="o-")
-    waiting = bulk_members(5, prefix="w-")
+    receiving = bulk_people(299, prefix="r-", language=lambda i: "fr" if i % 3 else "en")
+    opted_out = bulk_people(15, prefix="o-")
+    waiting = bulk_people(5, prefix="w-")
     add_members(group, receiving + opted_out, opt_out=opted_out)
     add_members(group, waiting, status="pending")
     recipients = {m.email: m.language for m in [lead, *receiving]}

@@ -100,11 +100,11 @@ def test_an_archived_group_stays_readable_and_takes_nobody(client, make_member, 
     assert membership(member, group) is None
 
 
-def test_the_group_page_lists_visible_members_and_counts_the_others(client, make_member, make_group, bulk_members):
+def test_the_group_page_lists_visible_members_and_counts_the_others(client, make_member, make_group, bulk_people):
     lead = make_member(name="Lena Lead")
     group = make_group("Data", lead=lead)
-    shown = bulk_members(3, prefix="shown-", visible=lambda i: True)
-    hidden = bulk_members(4, prefix="hidden-")
+    shown = bulk_people(3, prefix="shown-", visible=lambda i: True)
+    hidden = bulk_people(4, prefix="hidden-")
     add_members(group, shown + hidden)
     html = page(client, "/groups/data", headers={"Accept-Language": "en"})
     assert "Lena Lead" in html
@@ -168,14 +168,14 @@ def test_leads_manage_members_and_admins_appoint_leads_by_email(client, make_mem
     assert membership(newcomer, group).is_lead
 
 
-def test_the_directory_shows_only_members_who_opted_in_and_searches(client, make_member, make_group, bulk_members):
+def test_the_directory_shows_only_members_who_opted_in_and_searches(client, make_member, make_group, bulk_people):
     viewer = make_member(language="en")
     group = make_group("Évaluation")
     other = make_group("Data")
-    visible = bulk_members(
+    visible = bulk_people(
         40, prefix="vis-", visible=lambda i: True, organization=lambda i: "Inria" if i < 3 else "CNRS"
     )
-    hidden = bulk_members(5, prefix="hid-", organization=lambda i: "Inria")
+    hidden = bulk_people(5, prefix="hid-", organization=lambda i: "Inria")
     add_members(group, visible[:2] + hidden)
     add_members(other, visible[2:4])
     assert "/members/login" in client.get("/groups/directory").headers["Location"]

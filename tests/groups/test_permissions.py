@@ -75,10 +75,10 @@ def test_the_matrix_covers_every_group_route(app):
 
 
 @pytest.fixture
-def world(admin, make_group, bulk_members):
+def world(admin, make_group, bulk_people):
     """A moderated group with a lead, a co-lead, members, a pending request and an
     announcement; another group with its own lead; and a member of neither."""
-    lead, member, other, other_lead, target, co_lead, asker = bulk_members(7, prefix="p-")
+    lead, member, other, other_lead, target, co_lead, asker = bulk_people(7, prefix="p-")
     group = make_group("Legal & ethics", policy="moderated", lead=lead)
     make_group("Data", lead=other_lead)
     add_members(group, [member, target])

@@ -17,14 +17,14 @@ PAGES = {
 }
 
 
-def grow(groups, bulk_members, author, n, batch):
+def grow(groups, bulk_people, author, n, batch):
     """n more members in every group: a third visible in the directory, some opted
     out, a few asking to join, and an announcement each."""
     for number, group in enumerate(groups):
-        people = bulk_members(
+        people = bulk_people(
             n, prefix=f"{batch}-{number}-", visible=lambda i: i % 3 == 0, organization=lambda i: f"Org {i % 4}"
         )
-        waiting = bulk_members(max(n // 5, 1), prefix=f"{batch}-{number}-w-")
+        waiting = bulk_people(max(n // 5, 1), prefix=f"{batch}-{number}-w-")
         add_members(group, people, opt_out=people[::4])
         add_members(group, waiting, status="pending")
         announcements.announce(
@@ -43,7 +43,7 @@ def statements(client, url):
 
 @pytest.mark.parametrize("viewer", ["admin", "member"])
 @pytest.mark.parametrize("page", list(PAGES))
-def test_query_count_does_not_grow_with_members(client, admin, make_member, make_group, bulk_members, page, viewer):
+def test_query_count_does_not_grow_with_members(client, admin, make_member, make_group, bulk_people, page, viewer):
     lead = make_member(language="en")
     groups = [
         make_group("Data", lead=lead),
@@ -56,9 +56,9 @@ def test_query_count_does_not_grow_with_members(client, admin, make_member, make
     login(client, admin if viewer == "admin" else someone)
     url = PAGES[page](groups[1].slug)
 
-    grow(groups, bulk_members, admin, 5, "small")
+    grow(groups, bulk_people, admin, 5, "small")
     small = statements(client, url)
-    grow(groups, bulk_members, admin, 55, "large")
+    grow(groups, bulk_people, admin, 55, "large")
     large = statements(client, url)
     print(f"{page} as {viewer}: {small} statements with 5 members per group, {large} with 60")
     assert large == small

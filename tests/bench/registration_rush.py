@@ -32,6 +32,7 @@ from sqlalchemy.pool import NullPool
 from tests.bench import sessions as logins
 from tests.bench.load import CpuMeter, Http, drive, free_port, latency_ms, process_tree
 from tests.bench.server import gunicorn
+from tests.factories import member_row
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_DATABASE = "bench_rush"
@@ -128,7 +129,7 @@ def seed(app, registrants: int, seats: int) -> list[str]:
     from community.core.clock import utcnow
     from community.core.extensions import db
     from community.events.models import Event, EventStatus, Visibility
-    from community.members.models import Member, Role
+    from community.members.models import Member
     from community.members.passwords import hash_password
 
     now = utcnow()
@@ -160,22 +161,7 @@ def seed(app, registrants: int, seats: int) -> list[str]:
         db.session.execute(
             insert(Member),
             [
-                {
-                    "email": email,
-                    "display_name": f"Rush {i}",
-                    "password_hash": password_hash,
-                    "language": "en",
-                    "role": Role.MEMBER.value,
-                    "organization": "",
-                    "bio": "",
-                    "directory_visible": False,
-                    "consent_at": now,
-                    "created_at": now,
-                    "confirmed_at": now,
-                    "password_changed_at": now,
-                    "session_version": 1,
-                    "failed_logins": 0,
-                }
+                member_row(email, f"Rush {i}", now, password_hash=password_hash, language="en")
                 for i, email in enumerate(emails)
             ],
         )

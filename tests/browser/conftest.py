@@ -56,10 +56,27 @@ class QuietHandler(WSGIRequestHandler):
             super().log_request(code, size)
 
 
+def buffered(app):
+    """Each response read whole and closed before it is sent. Werkzeug's server closes
+    a response (a static file's open handle) only after reading what is left of the
+    request; when the browser has dropped the connection that read raises first, the
+    file is left open and its ResourceWarning fails a later test at random."""
+
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(app, live_port):
     """Serve `app` on the loopback port until the test ends; returns the base URL."""
-    server = make_server("127.0.0.1", live_port, app, threaded=True, request_handler=QuietHandler)
+    server = make_server("127.0.0.1", live_port, buffered(app), threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield app.config["BASE_URL"]

@@ -65,11 +65,13 @@ def register_blueprints(app: Flask) -> None:
     from community.members import views as members
     from community.messages import views as messages
     from community.registrations import views as registrations
+    from community.tickets import code_views
+    from community.tickets import views as tickets
 
     # Several modules may serve one blueprint (a package's pages, split by audience).
     view_modules = (pages, members, account_views, data_views, groups, membership_views, announcement_views, events)
     view_modules += (organizer_views, registrations, dashboard, checkin, messages, admin, member_views, audit_views)
-    view_modules += (outbox_views,)
+    view_modules += (outbox_views, tickets, code_views)
     for blueprint in dict.fromkeys(module.bp for module in view_modules):
         app.register_blueprint(blueprint)
 

@@ -8,3 +8,4 @@ from community.mail.models import DeliveryAttempt, OutboxAttachment, OutboxEmail
 from community.members.models import Member  # noqa: F401
 from community.messages.models import EventMessage  # noqa: F401
 from community.registrations.models import Registration  # noqa: F401
+from community.tickets.models import Category, InvitationCode  # noqa: F401

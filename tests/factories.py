@@ -50,11 +50,13 @@ def membership_row(group_id: int, member_id: int, now, **fields) -> dict:
     }
 
 
-def registration_row(event_id: int, member_id: int, now, **fields) -> dict:
-    """One member's confirmed registration, for a bulk INSERT (its ticket code comes from the
-    model's default unless given). Its seat is not counted: the caller sets confirmed_count."""
+def registration_row(event, member_id: int, now, **fields) -> dict:
+    """One member's confirmed registration in the event's first category, for a bulk INSERT (its
+    ticket code comes from the model's default unless given). Its seat is not counted: the caller
+    sets confirmed_count (and the category's taken)."""
     return {
-        "event_id": event_id,
+        "event_id": event.id,
+        "category_id": event.categories[0].id,
         "member_id": member_id,
         "status": "confirmed",
         "created_at": now,
@@ -62,6 +64,12 @@ def registration_row(event_id: int, member_id: int, now, **fields) -> dict:
         "guest_organization": "",
         **fields,
     }
+
+
+def count_seats(event, n: int) -> None:
+    """Count n seats inserted in bulk in the event's first category (as the seat engine would)."""
+    event.confirmed_count = (event.confirmed_count or 0) + n
+    event.categories[0].taken += n
 
 
 @pytest.fixture
@@ -124,13 +132,40 @@ def seat_counts(event_id):
 
 def assert_invariants(event_id):
     count, seated, _confirmed, waiting, capacity = seat_counts(event_id)
+    event = db.session.get(Event, event_id)
     assert count == seated
+    assert_category_invariants(event)
     if capacity is None:
         assert waiting == 0
     else:
-        assert count <= capacity
-        # Nobody waits while a seat is free.
-        assert waiting == 0 or count == capacity
+        assert count + event.reserved_count <= capacity
+    # Nobody waits while a seat of their category is free.
+    waiting_in = dict(
+        db.session.execute(
+            select(Registration.category_id, func.count())
+            .where(Registration.event_id == event_id, Registration.status == "waiting")
+            .group_by(Registration.category_id)
+        ).all()
+    )
+    for category in event.categories:
+        if waiting_in.get(category.id):
+            assert category.seats_left(event) == 0, (category, waiting_in)
+
+
+def assert_category_invariants(event):
+    """Each category's counter is its seated rows, within its quota; the event's reserve is
+    the sum of what its reserving categories hold back."""
+    seated_in = dict(
+        db.session.execute(
+            select(Registration.category_id, func.count())
+            .where(Registration.event_id == event.id, Registration.status.in_(("confirmed", "held")))
+            .group_by(Registration.category_id)
+        ).all()
+    )
+    for category in event.categories:
+        assert category.taken == seated_in.get(category.id, 0), category
+        assert category.quota is None or category.taken <= category.quota, category
+    assert event.reserved_count == sum(category.held_back for category in event.categories)
 
 
 def organizer_data(**overrides):

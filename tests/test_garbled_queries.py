@@ -81,7 +81,13 @@ def world(app, make_member):
     )
     db.session.add_all([group, event])
     db.session.flush()
-    registration = Registration(event_id=event.id, member_id=member.id, status="confirmed", confirmed_at=utcnow())
+    registration = Registration(
+        event_id=event.id,
+        category_id=event.categories[0].id,
+        member_id=member.id,
+        status="confirmed",
+        confirmed_at=utcnow(),
+    )
     message = EventMessage(
         event_id=event.id,
         author_id=admin.id,
@@ -111,6 +117,7 @@ def world(app, make_member):
         "message_id": message.id,
         "email_id": mail.id,
         "code": registration.ticket_code,
+        "category_id": event.categories[0].id,
     }
 
 

@@ -42,3 +42,67 @@ def test_migrations_match_the_models_and_go_down_again(kind, tmp_path):
             remaining = db.inspect(conn).get_table_names()
         assert set(remaining) <= {"alembic_version"}
         db.engine.dispose()
+
+
+BEFORE_CATEGORIES = "d89705b97b2b"
+
+
+def _insert_event_with_registrations(conn):
+    """An event with a seat of each status and a check-in: rows whose tables SQLite rebuilds, or refer to them."""
+    conn.execute(
+        text(
+            "INSERT INTO event (id, slug, title, description, starts_at, ends_at, venue, address, online_url,"
+            " capacity, confirmed_count, visibility, waitlist_enabled, status, created_at, updated_at)"
+            " VALUES (1, 'summit', 'Summit', '', :at, :at, '', '', '', 3, 2, 'public', true, 'published', :at, :at)"
+        ),
+        {"at": "2026-06-01 09:00:00+00:00"},
+    )
+    for i, status in enumerate(["confirmed", "held", "waiting", "cancelled"], start=1):
+        conn.execute(
+            text(
+                "INSERT INTO registration (id, event_id, guest_name, guest_email, guest_organization, language,"
+                " status, hold_expires_at, created_at, ticket_code)"
+                " VALUES (:id, 1, 'G', :email, '', 'fr', :status, :at, :at, :code)"
+            ),
+            {
+                "id": i,
+                "email": f"g{i}@example.org",
+                "status": status,
+                "at": "2026-05-01 09:00:00+00:00",
+                "code": f"c{i}",
+            },
+        )
+    conn.execute(
+        text("INSERT INTO check_in (registration_id, event_id, checked_in_at, gate) VALUES (1, 1, :at, '')"),
+        {"at": "2026-06-01 09:05:00+00:00"},
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_event_gets_one_category_holding_its_registrations_and_back(kind, tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _fresh_database_url(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(revision=BEFORE_CATEGORIES)
+        with db.engine.begin() as conn:
+            _insert_event_with_registrations(conn)
+        upgrade()
+        with db.engine.connect() as conn:
+            categories = conn.execute(
+                text("SELECT id, event_id, name_fr, taken, quota, reserving FROM ticket_category")
+            ).all()
+            assert [tuple(row)[1:5] for row in categories] == [(1, "Entrée générale", 2, None)]
+            assert not categories[0].reserving
+            # Rebuilding a table on SQLite must not delete, by cascade, the rows that refer to it.
+            assert conn.execute(text("SELECT count(*) FROM registration")).scalar() == 4
+            assert conn.execute(text("SELECT count(*) FROM check_in")).scalar() == 1
+            assigned = conn.execute(text("SELECT DISTINCT category_id FROM registration")).scalars().all()
+            assert assigned == [categories[0].id]
+            assert conn.execute(text("SELECT reserved_count FROM event")).scalar() == 0
+        downgrade(revision=BEFORE_CATEGORIES)
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM registration")).scalar() == 4
+            assert conn.execute(text("SELECT count(*) FROM check_in")).scalar() == 1
+            columns = {column["name"] for column in db.inspect(conn).get_columns("registration")}
+            assert "category_id" not in columns
+            assert "ticket_category" not in db.inspect(conn).get_table_names()
+        db.engine.dispose()

@@ -31,6 +31,7 @@ def add_event(slug, ended_days_ago):
 def guest(event, email):
     registration = Registration(
         event_id=event.id,
+        category_id=event.categories[0].id,
         status="confirmed",
         guest_name=f"Guest {email}",
         guest_email=email,
@@ -72,7 +73,15 @@ def fresh(model, id_):
 def history(app, make_member):
     old, recent = add_event("old", 400), add_event("recent", 10)
     member = make_member("member@example.org")
-    db.session.add(Registration(event_id=old.id, member_id=member.id, status="confirmed", created_at=old.starts_at))
+    db.session.add(
+        Registration(
+            event_id=old.id,
+            category_id=old.categories[0].id,
+            member_id=member.id,
+            status="confirmed",
+            created_at=old.starts_at,
+        )
+    )
     return {
         "old_guest": guest(old, "old.guest@example.org").id,
         "recent_guest": guest(recent, "recent.guest@example.org").id,

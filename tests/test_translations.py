@@ -50,3 +50,20 @@ def test_french_is_really_french():
     same = [m.id for m in catalog if m.id and isinstance(m.id, str) and m.string == m.id and len(m.id) > 25]
     # Long sentences identical in both languages mean someone copied instead of translating.
     assert same == []
+
+
+TRANSLATING = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "pgettext", "lazy_pgettext"}
+
+
+def test_every_translated_string_is_written_in_the_call():
+    """The extraction only sees a literal: `_l(message)` with `message` a variable is never translated."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "community").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in TRANSLATING and node.args:
+                literal = node.args[1] if getattr(node.func, "id", "").endswith("pgettext") else node.args[0]
+                if not (isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []

@@ -43,6 +43,7 @@ ATTENDEE_HEADER = (
     _l("Email"),
     _l("Organization"),
     _l("Status"),
+    _l("Category"),
     _l("Registered at"),
     _l("Checked in at"),
     _l("Working groups"),
@@ -114,6 +115,7 @@ def attendee_rows(event: Event, statuses: Sequence[str] = ()) -> Iterator[tuple]
             func.coalesce(Member.email, Registration.guest_email),
             case((Registration.member_id.is_not(None), Member.organization), else_=Registration.guest_organization),
             Registration.status,
+            Registration.category_id,
             Registration.created_at,
             CheckIn.checked_in_at,
             _groups_of(Registration.member_id),
@@ -126,8 +128,23 @@ def attendee_rows(event: Event, statuses: Sequence[str] = ()) -> Iterator[tuple]
     )
     if statuses:
         statement = statement.where(Registration.status.in_(statuses))
-    for name, email, organization, status, registered_at, checked_in_at, groups in _stream(statement):
-        yield (name, email, organization, status, _when(registered_at), _when(checked_in_at), _group_names(groups))
+    # Named now: the rows are streamed after the view has returned.
+    return _attendees(statement, {category.id: category.name for category in event.categories})
+
+
+def _attendees(statement, category_names: dict) -> Iterator[tuple]:
+    for name, email, organization, status, category_id, registered_at, checked_in_at, groups in _stream(statement):
+        category = category_names.get(category_id, "")
+        yield (
+            name,
+            email,
+            organization,
+            status,
+            category,
+            _when(registered_at),
+            _when(checked_in_at),
+            _group_names(groups),
+        )
 
 
 def member_rows() -> Iterator[tuple]:

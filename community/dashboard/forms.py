@@ -43,6 +43,14 @@ class AddPersonForm(FlaskForm):
     # A member's mails follow their profile; a guest has none, so the organizer says.
     language = SelectField(_l("Mail language (guests)"), choices=LANGUAGE_CHOICES, default="fr")
     over_capacity = BooleanField(_l("If the event is full, add them anyway over capacity (the capacity grows by one)"))
+    # Any of the event's categories, hidden ones too: the organizer vouches for the person.
+    category_id = SelectField(
+        _l("Ticket category"), coerce=lambda value: int(value) if value else None, validate_choice=False
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = [(category.id, category.name) for category in categories]
 
     def person(self) -> dict:
         """Who to add, as dashboard.services.add_by_hand takes them."""

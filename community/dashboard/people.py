@@ -7,7 +7,7 @@ from datetime import datetime
 from math import ceil
 
 from sqlalchemy import String, and_, case, func, literal, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from community.checkin.models import CheckIn
 from community.core.extensions import db
@@ -116,7 +116,7 @@ def of_event(
         base.add_columns(checked.c.at, in_queue.c.position)
         .outerjoin(checked, checked.c.id == Registration.id)
         .outerjoin(in_queue, in_queue.c.id == Registration.id)
-        .options(contains_eager(Registration.member))
+        .options(contains_eager(Registration.member), selectinload(Registration.code))
         .order_by(*_order(sort))
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -36,9 +36,8 @@ def promote_by_hand(
     """Give a waiting person a seat now, out of turn (seats.promote_out_of_turn), audited."""
     require_manager(actor, registration.event)
     raised = seats.promote_out_of_turn(registration, now or utcnow(), over_capacity)
-    facts = {"over_capacity": raised is not None}
-    if raised is not None:
-        facts["capacity"] = list(raised)
+    facts = {"over_capacity": bool(raised)}
+    facts.update({limit: list(change) for limit, change in raised.items()})
     audit.record(actor, "registration.promoted_by_hand", registration, event_id=registration.event_id, **facts)
     return registration
 
@@ -55,6 +54,7 @@ def add_by_hand(
     guest_email: str = "",
     guest_organization: str = "",
     guest_language: str | None = None,
+    category_id: int | None = None,
     over_capacity: bool = False,
     now: datetime | None = None,
 ) -> Registration:
@@ -74,12 +74,22 @@ def add_by_hand(
         guest_organization=guest_organization,
         guest_language=guest_language,
     )
+    registration.category = category_of(event, category_id)
     raised = seats.seat_by_hand(event, registration, now, over_capacity)
-    facts = {"status": registration.status, "guest": registration.is_guest, "over_capacity": raised is not None}
-    if raised is not None:
-        facts["capacity"] = list(raised)
+    facts = {"status": registration.status, "guest": registration.is_guest, "over_capacity": bool(raised)}
+    facts.update({limit: list(change) for limit, change in raised.items()})
     audit.record(actor, "registration.added_by_hand", registration, event_id=event.id, **facts)
     return registration
+
+
+def category_of(event: Event, category_id: int | None):
+    """The event's category of this id (any, hidden ones too: the organizer vouches), or its first."""
+    if category_id is None:
+        return event.categories[0]
+    category = next((c for c in event.categories if c.id == category_id), None)
+    if category is None:
+        raise DomainError(_l("This ticket category does not exist for this event."))
+    return category
 
 
 def _new_person(

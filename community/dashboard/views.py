@@ -83,7 +83,7 @@ def _forms(event) -> dict:
         registration_opens_at=_local(event.registration_opens_at),
         registration_closes_at=_local(event.registration_closes_at),
     )
-    add = AddPersonForm(formdata=None, language=str(get_locale()))
+    add = AddPersonForm(formdata=None, language=str(get_locale()), categories=event.categories)
     return {"add_form": add, "settings_form": settings, "staff_form": StaffForm(formdata=None)}
 
 
@@ -180,11 +180,11 @@ def _added(registration):
 @bp.post("/<slug>/dashboard/add")
 @manager_required
 def add(event):
-    form = AddPersonForm()
+    form = AddPersonForm(categories=event.categories)
     if not form.validate():
         flash(first_error(form), "error")
         return _back(event)
-    person = form.person()
+    person = form.person() | {"category_id": form.category_id.data}
     attempt(lambda: services.add_by_hand(current_user, event, over_capacity=form.over_capacity.data, **person), _added)
     return _back(event)
 

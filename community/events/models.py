@@ -1,8 +1,10 @@
 """Events and the people named to run them.
 
 `Event.confirmed_count` is the number of seats taken: confirmed registrations
-plus held guest seats. Only the seat engine moves it (registrations/seats.py, through
-the conditional UPDATEs of seat_count.py), and a CHECK keeps it within the capacity.
+plus held guest seats; `Event.reserved_count` the seats held back for reserved
+ticket categories (tickets/models.py), not taken yet. Only the seat engine moves
+them (registrations/seats.py, through the conditional UPDATEs of seat_count.py),
+and a CHECK keeps both together within the capacity.
 """
 
 import enum
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
+from community.tickets.models import Category
 
 
 class EventStatus(str, enum.Enum):
@@ -32,6 +35,8 @@ class Event(db.Model):
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR confirmed_count <= capacity", name="within_capacity"),
         CheckConstraint("confirmed_count >= 0", name="count_not_negative"),
+        CheckConstraint("capacity IS NULL OR confirmed_count + reserved_count <= capacity", name="within_reserve"),
+        CheckConstraint("reserved_count >= 0", name="reserve_not_negative"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
         CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
@@ -52,6 +57,7 @@ class Event(db.Model):
     # NULL means unlimited.
     capacity: Mapped[int | None] = mapped_column()
     confirmed_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    reserved_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     registration_opens_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     registration_closes_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
@@ -64,15 +70,39 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
+    categories: Mapped[list[Category]] = relationship(
+        order_by=(Category.position, Category.id),
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        back_populates="event",
+    )
+
+    def __init__(self, **fields):
+        fields.setdefault("confirmed_count", 0)
+        fields.setdefault("reserved_count", 0)
+        super().__init__(**fields)
+        if not self.categories:  # every event has a category to register in
+            self.categories.append(Category.general())
+
+    @property
+    def has_categories(self) -> bool:
+        """More than one ticket category: the pages then say which one each person has."""
+        return len(self.categories) > 1
+
+    def category_name(self, category_id: int) -> str:
+        """The name of one of its categories, read from the list loaded once (no query per row)."""
+        return next((category.name for category in self.categories if category.id == category_id), "")
+
     @property
     def seats_left(self) -> int | None:
+        """Seats open to everyone: neither taken nor held back for a reserved category."""
         if self.capacity is None:
             return None
-        return max(self.capacity - self.confirmed_count, 0)
+        return max(self.capacity - self.confirmed_count - self.reserved_count, 0)
 
     @property
     def is_full(self) -> bool:
-        return self.capacity is not None and self.confirmed_count >= self.capacity
+        return self.seats_left == 0
 
     @property
     def is_published(self) -> bool:

@@ -6,12 +6,15 @@ in events/organizer_views.py."""
 from flask import Blueprint, Response, current_app, render_template
 
 from community.core.clock import utcnow
+from community.core.extensions import db
 from community.dashboard import counts
 from community.events import dates, ics, permissions, queries
 from community.members.access import anyone
-from community.registrations import mails, waiting_list
+from community.registrations import mails, seats, waiting_list
 from community.registrations import queries as registration_queries
 from community.registrations import services as registrations
+from community.tickets import eligibility
+from community.tickets import queries as ticket_queries
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 dates.register(bp)
@@ -32,15 +35,21 @@ def index():
 @anyone
 def detail(slug):
     event, me = permissions.visible_event(slug), permissions.current_member()
+    if seats.release_due(event, utcnow()):
+        db.session.commit()  # the page shows the seats as they are now (holds run out, reserves released)
+    ticket_queries.load_groups(event)
     registration = registrations.live_registration(event.id, member_id=me.id) if me is not None else None
     # Those who run the event see where it stands; the lists are on the dashboard.
     rights = permissions.rights(me, event)
+    offers = eligibility.open_to(event, me)
     return render_template(
         "events/detail.html",
         event=event,
         registration=registration,
         position=waiting_list.position(registration) if registration else None,
         problem=registrations.registration_problem(event, me),
+        offers=offers,
+        seats_open=eligibility.seats_open(event, offers) if event.has_categories else event.seats_left,
         manager=rights.manage,
         steward=rights.check_in,
         counts=counts.of_event(event) if rights.manage else None,

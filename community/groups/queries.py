@@ -213,3 +213,12 @@ def group_choices() -> list[tuple[int, str]]:
         .order_by(alphabetical(WorkingGroup.name))
     )
     return [(group_id, name) for group_id, name in rows]
+
+
+def active_group_ids(member) -> set[int]:
+    """For the ticket categories: the groups this member is an active member of, in one query."""
+    if member is None or not getattr(member, "is_authenticated", False):
+        return set()
+    return set(
+        db.session.scalars(select(GroupMembership.group_id).where(GroupMembership.member_id == member.id, _active))
+    )

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
+from wtforms import EmailField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from community.core.errors import DomainError
@@ -24,6 +24,18 @@ class GuestRegistrationForm(FlaskForm):
         ],
     )
     organization = StringField(_l("Organization (optional)"), filters=[clean], validators=[Optional(), Length(max=160)])
+    # Shown when the event offers guests more than one ticket category.
+    category = RadioField(_l("Ticket category"), coerce=lambda value: int(value) if value else None)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(category.id, category.name) for category in categories]
+        if len(self.category.choices) < 2:
+            del self.category  # nothing to choose
+
+    def validate_category(self, field):
+        if field.data is None:
+            raise ValidationError(_l("Please choose a ticket category."))
 
     def validate_email(self, field):
         # The same check the service makes, shown beside the field rather than as a banner.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
 from community.events.models import Event
+from community.tickets.models import Category, InvitationCode
 
 
 class RegistrationStatus(str, enum.Enum):
@@ -91,6 +92,11 @@ class Registration(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    # The ticket category asked for (and, once seated, the one whose seat it holds).
+    # A category with registrations is never deleted (tickets/services.py refuses).
+    category_id: Mapped[int] = mapped_column(ForeignKey("ticket_category.id"), index=True)
+    # The invitation code it was made with; a use of the code while the registration is live.
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("invitation_code.id", ondelete="SET NULL"), index=True)
     # Account deletion must call services.forget_member() first (it frees the seats).
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     guest_name: Mapped[str | None] = mapped_column(String(120))
@@ -116,6 +122,8 @@ class Registration(db.Model):
     # registration path reads registrations without them; list pages ask for
     # them with selectinload / contains_eager.
     event: Mapped[Event] = relationship()
+    category: Mapped[Category] = relationship()
+    code: Mapped[InvitationCode | None] = relationship()
     member = relationship("Member")
 
     @property

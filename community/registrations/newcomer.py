@@ -39,7 +39,7 @@ def write(registration: Registration, mail) -> None:
     """Write the registration and its mail (its key holds the new ticket code: it cannot be
     queued before). The registration then joins the session as a loaded row."""
     locking.before_writes()
-    registration.event_id = registration.event.id
+    registration.event_id, registration.category_id = registration.event.id, registration.category.id
     table = Registration.__table__
     values = {
         column.key: registration.__dict__[column.key] for column in table.columns if column.key in registration.__dict__

@@ -8,6 +8,7 @@ from community.checkin.models import CheckIn
 from community.core.extensions import db
 from community.events.models import Event
 from community.registrations.models import HELD, LIVE, Registration
+from community.tickets.models import Category
 
 
 def of_member(member) -> list[Registration]:
@@ -69,12 +70,37 @@ def registration_or_404(event: Event, registration_id: int) -> Registration:
     return registration
 
 
-def events_with_holds_due(now, event_id: int | None = None) -> list[int]:
-    """The events (or just `event_id`) where a guest's held seat ran out, in id order."""
-    query = select(Registration.event_id).where(Registration.status == HELD, Registration.hold_expires_at <= now)
+def _holds_due(now):
+    return select(Registration.event_id).where(Registration.status == HELD, Registration.hold_expires_at <= now)
+
+
+def _reserves_due(now):
+    return select(Category.event_id).where(Category.reserving.is_(True), Category.reserved_until <= now)
+
+
+def events_with_seats_due(now, event_id: int | None = None) -> list[int]:
+    """The events (or just `event_id`) where a guest's held seat ran out or reserved
+    seats reached their release date, in id order."""
+    holds, reserves = _holds_due(now), _reserves_due(now)
     if event_id is not None:
-        query = query.where(Registration.event_id == event_id)
-    return sorted(set(db.session.scalars(query)))
+        holds, reserves = holds.where(Registration.event_id == event_id), reserves.where(Category.event_id == event_id)
+    return sorted(set(db.session.scalars(holds.union(reserves))))
+
+
+def seats_due(event_id: int, now) -> bool:
+    """Whether seats of this event are due back (see events_with_seats_due), in one query."""
+    holds = _holds_due(now).where(Registration.event_id == event_id).exists()
+    reserves = _reserves_due(now).where(Category.event_id == event_id).exists()
+    return db.session.scalar(select(holds | reserves))
+
+
+def reserves_due(event_id: int, now) -> list[Category]:
+    """The reserving categories of this event past their release date (the caller holds the event lock)."""
+    return db.session.scalars(
+        select(Category).where(
+            Category.event_id == event_id, Category.reserving.is_(True), Category.reserved_until <= now
+        )
+    ).all()
 
 
 def holds_due(event_id: int, now) -> list[Registration]:

@@ -1,43 +1,123 @@
-"""The statements that move Event.confirmed_count, the seats taken; seats.py is their only caller.
+"""The statements that move the seat counters; seats.py is their only caller.
+
+Two limits hold at every moment: the event's capacity (Event.confirmed_count,
+the seats taken, plus Event.reserved_count, the seats held back for reserved
+categories) and each category's quota (Category.taken). A seat is taken by
+two conditional UPDATEs, the event's first, then the category's:
+- the event: a seat of the pool (taken + held back < capacity), or one of
+  those held back, when the category reserves seats (reserved_count > 0);
+- the category: a seat of its quota, while it still reserves as the caller
+  read it; otherwise the event's seat is given back in the same transaction.
 
 Why they are race-free:
-- A seat is taken by ONE conditional UPDATE. PostgreSQL re-checks its WHERE
-  after waiting for the row lock (READ COMMITTED), SQLite runs one writer at a
-  time; either way two transactions can never both take the last seat.
-- Every other seat change first locks the event row (`lock_event`), so
-  cancellations, promotions, hold expiry and capacity edits on one event run
-  one after the other, and each sees what the previous one did.
+- Each UPDATE checks its limit in its own WHERE. PostgreSQL re-checks it after
+  waiting for the row lock (READ COMMITTED), SQLite runs one writer at a time;
+  two transactions can never both take the last seat of either limit.
+- The event row is always locked first, by every seat change (`lock_event`,
+  or the first UPDATE), so changes on one event run one after the other, each
+  seeing what the previous did, and no two transactions wait on each other.
 - On SQLite the first statement of the transaction is a write: Python's sqlite3
   opens the transaction just before it, so the write lock is taken up front
   (waiting at the write gate) and no stale read snapshot has to be upgraded.
+CHECK constraints (events/models.py, tickets/models.py) back both limits.
 """
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy import bindparam, case, exists, or_, select, update
 
 from community.core import locking
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
 from community.registrations.models import HELD, Registration
+from community.tickets.models import Category, InvitationCode
 
-_events = Event.__table__
-# Built once and run on the session's connection: it runs under the seat lock, and
+_events, _categories = Event.__table__, Category.__table__
+_event = _events.c.id == bindparam("event_id")
+_category = _categories.c.id == bindparam("category_id")
+
+# Built once and run on the session's connection: they run under the seat lock, and
 # the ORM's update path costs several times the statement itself.
-_TAKE_SEAT = (
+_TAKE_FROM_POOL = (
     update(_events)
     .where(
-        _events.c.id == bindparam("event_id"),
-        or_(_events.c.capacity.is_(None), _events.c.confirmed_count < _events.c.capacity),
+        _event,
+        or_(
+            _events.c.capacity.is_(None),
+            _events.c.confirmed_count + _events.c.reserved_count < _events.c.capacity,
+        ),
     )
     .values(confirmed_count=_events.c.confirmed_count + 1)
 )
+_TAKE_FROM_RESERVE = (
+    update(_events)
+    .where(_event, _events.c.reserved_count > 0)
+    .values(confirmed_count=_events.c.confirmed_count + 1, reserved_count=_events.c.reserved_count - 1)
+)
+_GIVE_BACK = (
+    update(_events)
+    .where(_event)
+    .values(
+        confirmed_count=_events.c.confirmed_count - 1,
+        reserved_count=_events.c.reserved_count + bindparam("to_reserve"),
+    )
+)
+_TAKE_IN_CATEGORY = (
+    update(_categories)
+    .where(
+        _category,
+        or_(_categories.c.quota.is_(None), _categories.c.taken < _categories.c.quota),
+        _categories.c.reserving == bindparam("is_reserving"),
+    )
+    .values(taken=_categories.c.taken + 1)
+)
 
 
-def take(event_id: int) -> bool:
-    """Take one seat if one is free; True when taken."""
+def take(event_id: int, category_id: int, reserving: bool) -> bool:
+    """Take one seat in the category if one is free; True when taken.
+
+    `reserving` is whether the category holds its seats back, as the caller
+    last read it; if that changed meanwhile nothing is taken (under the event
+    lock, take_locked reads it)."""
     locking.before_writes()
-    return db.session.connection().execute(_TAKE_SEAT, {"event_id": event_id}).rowcount == 1
+    conn = db.session.connection()
+    if conn.execute(_TAKE_FROM_RESERVE if reserving else _TAKE_FROM_POOL, {"event_id": event_id}).rowcount != 1:
+        return False
+    if conn.execute(_TAKE_IN_CATEGORY, {"category_id": category_id, "is_reserving": reserving}).rowcount == 1:
+        return True
+    conn.execute(_GIVE_BACK, {"event_id": event_id, "to_reserve": int(reserving)})
+    return False
+
+
+_RELEASE_IN_CATEGORY = (
+    update(_categories).where(_category, _categories.c.taken > 0).values(taken=_categories.c.taken - 1)
+)
+# Read under the event lock, so as it is (every writer of these counters holds that lock).
+_STATE = (
+    select(
+        Event.capacity, Event.confirmed_count, Event.reserved_count, Category.quota, Category.taken, Category.reserving
+    )
+    .join(Category, Category.event_id == Event.id)
+    .where(Event.id == bindparam("event_id"), Category.id == bindparam("category_id"))
+)
+
+
+def take_locked(event_id: int, category_id: int) -> bool:
+    """Take one seat in the category if one is free, the caller holding the event lock; True when taken.
+
+    The counters are read first, so that a full event or category costs no write (on
+    PostgreSQL, each UPDATE of a row leaves a new version of it behind); the seat itself
+    is still taken by the conditional UPDATEs of take(), which hold the limits."""
+    capacity, confirmed, reserved, quota, taken, reserving = db.session.execute(
+        _STATE, {"event_id": event_id, "category_id": category_id}
+    ).one()
+    if quota is not None and taken >= quota:
+        return False
+    if not (reserved > 0 if reserving else capacity is None or confirmed + reserved < capacity):
+        return False
+    return take(event_id, category_id, reserving)
 
 
 def _holds_due(event_id, now):
@@ -46,47 +126,63 @@ def _holds_due(event_id, now):
     )
 
 
-# PostgreSQL: lock the event and read its count (the row as of the lock) and the due holds.
-_LOCK_AND_READ = locking.lock_for_update(
-    select(Event.confirmed_count, Event.capacity, _holds_due(bindparam("event_id"), bindparam("now"))).where(
-        Event.id == bindparam("event_id")
-    ),
-    of=Event,
+def _releases_due(event_id, now):
+    return exists().where(Category.event_id == event_id, Category.reserving.is_(True), Category.reserved_until <= now)
+
+
+# Whether seats are due back (guest holds run out, reserved seats reach their release date).
+_DUE = _holds_due(bindparam("event_id"), bindparam("now")) | _releases_due(bindparam("event_id"), bindparam("now"))
+# PostgreSQL: lock the event and read what is due in one statement (as of its start: a hold
+# that ran out is an old row, so at worst one confirmed meanwhile is seen, and the caller's
+# locked re-read finds nothing to free).
+_LOCK_AND_READ_DUE = locking.lock_for_update(select(Event.id, _DUE).where(Event.id == bindparam("event_id")), of=Event)
+
+
+def lock_and_take(event_id: int, category_id: int, now: datetime) -> tuple[bool, bool]:
+    """Lock the event (see lock_event), then take a seat in the category if one is free.
+
+    Returns (seated, whether seats are due back: guest holds past due, reserved
+    seats past their release date; worth freeing before giving up)."""
+    params = {"event_id": event_id, "now": now}
+    if locking.writes_lock_the_database():
+        lock_event(event_id)
+        seated = take_locked(event_id, category_id)
+        return seated, not seated and db.session.scalar(select(_DUE), params)
+    locking.before_writes()
+    _id, due = db.session.execute(_LOCK_AND_READ_DUE, params).one()
+    seated = take_locked(event_id, category_id)
+    return seated, not seated and due
+
+
+# A seat of a reserving category goes back to its reserve, any other to the pool.
+_RELEASE = (
+    update(_events)
+    .where(_event, _events.c.confirmed_count > 0)
+    .values(
+        confirmed_count=_events.c.confirmed_count - 1,
+        reserved_count=_events.c.reserved_count
+        + select(case((_categories.c.reserving, 1), else_=0)).where(_category).scalar_subquery(),
+    )
 )
 
 
-def lock_and_take(event_id: int, now) -> tuple[bool, bool]:
-    """Lock the event (see lock_event), then take a seat if one is free.
-
-    Returns (seated, whether guest holds are past due: worth expiring before
-    giving up). Where a write locks the database (SQLite) the seat UPDATE is the
-    lock, even when its WHERE matches no row. Elsewhere one statement locks the
-    event and reads its count (the row as of the lock) and the due holds (as of
-    the statement's start: a hold that expired is an old row, so at worst a hold
-    confirmed meanwhile is seen, and the caller's locked re-read finds nothing to expire)."""
-    if locking.writes_lock_the_database():
-        seated = take(event_id)
-        return seated, not seated and db.session.scalar(select(_holds_due(event_id, now)))
+def release(event_id: int, category_id: int) -> None:
+    """One seat given back; the caller holds the event lock."""
     locking.before_writes()
-    count, limit, due = db.session.execute(_LOCK_AND_READ, {"event_id": event_id, "now": now}).one()
-    if limit is None or count < limit:
-        return take(event_id), False
-    return False, due
-
-
-def release(event_id: int) -> None:
-    locking.before_writes()
-    db.session.execute(
-        update(Event)
-        .where(Event.id == event_id, Event.confirmed_count > 0)
-        .values(confirmed_count=Event.confirmed_count - 1)
-        .execution_options(synchronize_session=False)
-    )
+    conn = db.session.connection()
+    conn.execute(_RELEASE, {"event_id": event_id, "category_id": category_id})
+    conn.execute(_RELEASE_IN_CATEGORY, {"category_id": category_id})
 
 
 def release_all(event: Event) -> None:
-    """Every seat given back at once (the event is cancelled); the caller holds the event lock."""
-    event.confirmed_count = 0
+    """Every seat given back at once and no seat held back (the event is cancelled); the caller holds the event lock."""
+    event.confirmed_count = event.reserved_count = 0
+    db.session.execute(
+        update(Category)
+        .where(Category.event_id == event.id)
+        .values(taken=0, reserving=False)
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
 
 
@@ -95,28 +191,100 @@ def lock_event(event_id: int) -> None:
     locking.lock_row(Event, event_id)
 
 
+def hold_back(event: Event, category: Category, *, quota: int | None, reserving: bool) -> None:
+    """Set a category's quota and whether it reserves seats, moving the event's reserve to
+    match. The caller holds the event lock and has refreshed both (`refresh`)."""
+    if quota is not None and quota < category.taken:
+        raise DomainError(
+            _l(
+                "%(taken)d seats of this category are already taken: its quota cannot go below that.",
+                taken=category.taken,
+            )
+        )
+    before = category.held_back
+    category.quota, category.reserving = quota, reserving and quota is not None
+    more = category.held_back - before
+    free = None if event.capacity is None else event.capacity - event.confirmed_count - event.reserved_count
+    if more > 0 and free is not None and more > free:
+        raise DomainError(
+            _l(
+                "Only %(free)d seats are free: %(wanted)d cannot be held back for this category.",
+                free=free,
+                wanted=category.held_back,
+            )
+        )
+    event.reserved_count += more
+    db.session.flush()
+
+
 def capacity_over(event: Event) -> int:
     """The capacity once one more person is seated over it (shown before it is confirmed)."""
-    return event.confirmed_count + 1
+    return event.confirmed_count + event.reserved_count + 1
 
 
-def take_over_capacity(event: Event) -> tuple[int, int] | None:
-    """Take a seat, raising the capacity by one if it is full. The caller holds the event lock.
+def take_over_limits(event: Event, category: Category) -> dict:
+    """Take a seat in the category, raising its quota and the capacity by one where they
+    are reached. The caller holds the event lock.
 
-    Returns (capacity before, after) when it was raised, None when a seat was free."""
-    if take(event.id):
-        return None
-    refresh(event)
-    before = event.capacity
-    # Raised first, so that CHECK (confirmed_count <= capacity) holds after the seat is taken.
-    event.capacity = capacity_over(event)
-    db.session.flush()
-    if not take(event.id):  # cannot happen under the lock; never oversell quietly
+    Returns what was raised: {"capacity": (before, after), "quota": (before, after)}, empty
+    when a seat was free."""
+    if take_locked(event.id, category.id):
+        return {}
+    refresh(event, category)
+    raised = {}
+    # Raised first, so that CHECK (confirmed_count + reserved_count <= capacity) holds after the seat is taken;
+    # a seat held back for the category needs none (the quota's new seat does, when it is held back too).
+    if event.is_full and not category.held_back:
+        raised["capacity"] = (event.capacity, capacity_over(event))
+        event.capacity = capacity_over(event)
+        db.session.flush()
+    if category.quota is not None and category.taken >= category.quota:
+        raised["quota"] = (category.quota, category.quota + 1)
+        hold_back(event, category, quota=category.quota + 1, reserving=category.reserving)
+    if not take_locked(event.id, category.id):  # cannot happen under the lock; never oversell quietly
         raise DomainError(_l("The seat could not be taken. Please try again."))
-    return before, event.capacity
+    return raised
 
 
-def refresh(event: Event) -> Event:
-    """Bring the in-memory event up to date after these UPDATEs."""
-    db.session.refresh(event, attribute_names=["confirmed_count", "capacity"])
+def release_reserve(event: Event, category: Category, now: datetime) -> None:
+    """The category's release date came: its seats not taken go back to everyone. The
+    caller holds the event lock and has refreshed both."""
+    event.reserved_count -= category.held_back
+    category.reserving, category.released_at = False, now
+    db.session.flush()
+
+
+_codes = InvitationCode.__table__
+# A use of a code, while one is left and the code is still valid: like a seat, taken in one statement.
+_USE_CODE = (
+    update(_codes)
+    .where(
+        _codes.c.id == bindparam("code_id"),
+        _codes.c.uses < _codes.c.uses_allowed,
+        _codes.c.revoked_at.is_(None),
+        or_(_codes.c.expires_at.is_(None), _codes.c.expires_at > bindparam("now")),
+    )
+    .values(uses=_codes.c.uses + 1)
+)
+_GIVE_BACK_CODE = (
+    update(_codes).where(_codes.c.id == bindparam("code_id"), _codes.c.uses > 0).values(uses=_codes.c.uses - 1)
+)
+
+
+def use_code(code_id: int, now: datetime) -> bool:
+    """Take one use of the code; False when none is left (or it was withdrawn, or expired).
+    Run after the seat statements: every seat change locks the event, then the category, then the code."""
+    return db.session.connection().execute(_USE_CODE, {"code_id": code_id, "now": now}).rowcount == 1
+
+
+def give_back_code(code_id: int) -> None:
+    """The registration made with it is cancelled: its use may be taken again."""
+    db.session.connection().execute(_GIVE_BACK_CODE, {"code_id": code_id})
+
+
+def refresh(event: Event, category: Category | None = None) -> Event:
+    """Bring the in-memory event (and category) up to date after these UPDATEs."""
+    db.session.refresh(event, attribute_names=["confirmed_count", "reserved_count", "capacity"])
+    if category is not None:
+        db.session.refresh(category, attribute_names=["taken", "quota", "reserving"])
     return event

@@ -7,7 +7,12 @@ The verbs, read top to bottom:
 - promote(): free seats go to those waiting longest (the only promotion, by
   hand too: promote_out_of_turn());
 - expire_holds(): guests who did not confirm in time give their seat back;
-- seat_by_hand(), change_capacity(), cancel_all(): the organizer's changes.
+- release_due(): reserved seats whose release date came go back to everyone;
+- seat_by_hand(), move_to_category(), change_capacity(), reshape_category(),
+  cancel_all(): the organizer's changes.
+
+A seat is always a seat of one ticket category (registration.category): the
+event's capacity and the category's quota both hold (seat_count.py).
 
 Statuses change through Registration.start/move (the TRANSITIONS table), seats
 through seat_count.py, whose docstring says why it is race-free. Plain
@@ -20,7 +25,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from community.core import locking
+from community.core import audit, locking
 from community.core.clock import clock_time
 from community.core.errors import DomainError
 from community.core.extensions import db
@@ -55,6 +60,15 @@ def hold_until(now: datetime) -> datetime:
 
 
 def place(event: Event, registration: Registration, now: datetime) -> Registration:
+    """A seat (held for a guest), a place on the waiting list, or a refusal; a registration
+    made with an invitation code also takes one of its uses (refused when none is left)."""
+    _seat_or_line(event, registration, now)
+    if registration.code_id is not None and not seat_count.use_code(registration.code_id, now):
+        raise RegistrationRefused(_l("This invitation code has just been used up: ask the organizers for another."))
+    return registration
+
+
+def _seat_or_line(event: Event, registration: Registration, now: datetime) -> Registration:
     """A seat (held for a guest), a place on the waiting list, or a refusal.
 
     Seats on one event are taken one transaction at a time (SQLite's write lock,
@@ -68,32 +82,39 @@ def place(event: Event, registration: Registration, now: datetime) -> Registrati
     # Links and dedupe keys are made from the ticket code, so it exists before the row does.
     registration.ticket_code = new_ticket_code()
     registration.created_at = now
-    if event.is_full and not event.waitlist_enabled:
-        if not _take_seat_locked(event, now):
-            raise RegistrationRefused(_l("This event is full."))
+    category = registration.category
+    seated = category.seats_left(event) != 0
+    if not seated and not event.waitlist_enabled:
+        if not _take_seat_locked(event, category.id, now):
+            raise RegistrationRefused(_full(event, category))
         _start(registration, True, now)
         newcomer.write(registration, newcomer.compose(registration))
         return registration
-    seated = not event.is_full
     _start(registration, seated, now)
     mail = newcomer.compose(registration)
     newcomer.write(registration, mail)
-    if seated and seat_count.take(event.id):
+    if seated and seat_count.take(event.id, category.id, category.reserving):
         return registration
     # Full, or it became full: under the event lock, a seat may still be free
     # (or freed by expiring guest holds, which go first to those already waiting).
-    if _take_seat_locked(event, now, registration):
+    if _take_seat_locked(event, category.id, now, registration):
         if not seated:  # also when the expiry promoted it: the newcomer never waited
             _start(registration, True, now)
             newcomer.requeue(registration, mail)
         return registration
     if not event.waitlist_enabled:
-        raise RegistrationRefused(_l("This event is full."))  # the rollback discards the rows written
+        raise RegistrationRefused(_full(event, category))  # the rollback discards the rows written
     if seated:
         _start(registration, False, now)
         mail = newcomer.requeue(registration, mail)
     mail.fill_in(registration)
     return registration
+
+
+def _full(event: Event, category) -> str:
+    if len(event.categories) > 1:
+        return _l("This category is full.")
+    return _l("This event is full.")
 
 
 def _start(registration: Registration, seated: bool, now: datetime) -> None:
@@ -106,17 +127,18 @@ def _start(registration: Registration, seated: bool, now: datetime) -> None:
         registration.start(CONFIRMED, now)
 
 
-def _take_seat_locked(event: Event, now: datetime, registration: Registration | None = None) -> bool:
-    """Under the event lock: expired holds go first to those already waiting,
-    then a seat is taken only if one is still free.
+def _take_seat_locked(event: Event, category_id: int, now: datetime, registration: Registration | None = None) -> bool:
+    """Under the event lock: seats due back (expired holds, reserved seats past their
+    release date) go first to those already waiting, then a seat of the category is
+    taken only if one is still free.
 
     `registration`, written as waiting before the lock, may be among those the
     expiry promotes: then it has its seat (promoted_at is set) and takes no other,
     and it is not sent the promotion's mail (the caller sends the plain one)."""
-    seated, holds_due = seat_count.lock_and_take(event.id, now)
-    if not seated and holds_due and _expire_locked(event, now, newcomer=registration):
+    seated, due = seat_count.lock_and_take(event.id, category_id, now)
+    if not seated and due and _free_due_locked(event, now, newcomer=registration):
         promoted = registration is not None and registration.promoted_at is not None
-        seated = promoted or seat_count.take(event.id)
+        seated = promoted or seat_count.take_locked(event.id, category_id)
     return seated
 
 
@@ -141,23 +163,39 @@ def confirm_hold(registration: Registration, now: datetime) -> Registration:
 
 def expire_holds(now: datetime, event_id: int | None = None) -> int:
     """Free the seats of guests who did not confirm in time; each goes to the waiting list."""
-    expired = 0
-    for due_event_id in queries.events_with_holds_due(now, event_id):
+    freed = 0
+    for due_event_id in queries.events_with_seats_due(now, event_id):
         seat_count.lock_event(due_event_id)
-        expired += _expire_locked(db.session.get(Event, due_event_id), now)
-    return expired
+        freed += _free_due_locked(db.session.get(Event, due_event_id), now)
+    return freed
 
 
-def _expire_locked(event: Event, now: datetime, newcomer: Registration | None = None) -> int:
-    """The caller holds the event lock."""
+def release_due(event: Event, now: datetime) -> int:
+    """Bring the event's seats up to date (holds run out, reserved seats released), if
+    any are due: the event page does this before it shows the seats left."""
+    if not queries.seats_due(event.id, now):
+        return 0
+    return expire_holds(now, event.id)
+
+
+def _free_due_locked(event: Event, now: datetime, newcomer: Registration | None = None) -> int:
+    """Guest holds that ran out and reserved seats past their release date go to those
+    waiting. The caller holds the event lock. Returns how many holds and reserves were freed."""
     due = queries.holds_due(event.id, now)
     for registration in due:
-        registration.move(CANCELLED, now)
-        seat_count.release(event.id)
-    if due:
+        _cancel(registration, now)
+        seat_count.release(event.id, registration.category_id)
+    released = queries.reserves_due(event.id, now)
+    if released:
+        seat_count.refresh(event)
+    for category in released:
+        db.session.refresh(category)
+        audit.record(None, "category.released", category, event_id=event.id, seats=category.held_back)
+        seat_count.release_reserve(event, category, now)
+    if due or released:
         db.session.flush()
         promote(event, now, newcomer)
-    return len(due)
+    return len(due) + len(released)
 
 
 # ------------------------------------------------------------------ giving up
@@ -174,15 +212,26 @@ def release(registration: Registration, now: datetime) -> tuple[bool, list[Regis
         return False, []
     came = queries.checked_in_at(registration.id)
     if came is not None:
-        message = "This registration was checked in at %(time)s: it can no longer be cancelled (an organizer may undo the check-in first)."
-        raise CheckedIn(_l(message, time=clock_time(came)))
+        raise CheckedIn(
+            _l(
+                "This registration was checked in at %(time)s: it can no longer be cancelled (an organizer may undo the check-in first).",
+                time=clock_time(came),
+            )
+        )
     was_seated = registration.is_seated
-    registration.move(CANCELLED, now)
+    _cancel(registration, now)
     db.session.flush()
     if not was_seated:
         return True, []
-    seat_count.release(registration.event_id)
+    seat_count.release(registration.event_id, registration.category_id)
     return True, promote(registration.event, now)
+
+
+def _cancel(registration: Registration, now: datetime) -> None:
+    """The registration gives up its seat or place in line, and the use of its code."""
+    registration.move(CANCELLED, now)
+    if registration.code_id is not None:
+        seat_count.give_back_code(registration.code_id)
 
 
 # ------------------------------------------------------------------ the waiting list moves
@@ -193,8 +242,8 @@ def promote(event: Event, now: datetime, newcomer: Registration | None = None) -
     registering now and gets its own mail). The caller holds the event lock."""
     promoted = []
     while True:
-        candidate = waiting_list.oldest(event.id)
-        if candidate is None or not seat_count.take(event.id):
+        candidate = waiting_list.oldest_with_room(event.id)
+        if candidate is None or not seat_count.take_locked(event.id, candidate.category_id):
             break
         _give_seat(candidate, now, tell=candidate is not newcomer)
         promoted.append(candidate)
@@ -212,22 +261,22 @@ def _give_seat(registration: Registration, now: datetime, tell: bool = True) -> 
         mails.promoted(registration)
 
 
-def promote_out_of_turn(registration: Registration, now: datetime, over_capacity: bool = False):
-    """Give a waiting person a seat now, out of turn. When the event is full this is
-    refused unless `over_capacity` is confirmed: then the capacity grows by one.
-    Returns (capacity before, after) when it grew, else None."""
+def promote_out_of_turn(registration: Registration, now: datetime, over_capacity: bool = False) -> dict:
+    """Give a waiting person a seat now, out of turn. When the event (or their category)
+    is full this is refused unless `over_capacity` is confirmed: then the capacity (or
+    the quota) grows by one. Returns what grew (seat_count.take_over_limits), or {}."""
     event = registration.event
     seat_count.lock_event(event.id)
     db.session.refresh(registration)
     if registration.status != WAITING:
         raise DomainError(_l("This person is not on the waiting list any more."))
-    raised = None
-    if not seat_count.take(event.id):
+    raised = {}
+    if not seat_count.take_locked(event.id, registration.category_id):
         if not over_capacity:
             raise EventFull(
                 _l("The event is full: promoting this person means going over capacity, which you must confirm.")
             )
-        raised = seat_count.take_over_capacity(event)
+        raised = seat_count.take_over_limits(event, registration.category)
     _give_seat(registration, now)
     return raised
 
@@ -236,9 +285,9 @@ def promote_out_of_turn(registration: Registration, now: datetime, over_capacity
 
 
 def seat_by_hand(event: Event, registration: Registration, now: datetime, over_capacity: bool = False):
-    """Someone the organizer vouches for: confirmed at once (no hold, no mail to follow), or
-    on the waiting list when the event is full, unless `over_capacity` is confirmed.
-    Returns (capacity before, after) when it grew, else None."""
+    """Someone the organizer vouches for, in registration.category: confirmed at once (no
+    hold, no mail to follow), or on the waiting list when the event is full, unless
+    `over_capacity` is confirmed. Returns what grew (seat_count.take_over_limits), or {}."""
     seat_count.lock_event(event.id)
     existing = queries.live_registration(
         event.id, member_id=registration.member_id, guest_email=registration.guest_email
@@ -246,10 +295,11 @@ def seat_by_hand(event: Event, registration: Registration, now: datetime, over_c
     if existing is not None:
         status = status_label(existing.status).lower()
         raise AlreadyRegistered(_l("This person is already registered for this event (%(status)s).", status=status))
-    raised = None
-    seated = seat_count.take(event.id)
+    raised = {}
+    category_id = registration.category.id
+    seated = seat_count.take_locked(event.id, category_id)
     if not seated and over_capacity:
-        raised, seated = seat_count.take_over_capacity(event), True
+        raised, seated = seat_count.take_over_limits(event, registration.category), True
     if not seated and not event.waitlist_enabled:
         raise EventFull(
             _l("The event is full and has no waiting list: confirm going over capacity to add this person.")
@@ -274,14 +324,66 @@ def change_capacity(event: Event, new_capacity: int | None, now: datetime) -> li
         raise DomainError(_l("The capacity cannot be negative."))
     seat_count.lock_event(event.id)
     seat_count.refresh(event)
-    if new_capacity is not None and new_capacity < event.confirmed_count:
-        message = "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first."
-        raise CapacityTooLow(_l(message, taken=event.confirmed_count))
+    if new_capacity is not None and new_capacity < event.confirmed_count + event.reserved_count:
+        if event.reserved_count:
+            total = event.confirmed_count + event.reserved_count
+            raise CapacityTooLow(
+                _l(
+                    "%(taken)d seats are taken and %(reserved)d held back for reserved categories: the capacity cannot go below %(total)d.",
+                    taken=event.confirmed_count,
+                    reserved=event.reserved_count,
+                    total=total,
+                )
+            )
+        raise CapacityTooLow(
+            _l(
+                "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first.",
+                taken=event.confirmed_count,
+            )
+        )
     if new_capacity == event.capacity:
         return []
     event.capacity = new_capacity
     db.session.flush()
     return promote(event, now)
+
+
+def reshape_category(
+    event: Event, category, *, quota: int | None, reserving: bool, now: datetime
+) -> list[Registration]:
+    """A new quota, or seats held back or given back: the waiting list moves at once."""
+    seat_count.lock_event(event.id)
+    seat_count.refresh(event, category)
+    seat_count.hold_back(event, category, quota=quota, reserving=reserving)
+    return promote(event, now)
+
+
+def move_to_category(registration: Registration, category, now: datetime, over_quota: bool = False) -> dict:
+    """Move a registration to another category of its event. A seated one needs a seat
+    there: refused when it is full, unless `over_quota` is confirmed (the quota, or the
+    capacity, grows by one). Returns what grew, or {}; its old seat goes to the waiting list."""
+    event = registration.event
+    seat_count.lock_event(event.id)
+    locking.refresh_locked(registration)
+    if category.event_id != event.id:
+        raise DomainError(_l("This category belongs to another event."))
+    if not registration.is_live:
+        raise DomainError(_l("This registration is cancelled."))
+    if registration.category_id == category.id:
+        return {}
+    raised = {}
+    if registration.is_seated:
+        seat_count.release(event.id, registration.category_id)
+        if not seat_count.take_locked(event.id, category.id):
+            if not over_quota:
+                raise EventFull(
+                    _l("This category is full: moving this person there goes over its limit, which you must confirm.")
+                )
+            raised = seat_count.take_over_limits(event, category)
+    registration.category = category
+    db.session.flush()
+    promote(event, now)
+    return raised
 
 
 def cancel_all(event: Event, now: datetime) -> list[Registration] | None:

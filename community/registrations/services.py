@@ -21,6 +21,7 @@ from community.registrations import mails, seats
 from community.registrations.errors import RegistrationRefused
 from community.registrations.models import LIVE, Registration
 from community.registrations.queries import live_registration
+from community.tickets import codes, eligibility
 
 
 def registration_problem(event: Event, member, now: datetime | None = None) -> str | None:
@@ -54,8 +55,11 @@ def registration_problem(event: Event, member, now: datetime | None = None) -> s
 # ------------------------------------------------------------------ registering
 
 
-def register_member(event: Event, member, now: datetime | None = None) -> tuple[Registration, bool]:
-    """One click: a confirmed seat, or a place on the waiting list.
+def register_member(
+    event: Event, member, now: datetime | None = None, category_id: int | None = None, code: str = ""
+) -> tuple[Registration, bool]:
+    """One click: a confirmed seat, or a place on the waiting list, in the category chosen
+    (or the first open to the member).
 
     Returns (registration, created); registering twice returns the live one."""
     now = now or utcnow()
@@ -65,12 +69,25 @@ def register_member(event: Event, member, now: datetime | None = None) -> tuple[
     existing = live_registration(event.id, member_id=member.id)
     if existing is not None:
         return existing, False
-    registration = Registration(event=event, member=member, member_id=member.id, language=member.language)
+    invitation = codes.find(event, code, now) if code else None
+    category = eligibility.choose(event, member, category_id, invitation)
+    registration = Registration(
+        event=event, category=category, member=member, member_id=member.id, language=member.language
+    )
+    registration.code_id = invitation.id if invitation else None
     return seats.place(event, registration, now), True
 
 
 def register_guest(
-    event: Event, *, name: str, email: str, organization: str = "", language: str = "fr", now: datetime | None = None
+    event: Event,
+    *,
+    name: str,
+    email: str,
+    organization: str = "",
+    language: str = "fr",
+    category_id: int | None = None,
+    code: str = "",
+    now: datetime | None = None,
 ) -> tuple[Registration, bool]:
     """A visitor on a public event: a seat held until they follow the mailed link, or the waiting list."""
     now = now or utcnow()
@@ -84,8 +101,12 @@ def register_guest(
     existing = live_registration(event.id, guest_email=email)
     if existing is not None:
         return existing, False
+    invitation = codes.find(event, code, now) if code else None
+    category = eligibility.choose(event, None, category_id, invitation)
     registration = Registration(
         event=event,
+        category=category,
+        code_id=invitation.id if invitation else None,
         guest_name=name[:120],
         guest_email=email,
         guest_organization=(organization or "").strip()[:160],

@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from community.core.clock import utcnow
-from community.core.errors import attempt
+from community.core.errors import DomainError, attempt
 from community.core.security import safe_next
 from community.events.permissions import current_member, visible_event
 from community.mail.outbox import external_url
@@ -17,6 +17,8 @@ from community.members.access import anyone, confirmed_required, member_required
 from community.registrations import mails, queries, services, waiting_list
 from community.registrations.forms import GuestRegistrationForm
 from community.registrations.models import RegistrationStatus
+from community.tickets import codes, eligibility
+from community.tickets.attempts import CODE_ATTEMPTS
 
 bp = Blueprint("registrations", __name__, url_prefix="/events")
 CONFIRMED, WAITING = RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITING.value
@@ -49,6 +51,23 @@ def mine():
 # ------------------------------------------------------------------ registering
 
 
+def _category_arg() -> int | None:
+    """The category chosen on the page (none: the first open to the person)."""
+    value = request.values.get("category", "")
+    return int(value) if value.isdigit() else None
+
+
+def _invitation(event):
+    """(The invitation code the guest came with, why it cannot be used): (None, None) without one."""
+    typed = request.values.get("code", "")
+    if not typed:
+        return None, None
+    try:
+        return codes.find(event, typed), None
+    except DomainError as error:
+        return None, str(error)
+
+
 def _member_registered(outcome):
     """The message after a member's click: (text, category)."""
     status, created = outcome
@@ -61,11 +80,14 @@ def _member_registered(outcome):
 
 @bp.post("/<slug>/register")
 @confirmed_required
+@CODE_ATTEMPTS
 def register(slug):
     event = visible_event(slug)
 
     def act():
-        registration, created = services.register_member(event, current_user)
+        registration, created = services.register_member(
+            event, current_user, category_id=_category_arg(), code=request.form.get("code", "")
+        )
         return registration.status, created  # read now: the commit expires the objects
 
     attempt(act, _member_registered)
@@ -83,21 +105,26 @@ def _guest_registered(outcome):
 
 @bp.route("/<slug>/guest", methods=["GET", "POST"])
 @anyone
+@CODE_ATTEMPTS
 def guest(slug):
     event = visible_event(slug)
     if current_member() is not None:
         return _detail(event.slug)
-    form = GuestRegistrationForm()
-    problem = services.registration_problem(event, None)
+    code, problem = _invitation(event)
+    offers = [code.category] if code else eligibility.open_to(event, None)
+    form = GuestRegistrationForm(categories=offers, data={"category": _category_arg()})
+    problem = problem or services.registration_problem(event, None)
     if form.validate_on_submit() and not problem:
         guest = dict(name=form.name.data, email=form.email.data, organization=form.organization.data)
+        guest["category_id"] = form.category.data if form.category else None
+        guest["code"] = code.code if code else ""
         _outcome, ok = attempt(
             lambda: services.register_guest(event, language=str(get_locale()), **guest), _guest_registered
         )
         if ok:
             return _detail(event.slug)
     return render_template(
-        "registrations/guest.html", event=event, form=form, problem=problem
+        "registrations/guest.html", event=event, form=form, problem=problem, offers=offers, code=code
     ), 400 if form.errors else 200
 
 

@@ -6,16 +6,38 @@ only reads; promotion (the list moving) is a change of seats, in seats.py."""
 from sqlalchemy import bindparam, func, or_, select
 
 from community.core.extensions import db
+from community.events.models import Event
 from community.registrations.models import WAITING, Registration
+from community.tickets.models import Category
 
-
-def oldest(event_id: int) -> Registration | None:
-    return db.session.scalar(
-        select(Registration)
-        .where(Registration.event_id == event_id, Registration.status == WAITING)
-        .order_by(Registration.created_at, Registration.id)
-        .limit(1)
+# The event has a seat for everyone: neither taken nor held back.
+_POOL_OPEN = (
+    select(Event.id)
+    .where(
+        Event.id == bindparam("event_id"),
+        or_(Event.capacity.is_(None), Event.confirmed_count + Event.reserved_count < Event.capacity),
     )
+    .exists()
+)
+# Who is next: the longest waiting whose category has room, in its quota and in the
+# pool (or among the seats held back for it).
+_OLDEST_WITH_ROOM = (
+    select(Registration)
+    .join(Category, Category.id == Registration.category_id)
+    .where(
+        Registration.event_id == bindparam("event_id"),
+        Registration.status == WAITING,
+        or_(Category.quota.is_(None), Category.taken < Category.quota),
+        or_(Category.reserving, _POOL_OPEN),
+    )
+    .order_by(Registration.created_at, Registration.id)
+    .limit(1)
+)
+
+
+def oldest_with_room(event_id: int) -> Registration | None:
+    """The next to get a seat, or None. Read under the event lock, it is what the seat statements will find."""
+    return db.session.scalar(_OLDEST_WITH_ROOM, {"event_id": event_id})
 
 
 # Those in line before a registration: earlier, or at the same time with a smaller id.

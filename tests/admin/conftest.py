@@ -78,6 +78,7 @@ def join(group: WorkingGroup, member: Member, **fields) -> None:
 def register(event: Event, *, member: Member | None = None, status="confirmed", minutes_ago=0, **guest) -> Registration:
     registration = Registration(
         event_id=event.id,
+        category_id=event.categories[0].id,
         member_id=member.id if member else None,
         status=status,
         created_at=utcnow() - timedelta(minutes=minutes_ago),
@@ -106,7 +107,7 @@ def bulk_registrations(app):
         )
         db.session.execute(
             insert(Registration),
-            [registration_row(event.id, member_id, now, ticket_code=f"bulk-ticket-{member_id}") for member_id in ids],
+            [registration_row(event, member_id, now, ticket_code=f"bulk-ticket-{member_id}") for member_id in ids],
         )
         db.session.commit()
 

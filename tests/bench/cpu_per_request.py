@@ -81,7 +81,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-cpu-") as workdir, fresh_database(admin_url, Path(workdir)) as url:
         app = bench_app(url, "http://127.0.0.1:5000")
         build_schema(app)
-        emails = seed(app, args.registrants, args.seats)
+        emails, _extra = seed(app, args.registrants, args.seats)
         sessions = forge(app, emails)
         # Warm up (imports, template compilation, first connections) on a few members, not counted.
         warm, timed = sessions[:10], sessions[10:]

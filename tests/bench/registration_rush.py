@@ -124,8 +124,43 @@ def build_schema(app) -> str:
         return "create_all (no migration revisions yet)"
 
 
-def seed(app, registrants: int, seats: int) -> list[str]:
-    """One published public event with `seats` seats and `registrants` confirmed members."""
+def add_categories(event, emails: list[str], seats: int) -> dict[str, dict]:
+    """The summit's split (see the module's docstring), scaled to `seats`: the extra form fields of
+    each member who asks for another category than the general one, by email."""
+    from community.core.extensions import db
+    from community.groups.models import GroupMembership, WorkingGroup
+    from community.members.models import Member
+    from community.tickets.models import Category, InvitationCode
+
+    group = WorkingGroup(name="Corpus", slug="corpus")
+    by_code, for_group = round(seats * 40 / 450), round(seats * 30 / 450)
+    invited = Category(name_fr="Invité·es", name_en="Guests", quota=by_code, admits="code", listed=False, position=1)
+    contributors = Category(
+        name_fr="Contributeurs", name_en="Contributors", quota=for_group, admits="groups", position=2
+    )
+    contributors.groups = [group]
+    for category in (invited, contributors):
+        category.taken, category.reserving = 0, True
+        event.categories.append(category)
+    event.reserved_count = invited.quota + contributors.quota
+    db.session.flush()
+    ids = dict(db.session.execute(select(Member.email, Member.id).where(Member.email.in_(emails))).all())
+    extra = {}
+    for i, email in enumerate(emails):
+        if i < 11 * by_code and i % 11 == 7:  # the codes, among the first to come (as the seats sell out)
+            code = InvitationCode(event_id=event.id, category_id=invited.id, uses_allowed=1)
+            db.session.add(code)
+            db.session.flush()
+            extra[email] = {"code": code.code, "category": str(invited.id)}
+        elif i < 22 * for_group and i % 11 == 3:  # twice as many group members as its seats
+            db.session.add(GroupMembership(group_id=group.id, member_id=ids[email], status="active", role="member"))
+            extra[email] = {"category": str(contributors.id)}
+    return extra
+
+
+def seed(app, registrants: int, seats: int, categories: bool = False) -> tuple[list[str], dict]:
+    """One published public event with `seats` seats and `registrants` confirmed members; with
+    `categories`, the summit's split of its seats. Returns the emails and the extra form fields."""
     from community.core.clock import utcnow
     from community.core.extensions import db
     from community.events.models import Event, EventStatus, Visibility
@@ -136,28 +171,20 @@ def seed(app, registrants: int, seats: int) -> list[str]:
     password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
     emails = [f"rush{i:05d}@bench.example" for i in range(registrants)]
     with app.app_context():
-        db.session.execute(
-            insert(Event),
-            [
-                {
-                    "slug": SLUG,
-                    "title": "Summit rush",
-                    "description": "",
-                    "venue": "Bench hall",
-                    "address": "",
-                    "online_url": "",
-                    "starts_at": now + timedelta(days=30),
-                    "ends_at": now + timedelta(days=30, hours=8),
-                    "capacity": seats,
-                    "confirmed_count": 0,
-                    "visibility": Visibility.PUBLIC.value,
-                    "waitlist_enabled": True,
-                    "status": EventStatus.PUBLISHED.value,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            ],
+        event = Event(  # the ORM, so that it gets its first ticket category
+            slug=SLUG,
+            title="Summit rush",
+            venue="Bench hall",
+            starts_at=now + timedelta(days=30),
+            ends_at=now + timedelta(days=30, hours=8),
+            capacity=seats,
+            visibility=Visibility.PUBLIC.value,
+            waitlist_enabled=True,
+            status=EventStatus.PUBLISHED.value,
+            created_at=now,
+            updated_at=now,
         )
+        db.session.add(event)
         db.session.execute(
             insert(Member),
             [
@@ -165,9 +192,10 @@ def seed(app, registrants: int, seats: int) -> list[str]:
                 for i, email in enumerate(emails)
             ],
         )
+        extra = add_categories(event, emails, seats) if categories else {}
         db.session.commit()
         db.engine.dispose()
-    return emails
+    return emails, extra
 
 
 def read_back(app, slug: str) -> dict:
@@ -225,9 +253,8 @@ def create_ceiling_table(database_url: str) -> None:
 
 
 def register(http: Http, session: dict) -> dict:
-    status, cookie, _body = http.send(
-        "POST", f"/events/{SLUG}/register", cookie=session["cookie"], form={"csrf_token": session["csrf_token"]}
-    )
+    form = {"csrf_token": session["csrf_token"], **session.get("extra", {})}
+    status, cookie, _body = http.send("POST", f"/events/{SLUG}/register", cookie=session["cookie"], form=form)
     return {"status": status, "cookie": cookie}
 
 
@@ -316,7 +343,7 @@ def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
         port = free_port()
         app = bench_app(database_url, f"http://127.0.0.1:{port}")
         schema = build_schema(app)
-        emails = seed(app, args.registrants, args.seats)
+        emails, extra = seed(app, args.registrants, args.seats, args.categories)
         create_ceiling_table(database_url)
         logfile = workdir / f"gunicorn-{clients}.log"
         backends = backend_pids(admin_url)
@@ -331,6 +358,8 @@ def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
         with gunicorn(args.app_target, port, env, args, logfile) as server:
             clock = time.perf_counter()
             sessions = prepare_sessions(app, port, emails, args)
+            for email, session in zip(emails, sessions):
+                session["extra"] = extra.get(email, {})
             login_s = time.perf_counter() - clock
             log(f"{len(sessions)} members logged in ({args.login}) in {login_s:.1f} s; rush starts")
             meter = CpuMeter(lambda: process_tree(server.pid), backends)
@@ -414,6 +443,9 @@ def main(argv=None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--registrants", type=int, default=2000)
     parser.add_argument("--seats", type=int, default=450)
+    parser.add_argument(
+        "--categories", action="store_true", help="the 450 seats as 380 for everyone + 40 by code + 30 for a group"
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread")

@@ -8,13 +8,14 @@ from community.core.clock import utcnow
 from community.core.extensions import db
 from community.events.models import EventStaff, StaffRole
 from community.registrations.models import Registration, new_ticket_code
-from tests.factories import registration_row
+from tests.factories import count_seats, registration_row
 
 
 def seat(event, member=None, *, status="confirmed", **guest) -> Registration:
     """A registration in the given status (a guest when no member is given)."""
     registration = Registration(
         event_id=event.id,
+        category_id=event.categories[0].id,
         member_id=member.id if member else None,
         status=status,
         hold_expires_at=utcnow() + timedelta(hours=1) if status == "held" else None,
@@ -37,10 +38,10 @@ def bulk_seats(event, member_ids) -> list[str]:
     db.session.execute(
         insert(Registration),
         [
-            registration_row(event.id, member_id, now, confirmed_at=now, ticket_code=new_ticket_code())
+            registration_row(event, member_id, now, confirmed_at=now, ticket_code=new_ticket_code())
             for member_id in member_ids
         ],
     )
-    event.confirmed_count = (event.confirmed_count or 0) + len(member_ids)
+    count_seats(event, len(member_ids))
     db.session.commit()
     return list(db.session.scalars(select(Registration.ticket_code).where(Registration.event_id == event.id)))

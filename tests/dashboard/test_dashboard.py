@@ -28,7 +28,7 @@ from community.registrations import seats, services
 from community.registrations.errors import EventFull
 from community.registrations.models import Registration
 from tests.conftest import login, mail_text, post_form
-from tests.factories import assert_invariants, registration_row
+from tests.factories import assert_invariants, count_seats, registration_row
 from tests.querycount import count_queries
 
 EN = {"Accept-Language": "en"}
@@ -297,7 +297,7 @@ def bulk_registrations(event, member_ids, *, now):
         at = now - timedelta(hours=len(member_ids) - i)
         rows.append(
             registration_row(
-                event.id,
+                event,
                 member_id,
                 at,
                 status=status,
@@ -310,7 +310,7 @@ def bulk_registrations(event, member_ids, *, now):
         )
     db.session.execute(insert(Registration), rows)
     seated = sum(1 for r in rows if r["status"] in ("confirmed", "held"))
-    db.session.get(Event, event.id).confirmed_count = seated
+    count_seats(db.session.get(Event, event.id), seated)
     db.session.get(Event, event.id).capacity = seated
     db.session.flush()
     confirmed = db.session.scalars(

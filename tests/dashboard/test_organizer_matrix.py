@@ -21,6 +21,7 @@ from community.mail.models import OutboxEmail
 from community.messages.models import EventMessage
 from community.registrations import services
 from community.registrations.models import Registration
+from community.tickets.models import Category
 from tests.conftest import login, post_form
 
 ROLES = [
@@ -97,6 +98,7 @@ def world(make_event, make_member):
         "message_id": message.id,
         "fmt": "csv",
         "code": seated.ticket_code,
+        "category_id": event.categories[0].id,
     }
     return World(event, people, values)
 
@@ -120,7 +122,8 @@ def snapshot():
             Event.registration_opens_at,
             Event.registration_closes_at,
         ),
-        rows(Registration, Registration.id, Registration.status),
+        rows(Registration, Registration.id, Registration.status, Registration.category_id),
+        rows(Category, Category.id, Category.name_fr, Category.quota, Category.taken),
         rows(EventStaff, EventStaff.id, EventStaff.member_id, EventStaff.role),
         rows(CheckIn, CheckIn.id, CheckIn.undone_at),
         [
@@ -142,6 +145,10 @@ def test_the_matrix_finds_the_staff_routes(app):
         "events.cancel_event",
         "dashboard.cancel_registration",
         "admin.attendees",
+        "tickets.index",
+        "tickets.edit",
+        "tickets.delete",
+        "tickets.move",
     } <= endpoints
 
 

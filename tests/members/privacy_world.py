@@ -54,6 +54,7 @@ def seat(event: Event, member: Member | None, status: str, **fields) -> Registra
     """A registration written directly (events that already took place refuse new ones)."""
     registration = Registration(
         event_id=event.id,
+        category_id=event.categories[0].id,
         member_id=member.id if member else None,
         status=status,
         created_at=event.starts_at - timedelta(days=3),

@@ -129,6 +129,7 @@ def _fill(member: Member, n: int) -> None:
         [
             dict(
                 event_id=e.id,
+                category_id=e.categories[0].id,
                 member_id=member.id,
                 status="confirmed",
                 created_at=now,

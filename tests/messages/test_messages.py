@@ -39,6 +39,7 @@ def add(event, status, *, member=None, guest=None, language="fr", **fields):
     now = utcnow()
     registration = Registration(
         event_id=event.id,
+        category_id=event.categories[0].id,
         member_id=member.id if member else None,
         status=status,
         language=language,
@@ -477,7 +478,7 @@ def seat_many(event, member_ids):
     now = utcnow()
     db.session.execute(
         insert(Registration),
-        [registration_row(event.id, m, now, confirmed_at=now, ticket_code=f"t{event.id}-{m}") for m in member_ids],
+        [registration_row(event, m, now, confirmed_at=now, ticket_code=f"t{event.id}-{m}") for m in member_ids],
     )
     db.session.commit()
 

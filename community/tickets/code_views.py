@@ -1,0 +1,119 @@
+"""Invitation codes: the organizer's page of a category's codes (make, mail, download,
+withdraw), and the page where a holder types their code and registers with it.
+
+Attempts at a code are rate-limited per client address (CODE_ATTEMPTS)."""
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from community.admin.exports import csv_chunks
+from community.core.clock import utcnow
+from community.core.errors import DomainError, attempt
+from community.core.extensions import db
+from community.events.permissions import current_member, manager_required, visible_event
+from community.members.access import anyone
+from community.registrations import services as registrations
+from community.tickets import codes
+from community.tickets.attempts import CODE_ATTEMPTS
+from community.tickets.forms import CodeForm, SendCodesForm
+from community.tickets.models import Category, InvitationCode
+from community.tickets.views import bp
+
+CSV_HEADER = ("code", "category", "uses allowed", "uses", "expires at", "withdrawn at", "sent to")
+
+
+def _category_or_404(event, category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None or category.event_id != event.id:
+        abort(404)
+    return category
+
+
+def _codes_page(event, category):
+    return redirect(url_for("tickets.codes_page", slug=event.slug, category_id=category.id))
+
+
+@bp.route("/<slug>/categories/<int:category_id>/codes", methods=["GET", "POST"])
+@manager_required
+def codes_page(event, category_id):
+    """The list of the category's codes, and the forms that make or mail new ones."""
+    category = _category_or_404(event, category_id)
+    make, send = CodeForm(prefix="make"), SendCodesForm(prefix="send", language=str(get_locale()))
+    ok = True
+    if make.submit.data and make.validate_on_submit():
+        _made, ok = attempt(
+            lambda: codes.create(current_user, category, count=make.count.data, **make.limits()),
+            lambda made: (ngettext("%(num)d code made.", "%(num)d codes made.", len(made)), "success"),
+        )
+    elif send.submit.data and send.validate_on_submit():
+        _sent, ok = attempt(
+            lambda: codes.send(
+                current_user,
+                category,
+                codes.addresses(send.addresses.data),
+                language=send.language.data,
+                **send.limits(),
+            ),
+            lambda sent: (
+                ngettext("%(num)d invitation is on its way.", "%(num)d invitations are on their way.", len(sent)),
+                "success",
+            ),
+        )
+    if request.method == "POST" and ok and not (make.errors or send.errors):
+        return _codes_page(event, category)
+    return render_template(
+        "tickets/codes.html", event=event, category=category, codes=codes.of_category(category), make=make, send=send
+    ), 400 if make.errors or send.errors or not ok else 200
+
+
+@bp.get("/<slug>/categories/<int:category_id>/codes.csv")
+@manager_required
+def codes_csv(event, category_id):
+    category = _category_or_404(event, category_id)
+    rows = [
+        (c.code, category.name, c.uses_allowed, c.uses, c.expires_at or "", c.revoked_at or "", c.sent_to)
+        for c in codes.of_category(category)
+    ]
+    return Response(
+        csv_chunks(CSV_HEADER, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="codes-{event.slug}-{category.id}.csv"'},
+    )
+
+
+@bp.post("/<slug>/codes/<int:code_id>/revoke")
+@manager_required
+def revoke_code(event, code_id):
+    code = db.session.get(InvitationCode, code_id)
+    if code is None or code.event_id != event.id:
+        abort(404)
+    attempt(lambda: codes.revoke(current_user, code), _("Code %(code)s withdrawn.", code=code.code))
+    return redirect(url_for("tickets.codes_page", slug=event.slug, category_id=code.category_id))
+
+
+@bp.route("/<slug>/invitation", methods=["GET", "POST"])
+@anyone
+@CODE_ATTEMPTS
+def invitation(slug):
+    """Type a code (or follow the mailed link that carries it): its category, and the way to register with it."""
+    event, me = visible_event(slug), current_member()
+    typed = request.values.get("code", "")
+    found, refusal = None, None
+    if typed:
+        try:
+            found = codes.find(event, typed, utcnow())
+        except DomainError as error:
+            refusal = str(error)
+    if found is not None and request.method == "POST":
+        return redirect(url_for("tickets.invitation", slug=event.slug, code=found.code))
+    return render_template(
+        "tickets/invitation.html",
+        event=event,
+        code=found,
+        typed=typed,
+        refusal=refusal,
+        problem=registrations.registration_problem(event, me),
+        registration=registrations.live_registration(event.id, member_id=me.id) if me else None,
+    ), 400 if refusal else 200

@@ -1,0 +1,110 @@
+"""The organizer's pages of an event's ticket categories: the list with its figures,
+add, edit, delete, and moving one registration to another category.
+
+Views parse, call tickets/services.py, commit once and redirect with a message;
+a refused change rolls back and the form is shown again with the reason."""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from community.core.clock import utcnow
+from community.core.errors import attempt
+from community.core.extensions import db
+from community.events.permissions import manager_required
+from community.groups.queries import group_choices
+from community.registrations import seats
+from community.registrations.models import status_label
+from community.registrations.queries import registration_or_404
+from community.tickets import queries, services
+from community.tickets.forms import CategoryForm, MoveForm
+from community.tickets.models import ADMITS_LABELS, Category
+
+bp = Blueprint("tickets", __name__, url_prefix="/events")
+
+
+def _category_or_404(event, category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None or category.event_id != event.id:
+        abort(404)
+    return category
+
+
+def _list(event):
+    return redirect(url_for("tickets.index", slug=event.slug))
+
+
+@bp.route("/<slug>/categories", methods=["GET", "POST"])
+@manager_required
+def index(event):
+    if request.method == "GET" and seats.release_due(event, utcnow()):
+        db.session.commit()  # the page shows the seats as they are now
+    form, ok = CategoryForm(groups=group_choices()), True
+    if form.validate_on_submit():
+        _category, ok = attempt(
+            lambda: services.add_category(current_user, event, form.to_data()),
+            _("Category added."),
+        )
+        if ok:
+            return _list(event)
+    queries.load_groups(event)
+    return render_template(
+        "tickets/index.html",
+        event=event,
+        form=form,
+        counts=queries.counts_by_category(event),
+        codes=queries.codes_by_category(event),
+        admits_label=ADMITS_LABELS,
+    ), 400 if form.errors or not ok else 200
+
+
+@bp.route("/<slug>/categories/<int:category_id>", methods=["GET", "POST"])
+@manager_required
+def edit(event, category_id):
+    category = _category_or_404(event, category_id)
+    form, ok = CategoryForm.for_category(category, groups=group_choices()), True
+    if form.validate_on_submit():
+        _promoted, ok = attempt(
+            lambda: services.edit_category(current_user, category, form.to_data()),
+            _("Category saved."),
+        )
+        if ok:
+            return _list(event)
+    return render_template(
+        "tickets/edit.html",
+        event=event,
+        category=category,
+        form=form,
+        deletable=services.deletable(category),
+    ), 400 if form.errors or not ok else 200
+
+
+@bp.post("/<slug>/categories/<int:category_id>/delete")
+@manager_required
+def delete(event, category_id):
+    category = _category_or_404(event, category_id)
+    name = category.name
+    attempt(lambda: services.delete_category(current_user, category), _("Category %(name)s deleted.", name=name))
+    return _list(event)
+
+
+@bp.route("/<slug>/registrations/<int:registration_id>/category", methods=["GET", "POST"])
+@manager_required
+def move(event, registration_id):
+    """A select of the event's categories; a move over a full category asks to confirm first."""
+    registration = registration_or_404(event, registration_id)
+    form = MoveForm(categories=event.categories, data={"category_id": registration.category_id})
+    full = False
+    if form.validate_on_submit():
+        _raised, ok = attempt(
+            lambda: services.move_registration(
+                current_user, registration, form.category_id.data, over_quota=form.over_quota.data
+            ),
+            _("Registration moved to another category."),
+        )
+        if ok:
+            return redirect(url_for("dashboard.show", slug=event.slug))
+        full = True
+    return render_template(
+        "tickets/move.html", event=event, registration=registration, form=form, full=full, status_label=status_label
+    ), 400 if form.errors or full else 200

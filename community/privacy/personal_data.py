@@ -19,6 +19,7 @@ from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
 from community.members.models import Member
 from community.registrations.models import Registration
+from community.tickets.models import Category, InvitationCode
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -107,8 +108,10 @@ def _event(event) -> dict:
 
 def _registrations(member) -> list[dict]:
     rows = db.session.execute(
-        select(Registration, Event)
+        select(Registration, Event, Category.name_fr, InvitationCode.code)
         .join(Event, Registration.event_id == Event.id)
+        .join(Category, Registration.category_id == Category.id)
+        .outerjoin(InvitationCode, Registration.code_id == InvitationCode.id)
         .where(registrations_of(member))
         .order_by(Registration.created_at, Registration.id)
     ).all()
@@ -119,6 +122,8 @@ def _registrations(member) -> list[dict]:
             "guest_name": registration.guest_name,
             "guest_organization": registration.guest_organization or None,
             "status": registration.status,
+            "ticket_category": category,
+            "invitation_code": code,
             "registered_at": iso(registration.created_at),
             "confirmed_at": iso(registration.confirmed_at),
             "waitlisted_at": iso(registration.waitlisted_at),
@@ -127,7 +132,7 @@ def _registrations(member) -> list[dict]:
             "reminded_at": iso(registration.reminded_at),
             "ticket_code": registration.ticket_code,
         }
-        for registration, event in rows
+        for registration, event, category, code in rows
     ]
 
 

@@ -108,47 +108,38 @@ class MoveForm(FlaskForm):
         self.category_id.choices = [(category.id, category.name) for category in categories]
 
 
-class _CodeLimits:
-    """The fields a new code is made with: how many uses, until when."""
+class _CodeLimits(FlaskForm):
+    """The fields a new code is made with: how many uses, until when (the two code forms share them)."""
+
+    uses_allowed = IntegerField(
+        _l("Uses of each code"),
+        default=1,
+        validators=[
+            InputRequired(_l("Say how many times each code may be used.")),
+            parsed,
+            NumberRange(min=1, max=10_000),
+        ],
+    )
+    expires_at = DateTimeLocalField(_l("Valid until (empty: no end)"), format=LOCAL_FORMAT, validators=[Optional()])
 
     def limits(self) -> dict:
         expires = self.expires_at.data
         return {"uses_allowed": self.uses_allowed.data, "expires_at": from_local(expires) if expires else None}
 
 
-class CodeForm(FlaskForm, _CodeLimits):
+class CodeForm(_CodeLimits):
     count = IntegerField(
         _l("How many codes"),
         default=1,
         validators=[InputRequired(_l("Say how many codes to make.")), parsed, NumberRange(min=1, max=500)],
     )
-    uses_allowed = IntegerField(
-        _l("Uses of each code"),
-        default=1,
-        validators=[
-            InputRequired(_l("Say how many times each code may be used.")),
-            parsed,
-            NumberRange(min=1, max=10_000),
-        ],
-    )
-    expires_at = DateTimeLocalField(_l("Valid until (empty: no end)"), format=LOCAL_FORMAT, validators=[Optional()])
     submit = SubmitField(_l("Make the codes"))
 
 
-class SendCodesForm(FlaskForm, _CodeLimits):
+class SendCodesForm(_CodeLimits):
     addresses = TextAreaField(
         _l("Email addresses (one code each)"),
         validators=[DataRequired(_l("Please give at least one email address.")), Length(max=50_000)],
     )
-    uses_allowed = IntegerField(
-        _l("Uses of each code"),
-        default=1,
-        validators=[
-            InputRequired(_l("Say how many times each code may be used.")),
-            parsed,
-            NumberRange(min=1, max=10_000),
-        ],
-    )
-    expires_at = DateTimeLocalField(_l("Valid until (empty: no end)"), format=LOCAL_FORMAT, validators=[Optional()])
     language = SelectField(_l("Language of the mail to those who have no account"), choices=LANGUAGE_CHOICES)
     submit = SubmitField(_l("Send the invitations"))

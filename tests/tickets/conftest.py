@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from community.core.clock import utcnow
 from community.core.extensions import db
 from community.groups.models import GroupMembership, WorkingGroup
 from community.tickets import services
 from community.tickets.services import CategoryData
+from tests.factories import membership_row
 
 
 @pytest.fixture(autouse=True)
@@ -37,12 +39,15 @@ def add_category(organizer):
 
 @pytest.fixture
 def make_group(app):
-    def _make(name="Corpus", members=()):
+    """make_group(name, members=(), member_ids=()) -> a working group with these active members."""
+
+    def _make(name="Corpus", members=(), member_ids=()):
         group = WorkingGroup(name=name, slug=name.lower(), description="")
         db.session.add(group)
         db.session.flush()
-        for member in members:
-            db.session.add(GroupMembership(group_id=group.id, member_id=member.id, status="active", role="member"))
+        ids = [member.id for member in members] + list(member_ids)
+        if ids:
+            db.session.execute(insert(GroupMembership), [membership_row(group.id, m, utcnow()) for m in ids])
         db.session.commit()
         return group
 

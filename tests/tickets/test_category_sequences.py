@@ -6,28 +6,25 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from community.core.clock import utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
-from community.groups.models import GroupMembership
 from community.members.models import Member
 from community.registrations import seats, services
 from community.registrations.models import LIVE, Registration
 from community.tickets import codes
 from community.tickets import services as tickets
 from community.tickets.services import CategoryData
-from tests.factories import assert_invariants, membership_row
+from tests.factories import assert_invariants
 
 
 def _walk_setup(make_event, bulk_members, add_category, make_group, organizer, seed):
     event = make_event(capacity=8)
     member_ids = bulk_members(40, prefix=f"walk{seed}-")
-    group = make_group(f"G{seed}")
-    db.session.execute(insert(GroupMembership), [membership_row(group.id, m, utcnow()) for m in member_ids[::2]])
-    db.session.commit()
+    group = make_group(f"G{seed}", member_ids=member_ids[::2])
     press = add_category(event, "Presse", quota=3)
     group_seats = add_category(
         event,

@@ -18,17 +18,10 @@ from community.registrations import services as registrations
 from community.tickets import codes
 from community.tickets.attempts import CODE_ATTEMPTS
 from community.tickets.forms import CodeForm, SendCodesForm
-from community.tickets.models import Category, InvitationCode
-from community.tickets.views import bp
+from community.tickets.models import InvitationCode
+from community.tickets.views import bp, category_or_404
 
 CSV_HEADER = ("code", "category", "uses allowed", "uses", "expires at", "withdrawn at", "sent to")
-
-
-def _category_or_404(event, category_id: int) -> Category:
-    category = db.session.get(Category, category_id)
-    if category is None or category.event_id != event.id:
-        abort(404)
-    return category
 
 
 def _codes_page(event, category):
@@ -39,7 +32,7 @@ def _codes_page(event, category):
 @manager_required
 def codes_page(event, category_id):
     """The list of the category's codes, and the forms that make or mail new ones."""
-    category = _category_or_404(event, category_id)
+    category = category_or_404(event, category_id)
     make, send = CodeForm(prefix="make"), SendCodesForm(prefix="send", language=str(get_locale()))
     ok = True
     if make.submit.data and make.validate_on_submit():
@@ -71,7 +64,7 @@ def codes_page(event, category_id):
 @bp.get("/<slug>/categories/<int:category_id>/codes.csv")
 @manager_required
 def codes_csv(event, category_id):
-    category = _category_or_404(event, category_id)
+    category = category_or_404(event, category_id)
     rows = [
         (c.code, category.name, c.uses_allowed, c.uses, c.expires_at or "", c.revoked_at or "", c.sent_to)
         for c in codes.of_category(category)

@@ -58,13 +58,13 @@ def choose(event, member, category_id: int | None, code=None) -> Category:
         if category_id not in (None, code.category_id):
             raise CategoryRefused(_l("Your invitation code opens another category."))
         return code.category
-    offered = open_to(event, member)
     if category_id is None:
+        offered = open_to(event, member)
         if not offered:
             raise CategoryRefused(_l("No ticket category of this event is open to you."))
         return offered[0]
     chosen = next((c for c in event.categories if c.id == category_id), None)
-    if chosen is None or (not chosen.listed and chosen not in offered):
+    if chosen is None or not chosen.listed:  # a hidden one is reached with its code only
         raise CategoryRefused(_l("This ticket category does not exist for this event."))
     reason = problem(chosen, member)
     if reason:

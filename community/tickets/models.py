@@ -40,6 +40,14 @@ ADMITS_LABELS = {
     Admits.CODE.value: _l("Holders of an invitation code"),
 }
 
+
+def _in_reader_language(french: str, english: str) -> str:
+    """The text in the reader's language, or in the other one when it was left empty."""
+    if str(get_locale() or "fr").startswith("en"):
+        return english or french
+    return french or english
+
+
 category_groups = Table(
     "ticket_category_group",
     db.metadata,
@@ -88,18 +96,11 @@ class Category(db.Model):
 
     @property
     def name(self) -> str:
-        """In the reader's language, or the other one when it was left empty."""
-        english = str(get_locale() or "fr").startswith("en")
-        first, other = (self.name_en, self.name_fr) if english else (self.name_fr, self.name_en)
-        return first or other
+        return _in_reader_language(self.name_fr, self.name_en)
 
     @property
     def description(self) -> str:
-        english = str(get_locale() or "fr").startswith("en")
-        first, other = (
-            (self.description_en, self.description_fr) if english else (self.description_fr, self.description_en)
-        )
-        return first or other
+        return _in_reader_language(self.description_fr, self.description_en)
 
     @property
     def held_back(self) -> int:

@@ -23,7 +23,7 @@ from community.tickets.models import ADMITS_LABELS, Category
 bp = Blueprint("tickets", __name__, url_prefix="/events")
 
 
-def _category_or_404(event, category_id: int) -> Category:
+def category_or_404(event, category_id: int) -> Category:
     category = db.session.get(Category, category_id)
     if category is None or category.event_id != event.id:
         abort(404)
@@ -61,7 +61,7 @@ def index(event):
 @bp.route("/<slug>/categories/<int:category_id>", methods=["GET", "POST"])
 @manager_required
 def edit(event, category_id):
-    category = _category_or_404(event, category_id)
+    category = category_or_404(event, category_id)
     form, ok = CategoryForm.for_category(category, groups=group_choices()), True
     if form.validate_on_submit():
         _promoted, ok = attempt(
@@ -82,7 +82,7 @@ def edit(event, category_id):
 @bp.post("/<slug>/categories/<int:category_id>/delete")
 @manager_required
 def delete(event, category_id):
-    category = _category_or_404(event, category_id)
+    category = category_or_404(event, category_id)
     name = category.name
     attempt(lambda: services.delete_category(current_user, category), _("Category %(name)s deleted.", name=name))
     return _list(event)

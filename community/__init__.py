@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per package, named like it."""
     from community import pages
-    from community.admin import audit_views, member_views, outbox_views
+    from community.admin import audit_views, job_views, member_views, outbox_views
     from community.admin import views as admin
     from community.checkin import views as checkin
     from community.dashboard import views as dashboard
@@ -71,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
     # Several modules may serve one blueprint (a package's pages, split by audience).
     view_modules = (pages, members, account_views, data_views, groups, membership_views, announcement_views, events)
     view_modules += (organizer_views, registrations, dashboard, checkin, messages, admin, member_views, audit_views)
-    view_modules += (outbox_views, tickets, code_views)
+    view_modules += (outbox_views, job_views, tickets, code_views)
     for blueprint in dict.fromkeys(module.bp for module in view_modules):
         app.register_blueprint(blueprint)
 

@@ -1,5 +1,7 @@
 """Command-line tools: `flask --app app <command>`."""
 
+from pathlib import Path
+
 import click
 from flask_babel import force_locale
 
@@ -13,15 +15,74 @@ def register(app) -> None:
     register_event_commands(app)
     register_retention_commands(app)
 
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Deliver what is due and run the jobs due, then exit.")
+    @click.option("--interval", default=2.0, show_default=True, help="Seconds between rounds.")
+    def worker(once, interval):
+        """Deliver the mail outbox and run the scheduled jobs (reminders, seats due back, retention)."""
+        from community.jobs.schedule import ScheduleError, schedule
+        from community.jobs.worker import run
+
+        try:
+            schedule()
+        except ScheduleError as error:
+            raise click.ClickException(f"JOB_SCHEDULE: {error}") from error
+        if not run(interval=interval, once=once):
+            raise SystemExit(1)
+
     @app.cli.command("mail-worker")
     @click.option("--once", is_flag=True, help="Deliver what is due, then exit (for cron).")
     @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
     def mail_worker(once, interval):
-        """Deliver the mail outbox over SMTP (or to the log)."""
-        from community.mail.delivery import run_worker
+        """Deliver the mail outbox only (the scheduled jobs then need the worker or cron)."""
+        from community.jobs.worker import run
 
-        if not run_worker(interval=interval, once=once):
+        if not run(interval=interval, once=once, scheduled=False):
             raise SystemExit(1)  # so cron sees a failed round
+
+    @app.cli.command("jobs")
+    def list_jobs():
+        """The scheduled jobs: when each runs, its last run and outcome, when it is next due."""
+        from community.core.clock import to_local
+        from community.jobs import runner, schedule
+
+        timing = schedule.schedule()
+        with force_locale("en"):
+            for job, row in runner.state():
+                last = (
+                    "never run"
+                    if row is None or row.last_started_at is None
+                    else (
+                        f"last {to_local(row.last_started_at):%Y-%m-%d %H:%M} {row.last_outcome or 'running'}"
+                        f" ({row.last_count if row.last_count is not None else row.last_error})"
+                    )
+                )
+                due = "due at the worker's start" if row is None else f"next {to_local(row.due_at):%Y-%m-%d %H:%M}"
+                click.echo(f"{job.name:<10} {schedule.describe(timing[job.name]):<16} {last}; {due}")
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(file):
+        """Copy the whole database into FILE while the site serves (SQLite's backup API, or pg_dump)."""
+        from community.backups import BackupError, backup
+
+        try:
+            backup(file)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"backup written: {file}")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def restore_command(file):
+        """Load a backup made by `backup` into the configured database, which must be empty."""
+        from community.backups import BackupError, restore
+
+        try:
+            restore(file)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"restored from {file}; run `flask --app app db upgrade` if this code is newer than the backup")
 
     @app.cli.command("create-admin")
     @click.argument("email")

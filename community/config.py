@@ -48,6 +48,9 @@ DEFAULTS = {
     # long after their event ended; sent mails lose their text this long after sending.
     "GUEST_DATA_RETENTION_DAYS": 365,
     "MAIL_BODY_RETENTION_DAYS": 90,
+    # When the worker runs each scheduled job (`flask --app app jobs` lists them): seconds
+    # between runs, or "HH:MM" daily in TIMEZONE. E.g. {"reminders": 600, "retention": "04:00"}.
+    "JOB_SCHEDULE": {},
     # Cookies and requests.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

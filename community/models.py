@@ -4,6 +4,7 @@ from community.checkin.models import CheckIn  # noqa: F401
 from community.core.audit import AuditEntry  # noqa: F401
 from community.events.models import Event, EventStaff  # noqa: F401
 from community.groups.models import Announcement, GroupMembership, WorkingGroup  # noqa: F401
+from community.jobs.models import ScheduledJob  # noqa: F401
 from community.mail.models import DeliveryAttempt, OutboxAttachment, OutboxEmail  # noqa: F401
 from community.members.models import Member  # noqa: F401
 from community.messages.models import EventMessage  # noqa: F401

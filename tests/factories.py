@@ -134,7 +134,9 @@ def assert_invariants(event_id):
     count, seated, _confirmed, waiting, capacity = seat_counts(event_id)
     event = db.session.get(Event, event_id)
     assert count == seated
+    assert event.waiting_count == waiting
     assert_category_invariants(event)
+    assert_line_numbered(event_id)
     if capacity is None:
         assert waiting == 0
     else:
@@ -150,6 +152,16 @@ def assert_invariants(event_id):
     for category in event.categories:
         if waiting_in.get(category.id):
             assert category.seats_left(event) == 0, (category, waiting_in)
+
+
+def assert_line_numbered(event_id):
+    """Everyone waiting has a place number, none given twice, none above the last one given."""
+    numbers = db.session.scalars(
+        select(Registration.line_number).where(Registration.event_id == event_id, Registration.status == "waiting")
+    ).all()
+    assert None not in numbers
+    assert len(set(numbers)) == len(numbers)
+    assert max(numbers, default=0) <= db.session.get(Event, event_id).line_taken
 
 
 def assert_category_invariants(event):

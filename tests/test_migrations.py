@@ -106,3 +106,44 @@ def test_every_event_gets_one_category_holding_its_registrations_and_back(kind, 
             assert "category_id" not in columns
             assert "ticket_category" not in db.inspect(conn).get_table_names()
         db.engine.dispose()
+
+
+BEFORE_PLACES = "77afde6b16a5"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_those_waiting_get_their_places_in_line_in_the_order_they_had_and_back(kind, tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _fresh_database_url(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(revision=BEFORE_CATEGORIES)
+        with db.engine.begin() as conn:
+            _insert_event_with_registrations(conn)
+        upgrade(revision=BEFORE_PLACES)
+        with db.engine.begin() as conn:
+            category = conn.execute(text("SELECT id FROM ticket_category")).scalar()
+            # Two more waiting, one registered earlier than the first (the list's order is by time, then id).
+            for i, at in ((5, "2026-04-01 09:00:00+00:00"), (6, "2026-05-01 09:00:00+00:00")):
+                conn.execute(
+                    text(
+                        "INSERT INTO registration (id, event_id, category_id, guest_name, guest_email,"
+                        " guest_organization, language, status, created_at, ticket_code)"
+                        " VALUES (:id, 1, :category, 'G', :email, '', 'fr', 'waiting', :at, :code)"
+                    ),
+                    {"id": i, "category": category, "email": f"g{i}@example.org", "at": at, "code": f"c{i}"},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            numbers = conn.execute(
+                text("SELECT id, line_number FROM registration WHERE status = 'waiting' ORDER BY line_number")
+            ).all()
+            assert [tuple(row) for row in numbers] == [(5, 1), (3, 2), (6, 3)]
+            others = conn.execute(text("SELECT count(*) FROM registration WHERE line_number IS NOT NULL")).scalar()
+            assert others == 3
+            assert tuple(conn.execute(text("SELECT waiting_count, line_taken FROM event")).one()) == (3, 3)
+        downgrade(revision=BEFORE_PLACES)
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM registration")).scalar() == 6
+            assert conn.execute(text("SELECT count(*) FROM check_in")).scalar() == 1
+            assert "line_number" not in {c["name"] for c in db.inspect(conn).get_columns("registration")}
+            assert "waiting_count" not in {c["name"] for c in db.inspect(conn).get_columns("event")}
+        db.engine.dispose()

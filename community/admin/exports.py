@@ -78,7 +78,8 @@ def spreadsheet_safe(value) -> str:
 # ------------------------------------------------------------------ rows
 
 
-def _when(moment: datetime | None) -> str:
+def when(moment: datetime | None) -> str:
+    """A moment as a spreadsheet shows it: the community's local time, to the minute."""
     return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
 
 
@@ -141,8 +142,8 @@ def _attendees(statement, category_names: dict) -> Iterator[tuple]:
             organization,
             status,
             category,
-            _when(registered_at),
-            _when(checked_in_at),
+            when(registered_at),
+            when(checked_in_at),
             _group_names(groups),
         )
 
@@ -159,7 +160,7 @@ def member_rows() -> Iterator[tuple]:
         _groups_of(Member.id),
     ).order_by(Member.created_at, Member.id)
     for name, email, organization, role, confirmed_at, joined_at, groups in _stream(statement):
-        yield (name, email, organization, role, _when(confirmed_at), _when(joined_at), _group_names(groups))
+        yield (name, email, organization, role, when(confirmed_at), when(joined_at), _group_names(groups))
 
 
 def group_member_rows(group: WorkingGroup) -> Iterator[tuple]:
@@ -179,7 +180,7 @@ def group_member_rows(group: WorkingGroup) -> Iterator[tuple]:
         .order_by(GroupMembership.created_at, GroupMembership.id)
     )
     for name, email, organization, role, status, joined_at in _stream(statement):
-        yield (name, email, organization, role, status, _when(joined_at))
+        yield (name, email, organization, role, status, when(joined_at))
 
 
 # ------------------------------------------------------------------ writers

@@ -15,6 +15,8 @@ from community.core.clock import local_zone
 from community.dashboard.timeline import Series
 
 WIDTH, HEIGHT = 400, 230
+# The fills of the ticket categories' bands, in the event's order (then again from the first).
+BANDS = ("#c7d3f4", "#f3d19b", "#bfe3c6", "#e6c6ea", "#f2c1bd", "#cfd6df")
 LEFT, RIGHT, TOP, BOTTOM = 40, 12, 14, 44
 FONT = 14
 
@@ -86,8 +88,17 @@ def _polyline(frame: Frame, xy, css: str, colour: str, dash: str = "") -> str:
     return f'<polyline points="{points}" class="{css}" fill="none" stroke="{colour}" stroke-width="3" stroke-linejoin="round"{dashes}/>'
 
 
-def render(series: Series, *, capacity: int | None = None, chart_id: str = "registrations-chart") -> Markup:
-    """The SVG, titled and described for screen readers; empty Markup when there is nothing to draw."""
+def render(
+    series: Series,
+    *,
+    capacity: int | None = None,
+    names: dict[int, str] | None = None,
+    chart_id: str = "registrations-chart",
+) -> Markup:
+    """The SVG, titled and described for screen readers; empty Markup when there is nothing to draw.
+
+    With several categories (`names`: their names by id), the confirmed are drawn as
+    one band per category, stacked in the event's order, under the line of their total."""
     if not series.points:
         return Markup("")
     peak = max(series.peak, capacity or 0, 1)
@@ -105,10 +116,13 @@ def render(series: Series, *, capacity: int | None = None, chart_id: str = "regi
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
         f'class="reg-chart" id="{chart_id}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(_l("Registrations over time"))}</title>',
-        f'<desc id="{chart_id}-desc">{escape(describe(series))}</desc>',
+        f'<desc id="{chart_id}-desc">{escape(describe(series, names))}</desc>',
         *_axes(frame, step, series),
-        f'<path d="{area}" class="confirmed-area" fill="#eef2fb" stroke="none"/>',
     ]
+    if series.categories:
+        parts.extend(_bands(frame, series))
+    else:
+        parts.append(f'<path d="{area}" class="confirmed-area" fill="#eef2fb" stroke="none"/>')
     if capacity:
         y = frame.y(capacity)
         parts.append(
@@ -124,12 +138,33 @@ def render(series: Series, *, capacity: int | None = None, chart_id: str = "regi
     return Markup("".join(parts))
 
 
-def describe(series: Series) -> str:
-    """What the chart shows, in one sentence (its <desc>)."""
+def band_colour(index: int) -> str:
+    return BANDS[index % len(BANDS)]
+
+
+def _bands(frame: Frame, series: Series) -> list[str]:
+    """One filled band per category: between the sum of those below it and that sum plus its own."""
+    moments = [series.start] + [t for t, _c, _w in series.points]
+    stacks = [(0,) * len(series.categories)] + series.by_category
+    parts, below = [], [0] * len(moments)
+    for index, category_id in enumerate(series.categories):
+        above = [base + stack[index] for base, stack in zip(below, stacks)]
+        edge = [f"{frame.x(t)},{frame.y(v)}" for t, v in zip(moments, above)]
+        back = [f"{frame.x(t)},{frame.y(v)}" for t, v in reversed(list(zip(moments, below)))]
+        parts.append(
+            f'<polygon points="{" ".join(edge + back)}" class="band" data-category="{category_id}" '
+            f'fill="{band_colour(index)}" stroke="#ffffff" stroke-width="0.5"/>'
+        )
+        below = above
+    return parts
+
+
+def describe(series: Series, names: dict[int, str] | None = None) -> str:
+    """What the chart shows, in one sentence (its <desc>), with each category's confirmed when there are several."""
     last_t, confirmed, waiting = series.points[-1]
     when = " ".join(label(last_t, series.unit))
     first = " ".join(label(series.start, series.unit))
-    return str(
+    sentence = str(
         _l(
             "From %(first)s to %(last)s: %(confirmed)d confirmed and %(waiting)d waiting at the end.",
             first=first,
@@ -138,3 +173,11 @@ def describe(series: Series) -> str:
             waiting=waiting,
         )
     )
+    if not series.categories:
+        return sentence
+    names = names or {}
+    split = ", ".join(
+        f"{names.get(category_id, '')} {n}" for category_id, n in zip(series.categories, series.by_category[-1])
+    )
+    by_category = _l("By category: %(split)s.", split=split)
+    return f"{sentence} {by_category}"

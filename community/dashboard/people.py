@@ -14,7 +14,8 @@ from community.core.extensions import db
 from community.core.search import alphabetical, contains
 from community.events.models import Event
 from community.members.models import Member
-from community.registrations.models import CANCELLED, CONFIRMED, HELD, WAITING, Registration
+from community.registrations import waiting_list
+from community.registrations.models import CANCELLED, CONFIRMED, HELD, WAITING, Registration, status_is
 
 PER_PAGE = 50
 
@@ -71,7 +72,7 @@ def _order(sort: str):
             name,
             Registration.id,
         ),
-        "queue": (Registration.created_at, Registration.id),
+        "queue": waiting_list.IN_LINE,
     }[sort]
 
 
@@ -95,9 +96,9 @@ def of_event(
     in_queue = (
         select(
             Registration.id.label("id"),
-            func.row_number().over(order_by=(Registration.created_at, Registration.id)).label("position"),
+            func.row_number().over(order_by=waiting_list.IN_LINE).label("position"),
         )
-        .where(Registration.event_id == event.id, Registration.status == WAITING)
+        .where(Registration.event_id == event.id, status_is(WAITING))
         .subquery()
     )
     checked = (

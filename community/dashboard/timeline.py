@@ -1,4 +1,5 @@
-"""The chart's series: confirmed and waiting people over time, swept from one query."""
+"""The chart's series: confirmed and waiting people over time, swept from one query;
+with several ticket categories, the confirmed also counted per category."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,11 +20,15 @@ MAX_POINTS = 120
 class Series:
     """Cumulative confirmed and waiting people at the end of each bucket.
 
-    `points` are (moment in UTC, confirmed, waiting); `unit` is "hour" or "day"."""
+    `points` are (moment in UTC, confirmed, waiting); `unit` is "hour" or "day".
+    With several categories, `categories` are their ids in the event's order and
+    `by_category[i]` the confirmed of each at points[i]."""
 
     unit: str = "day"
     points: list[tuple[datetime, int, int]] = field(default_factory=list)
     start: datetime | None = None  # where the first bucket begins: nothing had happened yet
+    categories: tuple[int, ...] = ()
+    by_category: list[tuple[int, ...]] = field(default_factory=list)
 
     @property
     def has_waiting(self) -> bool:
@@ -34,23 +39,23 @@ class Series:
         return max((max(c, w) for _t, c, w in self.points), default=0)
 
 
-def _intervals(row) -> list[tuple[datetime, int, int]]:
-    """The (moment, Δconfirmed, Δwaiting) steps one registration contributes.
+def _intervals(row) -> list[tuple[datetime, int, int, int]]:
+    """The (moment, Δconfirmed, Δwaiting, category) steps one registration contributes.
 
     Rows written before these times were recorded fall back on created_at."""
-    created, confirmed_at, cancelled_at, waitlisted_at, promoted_at, status = row
+    created, confirmed_at, cancelled_at, waitlisted_at, promoted_at, status, category = row
     steps = []
     confirmed_from = confirmed_at or (created if status == CONFIRMED else None)
     if confirmed_from is not None:
-        steps.append((as_utc(confirmed_from), 1, 0))
+        steps.append((as_utc(confirmed_from), 1, 0, category))
         if cancelled_at is not None:
-            steps.append((as_utc(cancelled_at), -1, 0))
+            steps.append((as_utc(cancelled_at), -1, 0, category))
     waiting_from = waitlisted_at or (created if status == WAITING else None)
     if waiting_from is not None:
-        steps.append((as_utc(waiting_from), 0, 1))
+        steps.append((as_utc(waiting_from), 0, 1, category))
         waiting_until = promoted_at or cancelled_at
         if waiting_until is not None:
-            steps.append((as_utc(waiting_until), 0, -1))
+            steps.append((as_utc(waiting_until), 0, -1, category))
     return steps
 
 
@@ -93,18 +98,33 @@ def series(event: Event, now: datetime | None = None) -> Series:
             Registration.waitlisted_at,
             Registration.promoted_at,
             Registration.status,
+            Registration.category_id,
         ).where(Registration.event_id == event.id)
     ).all()
-    steps = sorted(step for row in rows for step in _intervals(row))
+    steps = sorted((step for row in rows for step in _intervals(row)), key=lambda step: step[0])
     if not steps:
         return Series()
     start = steps[0][0]
     end = max(steps[-1][0], min(now, as_utc(event.ends_at)))
     unit = "hour" if end - start < timedelta(days=3) else "day"
-    points, confirmed, waiting, i = [], 0, 0, 0
+    categories = tuple(category.id for category in event.categories) if event.has_categories else ()
+    column = {category_id: i for i, category_id in enumerate(categories)}
+    points, by_category, i = [], [], 0
+    confirmed, waiting, split = 0, 0, [0] * len(categories)
     first = _bucket_start(start, unit)
     for bucket_end in _bucket_ends(start, end, unit):
         while i < len(steps) and steps[i][0] < bucket_end:
-            confirmed, waiting, i = confirmed + steps[i][1], waiting + steps[i][2], i + 1
+            _moment, d_confirmed, d_waiting, category = steps[i]
+            confirmed, waiting, i = confirmed + d_confirmed, waiting + d_waiting, i + 1
+            if categories:
+                split[column[category]] += d_confirmed
         points.append((bucket_end.astimezone(start.tzinfo), confirmed, waiting))
-    return Series(unit=unit, points=points, start=first.astimezone(start.tzinfo))
+        if categories:
+            by_category.append(tuple(split))
+    return Series(
+        unit=unit,
+        points=points,
+        start=first.astimezone(start.tzinfo),
+        categories=categories,
+        by_category=by_category,
+    )

@@ -87,6 +87,10 @@ def _forms(event) -> dict:
     return {"add_form": add, "settings_form": settings, "staff_form": StaffForm(formdata=None)}
 
 
+def _category_names(event) -> dict[int, str]:
+    return {category.id: category.name for category in event.categories}
+
+
 @bp.get("/<slug>/dashboard")
 @manager_required
 def show(event):
@@ -96,8 +100,9 @@ def show(event):
         event=event,
         counts=counts.of_event(event),
         series=series,
-        chart_svg=chart.render(series, capacity=event.capacity),
+        chart_svg=chart.render(series, capacity=event.capacity, names=_category_names(event)),
         chart_label=chart.label,
+        band_colour=chart.band_colour,
         here=request.full_path.rstrip("?"),
         staff=event_queries.staff(event),
         history=event_history.latest(event),

@@ -5,6 +5,10 @@ plus held guest seats; `Event.reserved_count` the seats held back for reserved
 ticket categories (tickets/models.py), not taken yet. Only the seat engine moves
 them (registrations/seats.py, through the conditional UPDATEs of seat_count.py),
 and a CHECK keeps both together within the capacity.
+
+`Event.waiting_count` is the number of people on the waiting list and
+`Event.line_taken` the last place number given in it (it only grows): a
+newcomer's place in line is read from the UPDATE that moves both, never counted.
 """
 
 import enum
@@ -37,6 +41,7 @@ class Event(db.Model):
         CheckConstraint("confirmed_count >= 0", name="count_not_negative"),
         CheckConstraint("capacity IS NULL OR confirmed_count + reserved_count <= capacity", name="within_reserve"),
         CheckConstraint("reserved_count >= 0", name="reserve_not_negative"),
+        CheckConstraint("waiting_count >= 0", name="waiting_not_negative"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
         CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
@@ -58,6 +63,8 @@ class Event(db.Model):
     capacity: Mapped[int | None] = mapped_column()
     confirmed_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     reserved_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    waiting_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    line_taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     registration_opens_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     registration_closes_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
@@ -80,6 +87,8 @@ class Event(db.Model):
     def __init__(self, **fields):
         fields.setdefault("confirmed_count", 0)
         fields.setdefault("reserved_count", 0)
+        fields.setdefault("waiting_count", 0)
+        fields.setdefault("line_taken", 0)
         super().__init__(**fields)
         if not self.categories:  # every event has a category to register in
             self.categories.append(Category.general())

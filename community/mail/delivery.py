@@ -236,21 +236,10 @@ def deliver_pending(limit: int = 100) -> int:
 # ------------------------------------------------------------------- worker
 
 
-def run_worker(interval: float = 2.0, once: bool = False, stop: threading.Event | None = None) -> bool:
-    """Deliver due mail every `interval` seconds until `stop` is set (or once).
-
-    A failing round (database down, a bug) is logged and the next round tries
-    again; returns whether the last round went through.
-    """
-    stop = stop or threading.Event()
-    log.info("mail worker %s started", worker_name())
-    while True:
-        ok = _round()
-        if once or stop.wait(interval):
-            return ok
-
-
-def _round() -> bool:
+def deliver_round() -> bool:
+    """One round of the worker (community/jobs/worker.py): what is due is sent. A failing
+    round (database down, a bug) is logged and the next one tries again; returns whether
+    it went through."""
     started = time.monotonic()
     try:
         count = deliver_pending()

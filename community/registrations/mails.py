@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, bindparam, cast, func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from community.core.clock import as_utc
 from community.core.extensions import db
@@ -16,7 +16,6 @@ from community.events.ics import event_ics, location
 from community.mail.models import OutboxEmail
 from community.mail.outbox import Attachment, add_email, compose_email, external_url
 from community.members import tokens
-from community.registrations import waiting_list
 from community.registrations.models import Registration
 
 ACCESS = "event-registration"  # ticket page and cancel link
@@ -124,13 +123,13 @@ def waiting(registration, position: int | None = None, *, queue: bool = True):
 
 
 _emails = OutboxEmail.__table__
-# Built once: it runs under the event lock. Writes the place in line, counted by the same statement.
+# Built once: it runs under the event lock.
 _FILL_IN = (
     update(_emails)
     .where(_emails.c.id == bindparam("email_id"))
     .values(
-        body_text=func.replace(_emails.c.body_text, bindparam("marker"), cast(waiting_list.PLACE_IN_LINE, String)),
-        body_html=func.replace(_emails.c.body_html, bindparam("marker"), cast(waiting_list.PLACE_IN_LINE, String)),
+        body_text=func.replace(_emails.c.body_text, bindparam("marker"), bindparam("place")),
+        body_html=func.replace(_emails.c.body_html, bindparam("marker"), bindparam("place")),
     )
 )
 
@@ -140,16 +139,16 @@ class WaitingDraft:
     """The waiting-list mail rendered with a marker where the place in line goes.
 
     Rendering is slow and the place is only known under the event lock: the mail
-    is rendered and queued before the lock is taken, and the number is written
-    into the queued mail under it, by one UPDATE that also counts the line."""
+    is rendered and queued before the lock is taken, and the place is written
+    into the queued mail under it, by one UPDATE."""
 
     email: OutboxEmail
     marker: str
 
-    def fill_in(self, registration) -> None:
-        """The registration and this mail are written; the caller holds the event lock."""
+    def fill_in(self, place: int) -> None:
+        """This mail is written; the caller holds the event lock and has given the place."""
         db.session.connection().execute(
-            _FILL_IN, {"email_id": self.email.id, "marker": self.marker, **waiting_list.place_params(registration)}
+            _FILL_IN, {"email_id": self.email.id, "marker": self.marker, "place": str(place)}
         )
 
 

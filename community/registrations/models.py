@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.core.clock import as_utc, utcnow
@@ -85,8 +85,35 @@ class Registration(db.Model):
             sqlite_where=text("status != 'cancelled' AND guest_email IS NOT NULL"),
             postgresql_where=text("status != 'cancelled' AND guest_email IS NOT NULL"),
         ),
-        # The waiting list is read in this order (first come, first served).
-        Index("ix_registration_queue", "event_id", "status", "created_at", "id"),
+        # Partial indexes, one per question the seat engine asks on every click; each
+        # serves only its question (status_is() below), so that no planner, with the
+        # stale statistics of a table filling up in a rush, walks one of them to find
+        # a member's registration (uq_registration_live_member's job).
+        # The waiting list, in its order (first come, first served):
+        Index(
+            "ix_registration_queue",
+            "event_id",
+            "line_number",
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+        # Guests' held seats, by when they run out:
+        Index(
+            "ix_registration_holds",
+            "event_id",
+            "hold_expires_at",
+            sqlite_where=text("status = 'held'"),
+            postgresql_where=text("status = 'held'"),
+        ),
+        # No two people of an event ever have the same place number.
+        Index(
+            "uq_registration_line_number",
+            "event_id",
+            "line_number",
+            unique=True,
+            sqlite_where=text("line_number IS NOT NULL"),
+            postgresql_where=text("line_number IS NOT NULL"),
+        ),
         Index("ix_registration_member", "member_id", "status"),
     )
 
@@ -114,6 +141,9 @@ class Registration(db.Model):
     # the dashboard's chart of the waiting list over time is drawn from these.
     waitlisted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     promoted_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
+    # The number the person took on joining the waiting list (Event.line_taken): the
+    # list's order. Kept once they leave it; never given twice within the event.
+    line_number: Mapped[int | None] = mapped_column()
     anonymized_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     # The check-in code held by the QR ticket; random, never derived from the id.
     ticket_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_ticket_code)
@@ -164,6 +194,7 @@ class Registration(db.Model):
             raise StatusChangeRefused(f"a registration cannot go from {current} to {status}")
         if current is None:
             self.confirmed_at = self.hold_expires_at = self.waitlisted_at = self.promoted_at = None
+            self.line_number = None
         elif current == WAITING and status != CANCELLED:
             self.promoted_at = now
         if status == CONFIRMED:
@@ -178,3 +209,12 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} event={self.event_id} {self.status}>"
+
+
+def status_is(status: str, registrations=Registration):
+    """`status = '<status>'` with the status written out, not bound: the partial indexes
+    above serve only a query whose condition names their status (SQLite, and PostgreSQL's
+    cached plans, cannot see through a bound value)."""
+    if status not in STATUS_LABELS:
+        raise ValueError(status)
+    return registrations.status == literal_column(f"'{status}'")

@@ -1,13 +1,13 @@
 """What the attendee's pages read about registrations."""
 
 from flask import abort
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from community.checkin.models import CheckIn
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations.models import HELD, LIVE, Registration
+from community.registrations.models import CANCELLED, HELD, LIVE, Registration, status_is
 from community.tickets.models import Category
 
 
@@ -50,8 +50,13 @@ def live_count(event: Event) -> int:
     )
 
 
-# Built once: the registration path runs them on every click of a rush.
-_LIVE = select(Registration).where(Registration.event_id == bindparam("event_id"), Registration.status.in_(LIVE))
+# Built once: the registration path runs them on every click of a rush. Written as the
+# WHERE of the partial unique indexes (uq_registration_live_*), so that SQLite uses them:
+# one row read, however long the event's waiting list (`status IN (...)` made it walk
+# the list's index instead).
+_LIVE = select(Registration).where(
+    Registration.event_id == bindparam("event_id"), Registration.status != literal_column(f"'{CANCELLED}'")
+)
 _LIVE_OF_MEMBER = _LIVE.where(Registration.member_id == bindparam("member_id"))
 _LIVE_OF_GUEST = _LIVE.where(Registration.guest_email == bindparam("guest_email"))
 
@@ -71,7 +76,7 @@ def registration_or_404(event: Event, registration_id: int) -> Registration:
 
 
 def _holds_due(now):
-    return select(Registration.event_id).where(Registration.status == HELD, Registration.hold_expires_at <= now)
+    return select(Registration.event_id).where(status_is(HELD), Registration.hold_expires_at <= now)
 
 
 def _reserves_due(now):
@@ -107,7 +112,7 @@ def holds_due(event_id: int, now) -> list[Registration]:
     """The held seats of this event that ran out, read afresh (the caller holds the event lock)."""
     return db.session.scalars(
         select(Registration)
-        .where(Registration.event_id == event_id, Registration.status == HELD, Registration.hold_expires_at <= now)
+        .where(Registration.event_id == event_id, status_is(HELD), Registration.hold_expires_at <= now)
         .execution_options(populate_existing=True)
     ).all()
 

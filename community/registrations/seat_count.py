@@ -20,18 +20,23 @@ Why they are race-free:
   opens the transaction just before it, so the write lock is taken up front
   (waiting at the write gate) and no stale read snapshot has to be upgraded.
 CHECK constraints (events/models.py, tickets/models.py) back both limits.
+
+The waiting list's length (Event.waiting_count) and the numbers of its places
+(Event.line_taken) move under the same event lock: join_line() gives a newcomer
+the next place from one UPDATE ... RETURNING, leave_line() shortens the line.
 """
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, exists, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from community.core import locking
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations.models import HELD, Registration
+from community.registrations.models import HELD, Registration, status_is
 from community.tickets.models import Category, InvitationCode
 
 _events, _categories = Event.__table__, Category.__table__
@@ -121,9 +126,7 @@ def take_locked(event_id: int, category_id: int) -> bool:
 
 
 def _holds_due(event_id, now):
-    return exists().where(
-        Registration.event_id == event_id, Registration.status == HELD, Registration.hold_expires_at <= now
-    )
+    return exists().where(Registration.event_id == event_id, status_is(HELD), Registration.hold_expires_at <= now)
 
 
 def _releases_due(event_id, now):
@@ -175,8 +178,9 @@ def release(event_id: int, category_id: int) -> None:
 
 
 def release_all(event: Event) -> None:
-    """Every seat given back at once and no seat held back (the event is cancelled); the caller holds the event lock."""
-    event.confirmed_count = event.reserved_count = 0
+    """Every seat given back at once, no seat held back, nobody waiting (the event is
+    cancelled); the caller holds the event lock."""
+    event.confirmed_count = event.reserved_count = event.waiting_count = 0
     db.session.execute(
         update(Category)
         .where(Category.event_id == event.id)
@@ -280,6 +284,41 @@ def use_code(code_id: int, now: datetime) -> bool:
 def give_back_code(code_id: int) -> None:
     """The registration made with it is cancelled: its use may be taken again."""
     db.session.connection().execute(_GIVE_BACK_CODE, {"code_id": code_id})
+
+
+# A place in line: the person joins at the end, so their place is the length of the
+# line with them in it, and their number the next one. Read from the UPDATE itself:
+# no count of those ahead, so joining costs the same whatever the line's length.
+_JOIN_LINE = (
+    update(_events)
+    .where(_event)
+    .values(waiting_count=_events.c.waiting_count + 1, line_taken=_events.c.line_taken + 1)
+    .returning(_events.c.waiting_count, _events.c.line_taken)
+)
+_LEAVE_LINE = (
+    update(_events).where(_event, _events.c.waiting_count > 0).values(waiting_count=_events.c.waiting_count - 1)
+)
+_registrations = Registration.__table__
+_NUMBER = (
+    update(_registrations)
+    .where(_registrations.c.id == bindparam("registration_id"))
+    .values(line_number=bindparam("number"))
+)
+
+
+def join_line(registration: Registration) -> int:
+    """The registration, written as waiting, takes the next place in its event's line;
+    returns that place (1 for the first). The caller holds the event lock."""
+    conn = db.session.connection()
+    place, number = conn.execute(_JOIN_LINE, {"event_id": registration.event_id}).one()
+    conn.execute(_NUMBER, {"registration_id": registration.id, "number": number})
+    set_committed_value(registration, "line_number", number)
+    return place
+
+
+def leave_line(event_id: int) -> None:
+    """Someone left the waiting list (a seat, or they gave up); the caller holds the event lock."""
+    db.session.connection().execute(_LEAVE_LINE, {"event_id": event_id})
 
 
 def refresh(event: Event, category: Category | None = None) -> Event:

@@ -107,7 +107,7 @@ def _seat_or_line(event: Event, registration: Registration, now: datetime) -> Re
     if seated:
         _start(registration, False, now)
         mail = newcomer.requeue(registration, mail)
-    mail.fill_in(registration)
+    mail.fill_in(seat_count.join_line(registration))
     return registration
 
 
@@ -132,13 +132,11 @@ def _take_seat_locked(event: Event, category_id: int, now: datetime, registratio
     release date) go first to those already waiting, then a seat of the category is
     taken only if one is still free.
 
-    `registration`, written as waiting before the lock, may be among those the
-    expiry promotes: then it has its seat (promoted_at is set) and takes no other,
-    and it is not sent the promotion's mail (the caller sends the plain one)."""
+    `registration`, the newcomer, may be written as waiting already: it has no place
+    in line yet (it takes one only once it is sure to wait), so the promotion passes it by."""
     seated, due = seat_count.lock_and_take(event.id, category_id, now)
     if not seated and due and _free_due_locked(event, now, newcomer=registration):
-        promoted = registration is not None and registration.promoted_at is not None
-        seated = promoted or seat_count.take_locked(event.id, category_id)
+        seated = seat_count.take_locked(event.id, category_id)
     return seated
 
 
@@ -229,6 +227,8 @@ def release(registration: Registration, now: datetime) -> tuple[bool, list[Regis
 
 def _cancel(registration: Registration, now: datetime) -> None:
     """The registration gives up its seat or place in line, and the use of its code."""
+    if registration.status == WAITING:
+        seat_count.leave_line(registration.event_id)
     registration.move(CANCELLED, now)
     if registration.code_id is not None:
         seat_count.give_back_code(registration.code_id)
@@ -238,27 +238,27 @@ def _cancel(registration: Registration, now: datetime) -> None:
 
 
 def promote(event: Event, now: datetime, newcomer: Registration | None = None) -> list[Registration]:
-    """Free seats to those waiting longest, each told by mail (but `newcomer`, who is
-    registering now and gets its own mail). The caller holds the event lock."""
+    """Free seats to those waiting longest, each told by mail; `newcomer`, registering
+    now and not in line yet, is passed by. The caller holds the event lock."""
     promoted = []
     while True:
-        candidate = waiting_list.oldest_with_room(event.id)
+        candidate = waiting_list.oldest_with_room(event.id, passing=newcomer)
         if candidate is None or not seat_count.take_locked(event.id, candidate.category_id):
             break
-        _give_seat(candidate, now, tell=candidate is not newcomer)
+        _give_seat(candidate, now)
         promoted.append(candidate)
     return promoted
 
 
-def _give_seat(registration: Registration, now: datetime, tell: bool = True) -> None:
-    """A waiting person has a seat: a member's is confirmed, a guest still proves their email."""
+def _give_seat(registration: Registration, now: datetime) -> None:
+    """A waiting person has a seat, and is told: a member's is confirmed, a guest still proves their email."""
+    seat_count.leave_line(registration.event_id)
     if registration.is_guest:
         registration.move(HELD, now, hold_until=hold_until(now))
     else:
         registration.move(CONFIRMED, now)
     db.session.flush()
-    if tell:
-        mails.promoted(registration)
+    mails.promoted(registration)
 
 
 def promote_out_of_turn(registration: Registration, now: datetime, over_capacity: bool = False) -> dict:
@@ -314,7 +314,7 @@ def seat_by_hand(event: Event, registration: Registration, now: datetime, over_c
     if seated:
         mails.confirmed(registration)
     else:
-        mails.waiting(registration, waiting_list.position(registration))
+        mails.waiting(registration, seat_count.join_line(registration))
     return raised
 
 

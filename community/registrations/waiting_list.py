@@ -1,15 +1,18 @@
 """The waiting list as read: who is next, and each person's place in line.
 
-First come, first served: ordered by the time of registration, then by id. It
-only reads; promotion (the list moving) is a change of seats, in seats.py."""
+First come, first served: ordered by the number each person took on joining it
+(Registration.line_number, given under the event lock by seat_count.join_line).
+It only reads; promotion (the list moving) is a change of seats, in seats.py."""
 
 from sqlalchemy import bindparam, func, or_, select
 
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations.models import WAITING, Registration
+from community.registrations.models import WAITING, Registration, status_is
 from community.tickets.models import Category
 
+# The waiting list's order.
+IN_LINE = (Registration.line_number, Registration.id)
 # The event has a seat for everyone: neither taken nor held back.
 _POOL_OPEN = (
     select(Event.id)
@@ -26,48 +29,37 @@ _OLDEST_WITH_ROOM = (
     .join(Category, Category.id == Registration.category_id)
     .where(
         Registration.event_id == bindparam("event_id"),
-        Registration.status == WAITING,
+        status_is(WAITING),
+        Registration.id != bindparam("passing"),
         or_(Category.quota.is_(None), Category.taken < Category.quota),
         or_(Category.reserving, _POOL_OPEN),
     )
-    .order_by(Registration.created_at, Registration.id)
+    .order_by(*IN_LINE)
     .limit(1)
 )
 
 
-def oldest_with_room(event_id: int) -> Registration | None:
-    """The next to get a seat, or None. Read under the event lock, it is what the seat statements will find."""
-    return db.session.scalar(_OLDEST_WITH_ROOM, {"event_id": event_id})
+def oldest_with_room(event_id: int, passing: Registration | None = None) -> Registration | None:
+    """The next to get a seat, or None; `passing` (a newcomer not in line yet) is never
+    chosen. Read under the event lock, it is what the seat statements will find."""
+    return db.session.scalar(_OLDEST_WITH_ROOM, {"event_id": event_id, "passing": passing.id if passing else 0})
 
 
-# Those in line before a registration: earlier, or at the same time with a smaller id.
+# Those in line before a registration (an index range: the place shown on a page;
+# joining the line takes its place from seat_count.join_line, without counting).
 _AHEAD = select(func.count(Registration.id)).where(
-    Registration.event_id == bindparam("line_event"),
-    Registration.status == WAITING,
-    or_(
-        Registration.created_at < bindparam("line_created_at"),
-        (Registration.created_at == bindparam("line_created_at")) & (Registration.id < bindparam("line_registration")),
-    ),
+    Registration.event_id == bindparam("event_id"),
+    status_is(WAITING),
+    Registration.line_number < bindparam("line_number"),
 )
-# position() as a SQL expression, for a statement that writes it (see mails.WaitingDraft).
-PLACE_IN_LINE = _AHEAD.scalar_subquery() + 1
-
-
-def place_params(registration: Registration) -> dict:
-    """The parameters of _AHEAD and PLACE_IN_LINE for a written registration (named apart from
-    the columns of the statements they go into)."""
-    return {
-        "line_event": registration.event_id,
-        "line_created_at": registration.created_at,
-        "line_registration": registration.id,
-    }
 
 
 def position(registration: Registration) -> int | None:
     """1 for the first in line; None when not waiting."""
     if registration.status != WAITING:
         return None
-    return db.session.scalar(_AHEAD, place_params(registration)) + 1
+    ahead = {"event_id": registration.event_id, "line_number": registration.line_number}
+    return db.session.scalar(_AHEAD, ahead) + 1
 
 
 def positions(waiting: list[Registration]) -> dict[int, int]:
@@ -80,11 +72,8 @@ def positions(waiting: list[Registration]) -> dict[int, int]:
         .join(
             other,
             (other.event_id == Registration.event_id)
-            & (other.status == WAITING)
-            & (
-                (other.created_at < Registration.created_at)
-                | ((other.created_at == Registration.created_at) & (other.id <= Registration.id))
-            ),
+            & status_is(WAITING, other)
+            & (other.line_number <= Registration.line_number),
         )
         .where(Registration.id.in_([r.id for r in waiting]))
         .group_by(Registration.id)

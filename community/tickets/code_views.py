@@ -6,9 +6,10 @@ Attempts at a code are rate-limited per client address (CODE_ATTEMPTS)."""
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from community.admin.exports import csv_chunks
+from community.admin.exports import csv_chunks, when
 from community.core.clock import utcnow
 from community.core.errors import DomainError, attempt
 from community.core.extensions import db
@@ -21,7 +22,15 @@ from community.tickets.forms import CodeForm, SendCodesForm
 from community.tickets.models import InvitationCode
 from community.tickets.views import bp, category_or_404
 
-CSV_HEADER = ("code", "category", "uses allowed", "uses", "expires at", "withdrawn at", "sent to")
+CSV_HEADER = (
+    _l("Code"),
+    _l("Category"),
+    _l("Uses allowed"),
+    _l("Uses"),
+    _l("Expires at"),
+    _l("Withdrawn at"),
+    _l("Sent to"),
+)
 
 
 def _codes_page(event, category):
@@ -66,7 +75,7 @@ def codes_page(event, category_id):
 def codes_csv(event, category_id):
     category = category_or_404(event, category_id)
     rows = [
-        (c.code, category.name, c.uses_allowed, c.uses, c.expires_at or "", c.revoked_at or "", c.sent_to)
+        (c.code, category.name, c.uses_allowed, c.uses, when(c.expires_at), when(c.revoked_at), c.sent_to)
         for c in codes.of_category(category)
     ]
     return Response(

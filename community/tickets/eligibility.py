@@ -41,6 +41,20 @@ def open_to(event, member) -> list[Category]:
     return [category for category in listed if problem(category, member, group_ids) is None]
 
 
+def _first_open(event, member) -> Category | None:
+    """open_to(event, member)[0], reading the member's groups only when a category before
+    the first open one asks for them (the general category, first, needs no query)."""
+    group_ids = None
+    for category in event.categories:
+        if not category.listed:
+            continue
+        if category.admits == Admits.GROUPS.value and member is not None and group_ids is None:
+            group_ids = group_queries.active_group_ids(member)
+        if problem(category, member, group_ids) is None:
+            return category
+    return None
+
+
 def seats_open(event, offered: list[Category]) -> int | None:
     """The most seats one of these categories still has (what the page tells this person);
     None: no limit."""
@@ -59,10 +73,10 @@ def choose(event, member, category_id: int | None, code=None) -> Category:
             raise CategoryRefused(_l("Your invitation code opens another category."))
         return code.category
     if category_id is None:
-        offered = open_to(event, member)
-        if not offered:
+        first = _first_open(event, member)
+        if first is None:
             raise CategoryRefused(_l("No ticket category of this event is open to you."))
-        return offered[0]
+        return first
     chosen = next((c for c in event.categories if c.id == category_id), None)
     if chosen is None or not chosen.listed:  # a hidden one is reached with its code only
         raise CategoryRefused(_l("This ticket category does not exist for this event."))

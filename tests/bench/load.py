@@ -154,8 +154,8 @@ class CpuMeter:
     """CPU seconds spent during a phase by the app's processes, the database server's
     backends (PostgreSQL; SQLite works inside the app's processes) and this client."""
 
-    def __init__(self, app_pids, database_pids=lambda: []):
-        self.sources = {"app": app_pids, "database": database_pids}
+    def __init__(self, app_pids, database_pids=lambda: [], upkeep_pids=lambda: []):
+        self.sources = {"app": app_pids, "database": database_pids, "database_upkeep": upkeep_pids}
 
     def __enter__(self):
         self.start = {role: cpu_seconds(pids()) for role, pids in self.sources.items()}

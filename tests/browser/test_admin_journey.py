@@ -100,3 +100,21 @@ def test_an_admin_finds_and_suspends_a_member_who_is_then_locked_out(browser, cr
     expect(page.locator("table.audit-table tbody tr").nth(1)).to_contain_text("member → organizer")
     both_sizes(page, "admin-audit")
     assert browser.problems == []
+
+
+def test_an_admin_reads_how_the_scheduled_jobs_went(browser, make_member):
+    """The worker ran (here in the test's process, on the same database): the admin's page says when and how."""
+    from community.jobs import runner
+
+    admin = make_member("jobs-admin@example.org", name="Ada Admin", role="admin")
+    runner.run_due(utcnow(), worker="worker-1")
+    page = log_in(browser, admin, "/admin/")
+    assert_french(page)
+    page.click("a:has-text('Tâches planifiées')")
+    page.wait_for_url("**/admin/jobs/")
+    rows = page.locator("#jobs tbody tr")
+    expect(rows).to_have_count(3)
+    seats = page.locator("#job-seats-due").inner_text()
+    assert "chaque minute" in seats and "Réussie" in seats and "places libérées" in seats
+    assert "chaque jour à 03:30" in page.locator("#job-retention").inner_text()
+    both_sizes(page, "admin-jobs")

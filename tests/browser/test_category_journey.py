@@ -92,6 +92,15 @@ def test_an_organizer_reserves_seats_for_a_group_and_a_contributor_takes_one(bro
     both_sizes(page, "categories-ticket-en")
     assert unexpected(browser, f"/events/{summit.slug}/categories") == []
 
+    # The organizer's chart stacks the seats of each category under their total.
+    page = log_in(browser, organizer, f"/events/{summit.slug}/dashboard")
+    legend = page.locator(".chart-legend").inner_text()
+    assert "Entrée générale" in legend and "Contributeurs" in legend
+    assert page.locator("#registrations-chart polygon.band").count() == 2
+    page.click(".chart-numbers summary")
+    assert "Contributeurs" in page.locator(".chart-numbers thead").inner_text()
+    both_sizes(page, "categories-dashboard-chart")
+
 
 def test_a_guest_sees_only_the_categories_open_to_guests(browser, make_member):
     summit = add_event("Sommet OpenLLM France", 50, slug="sommet-2031")

@@ -7,7 +7,7 @@ import time
 from sqlalchemy import select, text
 
 from community.core.extensions import db
-from community.mail.delivery import run_worker
+from community.jobs.worker import run as run_worker
 from community.mail.models import OutboxEmail
 
 
@@ -43,7 +43,7 @@ def test_the_worker_survives_a_database_error_and_delivers_once_the_database_is_
 
     def worker():
         with app.app_context():
-            run_worker(interval=0.05, stop=stop)
+            run_worker(interval=0.05, stop=stop, scheduled=False)
 
     # A real database error in every round: the outbox table is gone for a while.
     rename_outbox("outbox_email", "outbox_email_away")

@@ -2,6 +2,7 @@
 
 import queue
 import random
+import re
 import threading
 import time
 
@@ -96,12 +97,21 @@ def test_a_rush_of_2000_for_450_seats_confirms_exactly_450(app, make_event, bulk
     )
     # One confirmation per seat, one waiting-list mail (with the position) per person in line.
     assert by_template == {"event_confirmed": 450, "event_waiting": 1550}
-    # The waiting list is in arrival order: positions 1..1550, no gaps, no ties.
+    # The waiting list is in the order the seat engine put each person in it: places 1..1550,
+    # no gaps, no ties, each as its mail said.
     line = db.session.scalars(
         select(Registration)
         .where(Registration.event_id == event.id, Registration.status == "waiting")
-        .order_by(Registration.created_at, Registration.id)
+        .order_by(Registration.line_number)
     ).all()
+    assert [r.line_number for r in line] == list(range(1, 1551))
+    told = dict(
+        db.session.execute(
+            select(OutboxEmail.to_address, OutboxEmail.body_text).where(OutboxEmail.template == "event_waiting")
+        ).all()
+    )
+    places = {r.email: int(re.search(r"(?:number|position) (\d+)", told[r.email]).group(1)) for r in line}
+    assert [places[r.email] for r in line] == [r.line_number for r in line]
     assert [waiting_list.position(r) for r in line[:20]] == list(range(1, 21))
     assert waiting_list.position(line[-1]) == 1550
     print(

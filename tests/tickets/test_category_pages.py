@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from community.core.audit import AuditEntry
 from community.core.extensions import db
+from community.dashboard import chart, timeline
 from community.events.models import Event
 from community.registrations import services
 from community.registrations.models import Registration
@@ -172,3 +173,38 @@ def test_the_categories_page_runs_the_same_queries_whatever_the_number_of_catego
 
     one, many = queries_with(1), queries_with(20)
     assert one == many
+
+
+def test_the_chart_stacks_each_category_under_the_total_and_names_them(
+    english_client, make_event, make_member, organizer, add_category
+):
+    event = make_event(capacity=10)
+    press = add_category(event, "Presse", name_en="Press")
+    for category_id in (None, None, press.id):
+        services.register_member(event, make_member(), category_id=category_id)
+    db.session.commit()
+    fresh = db.session.get(Event, event.id)
+
+    series = timeline.series(fresh)
+    assert series.categories == (fresh.categories[0].id, press.id)
+    assert series.by_category[-1] == (2, 1) and series.points[-1][1] == 3
+    svg = str(chart.render(series, capacity=10, names={c.id: c.name for c in fresh.categories}))
+    assert svg.count('class="band"') == 2 and f'data-category="{press.id}"' in svg
+    assert "By category: General admission 2, Press 1." in svg
+    login(english_client, organizer)
+    page = english_client.get(f"/events/{event.slug}/dashboard").get_data(as_text=True)
+    legend = page[page.index('class="chart-legend"') : page.index("</figcaption>")]
+    assert "General admission" in legend and "Press" in legend
+    numbers = page[page.index('class="chart-numbers"') :]
+    assert '<th scope="col" class="num">Press</th>' in numbers
+    assert '<td class="num">3</td><td class="num">2</td><td class="num">1</td>' in numbers
+
+
+def test_one_category_keeps_the_plain_chart(make_event, make_member):
+    event = make_event(capacity=10)
+    services.register_member(event, make_member())
+    db.session.commit()
+    series = timeline.series(db.session.get(Event, event.id))
+    assert series.categories == () and series.by_category == []
+    svg = str(chart.render(series, capacity=10))
+    assert 'class="band"' not in svg and 'class="confirmed-area"' in svg and "By category" not in svg

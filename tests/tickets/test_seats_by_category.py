@@ -294,3 +294,26 @@ def test_a_code_only_or_hidden_category_is_not_offered_on_the_page(make_event, m
     assert [c.name_fr for c in eligibility.open_to(event, make_member())] == ["Entrée générale", "Membres"]
     with pytest.raises(CategoryRefused, match="members only"):
         services.register_guest(event, name="G", email="g@example.org", category_id=members_only.id)
+
+
+def test_registering_in_the_first_category_costs_no_more_queries_with_several(
+    make_event, make_member, add_category, make_group
+):
+    """The general category comes first: taking it reads neither the member's groups nor the other categories'."""
+    from tests.querycount import count_queries
+
+    def statements_to_register(event):
+        event = db.session.get(Event, event.id)
+        member = make_member()
+        with count_queries(db.engine) as statements:
+            services.register_member(event, member)
+        db.session.commit()
+        return len(statements)
+
+    plain = make_event(capacity=10)
+    split = make_event(capacity=10)
+    group = make_group()
+    add_category(split, "Groupe", quota=2, admits="groups", group_ids=[group.id], reserving=True, reserved_until=soon())
+    add_category(split, "Invités", quota=2, admits="code", listed=False)
+    statements_to_register(plain), statements_to_register(split)  # the first of each warms the session alike
+    assert statements_to_register(split) == statements_to_register(plain)

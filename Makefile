@@ -13,12 +13,8 @@ run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install translations migrate-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) (mail is printed to this log). Ctrl-C stops."
-	@# The worker delivers mail and runs the scheduled jobs (no cron needed).
-	@# Ctrl-C stops the worker and the server; the trap clears itself first, or the
-	@# TERM that `kill 0` also sends to this shell would run it again, endlessly.
-	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
-	  $(FLASK) worker & \
-	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@# The launcher runs the web server and the worker (mail, scheduled jobs), as in production.
+	$(BIN)/community serve --port $(PORT)
 
 # One test process per core (pytest-xdist); TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= auto

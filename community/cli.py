@@ -1,5 +1,7 @@
 """Command-line tools: `flask --app app <command>`."""
 
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -27,7 +29,7 @@ def register(app) -> None:
             schedule()
         except ScheduleError as error:
             raise click.ClickException(f"JOB_SCHEDULE: {error}") from error
-        if not run(interval=interval, once=once):
+        if not run(interval=interval, once=once, stop=_stopped_by_signals()):
             raise SystemExit(1)
 
     @app.cli.command("mail-worker")
@@ -37,7 +39,7 @@ def register(app) -> None:
         """Deliver the mail outbox only (the scheduled jobs then need the worker or cron)."""
         from community.jobs.worker import run
 
-        if not run(interval=interval, once=once, scheduled=False):
+        if not run(interval=interval, once=once, scheduled=False, stop=_stopped_by_signals()):
             raise SystemExit(1)  # so cron sees a failed round
 
     @app.cli.command("jobs")
@@ -64,25 +66,30 @@ def register(app) -> None:
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     def backup_command(file):
         """Copy the whole database into FILE while the site serves (SQLite's backup API, or pg_dump)."""
-        from community.backups import BackupError, backup
+        from community.backups import backup
 
-        try:
-            backup(file)
-        except BackupError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"backup written: {file}")
+        _backup_step(backup, file, f"backup written: {file}")
 
     @app.cli.command("restore")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     def restore_command(file):
         """Load a backup made by `backup` into the configured database, which must be empty."""
-        from community.backups import BackupError, restore
+        from community.backups import restore
 
-        try:
-            restore(file)
-        except BackupError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"restored from {file}; run `flask --app app db upgrade` if this code is newer than the backup")
+        _backup_step(restore, file, f"restored from {file}; run `flask --app app db upgrade` if the code is newer")
+
+    @app.cli.command("check-production")
+    @click.option("--workers", type=int, default=3, show_default=True, help="Web server processes to be started.")
+    def check_production(workers):
+        """Refuse a configuration unsafe in production (what `community serve --production` runs first)."""
+        from community.production import problems
+
+        found = problems(app.config, workers)
+        for problem in found:
+            click.echo(f"refused: {problem}", err=True)
+        if found:
+            raise SystemExit(2)
+        click.echo("configuration fit for production")
 
     @app.cli.command("create-admin")
     @click.argument("email")
@@ -131,6 +138,25 @@ def register(app) -> None:
         with path.open("wb") as f:
             write_po(f, catalog, width=100)
         click.echo(f"English catalog complete: {len(catalog)} messages")
+
+
+def _stopped_by_signals() -> threading.Event:
+    """Set by SIGTERM or Ctrl-C: the worker finishes its round (the mail being sent) and exits."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _backup_step(step, file, done: str) -> None:
+    """Run backup or restore; a mistake a person can fix is told in one line, exit status 1."""
+    from community.backups import BackupError
+
+    try:
+        step(file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(done)
 
 
 def _fill_in_english(message) -> None:

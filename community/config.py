@@ -108,6 +108,7 @@ def load(app, test_config=None):
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+        app.config["SECRET_KEY_FROM_INSTANCE"] = True  # production refuses it (community/production.py)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
 
 

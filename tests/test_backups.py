@@ -15,18 +15,9 @@ from community.mail.models import OutboxEmail
 from community.registrations.models import Registration
 from tests.conftest import make_config
 from tests.factories import assert_invariants
-from tests.registrations.test_capacity_race import register, run_in_threads
+from tests.registrations.test_capacity_race import app_config, register, run_in_threads  # noqa: F401 (a connection per thread)
 
 THREADS = 16
-
-
-@pytest.fixture
-def app_config(database_url, smtp_server):
-    return make_config(
-        database_url,
-        smtp_server.port,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 4, "max_overflow": 8, "pool_timeout": 60},
-    )
 
 
 @pytest.fixture

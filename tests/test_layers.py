@@ -70,6 +70,8 @@ def test_every_module_has_its_place_in_the_layers():
         "community",
         "community.cli",
         "community.config",
+        "community.launcher",
+        "community.factory",
         "community.demo",
         "community.models",
         "community.migrations",

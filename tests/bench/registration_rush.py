@@ -54,8 +54,8 @@ def log(message: str) -> None:
 
 
 @contextmanager
-def fresh_database(admin_url: str | None, workdir: Path):
-    """Yield the URL of an empty database; remove it afterwards."""
+def fresh_database(admin_url: str | None, workdir: Path, name: str = BENCH_DATABASE):
+    """Yield the URL of an empty database (on PostgreSQL, `name` on that server); remove it afterwards."""
     if not admin_url:
         path = workdir / "rush.sqlite3"
         try:
@@ -69,13 +69,13 @@ def fresh_database(admin_url: str | None, workdir: Path):
 
     def drop():
         with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     try:
         drop()
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-        yield admin.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
         drop()
         engine.dispose()
@@ -456,6 +456,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument(
+        "--preload", action="store_true", help="load the app once before forking, as `community serve` does"
+    )
+    parser.add_argument(
         "--login",
         choices=["http", "forge"],
         default="http",
@@ -491,6 +494,7 @@ def main(argv=None) -> int:
             "workers": args.workers,
             "threads": args.threads,
             "reuse_port": True,
+            "preload": args.preload,
             "app": args.app_target,
         },
         "registrants": args.registrants,

@@ -41,6 +41,7 @@ def gunicorn(target: str, port: int, env: dict, args, logfile: Path):
         "5",
         "--log-level",
         "warning",
+        *(["--preload", "--config", "python:community.gunicorn_config"] if getattr(args, "preload", False) else []),
         "--chdir",
         str(ROOT),
         target,
@@ -61,11 +62,14 @@ def wait_until_serving(process, port: int) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        http = Http(port, timeout=2)
         try:
-            Http(port, timeout=2).send("GET", "/__bench_ready__")  # any answer means a worker is up
+            http.send("GET", "/__bench_ready__")  # any answer means a worker is up
             return
         except OSError:
             time.sleep(0.2)
+        finally:
+            http.close()
     raise RuntimeError("gunicorn did not answer in time")
 
 

@@ -32,6 +32,8 @@ DEFAULTS = {
     "MAIL_TIMEOUT": 10,
     # How long a mail keeps being retried after a transient failure.
     "MAIL_RETRY_HOURS": 48,
+    # A mail a worker claimed longer ago than this is taken as lost with that worker and sent again.
+    "MAIL_STUCK_SECONDS": 600,
     # Rate limits (Flask-Limiter): memory by default, Redis in production.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
@@ -80,6 +82,7 @@ ENVIRONMENT = {
     "MAIL_USERNAME": ("MAIL_USERNAME", str),
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "MAIL_STUCK_SECONDS": ("MAIL_STUCK_SECONDS", float),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", lambda v: v.lower() in ("1", "true", "yes")),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),

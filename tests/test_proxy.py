@@ -27,3 +27,12 @@ def test_two_clients_behind_one_proxy_have_their_own_login_limit(client):
     first = [_attempt(client, "203.0.113.7") for _ in range(11)]
     assert first[-1] == 429
     assert _attempt(client, "198.51.100.9") == 200
+
+
+def test_over_https_with_secure_cookies_browsers_are_told_to_keep_to_https(app, client):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    secure = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in client.get("/").headers  # plain http: never
+    app.config["SESSION_COOKIE_SECURE"] = False
+    assert "Strict-Transport-Security" not in client.get("/", headers={"X-Forwarded-Proto": "https"}).headers

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -31,4 +31,7 @@ def add_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
     if request.endpoint and request.method != "GET":
         response.headers.setdefault("Cache-Control", "no-store")
+    # Over HTTPS (as the trusted proxy says) with secure cookies: browsers keep to HTTPS for a year.
+    if request.is_secure and current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from community import config, models  # noqa: F401 (models: all tables)
 from community.core import database, errors, security
-from community.core.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from community.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,6 @@ def register_extensions(app: Flask) -> None:
         database.configure(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
-    mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)

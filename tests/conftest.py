@@ -75,7 +75,6 @@ def make_config(database_url, smtp_port, **overrides):
         "BASE_URL": "http://community.test",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
-        "MAIL_SUPPRESS_SEND": False,
         "MAIL_DEFAULT_SENDER": "community@community.test",
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": True,
@@ -147,11 +146,28 @@ def english_client(app):
 # ---------------------------------------------------------------------- mail
 
 
+def strict_problem(raw: bytes) -> str | None:
+    """What Python's email package in its strict policy finds wrong with a mail, or None."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.strict)
+        defects = [repr(defect) for part in message.walk() for defect in part.defects]
+        headers = [value for part in message.walk() for value in part.values()]  # each header parsed
+        defects += [f"{value.name}: {defect!r}" for value in headers for defect in getattr(value, "defects", ())]
+    except Exception as error:  # noqa: BLE001 - reported with the mail's subject
+        defects, headers = [repr(error)], []
+    if not defects:
+        return None
+    subject = re.search(rb"^Subject: ([^\r\n]*)", raw, re.M)
+    return f"{subject.group(1).decode() if subject else '?'}: {defects}; {len(headers)} headers"
+
+
 @dataclass
 class Mailbox:
     """Mails the real SMTP server received, parsed."""
 
     messages: list = field(default_factory=list)
+    raw: list = field(default_factory=list)  # (recipient, the bytes as received), for header checks
+    malformed: list = field(default_factory=list)  # what the strict parser found wrong, per mail
     lock: threading.Lock = field(default_factory=threading.Lock)
     refuse_with: str | None = None  # e.g. "451 try later": the server answers that
 
@@ -163,14 +179,20 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        problem = strict_problem(envelope.content)
         with self.lock:
+            if problem:
+                self.malformed.append(problem)
             for rcpt in envelope.rcpt_tos:
                 self.messages.append((rcpt, parsed))
+                self.raw.append((rcpt, envelope.content))
         return "250 Message accepted"
 
     def clear(self):
         with self.lock:
             self.messages.clear()
+            self.raw.clear()
+            self.malformed.clear()
         self.refuse_with = None
 
     def to(self, address: str) -> list:
@@ -217,7 +239,9 @@ def smtp_server():
 def mailbox(smtp_server):
     smtp_server.mailbox.clear()
     yield smtp_server.mailbox
+    malformed = list(smtp_server.mailbox.malformed)
     smtp_server.mailbox.clear()
+    assert malformed == [], "mails the strict parser refuses"
 
 
 def mail_text(message) -> str:

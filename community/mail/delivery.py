@@ -18,13 +18,12 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from flask_mail import BadHeaderError, Message, sanitize_address, sanitize_addresses
 from sqlalchemy import select, update
 
 from community.core import locking
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
-from community.mail.mime import Unsendable, compose
+from community.mail.mime import BadHeaderError, Unsendable, compose, sender
 from community.mail.models import DeliveryAttempt, MailStatus, OutboxEmail
 
 log = logging.getLogger("community.mail")
@@ -124,11 +123,11 @@ class SmtpSession:
     def __init__(self):
         self.host: smtplib.SMTP | None = None
 
-    def send(self, message: Message, raw: bytes) -> None:
+    def send(self, email: OutboxEmail, raw: bytes) -> None:
         # smtplib drops the socket itself after a 421 ("closing"): connect afresh then too.
         if self.host is None or self.host.sock is None:
             self.host = _connect()
-        self.host.sendmail(sanitize_address(message.sender), sanitize_addresses(message.send_to), raw)
+        self.host.sendmail(sender(), [email.to_address], raw)
 
     def close(self, polite: bool = True) -> None:
         host, self.host = self.host, None
@@ -169,7 +168,7 @@ def _send(smtp: SmtpSession, email: OutboxEmail) -> Exception | None:
         if not current_app.config.get("MAIL_SERVER"):
             _log_mail(message, email)
         else:
-            smtp.send(message, raw)
+            smtp.send(email, raw)
     except Exception as exc:
         if not about_this_mail(exc):
             smtp.close(polite=False)  # the connection's state is unknown: start afresh
@@ -179,12 +178,12 @@ def _send(smtp: SmtpSession, email: OutboxEmail) -> Exception | None:
     return None
 
 
-def _log_mail(message: Message, email: OutboxEmail) -> None:
+def _log_mail(message, email: OutboxEmail) -> None:
     log.info(
         "MAIL (no MAIL_SERVER configured, written to the log)\nTo: %s\nSubject: %s\nMessage-ID: %s\n\n%s",
         email.to_address,
         email.subject,
-        message.msgId,
+        message["Message-ID"],
         email.body_text,
     )
 

@@ -19,6 +19,8 @@ from tests.conftest import login
 from tests.factories import assert_invariants, registration_row
 
 NAMES = ["seats-due", "reminders", "retention"]
+# Midday in Paris: no daily job (03:30) falls due within the minutes these tests step through.
+NOON = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
 
 def rows():
@@ -27,7 +29,7 @@ def rows():
 
 
 def test_every_job_runs_when_due_then_waits_for_its_next_time(app):
-    now = utcnow()
+    now = NOON
     assert runner.run_due(now, worker="w1") == dict.fromkeys(NAMES, "ok")
     first = rows()
     assert [(first[n].runs, first[n].last_outcome, first[n].last_count) for n in NAMES] == [(1, "ok", 0)] * 3
@@ -40,7 +42,7 @@ def test_every_job_runs_when_due_then_waits_for_its_next_time(app):
 
 
 def test_a_job_due_during_downtime_runs_once_and_its_next_time_counts_from_then(app):
-    now = utcnow()
+    now = NOON
     runner.run_due(now, worker="w1")
     back = now + timedelta(days=7)  # the server was off for a week
     assert runner.run_due(back, worker="w1") == dict.fromkeys(NAMES, "ok")

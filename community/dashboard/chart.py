@@ -4,6 +4,7 @@ Small on purpose: two lines over a time axis need no chart library, and the page
 ships no script for it. The viewBox is sized so that its text stays readable
 (about 11 px) on a 375 px phone, where the SVG is scaled to the page width."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from babel.dates import format_skeleton
@@ -92,12 +93,12 @@ def render(
     series: Series,
     *,
     capacity: int | None = None,
-    names: dict[int, str] | None = None,
+    name_of: Callable[[int], str] = str,
     chart_id: str = "registrations-chart",
 ) -> Markup:
     """The SVG, titled and described for screen readers; empty Markup when there is nothing to draw.
 
-    With several categories (`names`: their names by id), the confirmed are drawn as
+    With several categories (`name_of`: a category's name from its id), the confirmed are drawn as
     one band per category, stacked in the event's order, under the line of their total."""
     if not series.points:
         return Markup("")
@@ -116,7 +117,7 @@ def render(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
         f'class="reg-chart" id="{chart_id}" aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(_l("Registrations over time"))}</title>',
-        f'<desc id="{chart_id}-desc">{escape(describe(series, names))}</desc>',
+        f'<desc id="{chart_id}-desc">{escape(describe(series, name_of))}</desc>',
         *_axes(frame, step, series),
     ]
     if series.categories:
@@ -159,7 +160,7 @@ def _bands(frame: Frame, series: Series) -> list[str]:
     return parts
 
 
-def describe(series: Series, names: dict[int, str] | None = None) -> str:
+def describe(series: Series, name_of: Callable[[int], str] = str) -> str:
     """What the chart shows, in one sentence (its <desc>), with each category's confirmed when there are several."""
     last_t, confirmed, waiting = series.points[-1]
     when = " ".join(label(last_t, series.unit))
@@ -175,9 +176,8 @@ def describe(series: Series, names: dict[int, str] | None = None) -> str:
     )
     if not series.categories:
         return sentence
-    names = names or {}
     split = ", ".join(
-        f"{names.get(category_id, '')} {n}" for category_id, n in zip(series.categories, series.by_category[-1])
+        f"{name_of(category_id)} {n}" for category_id, n in zip(series.categories, series.by_category[-1])
     )
     by_category = _l("By category: %(split)s.", split=split)
     return f"{sentence} {by_category}"

@@ -87,10 +87,6 @@ def _forms(event) -> dict:
     return {"add_form": add, "settings_form": settings, "staff_form": StaffForm(formdata=None)}
 
 
-def _category_names(event) -> dict[int, str]:
-    return {category.id: category.name for category in event.categories}
-
-
 @bp.get("/<slug>/dashboard")
 @manager_required
 def show(event):
@@ -100,7 +96,7 @@ def show(event):
         event=event,
         counts=counts.of_event(event),
         series=series,
-        chart_svg=chart.render(series, capacity=event.capacity, names=_category_names(event)),
+        chart_svg=chart.render(series, capacity=event.capacity, name_of=event.category_name),
         chart_label=chart.label,
         band_colour=chart.band_colour,
         here=request.full_path.rstrip("?"),

@@ -24,13 +24,15 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=15)
 
 _jobs = ScheduledJob.__table__
+# Due, and held by no live claim.
+_FREE_AND_DUE = (
+    _jobs.c.due_at <= bindparam("now"),
+    or_(_jobs.c.claimed_until.is_(None), _jobs.c.claimed_until < bindparam("now")),
+)
+_DUE = select(_jobs.c.name).where(*_FREE_AND_DUE)
 _CLAIM = (
     update(_jobs)
-    .where(
-        _jobs.c.name == bindparam("job"),
-        _jobs.c.due_at <= bindparam("now"),
-        or_(_jobs.c.claimed_until.is_(None), _jobs.c.claimed_until < bindparam("now")),
-    )
+    .where(_jobs.c.name == bindparam("job"), *_FREE_AND_DUE)
     .values(
         claimed_by=bindparam("worker"),
         claimed_until=bindparam("lease"),
@@ -65,14 +67,8 @@ def run_due(now: datetime | None = None, worker: str | None = None) -> dict[str,
     worker = worker or worker_name()
     timing = schedule()
     ensure_rows(now)
-    due = set(
-        db.session.scalars(
-            select(ScheduledJob.name).where(
-                ScheduledJob.due_at <= now,
-                or_(ScheduledJob.claimed_until.is_(None), ScheduledJob.claimed_until < now),
-            )
-        )
-    )
+    # Look before writing: a worker with nothing due never takes SQLite's write lock.
+    due = set(db.session.scalars(_DUE, {"now": now}))
     db.session.rollback()  # no read snapshot held while the jobs run
     outcomes = {}
     for job in JOBS:

@@ -88,10 +88,6 @@ def schedule() -> dict[str, When]:
     return {name: parse(configured.get(name, default)) for name, default in DEFAULT_SCHEDULE.items()}
 
 
-def job(name: str) -> Job:
-    return next(j for j in JOBS if j.name == name)
-
-
 def describe(when: When) -> str:
     """ "every 15 minutes", "daily at 03:30", in the reader's language."""
     if when.daily_at is not None:

@@ -7,7 +7,6 @@ import threading
 from community.core.extensions import db
 from community.jobs import runner
 from community.mail import delivery
-from community.mail.delivery import worker_name
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +15,7 @@ def run(interval: float = 2.0, once: bool = False, stop: threading.Event | None 
     """Deliver due mail and run due jobs every `interval` seconds until `stop` is set (or
     once); with scheduled=False, mail only. Returns whether the last round went through."""
     stop = stop or threading.Event()
-    log.info("worker %s started (%s)", worker_name(), "mail and scheduled jobs" if scheduled else "mail")
+    log.info("worker %s started (%s)", delivery.worker_name(), "mail and scheduled jobs" if scheduled else "mail")
     while True:
         ok = delivery.deliver_round()
         if scheduled:
@@ -28,7 +27,7 @@ def run(interval: float = 2.0, once: bool = False, stop: threading.Event | None 
 def jobs_round() -> bool:
     """The jobs that are due, run; a failure to reach the database is logged and retried next round."""
     try:
-        runner.run_due(worker=worker_name())
+        runner.run_due(worker=delivery.worker_name())
     except Exception:
         log.exception("scheduled jobs round failed; the next round will try again")
         return False

@@ -28,9 +28,6 @@ from community.mail.models import DeliveryAttempt, MailStatus, OutboxEmail
 
 log = logging.getLogger("community.mail")
 
-# A mail claimed longer ago than this is assumed lost with its worker and re-queued
-# (MAIL_STUCK_SECONDS changes it): longer than any SMTP exchange takes.
-STUCK_AFTER = timedelta(minutes=10)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
@@ -69,9 +66,10 @@ def is_permanent(error: Exception) -> bool:
 
 
 def requeue_stuck(older_than: timedelta | None = None) -> int:
-    """Mails whose worker died mid-send go back to pending; return how many."""
+    """Mails whose worker died mid-send go back to pending; return how many. A mail claimed
+    longer ago than MAIL_STUCK_SECONDS (longer than any SMTP exchange takes) is taken as lost."""
     if older_than is None:
-        older_than = timedelta(seconds=current_app.config.get("MAIL_STUCK_SECONDS", STUCK_AFTER.total_seconds()))
+        older_than = timedelta(seconds=current_app.config["MAIL_STUCK_SECONDS"])
     stuck = (OutboxEmail.status == MailStatus.SENDING.value, OutboxEmail.claimed_at < utcnow() - older_than)
     # Look before writing: an idle worker never takes SQLite's single write lock.
     if db.session.scalar(select(OutboxEmail.id).where(*stuck).limit(1)) is None:

@@ -211,10 +211,15 @@ class Registration(db.Model):
         return f"<Registration {self.id} event={self.event_id} {self.status}>"
 
 
-def status_is(status: str, registrations=Registration):
-    """`status = '<status>'` with the status written out, not bound: the partial indexes
-    above serve only a query whose condition names their status (SQLite, and PostgreSQL's
-    cached plans, cannot see through a bound value)."""
+def written(status: str):
+    """A status as SQL text, not a bound value: the partial indexes above serve only a query
+    whose condition names their status (SQLite, and PostgreSQL's cached plans, cannot see
+    through a bound value)."""
     if status not in STATUS_LABELS:
         raise ValueError(status)
-    return registrations.status == literal_column(f"'{status}'")
+    return literal_column(f"'{status}'")
+
+
+def status_is(status: str, registrations=Registration):
+    """`status = '<status>'`, written out (see written())."""
+    return registrations.status == written(status)

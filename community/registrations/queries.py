@@ -1,13 +1,13 @@
 """What the attendee's pages read about registrations."""
 
 from flask import abort
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from community.checkin.models import CheckIn
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations.models import CANCELLED, HELD, LIVE, Registration, status_is
+from community.registrations.models import CANCELLED, HELD, LIVE, Registration, status_is, written
 from community.tickets.models import Category
 
 
@@ -55,7 +55,7 @@ def live_count(event: Event) -> int:
 # one row read, however long the event's waiting list (`status IN (...)` made it walk
 # the list's index instead).
 _LIVE = select(Registration).where(
-    Registration.event_id == bindparam("event_id"), Registration.status != literal_column(f"'{CANCELLED}'")
+    Registration.event_id == bindparam("event_id"), Registration.status != written(CANCELLED)
 )
 _LIVE_OF_MEMBER = _LIVE.where(Registration.member_id == bindparam("member_id"))
 _LIVE_OF_GUEST = _LIVE.where(Registration.guest_email == bindparam("guest_email"))

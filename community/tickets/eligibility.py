@@ -34,16 +34,12 @@ def problem(category: Category, member, group_ids: set[int] | None = None) -> st
 
 def open_to(event, member) -> list[Category]:
     """The listed categories of the event this person may take, in the event's order."""
-    listed = [category for category in event.categories if category.listed]
-    group_ids = None
-    if member is not None and any(c.admits == Admits.GROUPS.value for c in listed):
-        group_ids = group_queries.active_group_ids(member)
-    return [category for category in listed if problem(category, member, group_ids) is None]
+    return list(_open(event, member))
 
 
-def _first_open(event, member) -> Category | None:
-    """open_to(event, member)[0], reading the member's groups only when a category before
-    the first open one asks for them (the general category, first, needs no query)."""
+def _open(event, member):
+    """open_to() one by one, reading the member's groups only when a category asks for them
+    (taking the first, usually the general category, needs no query)."""
     group_ids = None
     for category in event.categories:
         if not category.listed:
@@ -51,8 +47,7 @@ def _first_open(event, member) -> Category | None:
         if category.admits == Admits.GROUPS.value and member is not None and group_ids is None:
             group_ids = group_queries.active_group_ids(member)
         if problem(category, member, group_ids) is None:
-            return category
-    return None
+            yield category
 
 
 def seats_open(event, offered: list[Category]) -> int | None:
@@ -73,7 +68,7 @@ def choose(event, member, category_id: int | None, code=None) -> Category:
             raise CategoryRefused(_l("Your invitation code opens another category."))
         return code.category
     if category_id is None:
-        first = _first_open(event, member)
+        first = next(_open(event, member), None)
         if first is None:
             raise CategoryRefused(_l("No ticket category of this event is open to you."))
         return first

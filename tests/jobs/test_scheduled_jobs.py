@@ -83,7 +83,7 @@ def test_many_workers_at_the_same_moment_run_each_job_once(app):
 def test_a_job_held_by_a_live_worker_is_left_alone_and_a_dead_worker_s_claim_runs_out(app):
     now = utcnow()
     runner.ensure_rows(now)
-    job = schedule.job("reminders")
+    job = next(j for j in schedule.JOBS if j.name == "reminders")
     assert runner.claim(job, now, "busy-worker")  # it is running there now
     assert "reminders" not in runner.run_due(now, worker="other")
     # That worker died without finishing: once its lease runs out another takes the job.

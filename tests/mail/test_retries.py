@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
-from community.mail.delivery import STUCK_AFTER, deliver_pending
+from community.mail.delivery import deliver_pending
 from community.mail.models import OutboxEmail
 from tests.mail.conftest import fresh, make_due
 
@@ -159,11 +159,12 @@ def test_a_row_with_an_injected_header_fails_alone_and_the_others_still_go(probe
     assert len(mailbox.to("first@example.org")) == len(mailbox.to("last@example.org")) == 1
 
 
-def test_a_mail_stuck_in_sending_goes_back_to_pending_and_is_sent_once(probe, mailbox):
+def test_a_mail_stuck_in_sending_goes_back_to_pending_and_is_sent_once(app, probe, mailbox):
+    stuck_after = timedelta(seconds=app.config["MAIL_STUCK_SECONDS"])
     lost = probe("lost@example.org")
     busy = probe("busy@example.org")
     # `lost` was claimed by a worker that died; `busy` by one that is still at work.
-    for email, claimed_ago in ((lost, STUCK_AFTER + timedelta(minutes=1)), (busy, timedelta(minutes=1))):
+    for email, claimed_ago in ((lost, stuck_after + timedelta(minutes=1)), (busy, timedelta(minutes=1))):
         db.session.execute(
             update(OutboxEmail)
             .where(OutboxEmail.id == email.id)

@@ -188,7 +188,7 @@ def test_the_chart_stacks_each_category_under_the_total_and_names_them(
     series = timeline.series(fresh)
     assert series.categories == (fresh.categories[0].id, press.id)
     assert series.by_category[-1] == (2, 1) and series.points[-1][1] == 3
-    svg = str(chart.render(series, capacity=10, names={c.id: c.name for c in fresh.categories}))
+    svg = str(chart.render(series, capacity=10, name_of=fresh.category_name))
     assert svg.count('class="band"') == 2 and f'data-category="{press.id}"' in svg
     assert "By category: General admission 2, Press 1." in svg
     login(english_client, organizer)

@@ -87,7 +87,7 @@ def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr
     page.fill("input[name=name]", "Ada Lovelace")
     page.fill("input[name=email]", "ada(at)example.net")
     page.click("main form button[type=submit]")
-    assert page.locator("#email-error").is_visible()
+    page.locator("#email-error").wait_for(state="visible")  # the form comes back with the error
     assert page.input_value("input[name=name]") == "Ada Lovelace"
     assert db.session.scalar(select(Registration)) is None
     both_sizes(page, "events-guest-form-errors")
@@ -191,7 +191,7 @@ def test_an_organizer_fills_the_event_form_and_sees_the_draft(browser, make_memb
     page.fill("input[name=ends_at]", "2031-05-09T18:00")  # ends before it starts
     page.fill("input[name=capacity]", "-3")
     page.click("main form button[type=submit]")
-    assert page.locator("#ends_at-error").is_visible()
+    page.locator("#ends_at-error").wait_for(state="visible")  # the form comes back with the error
     assert page.locator("#capacity-error").is_visible()
     assert db.session.scalar(select(Event)) is None
     both_sizes(page, "events-form-errors")

@@ -6,6 +6,7 @@ events-message-preview-*, events-message-archive-*."""
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from community.core.clock import utcnow
@@ -66,8 +67,9 @@ def test_an_organizer_previews_then_sends_a_message_and_finds_it_in_the_archive(
     both_sizes(page, "events-message-compose")
 
     page.click("button[value=preview]")
+    page.locator(".message-preview").wait_for()  # the click does not wait for the page it posts to
     assert "3" in page.locator(".message-count").inner_text()
-    assert page.locator(".message-body li").count() == 2
+    expect(page.locator(".message-body li")).to_have_count(2)
     assert "Infos pratiques" in page.locator(".message-preview").inner_text()
     both_sizes(page, "events-message-preview")
     assert outbox_count() == 0
@@ -79,8 +81,9 @@ def test_an_organizer_previews_then_sends_a_message_and_finds_it_in_the_archive(
     assert row.count() == 1 and "Infos pratiques" in row.inner_text() and "Olivia Orga" in row.inner_text()
     both_sizes(page, "events-message-archive")
     page.click("text=Infos pratiques")
-    assert "L'accueil ouvre à 8 h 30" in page.locator(".message-body").inner_text()
-    assert page.locator(".message-body li").count() == 2  # the line breaks survived the preview's hidden field
+    # The click does not wait for the page it opens: these assertions retry until it is there.
+    expect(page.locator(".message-body")).to_contain_text("L'accueil ouvre à 8 h 30")
+    expect(page.locator(".message-body li")).to_have_count(2)  # the line breaks survived the preview's hidden field
 
     mails = deliver(expect=3)
     assert sorted(m["To"] for m in mails) == sorted(f"Personne {i} <a{i}@example.org>" for i in range(3))

@@ -109,6 +109,8 @@ def test_the_first_pages_fit_the_screen_of_a_phone_and_a_laptop(browser, size):
     page.goto("/members/signup")
     page.fill("input[name=email]", "not an address")
     page.click("main form button[type=submit]")
+    # The click does not wait for the answer page: wait for its first error before counting them.
+    page.locator("p.error").first.wait_for()
     assert page.locator("p.error").count() >= 3
     shot(page, f"signup-errors-{size}")
     assert not has_horizontal_scroll(page)

@@ -42,6 +42,25 @@ def is_retryable(error: Exception) -> bool:
     return is_lock_timeout(error) or sqlstate[:2] in RETRYABLE_SQLSTATE_CLASSES or sqlstate in RETRYABLE_SQLSTATES
 
 
+# PostgreSQL out of reach for a moment (restarted, failing over): a connection exception
+# (class 08), or the server shutting down or starting up (admin/crash shutdown, cannot connect now).
+UNAVAILABLE_SQLSTATE_CLASSES = ("08",)
+UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
+def is_unavailable(error: Exception) -> bool:
+    """The database cannot be reached right now: nothing was saved, and it may well be back in a
+    moment (the pool drops the dead connections and opens new ones on the next request)."""
+    if getattr(error, "connection_invalidated", False):
+        return True
+    orig = getattr(error, "orig", error)
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    if sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES or sqlstate in UNAVAILABLE_SQLSTATES:
+        return True
+    # psycopg names no SQLSTATE when the server refuses the connection itself.
+    return type(orig).__module__.startswith("psycopg") and str(orig).startswith("connection failed")
+
+
 # The id columns' range (INTEGER on PostgreSQL).
 MAX_ID = 2**31 - 1
 

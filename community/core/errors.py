@@ -1,12 +1,17 @@
 """Domain errors and the error pages."""
 
-from flask import current_app, flash, render_template
+from contextlib import suppress
+
+from flask import current_app, flash, g, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError
 
-from community.core.database import is_retryable
-from community.core.extensions import db
+from community.core.database import is_retryable, is_unavailable
+from community.core.extensions import db, login_manager
+
+# What a "busy, try again" answer (503) asks clients to wait, in seconds.
+RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -76,16 +81,21 @@ def register(app):
     def too_many(_error):
         return _page(429, _("Too many attempts"), _("Too many attempts. Please wait a few minutes and try again."))
 
-    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
     def busy(error):
-        db.session.rollback()
-        if is_retryable(error):
-            return _page(
-                503,
-                _("Busy, please try again"),
-                _("Many people are doing the same thing right now. Nothing was saved: please try again in a moment."),
-            )
-        raise error
+        with suppress(DBAPIError):  # a connection already lost has nothing left to roll back
+            db.session.rollback()
+        if is_unavailable(error):
+            # The page's header asks who is logged in: with the database out of reach, nobody.
+            g._login_user = login_manager.anonymous_user()
+        elif not is_retryable(error):
+            raise error
+        page, code = _page(
+            503,
+            _("Busy, please try again"),
+            _("Many people are doing the same thing right now. Nothing was saved: please try again in a moment."),
+        )
+        return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(DataError)
     def refused_by_the_database(error):

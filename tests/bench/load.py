@@ -44,6 +44,7 @@ class Http:
         except BaseException:
             self.conn.close()
             raise
+        self.last_headers = response.headers  # for a test that reads more than the cookie
         if response.will_close:
             self.conn.close()
         return response.status, session_cookie(response), data

@@ -71,6 +71,7 @@ def test_a_registration_that_waits_too_long_for_the_event_lock_asks_to_try_again
         holder.join(10)
     assert response.status_code == 503
     assert "try again" in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) > 0  # clients and proxies know when to come back
     assert 0.4 < waited < 4  # bounded by LOCK_WAIT_SECONDS, not by the holder
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
     assert db.session.get(Event, event.id).confirmed_count == 0

@@ -43,7 +43,9 @@ def test_the_environment_example_names_only_settings_the_app_reads():
     assert names and set(names) <= set(ENVIRONMENT)
 
 
-def _nginx_conf(tmp_path, http_port, https_port, app_port) -> Path:
+def nginx_conf(tmp_path, http_port, https_port, app_ports) -> Path:
+    """deploy/'s site on loopback ports, with a throwaway certificate, in front of the app
+    servers on `app_ports`."""
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={HOST}",
          "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
@@ -55,7 +57,8 @@ def _nginx_conf(tmp_path, http_port, https_port, app_port) -> Path:
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     site = site.replace(f"/etc/letsencrypt/live/{HOST}/fullchain.pem", str(tmp_path / "cert.pem"))
     site = site.replace(f"/etc/letsencrypt/live/{HOST}/privkey.pem", str(tmp_path / "key.pem"))
-    site = site.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
+    servers = "".join(f"    server 127.0.0.1:{port};\n" for port in app_ports)
+    site = re.sub(r"^    server 127\.0\.0\.1:8000;\n", servers, site, flags=re.M)
     (tmp_path / "site.conf").write_text(site)
     temp = tmp_path / "nginx-temp"
     temp.mkdir()
@@ -93,7 +96,7 @@ def proxied_site(tmp_path):
     if not shutil.which("nginx"):
         pytest.skip("nginx is not installed (make test installs it)")
     http_port, https_port, app_port = free_port(), free_port(), free_port()
-    conf = _nginx_conf(tmp_path, http_port, https_port, app_port)
+    conf = nginx_conf(tmp_path, http_port, https_port, [app_port])
     checked = subprocess.run(["nginx", "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
     env = {

@@ -22,6 +22,8 @@ def free_port() -> int:
 class Http:
     """One keep-alive connection to 127.0.0.1 (http.client reopens it if the server closed it)."""
 
+    headers: dict = {}  # sent with every request
+
     def __init__(self, port: int, timeout: float = REQUEST_TIMEOUT):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
@@ -30,7 +32,7 @@ class Http:
 
     def send(self, method: str, path: str, *, cookie: str | None = None, form: dict | None = None):
         """(status, new session cookie or None, body)."""
-        headers = {"Accept-Language": "en", "User-Agent": USER_AGENT}
+        headers = {"Accept-Language": "en", "User-Agent": USER_AGENT, **self.headers}
         if cookie:
             headers["Cookie"] = f"session={cookie}"
         body = None
@@ -60,9 +62,10 @@ def session_cookie(response) -> str | None:
     return None
 
 
-def drive(port: int, jobs: list, clients: int, task, time_limit: float):
+def drive(port: int, jobs: list, clients: int, task, time_limit: float, connection=Http):
     """Run task(http, job) once per job from `clients` threads started together.
 
+    `connection(port)` makes each client's connection (an Http, or a subclass of it).
     Returns (results in job order, perf_counter at the start). Each result is the
     task's dict plus "started"/"ended" (perf_counter) and "error" when it raised.
     Bounded: len(jobs) requests at most and `time_limit` seconds; a job not run in
@@ -78,7 +81,7 @@ def drive(port: int, jobs: list, clients: int, task, time_limit: float):
             return next(cursor, None)
 
     def client():
-        http = Http(port)
+        http = connection(port)
         try:
             http.connect()  # before the barrier: the timed part starts on open connections
             barrier.wait()

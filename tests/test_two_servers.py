@@ -1,0 +1,221 @@
+"""Two app servers behind deploy/'s nginx, as a community outgrowing one machine would run
+them: two `community serve` (each with its web server and its worker) on two ports, over one
+PostgreSQL and one Redis. The summit's rush of 2,000 members for 450 seats, split by nginx
+across both, ends with exact counts and every mail delivered once; the rate limits are
+shared (Redis). The proxy's cost is measured in the same run on the event page, read
+through nginx and then straight from the two servers."""
+
+import http.client
+import itertools
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.bench import registration_rush as rush
+from tests.bench import sessions as logins
+from tests.bench.footprint import descendants
+from tests.bench.load import Http, drive, free_port
+from tests.test_deploy import HOST, ROOT, nginx_conf
+
+REGISTRANTS, SEATS, CLIENTS = 2000, 450, 16
+PAGES = 600  # event pages read through nginx, then straight from the servers
+REDIS = "redis://127.0.0.1:6379/13"  # a database of its own, emptied first
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL") or not shutil.which("nginx") or not _redis_up(),
+    reason="needs the suite's PostgreSQL run (TEST_DATABASE_URL), nginx and Redis",
+)
+
+
+class ThroughNginx(Http):
+    """The rush's client over HTTPS to nginx, as a browser on the site (Flask-WTF checks the
+    Referer of a form sent over HTTPS)."""
+
+    headers = {"Host": HOST, "Referer": f"https://{HOST}/events/"}
+
+    def __init__(self, port: int, timeout: float = 30):
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # the throwaway certificate
+        self.conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=timeout)
+
+
+def _direct_to(ports):
+    """Connections straight to the app servers, one server after the other (as nginx spreads them)."""
+    turn, lock = itertools.cycle(ports), threading.Lock()
+
+    def connect(_port):
+        with lock:
+            return Http(next(turn))
+
+    return connect
+
+
+def _register_at(slug):
+    def register(http, session):
+        form = {"csrf_token": session["csrf_token"]}
+        status, cookie, _body = http.send("POST", f"/events/{slug}/register", cookie=session["cookie"], form=form)
+        return {"status": status, "cookie": cookie}
+
+    return register
+
+
+def _counts(app, slug):
+    """(confirmed, waiting, the event's own count, other statuses, the outbox's Message-IDs and statuses)."""
+    from community.core.extensions import db
+    from community.events.models import Event
+    from community.mail.mime import message_id
+    from community.mail.models import OutboxEmail
+    from community.registrations.models import Registration
+
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        by_status = dict(
+            db.session.execute(
+                select(Registration.status, func.count())
+                .where(Registration.event_id == event.id)
+                .group_by(Registration.status)
+            ).all()
+        )
+        mails = {message_id(mail): mail.status for mail in db.session.scalars(select(OutboxEmail))}
+        found = (by_status.pop("confirmed", 0), by_status.pop("waiting", 0), event.confirmed_count, by_status, mails)
+        db.session.remove()
+        db.engine.dispose()
+    return found
+
+
+@pytest.fixture
+def two_servers(tmp_path, smtp_server):
+    """2,000 members and the event in PostgreSQL; two `community serve` behind nginx. Yields
+    (the bench app for reading rows, nginx's HTTPS port, the two app ports)."""
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
+    with rush.fresh_database(os.environ["TEST_DATABASE_URL"], tmp_path, "two_servers") as url:
+        app = rush.bench_app(url, f"https://{HOST}")
+        rush.build_schema(app)
+        emails, _extra = rush.seed(app, REGISTRANTS, SEATS)
+        http_port, https_port, app_ports = free_port(), free_port(), [free_port(), free_port()]
+        conf = nginx_conf(tmp_path, http_port, https_port, app_ports)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": rush.SECRET_KEY,
+            "BASE_URL": f"https://{HOST}",
+            "SESSION_COOKIE_SECURE": "true",
+            "TRUSTED_PROXIES": "1",
+            "RATELIMIT_STORAGE_URI": REDIS,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp_server.port),
+        }
+        command = [sys.executable, "-m", "community.launcher", "serve", "--production", "--workers", "2"]
+        servers = [
+            subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+            for port in app_ports
+        ]
+        nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.DEVNULL)
+        try:
+            for port in app_ports:
+                _wait_until_serving(lambda port=port: Http(port))
+            _wait_until_serving(lambda: ThroughNginx(https_port))
+            yield app, emails, https_port, app_ports
+        finally:
+            nginx.send_signal(signal.SIGQUIT)
+            nginx.wait(20)
+            for server in servers:
+                _stop(server)
+
+
+def _wait_until_serving(connect) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        client = connect()
+        try:
+            if client.send("GET", "/events/")[0] == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            client.close()
+        assert time.monotonic() < deadline, "a server did not answer in time"
+        time.sleep(0.3)
+
+
+def _stop(server) -> None:
+    everyone = descendants(server.pid)
+    server.send_signal(signal.SIGTERM)
+    server.wait(60)
+    for pid in everyone[1:]:
+        if os.path.exists(f"/proc/{pid}"):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _rush(app, port, sessions) -> tuple[list[str], float]:
+    """Each member registers once, through nginx; the outcomes and the registrations per second
+    until the seats were gone."""
+    results, started = drive(port, sessions, CLIENTS, _register_at(rush.SLUG), 300, connection=ThroughNginx)
+    serializer = app.session_interface.get_signing_serializer(app)
+    outcomes = [rush.outcome_of(result, serializer) for result in results]
+    ends = sorted(r["ended"] for r, outcome in zip(results, outcomes) if outcome == "confirmed")
+    return outcomes, (SEATS / (ends[SEATS - 1] - started) if len(ends) >= SEATS else 0.0)
+
+
+def _pages_per_s(port, connection) -> float:
+    def read(http, _job):
+        return {"status": http.send("GET", f"/events/{rush.SLUG}")[0]}
+
+    results, started = drive(port, list(range(PAGES)), CLIENTS, read, 120, connection=connection)
+    assert {result["status"] for result in results} == {200}
+    return PAGES / (max(result["ended"] for result in results) - started)
+
+
+def test_two_servers_behind_nginx_share_the_rush_the_mail_and_the_limits(two_servers, mailbox):
+    app, emails, https_port, app_ports = two_servers
+    sessions = logins.forge(app, emails)
+
+    outcomes, per_s = _rush(app, https_port, sessions)
+    confirmed, waiting, counted, others, _mails = _counts(app, rush.SLUG)
+    nginx_pages, direct_pages = _pages_per_s(https_port, ThroughNginx), _pages_per_s(None, _direct_to(app_ports))
+    print(
+        f"\n2,000 for 450 across two servers through nginx: {per_s:.0f} registrations/s until sold out; "
+        f"event page {nginx_pages:.0f}/s through nginx, {direct_pages:.0f}/s straight from the servers"
+    )
+
+    # Exact counts, whoever served whom; every answer a success.
+    assert Counter(outcomes) == {"confirmed": SEATS, "waiting": REGISTRANTS - SEATS}
+    assert (confirmed, waiting, counted, others) == (SEATS, REGISTRANTS - SEATS, SEATS, {})
+
+    # The two workers deliver every mail, each once (the Message-ID is the outbox row's).
+    deadline = time.monotonic() + 240
+    while (mails := _counts(app, rush.SLUG)[4]) and set(mails.values()) != {"sent"}:
+        assert time.monotonic() < deadline, Counter(mails.values())
+        time.sleep(1)
+    received = Counter(message["Message-ID"] for message in mailbox.wait_for(len(mails), timeout=30))
+    assert len(mails) == REGISTRANTS and set(received) == set(mails) and set(received.values()) == {1}
+
+    # The invitation-code limit (5 a minute per client) counts across both servers: nginx sends
+    # each request to the next server, and both read the same Redis.
+    client = ThroughNginx(https_port)
+    try:
+        statuses = [client.send("GET", f"/events/{rush.SLUG}/invitation?code=NOPE{n}")[0] for n in range(8)]
+    finally:
+        client.close()
+    assert statuses == [400] * 5 + [429] * 3, statuses

@@ -156,6 +156,15 @@ def gate(event):
 # ------------------------------------------------------------------ the ticket's QR code
 
 
+def _seen_before(match) -> dict | None:
+    """A ticket opened again once its holder is in (a second scan, a forwarded or copied
+    ticket) says so, in the door's warning style, as typing the code does."""
+    if match.check_in is None:
+        return None
+    message = checkin.already_message(match.registration, match.check_in, match.steward_name)
+    return {"outcome": checkin.Outcome.ALREADY.value, "message": str(message)}
+
+
 @bp.get("/checkin/<string(length=16):code>")
 @member_required
 def scan(code):
@@ -167,13 +176,14 @@ def scan(code):
     if event is None or not may_check_in(current_user, event):
         abort(404)
     checked_in, confirmed = door.live_count(event)
+    match = door.find(event, code, limit=1)[0]
     return render_template(
         "checkin/scan.html",
         event=event,
-        match=door.find(event, code, limit=1)[0],
+        match=match,
         checked_in=checked_in,
         confirmed=confirmed,
-        result=session.pop(RESULT_KEY, None),
+        result=session.pop(RESULT_KEY, None) or _seen_before(match),
         back=url_for("checkin.scan", code=code),
         clock_time=clock_time,
         refusal_message=refusal_message,

@@ -3,7 +3,8 @@ event, not an organizer) finds people as they type, a scanner types a ticket cod
 Enter, the big result shows and the count moves; the same code again says "already".
 
 Screenshots: artifacts/screenshots/events-checkin-{phone,laptop}.png,
-events-checkin-result.png, -already.png, -refused.png, -undo-button.png, -scan-phone.png.
+events-checkin-result.png, -already.png, -refused.png, -undo-button.png, -scan-phone.png,
+-scan-again-phone.png (the same ticket opened again).
 """
 
 import re
@@ -114,6 +115,13 @@ def test_an_organizer_phone_camera_opens_the_scan_page_and_checks_in(browser, su
     page.locator(".checkin-result.is-checked_in", has_text="Ada Lovelace").wait_for()
     page.locator(".checkin-person.is-in").wait_for()
     assert db.session.scalar(select(CheckIn.registration_id)) == ada.id
+
+    # The same ticket scanned again (or forwarded): the warning, not the green card of a first entry.
+    page.goto(f"/events/checkin/{ada.ticket_code}")
+    again = page.locator(".checkin-result.is-already")
+    assert "Ada Lovelace\u00a0: entrée déjà validée à" in again.inner_text()
+    assert page.locator(".checkin-result.is-checked_in").count() == 0
+    shot(page, "events-checkin-scan-again-phone")
     assert browser.problems == []
 
 

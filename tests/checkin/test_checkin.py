@@ -481,6 +481,15 @@ def test_staff_opening_the_scan_url_see_the_person_and_one_button_and_a_get_chan
     assert response.headers["Location"] == scan
     after = client.get(scan).get_data(as_text=True)
     assert "Élodie Müller\u00a0: entrée validée." in after and "/undo" in after
+    assert 'class="checkin-result is-checked_in"' in after
+    assert all_check_ins() == 1
+
+    # Opened again (a second scan, a forwarded ticket): not the green card of a first entry, but
+    # the warning of a repeat, with when and by whom; still one check-in.
+    again = client.get(scan).get_data(as_text=True)
+    assert 'class="checkin-result is-already"' in again and "is-checked_in" not in again
+    steward = members["admin"].display_name
+    assert re.search(rf"Élodie Müller\u00a0: entrée déjà validée à \d\d:\d\d par {re.escape(steward)}", again), again
     assert all_check_ins() == 1
 
 

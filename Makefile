@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 CATALOGS := community/translations
 PORT ?= 5000
 
-.PHONY: run test lint install translations messages migrate-db bench browser-deps proxy-deps clean
+.PHONY: run test lint install translations messages migrate-db bench browser-deps proxy-deps office-deps clean
 
 # Links in the demo's mails lead to the port it serves on, unless BASE_URL is set.
 run: export BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -19,7 +19,7 @@ run: install translations migrate-db
 # One test process per core (pytest-xdist); TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= auto
 
-test: install translations browser-deps proxy-deps lint
+test: install translations browser-deps proxy-deps office-deps lint
 	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Style (ruff) and layers (import-linter), as configured in pyproject.toml.
@@ -62,6 +62,15 @@ proxy-deps:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null; \
 	  else echo "nginx missing: install Debian's nginx (sudo apt-get install nginx)"; fi; \
+	fi
+
+# Debian's LibreOffice (Calc, no GUI): the tests open the XLSX exports in it.
+office-deps:
+	@if ! command -v soffice >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      libreoffice-calc-nogui) >/dev/null; \
+	  else echo "LibreOffice missing: install Debian's libreoffice-calc-nogui"; fi; \
 	fi
 
 bench: install translations

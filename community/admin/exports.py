@@ -3,7 +3,9 @@ them into CSV or XLSX files people open in a spreadsheet.
 
 Each row generator runs one SELECT (working groups are folded into it by a
 correlated subquery) and reads it in batches, so an export of any size costs a
-constant number of queries and holds one batch in memory.
+constant number of queries and holds one batch in memory. Rows hold moments as
+local datetimes and statuses and roles in the reader's language: the CSV writes
+a moment as text, the XLSX as a date cell.
 """
 
 import csv
@@ -14,18 +16,22 @@ from datetime import datetime
 from typing import IO
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, case, func, select
 
+from community.admin.member_forms import ROLE_CHOICES
 from community.checkin.models import CheckIn
 from community.core.clock import to_local
 from community.core.extensions import db
 from community.core.search import fold
 from community.events.models import Event
-from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
+from community.groups.models import GroupMembership, GroupRole, MembershipStatus, WorkingGroup
 from community.members.models import Member
-from community.registrations.models import Registration, RegistrationStatus
+from community.registrations.models import STATUS_LABELS, Registration, RegistrationStatus
 
 # Rows fetched from the database cursor at a time.
 BATCH = 500
@@ -37,6 +43,20 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GROUP_SEPARATOR = "\x1f"
 SEPARATORS = {"semicolon": ";", "comma": ","}
 STATUSES = tuple(status.value for status in RegistrationStatus)
+# A moment as a spreadsheet shows it: the community's local time, to the minute.
+MOMENT_FORMAT = "%Y-%m-%d %H:%M"
+XLSX_MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
+
+# Statuses and roles in the reader's language, as the pages write them.
+ROLE_LABELS = {choice.value: choice.label for choice in ROLE_CHOICES}
+GROUP_ROLE_LABELS = {
+    GroupRole.MEMBER.value: lazy_pgettext("role in a group", "Member"),
+    GroupRole.LEAD.value: lazy_pgettext("role in a group", "Lead"),
+}
+MEMBERSHIP_LABELS = {
+    MembershipStatus.ACTIVE.value: lazy_pgettext("membership of a group", "Accepted"),
+    MembershipStatus.PENDING.value: lazy_pgettext("membership of a group", "Asked to join"),
+}
 
 ATTENDEE_HEADER = (
     _l("Name"),
@@ -78,9 +98,16 @@ def spreadsheet_safe(value) -> str:
 # ------------------------------------------------------------------ rows
 
 
-def when(moment: datetime | None) -> str:
-    """A moment as a spreadsheet shows it: the community's local time, to the minute."""
-    return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+def when(moment: datetime | None) -> datetime | None:
+    """A moment in the community's local time, to the minute, without its zone (spreadsheets
+    have none)."""
+    if moment is None:
+        return None
+    return to_local(moment).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _label(labels: dict, value: str) -> str:
+    return str(labels.get(value, value))
 
 
 def _groups_of(member_id_column):
@@ -140,7 +167,7 @@ def _attendees(statement, category_names: dict) -> Iterator[tuple]:
             name,
             email,
             organization,
-            status,
+            _label(STATUS_LABELS, status),
             category,
             when(registered_at),
             when(checked_in_at),
@@ -160,7 +187,15 @@ def member_rows() -> Iterator[tuple]:
         _groups_of(Member.id),
     ).order_by(Member.created_at, Member.id)
     for name, email, organization, role, confirmed_at, joined_at, groups in _stream(statement):
-        yield (name, email, organization, role, when(confirmed_at), when(joined_at), _group_names(groups))
+        yield (
+            name,
+            email,
+            organization,
+            _label(ROLE_LABELS, role),
+            when(confirmed_at),
+            when(joined_at),
+            _group_names(groups),
+        )
 
 
 def group_member_rows(group: WorkingGroup) -> Iterator[tuple]:
@@ -180,10 +215,17 @@ def group_member_rows(group: WorkingGroup) -> Iterator[tuple]:
         .order_by(GroupMembership.created_at, GroupMembership.id)
     )
     for name, email, organization, role, status, joined_at in _stream(statement):
+        role, status = _label(GROUP_ROLE_LABELS, role), _label(MEMBERSHIP_LABELS, status)
         yield (name, email, organization, role, status, when(joined_at))
 
 
 # ------------------------------------------------------------------ writers
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, datetime):
+        return value.strftime(MOMENT_FORMAT)
+    return spreadsheet_safe(value)
 
 
 def csv_chunks(header: Iterable, rows: Iterable[tuple], separator: str = ";") -> Iterator[bytes]:
@@ -193,7 +235,7 @@ def csv_chunks(header: Iterable, rows: Iterable[tuple], separator: str = ";") ->
     buffer.write("\ufeff")
     writer.writerow([spreadsheet_safe(str(title)) for title in header])
     for count, row in enumerate(rows, start=1):
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
+        writer.writerow([_csv_cell(cell) for cell in row])
         if count % CSV_FLUSH == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -201,19 +243,40 @@ def csv_chunks(header: Iterable, rows: Iterable[tuple], separator: str = ";") ->
     yield buffer.getvalue().encode("utf-8")
 
 
-def _xlsx_cell(value) -> str:
-    # XML cannot hold most control characters: openpyxl refuses them, so they go.
-    return ILLEGAL_CHARACTERS_RE.sub("", spreadsheet_safe(value))
+# Column widths of the XLSX, in characters: name, email and organization wide, then the rest.
+XLSX_WIDTHS = (28, 34, 28, 18, 18, 18, 18, 40)
 
 
-def write_xlsx(header: Iterable, rows: Iterable[tuple], title: str) -> IO[bytes]:
+def _xlsx_cell(sheet, value) -> WriteOnlyCell:
+    """A date cell for a moment; otherwise a text cell holding the text as it is. In an XLSX a
+    text cell is never a formula (openpyxl would write a value starting with "=" as one), so
+    it needs no leading quote; XML cannot hold most control characters, so they go."""
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = XLSX_MOMENT_FORMAT
+        return cell
+    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+    cell = WriteOnlyCell(sheet, value=text or None)  # an empty cell, not an empty text
+    if text:
+        cell.data_type = "s"
+    return cell
+
+
+def write_xlsx(header: Sequence, rows: Iterable[tuple], title: str) -> IO[bytes]:
     """A workbook written row by row (openpyxl write-only mode) to an anonymous temporary
-    file, rewound for sending; the file disappears when closed."""
+    file, rewound for sending; the file disappears when closed. The header row stays in
+    view and filters each column."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([_xlsx_cell(str(heading)) for heading in header])
+    for column in range(1, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = XLSX_WIDTHS[min(column, len(XLSX_WIDTHS)) - 1]
+    sheet.freeze_panes = "A2"
+    sheet.append([_xlsx_cell(sheet, str(heading)) for heading in header])
+    last_row = 1
     for row in rows:
-        sheet.append([_xlsx_cell(cell) for cell in row])
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
+        last_row += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)

@@ -3,7 +3,12 @@ is inert in a spreadsheet, accents survive, and the cost does not grow with the 
 
 import csv
 import io
+import os
+import shutil
+import subprocess
+from collections import Counter
 from datetime import UTC, datetime
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -28,14 +33,22 @@ def read_csv(data: bytes, delimiter=";") -> list[list[str]]:
     return list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"), newline=""), delimiter=delimiter))
 
 
-def read_xlsx(data: bytes) -> list[list[str]]:
+def read_xlsx(data: bytes) -> list[list]:
+    """The cells' values; every one is text or a date, never a formula."""
     sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    kinds = {cell.data_type for row in sheet.iter_rows() for cell in row}
+    assert kinds <= {"s", "d", "n"}, kinds  # "n": an empty cell
     return [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
 
 
-def in_xml(rows):
+def as_text(rows) -> list[list[str]]:
+    """An XLSX's rows as the CSV writes them: moments as text."""
+    return [[cell.strftime("%Y-%m-%d %H:%M") if isinstance(cell, datetime) else cell for cell in row] for row in rows]
+
+
+def in_xml_cell(value: str | None) -> str:
     """XML reads a carriage return in a cell back as a line feed (XML end-of-line handling)."""
-    return [[cell.replace("\r", "\n") for cell in row] for row in rows]
+    return (value or "").replace("\r", "\n")
 
 
 def inert(value: str) -> str:
@@ -47,8 +60,17 @@ def when(moment) -> str:
     return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def expected_attendees(event, statuses=()) -> list[list[str]]:
-    """The rows, read straight from the models."""
+def moment(moment):
+    """A moment as an XLSX date cell holds it: local time, to the minute, no zone."""
+    return to_local(moment).replace(tzinfo=None, second=0, microsecond=0) if moment else ""
+
+
+STATUS_EN = {"confirmed": "Confirmed", "held": "Seat held", "waiting": "Waiting list", "cancelled": "Cancelled"}
+
+
+def expected_attendees(event, statuses=(), xlsx=False) -> list[list]:
+    """The rows, read straight from the models (in the XLSX: text as it is, moments as dates)."""
+    shown, at = (in_xml_cell, moment) if xlsx else (inert, when)
     query = (
         select(Registration).where(Registration.event_id == event.id).order_by(Registration.created_at, Registration.id)
     )
@@ -61,21 +83,8 @@ def expected_attendees(event, statuses=()) -> list[list[str]]:
         checked_in_at = db.session.scalar(
             select(CheckIn.checked_in_at).where(CheckIn.registration_id == r.id, CheckIn.undone_at.is_(None))
         )
-        rows.append(
-            [
-                inert(v)
-                for v in (
-                    r.name,
-                    r.email,
-                    organization,
-                    r.status,
-                    r.category.name_en,  # the organizers download in English
-                    when(r.created_at),
-                    when(checked_in_at),
-                    groups,
-                )
-            ]
-        )
+        texts = [shown(v) for v in (r.name, r.email, organization, STATUS_EN[r.status], r.category.name_en)]
+        rows.append([*texts, at(r.created_at), at(checked_in_at), shown(groups)])  # organizers read English here
     return rows
 
 
@@ -154,7 +163,7 @@ def test_attendee_csv_reads_back_as_the_database_holds_it(client, people, crowd)
         "Working groups",
     ]
     assert rows == expected_attendees(crowd)
-    assert ["Élodie Müller", "elodie@example.org", "'+1 Straße GmbH", "confirmed"] == rows[0][:4]
+    assert ["Élodie Müller", "elodie@example.org", "'+1 Straße GmbH", "Confirmed"] == rows[0][:4]
     # The check-in that stands, in Europe/Paris time; empty for the others.
     assert [row[6] for row in rows] == ["2026-06-04 09:12", "", "", ""]
     # Only active memberships of groups, in alphabetical order, the formula-like name made inert.
@@ -172,25 +181,50 @@ def test_attendee_xlsx_reads_back_as_the_database_holds_it(client, people, crowd
     data = download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.xlsx")
     header, *rows = read_xlsx(data)
     assert header[0] == "Name"
-    assert rows == in_xml(expected_attendees(crowd))
+    assert rows == expected_attendees(crowd, xlsx=True)
+    # Text as typed (a text cell is never a formula, so no quote), moments as date cells.
+    assert rows[0][2] == "+1 Straße GmbH" and rows[0][7] == "=LLM, Straße & Données"
+    assert rows[0][6] == datetime(2026, 6, 4, 9, 12)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    assert sheet["G2"].number_format == "yyyy-mm-dd hh:mm"
+    # The header stays in view and filters; the columns are wide enough to read.
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:H{len(rows) + 1}"
+    assert sheet.column_dimensions["B"].width >= 30
+
+
+def test_statuses_and_roles_are_written_in_the_readers_language(app, client, people, crowd):
+    people.organizer.language = people.admin.language = "fr"
+    db.session.commit()
+    header, *rows = read_csv(download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.csv"))
+    assert header[3] == "Statut"
+    assert [row[3] for row in rows] == ["Confirmée", "Liste d'attente", "Place réservée", "Annulée"]
+    admin = app.test_client()
+    header, *rows = read_xlsx(download(admin, people.admin, "/admin/members.xlsx"))
+    assert header[3] == "Rôle" and {row[3] for row in rows} == {"Administrateur", "Organisateur", "Membre"}
+    header, *rows = read_csv(download(admin, None, "/admin/groups/llm/members.csv"))
+    assert [(row[3], row[4]) for row in rows] == [("Membre", "Acceptée"), ("Membre", "Demande en attente")]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_every_formula_comes_back_inert(client, people, crowd, fmt):
     data = download(client, people.admin, f"/admin/events/{crowd.slug}/attendees.{fmt}")
-    cells = [cell for row in (read_csv(data) if fmt == "csv" else read_xlsx(data)) for cell in row]
-    for injection in INJECTIONS + ["=cmd@example.org", "=LLM, Straße & Données"]:
-        if fmt == "xlsx":
-            injection = injection.replace("\r", "\n")
-        assert any(cell.startswith("'" + injection) for cell in cells), injection
-        assert not any(cell.startswith(injection) for cell in cells), injection
-    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    if fmt == "csv":
+        cells = [cell for row in read_csv(data) for cell in row]
+        for injection in INJECTIONS + ["=cmd@example.org", "=LLM, Straße & Données"]:
+            assert any(cell.startswith("'" + injection) for cell in cells), injection
+            assert not any(cell.startswith(injection) for cell in cells), injection
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    else:  # read_xlsx found text cells only, never a formula: the text stays as typed
+        cells = [cell for row in read_xlsx(data) for cell in row if isinstance(cell, str)]
+        for injection in INJECTIONS + ["=cmd@example.org", "=LLM, Straße & Données"]:
+            assert any(cell.startswith(in_xml_cell(injection)) for cell in cells), injection
+        assert not [cell for cell in cells if cell.startswith("'")]
 
 
 def test_status_filter_keeps_only_the_chosen_statuses(client, people, crowd):
     data = download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.csv?status=confirmed&status=held")
     rows = read_csv(data)[1:]
-    assert [row[3] for row in rows] == ["confirmed", "held"]
+    assert [row[3] for row in rows] == ["Confirmed", "Seat held"]
     assert rows == expected_attendees(crowd, ("confirmed", "held"))
     assert client.get(f"/admin/events/{crowd.slug}/attendees.csv?status=bogus").status_code == 400
 
@@ -204,22 +238,25 @@ def test_member_export_lists_every_account(client, people, crowd):
     assert elodie == [
         "Élodie Müller",
         "elodie@example.org",
-        "'+1 Straße GmbH",
-        "member",
-        when(db.session.scalar(select(Member.confirmed_at).where(Member.email == "elodie@example.org"))),
+        "+1 Straße GmbH",
+        "Member",
+        moment(db.session.scalar(select(Member.confirmed_at).where(Member.email == "elodie@example.org"))),
         elodie[5],
-        "'=LLM, Straße & Données",
+        "=LLM, Straße & Données",
     ]
-    assert read_csv(download(client, None, "/admin/members.csv"))[1:] == rows
+    assert isinstance(elodie[5], datetime)
+    in_csv = read_csv(download(client, None, "/admin/members.csv"))[1:]
+    assert [[cell.lstrip("'") for cell in row] for row in in_csv] == as_text(rows)
 
 
 def test_group_member_export_lists_pending_and_active_members(client, people, crowd):
     rows = read_csv(download(client, people.admin, "/admin/groups/llm/members.csv"))[1:]
     assert [(row[0], row[3], row[4]) for row in rows] == [
-        ("Élodie Müller", "member", "active"),
-        (inert(INJECTIONS[0]), "member", "pending"),
+        ("Élodie Müller", "Member", "Accepted"),
+        (inert(INJECTIONS[0]), "Member", "Asked to join"),
     ]
-    assert read_xlsx(download(client, None, "/admin/groups/llm/members.xlsx"))[1:] == rows
+    in_xlsx = as_text(read_xlsx(download(client, None, "/admin/groups/llm/members.xlsx"))[1:])
+    assert in_xlsx == [[cell.removeprefix("'") for cell in row] for row in rows]
 
 
 def test_spreadsheet_safe_leaves_ordinary_text_alone():
@@ -254,9 +291,36 @@ def test_an_export_runs_the_same_number_of_queries_for_10_and_200_rows(
         with count_queries(db.engine) as statements:
             response = client.get(f"/admin/events/{event.slug}/attendees.{fmt}", buffered=True)
             body = response.data
-        rows = read_csv(body) if fmt == "csv" else read_xlsx(body)
+        rows = read_csv(body) if fmt == "csv" else as_text(read_xlsx(body))
         assert len(rows) == target + 1
         assert rows[-1][7] == "Alpha, Beta"
         assert sum(1 for row in rows[1:] if row[6] == "2026-06-04 09:12") == target // 2
         counts[target] = len(statements)
     assert counts[10] == counts[200] <= 7, counts  # 7: the categories are read once, for their names
+
+
+SOFFICE = shutil.which("soffice")
+OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+@pytest.mark.skipif(not SOFFICE and not os.environ.get("CI"), reason="LibreOffice missing (make test installs it)")
+def test_libreoffice_opens_the_xlsx_with_no_formula_and_dates_as_dates(client, people, crowd, tmp_path):
+    """What a spreadsheet program makes of the file: LibreOffice converts it to its flat XML."""
+    (tmp_path / "attendees.xlsx").write_bytes(
+        download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.xlsx")
+    )
+    profile = (tmp_path / "profile").as_uri()  # its own profile: runs in parallel do not share one
+    subprocess.run(
+        [SOFFICE or "soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "fods",
+         "--outdir", str(tmp_path), str(tmp_path / "attendees.xlsx")],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    cells = list(ElementTree.parse(tmp_path / "attendees.fods").iter(f"{TABLE}table-cell"))
+    assert not [cell.attrib for cell in cells if f"{TABLE}formula" in cell.attrib]
+    kinds = Counter(cell.get(f"{OFFICE}value-type") for cell in cells if cell.get(f"{OFFICE}value-type"))
+    assert set(kinds) == {"string", "date"} and kinds["date"] == 5  # four registered at, one checked in
+    dates = {cell.get(f"{OFFICE}date-value") for cell in cells if cell.get(f"{OFFICE}value-type") == "date"}
+    assert "2026-06-04T09:12:00" in dates  # the check-in, in Paris time
+    texts = {"".join(cell.itertext()).strip() for cell in cells if cell.get(f"{OFFICE}value-type") == "string"}
+    assert {'=HYPERLINK("http://x","y")', "+1 Straße GmbH", "@SUM(1)", "=cmd@example.org"} <= texts

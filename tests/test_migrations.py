@@ -1,6 +1,7 @@
 """The migrations build the same schema as the models, on SQLite and PostgreSQL."""
 
 import os
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -146,4 +147,27 @@ def test_those_waiting_get_their_places_in_line_in_the_order_they_had_and_back(k
             assert conn.execute(text("SELECT count(*) FROM check_in")).scalar() == 1
             assert "line_number" not in {c["name"] for c in db.inspect(conn).get_columns("registration")}
             assert "waiting_count" not in {c["name"] for c in db.inspect(conn).get_columns("event")}
+        db.engine.dispose()
+
+
+BEFORE_SEQUENCE = "5b2d9e4c1f60"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_existing_event_keeps_the_calendar_sequence_it_was_sent_with_and_back(kind, tmp_path):
+    """It was the update time modulo 2e9 seconds: calendars that imported it take only a higher one."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _fresh_database_url(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(revision=BEFORE_CATEGORIES)
+        with db.engine.begin() as conn:
+            _insert_event_with_registrations(conn)  # updated at 2026-06-01 09:00 UTC
+        upgrade(revision=BEFORE_SEQUENCE)
+        upgrade()
+        with db.engine.connect() as conn:
+            sequence = conn.execute(text("SELECT calendar_sequence FROM event")).scalar()
+        assert sequence == int(datetime(2026, 6, 1, 9, tzinfo=UTC).timestamp()) % 2_000_000_000
+        downgrade(revision=BEFORE_SEQUENCE)
+        with db.engine.connect() as conn:
+            assert "calendar_sequence" not in {c["name"] for c in db.inspect(conn).get_columns("event")}
+            assert conn.execute(text("SELECT count(*) FROM registration")).scalar() == 4
         db.engine.dispose()

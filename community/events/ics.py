@@ -1,24 +1,31 @@
-"""iCalendar files: one event (mail attachment, download) and the public feed."""
+"""iCalendar files: one event (mail attachment, download) and the public feed.
+
+A file published for import (METHOD:PUBLISH) or, in the mail that tells someone the event
+moved or was cancelled, a scheduling message to that person (METHOD:REQUEST or CANCEL, with
+the community as ORGANIZER and them as ATTENDEE, RFC 5546): the same UID and a higher
+SEQUENCE update the entry their calendar already holds."""
 
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress
 from icalendar import Event as VEvent
 
 from community.core.clock import as_utc, utcnow
+from community.mail.mime import sender
 from community.mail.outbox import external_url
 
 PRODID = "-//community//events//EN"
+PUBLISH, REQUEST, CANCEL = "PUBLISH", "REQUEST", "CANCEL"
 
 
-def _calendar(name: str | None = None) -> Calendar:
+def _calendar(name: str | None = None, method: str = PUBLISH) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     if name:
         calendar.add("x-wr-calname", name)
     return calendar
@@ -43,8 +50,15 @@ def _vevent(event) -> VEvent:
         item.add("location", location(event))
     item.add("url", external_url("events.detail", slug=event.slug))
     item.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
-    item.add("sequence", int(as_utc(event.updated_at).timestamp()) % 2_000_000_000 if event.updated_at else 0)
+    item.add("sequence", event.calendar_sequence or 0)
     return item
+
+
+def _address(email: str, name: str, **params) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["cn"] = name
+    address.params.update(params)
+    return address
 
 
 # event_ics of recent event versions: a rush of registrations attaches the same file
@@ -68,7 +82,18 @@ def _version(event) -> tuple:
         event.address,
         event.online_url,
         event.status,
+        event.calendar_sequence,
     )
+
+
+def scheduling_ics(event, method: str, email: str, name: str) -> bytes:
+    """The update (REQUEST) or cancellation (CANCEL) of the event, addressed to one person."""
+    item = _vevent(event)
+    item.add("organizer", _address(sender(), current_app.config["COMMUNITY_NAME"]))
+    item.add("attendee", _address(email, name or email, role="REQ-PARTICIPANT", partstat="ACCEPTED", rsvp="FALSE"))
+    calendar = _calendar(method=method)
+    calendar.add_component(item)
+    return calendar.to_ical()
 
 
 def event_ics(event) -> bytes:

@@ -65,6 +65,8 @@ class Event(db.Model):
     reserved_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     waiting_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     line_taken: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # The calendar entry's SEQUENCE: raised by one at each change a calendar shows, never lowered.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     registration_opens_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     registration_closes_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
@@ -89,6 +91,7 @@ class Event(db.Model):
         fields.setdefault("reserved_count", 0)
         fields.setdefault("waiting_count", 0)
         fields.setdefault("line_taken", 0)
+        fields.setdefault("calendar_sequence", 0)
         super().__init__(**fields)
         if not self.categories:  # every event has a category to register in
             self.categories.append(Category.general())

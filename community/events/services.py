@@ -14,6 +14,12 @@ from community.core.text import slugify
 from community.events.models import Event, EventStatus, Visibility
 from community.events.permissions import require_manager
 from community.registrations import mails, seats
+from community.registrations.queries import live_of_event
+
+# Fields a calendar entry shows: a change raises the entry's SEQUENCE.
+CALENDAR_FIELDS = {"title", "description", "starts_at", "ends_at", "venue", "address", "online_url"}
+# Changes people must hear of, by mail with the updated calendar entry, named as the mail says them.
+MOVES = {"starts_at": "time", "ends_at": "time", "venue": "place", "address": "place", "online_url": "link"}
 
 
 @dataclass
@@ -85,7 +91,9 @@ def create_event(actor, data: EventData) -> Event:
 
 
 def update_event(actor, event: Event, data: EventData, now: datetime | None = None) -> list:
-    """Edit; a raised (or removed) capacity promotes the waiting list at once."""
+    """Edit; a raised (or removed) capacity promotes the waiting list at once. A change of
+    time, place or link is mailed to everyone registered or waiting, with the calendar entry
+    that moves theirs."""
     require_manager(actor, event)
     if event.is_cancelled:
         raise DomainError(_l("A cancelled event cannot be edited."))
@@ -102,9 +110,15 @@ def update_event(actor, event: Event, data: EventData, now: datetime | None = No
             setattr(event, field.name, getattr(data, field.name))
     event.title = data.title.strip()
     event.updated_at = utcnow()
+    if CALENDAR_FIELDS.intersection(edited):
+        event.calendar_sequence += 1
     db.session.flush()
     if edited:
         audit.record(actor, "event.updated", event, event_id=event.id, fields=edited)
+    moves = sorted({MOVES[name] for name in edited if name in MOVES})
+    if moves and event.is_published:
+        for registration in live_of_event(event.id):
+            mails.event_changed(registration, moves)
     return promoted
 
 
@@ -122,10 +136,15 @@ def change_capacity(actor, event: Event, new_capacity: int | None, now: datetime
 
 
 def _differs(old, new) -> bool:
-    """Compares stored and typed values (SQLite hands back naive UTC datetimes)."""
+    """Compares stored and typed values (SQLite hands back naive UTC datetimes). The form
+    types a time to the minute: seconds a stored time may hold are not a change."""
     if isinstance(old, datetime) or isinstance(new, datetime):
-        return (as_utc(old) if old else None) != (as_utc(new) if new else None)
+        return _to_the_minute(old) != _to_the_minute(new)
     return old != new
+
+
+def _to_the_minute(moment: datetime | None) -> datetime | None:
+    return as_utc(moment).replace(second=0, microsecond=0) if moment else None
 
 
 def publish_event(actor, event: Event) -> Event:
@@ -149,6 +168,7 @@ def cancel_event(actor, event: Event, now: datetime | None = None) -> int:
     if live is None:  # cancelled already
         return 0
     event.status, event.cancelled_at, event.updated_at = EventStatus.CANCELLED.value, now, now
+    event.calendar_sequence += 1
     db.session.flush()
     for registration in live:
         mails.event_cancelled(registration)

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select, update
 
 from community.core.clock import as_utc
 from community.core.extensions import db
-from community.events.ics import event_ics, location
+from community.events.ics import CANCEL, PUBLISH, REQUEST, event_ics, location, scheduling_ics
 from community.mail.models import OutboxEmail
 from community.mail.outbox import Attachment, add_email, compose_email, external_url
 from community.members import tokens
@@ -49,14 +49,26 @@ def _language(registration) -> str:
     return registration.member.language if registration.member is not None else registration.language
 
 
-def registration_mail(template, registration, subject, *, dedupe_key, queue=True, attach_ics=False, **context):
+def _calendar_file(registration, method: str) -> Attachment:
+    """The event to import (PUBLISH), or its update or cancellation addressed to this person."""
+    event = registration.event
+    if method == PUBLISH:
+        data = event_ics(event)
+    else:
+        data = scheduling_ics(event, method, registration.email, registration.name)
+    return Attachment(f"{event.slug}.ics", "text/calendar", data)
+
+
+def registration_mail(
+    template, registration, subject, *, dedupe_key, queue=True, attach_ics=False, calendar_method=PUBLISH, **context
+):
     """A mail to one registration's person, with the event's links, their ticket and
     cancel links, in their language; queued, or with queue=False only composed (the
     caller adds it with add_email). Every event mail, organizers' messages included,
     is made here."""
     event = registration.event
     token = access_token(registration)
-    attachments = (Attachment(f"{event.slug}.ics", "text/calendar", event_ics(event)),) if attach_ics else ()
+    attachments = (_calendar_file(registration, calendar_method),) if attach_ics else ()
     email = compose_email(
         template,
         to=registration.email,
@@ -171,7 +183,23 @@ def event_cancelled(registration):
         registration,
         subject,
         attach_ics=True,
+        calendar_method=CANCEL,
         dedupe_key=f"event-cancelled:{registration.ticket_code}",
+    )
+
+
+def event_changed(registration, changed: list[str]):
+    """The event moved (time, place, link): the new details, and a calendar file that moves
+    the entry. `changed` names what changed: "time", "place", "link"."""
+    subject = _l("Changed: %(title)s", title=registration.event.title)
+    return registration_mail(
+        "event_changed",
+        registration,
+        subject,
+        attach_ics=True,
+        calendar_method=REQUEST,
+        changed=changed,
+        dedupe_key=f"event-changed:{registration.ticket_code}:{registration.event.calendar_sequence}",
     )
 
 

@@ -155,10 +155,13 @@ def test_raising_the_capacity_from_the_edit_form_promotes_in_the_same_transactio
         ).all()
     )
     assert by_member == {first.id: "confirmed", second.id: "confirmed", third.id: "waiting"}
-    promotion = db.session.scalars(
+    mails = db.session.scalars(
         select(OutboxEmail).where(OutboxEmail.to_address == second.email).order_by(OutboxEmail.id)
-    ).all()[-1]
+    ).all()
+    # The seat given, then the edit's move (to 2031) told as to everyone registered.
+    promotion, moved = mails[-2:]
     assert promotion.template == "event_confirmed" and "place" in promotion.subject.lower()
+    assert moved.template == "event_changed"
 
 
 def test_an_edit_that_lowers_capacity_below_the_seats_taken_changes_nothing(client, make_member, make_event):

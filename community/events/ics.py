@@ -5,12 +5,14 @@ moved or was cancelled, a scheduling message to that person (METHOD:REQUEST or C
 the community as ORGANIZER and them as ATTENDEE, RFC 5546): the same UID and a higher
 SEQUENCE update the entry their calendar already holds."""
 
+import hashlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Response, current_app, request
 from icalendar import Calendar, vCalAddress
 from icalendar import Event as VEvent
+from werkzeug.http import is_resource_modified
 
 from community.core.clock import as_utc, utcnow
 from community.mail.mime import sender
@@ -115,6 +117,26 @@ def feed_ics(events, name: str) -> bytes:
     for event in events:
         calendar.add_component(_vevent(event))
     return calendar.to_ical()
+
+
+# Calendar programs poll a feed; they may keep it this long before asking again.
+FEED_MAX_AGE = 300
+
+
+def conditional_feed(version: str, last_modified, build) -> Response:
+    """The feed `build()` makes, or 304 Not Modified when the calendar program already holds
+    this version (its If-None-Match or If-Modified-Since): polling then costs one small query."""
+    config = current_app.config
+    etag = hashlib.sha256(f"{version}|{config['COMMUNITY_NAME']}|{config['BASE_URL']}".encode()).hexdigest()[:32]
+    last_modified = as_utc(last_modified).replace(microsecond=0) if last_modified else None
+    if is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = Response(build(), mimetype="text/calendar")
+    else:
+        response = Response(status=304)
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    response.cache_control.max_age = FEED_MAX_AGE
+    return response
 
 
 def feed_window():

@@ -1,10 +1,12 @@
 """What the public event pages read: the listing and the public feed."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from community.core.clock import as_utc
 from community.core.extensions import db
 from community.core.search import alphabetical
 from community.core.text import slug_may_exist
@@ -42,17 +44,25 @@ def listing(member, now) -> Listing:
     return Listing(upcoming, past, drafts)
 
 
-def public_feed(since) -> list[Event]:
+def _in_feed(since):
     """Public events of the feed: published or cancelled, ending after `since`."""
-    return db.session.scalars(
-        select(Event)
-        .where(
-            Event.status.in_(SHOWN),
-            Event.visibility == Visibility.PUBLIC.value,
-            Event.ends_at >= since,
-        )
-        .order_by(Event.starts_at)
-    ).all()
+    return (Event.status.in_(SHOWN), Event.visibility == Visibility.PUBLIC.value, Event.ends_at >= since)
+
+
+def public_feed(since) -> list[Event]:
+    return db.session.scalars(select(Event).where(*_in_feed(since)).order_by(Event.starts_at)).all()
+
+
+def feed_version(since) -> tuple[str, datetime | None]:
+    """What the feed is made of, read in one small query: a version that changes whenever an
+    event enters, leaves or changes in it (every change of an event stamps `updated_at`, a
+    change a calendar shows raises its sequence), and when it last changed."""
+    count, last_change, last_id, sequences = db.session.execute(
+        select(
+            func.count(Event.id), func.max(Event.updated_at), func.max(Event.id), func.sum(Event.calendar_sequence)
+        ).where(*_in_feed(since))
+    ).one()
+    return f"{count}-{last_id}-{sequences}-{as_utc(last_change).timestamp() if last_change else 0}", last_change
 
 
 def by_slug(slug: str) -> Event | None:

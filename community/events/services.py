@@ -152,7 +152,7 @@ def publish_event(actor, event: Event) -> Event:
     if event.is_cancelled:
         raise DomainError(_l("A cancelled event cannot be published."))
     if not event.is_published:
-        event.status = EventStatus.PUBLISHED.value
+        event.status, event.updated_at = EventStatus.PUBLISHED.value, utcnow()  # the feeds' version moves
         db.session.flush()
         audit.record(actor, "event.published", event, event_id=event.id)
     return event

@@ -72,5 +72,7 @@ def calendar(slug):
 @bp.get("/feed.ics")
 @anyone
 def feed():
-    events = queries.public_feed(ics.feed_window())
-    return Response(ics.feed_ics(events, current_app.config["COMMUNITY_NAME"]), mimetype="text/calendar")
+    since = ics.feed_window()
+    version, last_modified = queries.feed_version(since)
+    name = current_app.config["COMMUNITY_NAME"]
+    return ics.conditional_feed(version, last_modified, lambda: ics.feed_ics(queries.public_feed(since), name))

@@ -44,23 +44,25 @@ def listing(member, now) -> Listing:
     return Listing(upcoming, past, drafts)
 
 
-def _in_feed(since):
-    """Public events of the feed: published or cancelled, ending after `since`."""
-    return (Event.status.in_(SHOWN), Event.visibility == Visibility.PUBLIC.value, Event.ends_at >= since)
+def _in_feed(since, group_id: int | None):
+    """Public events of the feed (of one working group's, with `group_id`): published or
+    cancelled, ending after `since`."""
+    shown = [Event.status.in_(SHOWN), Event.visibility == Visibility.PUBLIC.value, Event.ends_at >= since]
+    return (*shown, Event.group_id == group_id) if group_id is not None else tuple(shown)
 
 
-def public_feed(since) -> list[Event]:
-    return db.session.scalars(select(Event).where(*_in_feed(since)).order_by(Event.starts_at)).all()
+def public_feed(since, group_id: int | None = None) -> list[Event]:
+    return db.session.scalars(select(Event).where(*_in_feed(since, group_id)).order_by(Event.starts_at)).all()
 
 
-def feed_version(since) -> tuple[str, datetime | None]:
+def feed_version(since, group_id: int | None = None) -> tuple[str, datetime | None]:
     """What the feed is made of, read in one small query: a version that changes whenever an
     event enters, leaves or changes in it (every change of an event stamps `updated_at`, a
     change a calendar shows raises its sequence), and when it last changed."""
     count, last_change, last_id, sequences = db.session.execute(
         select(
             func.count(Event.id), func.max(Event.updated_at), func.max(Event.id), func.sum(Event.calendar_sequence)
-        ).where(*_in_feed(since))
+        ).where(*_in_feed(since, group_id))
     ).one()
     return f"{count}-{last_id}-{sequences}-{as_utc(last_change).timestamp() if last_change else 0}", last_change
 

@@ -2,7 +2,7 @@
 archive. Membership pages are in membership_views.py, announcements in
 announcement_views.py, all on this blueprint."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,6 +10,8 @@ from sqlalchemy import select
 from community.core.errors import DomainError, attempt
 from community.core.extensions import db
 from community.core.query_args import page_arg
+from community.events import ics
+from community.events import queries as event_queries
 from community.groups import queries, services
 from community.groups.forms import (
     ButtonForm,
@@ -100,6 +102,19 @@ def detail(slug):
         request_form=JoinRequestForm(),
         form=ButtonForm(),
         upcoming_events=queries.upcoming_events(group),
+    )
+
+
+@bp.get("/<slug>/feed.ics")
+@anyone
+def feed(slug):
+    """The group's public events, for a calendar program to subscribe to."""
+    group = _group(slug)
+    since = ics.feed_window()
+    version, last_modified = event_queries.feed_version(since, group.id)
+    name = f"{current_app.config['COMMUNITY_NAME']} · {group.name}"
+    return ics.conditional_feed(
+        f"{version}-{group.name}", last_modified, lambda: ics.feed_ics(event_queries.public_feed(since, group.id), name)
     )
 
 

@@ -40,6 +40,7 @@ ROUTES = [
     ("GET", "groups.new", "/groups/new", None, ADMINS),
     ("POST", "groups.new", "/groups/new", {"name": "Training", "join_policy": "open"}, ADMINS),
     ("GET", "groups.detail", "/groups/{slug}", None, PUBLIC),
+    ("GET", "groups.feed", "/groups/{slug}/feed.ics", None, PUBLIC),
     ("GET", "groups.announcement", "/groups/{slug}/announcements/{announcement}", None, GROUP_READERS),
     ("GET", "groups.edit", "/groups/{slug}/edit", None, MODERATORS),
     ("POST", "groups.edit", "/groups/{slug}/edit", DESCRIPTION, MODERATORS),

@@ -2,7 +2,7 @@
 nothing changed (one small query), a new version as soon as an event enters, changes or
 leaves; the events page points to it."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from icalendar import Calendar
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from community.core.extensions import db
 from community.events import services as events
 from community.events.models import Event
+from community.registrations import services
 from tests.factories import organizer_data
 from tests.querycount import count_queries
 
@@ -67,3 +68,31 @@ def test_the_events_page_points_calendar_programs_to_the_feed(client, make_event
     page = client.get("/events/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<link rel="alternate" type="text/calendar" title="Events of ' in page
     assert 'href="/events/feed.ics">' in page
+
+
+def test_a_second_calendar_library_reads_the_feed_and_the_update_mail_alike(client, make_event, make_member, deliver):
+    """vobject, another parser than the one that writes the files: the same events, times and sequence."""
+    import vobject
+
+    organizer = make_member("orga@example.org", role="organizer")
+    summit = make_event(title="Sommet à Paris", venue="Salle « A »", created_by=organizer.id)
+    make_event(title="Meetup")
+    feed = vobject.readOne(client.get("/events/feed.ics").get_data(as_text=True))
+    read = {event.summary.value: event for event in feed.vevent_list}
+    assert set(read) == {"Sommet à Paris", "Meetup"}
+    assert read["Sommet à Paris"].dtstart.value == summit.starts_at.replace(microsecond=0, tzinfo=UTC)
+    assert read["Sommet à Paris"].location.value.startswith("Salle « A »")
+
+    services.register_member(summit, make_member("camille@example.org"))
+    db.session.commit()
+    moved = summit.starts_at.replace(microsecond=0) + timedelta(hours=2)
+    data = organizer_data(title=summit.title, starts_at=moved, ends_at=moved + timedelta(hours=8), venue=summit.venue)
+    events.update_event(organizer, summit, data)
+    db.session.commit()
+    update = deliver(expect=2)[-1]
+    part = next(p for p in update.iter_attachments() if p.get_content_type() == "text/calendar")
+    content = part.get_content()
+    message = vobject.readOne(content if isinstance(content, str) else content.decode())
+    assert message.method.value == "REQUEST" and message.vevent.sequence.value == str(summit.calendar_sequence)
+    assert message.vevent.dtstart.value == moved.replace(tzinfo=UTC)
+    assert message.vevent.attendee.value == "mailto:camille@example.org"

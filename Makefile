@@ -12,7 +12,7 @@ PORT ?= 5000
 run: export BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install translations migrate-db
 	$(FLASK) seed-demo
-	@echo "Serving on http://127.0.0.1:$(PORT) (mail is printed to this log). Ctrl-C stops."
+	@echo "Serving on http://127.0.0.1:$(PORT) ($(if $(MAIL_SERVER),mail goes to $(MAIL_SERVER),mail is printed to this log)). Ctrl-C stops."
 	@# The launcher runs the web server and the worker (mail, scheduled jobs), as in production.
 	$(BIN)/community serve --port $(PORT)
 

@@ -1,7 +1,12 @@
 """Language and time zone choice for each request."""
 
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
+
+# The conventions dates and times are written in, per language: English as Europe reads it
+# (1 Dec 2026, 16:37), not as the United States do (Dec 1, 2026, 4:37 PM).
+FORMAT_LOCALES = {"en": "en_GB"}
 
 
 def select_locale() -> str:
@@ -23,3 +28,9 @@ def supported_language(code: str | None) -> str:
 
 def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
+
+
+def formatting_locale() -> str:
+    """The locale dates and times are formatted in, for the reader's language."""
+    language = str(get_locale())
+    return FORMAT_LOCALES.get(language, language)

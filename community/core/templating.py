@@ -1,22 +1,38 @@
 """Template filters and globals shared by every page and mail."""
 
+from babel.dates import format_date, format_time
 from flask import current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from community.core.clock import as_utc
+from community.core.i18n import formatting_locale
 
 
 def localdatetime(moment, style: str = "medium") -> str:
-    """A UTC moment shown in the community's zone and the reader's language."""
+    """A UTC moment in the community's zone and the reader's language, written one way on
+    every page: the day in `style` ("short" spells the month too), then the hour without
+    seconds: "1 déc. 2026, 16:37", "1 Dec 2026, 16:37"."""
     if moment is None:
         return ""
-    return format_datetime(as_utc(moment), style)
+    local = as_utc(moment).astimezone(get_timezone())
+    locale = formatting_locale()
+    day = format_date(local.date(), "medium" if style == "short" else style, locale=locale)
+    return f"{day}, {format_time(local, 'short', locale=locale)}"
+
+
+def localdate(moment, style: str = "medium") -> str:
+    """The day of a UTC moment in the community's zone, as the reader's language writes it."""
+    if moment is None:
+        return ""
+    return format_date(as_utc(moment).astimezone(get_timezone()).date(), style, locale=formatting_locale())
 
 
 def register(app) -> None:
     app.jinja_env.filters["localdatetime"] = localdatetime
+    # In place of Flask-Babel's own filter, which writes English dates the American way.
+    app.jinja_env.filters["dateformat"] = localdate
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["profile_links"] = profile_links
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

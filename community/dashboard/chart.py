@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from babel.dates import format_skeleton
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from community.core.clock import local_zone
+from community.core.i18n import formatting_locale
 from community.dashboard.timeline import Series
 
 WIDTH, HEIGHT = 400, 230
@@ -52,7 +52,7 @@ def nice_step(peak: int, ticks: int = 4) -> int:
 def label(moment, unit: str) -> list[str]:
     """A date (and an hour, for hourly charts) in the community's zone and the reader's language."""
     local = moment.astimezone(local_zone())
-    locale = str(get_locale())
+    locale = formatting_locale()
     day = format_skeleton("MMMd", local, locale=locale)
     return [day, format_skeleton("Hm", local, locale=locale)] if unit == "hour" else [day]
 

@@ -118,7 +118,8 @@ def series(event: Event, now: datetime | None = None) -> Series:
             confirmed, waiting, i = confirmed + d_confirmed, waiting + d_waiting, i + 1
             if categories:
                 split[column[category]] += d_confirmed
-        points.append((bucket_end.astimezone(start.tzinfo), confirmed, waiting))
+        # The last bucket's point stands at its last step or now, not at an hour still to come.
+        points.append((min(bucket_end, end).astimezone(start.tzinfo), confirmed, waiting))
         if categories:
             by_category.append(tuple(split))
     return Series(

@@ -9,9 +9,10 @@ from datetime import datetime
 from functools import lru_cache
 
 from babel import dates
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_timezone
 
 from community.core.clock import as_utc
+from community.core.i18n import formatting_locale
 
 
 @lru_cache(maxsize=4096)
@@ -25,7 +26,7 @@ def _moment(value: datetime, style: str, locale: str, zone) -> tuple[str, str, o
 
 
 def _parts(value: datetime, style: str):
-    return _moment(as_utc(value), style, str(get_locale()), get_timezone())
+    return _moment(as_utc(value), style, formatting_locale(), get_timezone())
 
 
 def moment(value, style: str = "medium") -> str:

@@ -14,10 +14,10 @@ def seed_demo(admin, members) -> list[Event]:
     summit = manage.create_event(
         admin,
         manage.EventData(
-            title="OpenLLM France Summit (demo)",
+            title="Sommet OpenLLM France (démo)",
             starts_at=summit_start,
             ends_at=summit_start + timedelta(hours=9),
-            description="A day of talks and workshops on open language models.\n\nDemo data.",
+            description="Une journée de conférences et d'ateliers sur les modèles de langue ouverts.\n\nDonnées de démonstration.",
             venue="Station F",
             address="5 parvis Alan Turing, 75013 Paris",
             capacity=450,
@@ -27,10 +27,10 @@ def seed_demo(admin, members) -> list[Event]:
     meetup = manage.create_event(
         admin,
         manage.EventData(
-            title="Evaluation meetup (demo)",
+            title="Meetup évaluation (démo)",
             starts_at=meetup_start,
             ends_at=meetup_start + timedelta(hours=2),
-            description="How do we evaluate French LLMs? Demo data.",
+            description="Comment évaluer les LLM en français ? Données de démonstration.",
             venue="La Cantine",
             address="Paris",
             capacity=max(len(members), 2) + 1,
@@ -41,7 +41,7 @@ def seed_demo(admin, members) -> list[Event]:
     manage.create_event(
         admin,
         manage.EventData(
-            title="Hackathon (draft, demo)",
+            title="Hackathon (brouillon, démo)",
             starts_at=draft_start,
             ends_at=draft_start + timedelta(hours=24),
             online_url="https://example.org/hackathon",

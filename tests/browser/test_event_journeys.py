@@ -165,7 +165,7 @@ def test_a_waiting_member_gets_the_seat_another_member_gives_back(browser, make_
 
     sam.reload()
     registration = sam.locator("#registration")
-    assert "Vous êtes inscrit" in registration.inner_text()
+    assert "Inscription confirmée" in registration.inner_text()
     assert registration.locator("a[href*='/events/tickets/']").is_visible()
     both_sizes(sam, "events-detail-registered")
     mailbox.clear()

@@ -156,15 +156,19 @@ def test_counts_and_chart_agree_with_the_database_after_a_random_sequence(
     assert series.unit == unit
     assert series.points[-1][1:] == (counts.confirmed, counts.waiting)
     # Each point is what the statuses were at that moment, as recorded while it happened.
+    # (The last point stands at the last change or now, and shows the state once it happened.)
     for moment, confirmed, waiting in series.points:
-        before = [(c, w) for at, c, w in sim.truth if at < moment]
+        last = moment == series.points[-1][0]
+        before = [(c, w) for at, c, w in sim.truth if at < moment or (last and at <= moment)]
         assert (confirmed, waiting) == before[-1], moment
-    spacing = {b[0] - a[0] for a, b in zip(series.points, series.points[1:])}
+    # Buckets of one hour (a day) each, but the line stops now: no point at an hour still to come.
+    *whole, last = [b[0] - a[0] for a, b in zip(series.points, series.points[1:])]
     assert (
-        spacing <= {timedelta(hours=1)}
+        set(whole) <= {timedelta(hours=1)}
         if unit == "hour"
-        else all(timedelta(hours=23) <= s <= timedelta(hours=25) for s in spacing)
+        else all(timedelta(hours=23) <= s <= timedelta(hours=25) for s in whole)
     )
+    assert timedelta(0) < last <= max(whole) and series.points[-1][0] <= sim.now
 
 
 def test_the_chart_is_an_accessible_svg_with_dates_in_paris_time(app, make_event, make_member):

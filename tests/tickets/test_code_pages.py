@@ -132,7 +132,7 @@ def test_a_guest_follows_the_mailed_link_and_registers_with_the_code(client, off
     db.session.commit()
     mail = db.session.scalar(select(OutboxEmail).where(OutboxEmail.template == "invitation_code"))
     assert f"/events/{event.slug}/invitation?code={code.code}" in mail.body_text
-    assert "Vous êtes invité·e" in mail.body_text and "Officiels" in mail.body_text
+    assert "Une invitation vous est adressée pour" in mail.body_text and "Officiels" in mail.body_text
 
     page = client.get(f"/events/{event.slug}/invitation?code={code.code}").get_data(as_text=True)
     assert "M'inscrire avec ce code" in page

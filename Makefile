@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 CATALOGS := community/translations
 PORT ?= 5000
 
-.PHONY: run test lint install translations messages migrate-db bench browser-deps proxy-deps office-deps clean
+.PHONY: run test lint install translations messages migrate-db bench browser-deps proxy-deps office-deps checker-deps clean
 
 # Links in the demo's mails lead to the port it serves on, unless BASE_URL is set.
 run: export BASE_URL ?= http://127.0.0.1:$(PORT)
@@ -19,7 +19,7 @@ run: install translations migrate-db
 # One test process per core (pytest-xdist); TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= auto
 
-test: install translations browser-deps proxy-deps office-deps lint
+test: install translations browser-deps proxy-deps office-deps checker-deps lint
 	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Style (ruff) and layers (import-linter), as configured in pyproject.toml.
@@ -72,6 +72,21 @@ office-deps:
 	      libreoffice-calc-nogui) >/dev/null; \
 	  else echo "LibreOffice missing: install Debian's libreoffice-calc-nogui"; fi; \
 	fi
+
+# The page checkers: axe-core and the Nu HTML Checker from npm (tests/checkers/package-lock.json),
+# and Debian's Java to run the latter.
+CHECKERS := tests/checkers
+checker-deps: $(CHECKERS)/node_modules/.installed
+	@if ! command -v java >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      default-jre-headless) >/dev/null; \
+	  else echo "Java missing: install Debian's default-jre-headless"; fi; \
+	fi
+
+$(CHECKERS)/node_modules/.installed: $(CHECKERS)/package.json $(CHECKERS)/package-lock.json
+	npm ci --prefix $(CHECKERS) --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 bench: install translations
 	$(BIN)/python -m tests.bench.registration_rush $(BENCH_ARGS)

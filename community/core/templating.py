@@ -29,8 +29,15 @@ def localdate(moment, style: str = "medium") -> str:
     return format_date(as_utc(moment).astimezone(get_timezone()).date(), style, locale=formatting_locale())
 
 
+def machine_time(moment) -> str:
+    """A moment for <time datetime>: UTC, to the second, with its Z (a value with no zone is
+    read as local time, and HTML allows at most three digits of a second)."""
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else ""
+
+
 def register(app) -> None:
     app.jinja_env.filters["localdatetime"] = localdatetime
+    app.jinja_env.filters["machine_time"] = machine_time
     # In place of Flask-Babel's own filter, which writes English dates the American way.
     app.jinja_env.filters["dateformat"] = localdate
     app.jinja_env.globals["nav_items"] = nav_items

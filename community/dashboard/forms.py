@@ -75,6 +75,7 @@ class SettingsForm(SeatsAndDatesForm):
 class StaffForm(FlaskForm):
     email = EmailField(
         _l("Member's email"),
+        id="staff-email",  # the add-by-hand form on the same page has its own "email"
         filters=[clean],
         validators=[
             DataRequired(_l("Please enter an email address.")),

@@ -5,6 +5,7 @@ test database), so a journey can create data, read mail and check rows directly.
 BASE_URL points at the live server, so links in mails open in the browser.
 """
 
+import os
 import threading
 from pathlib import Path
 
@@ -135,11 +136,32 @@ def page(browser):
     return browser.new_page()
 
 
+AXE = Path(__file__).resolve().parents[1] / "checkers" / "node_modules" / "axe-core" / "axe.min.js"
+# What axe-core reports that fails a journey: what keeps someone from using the page.
+AXE_FAILS = ("serious", "critical")
+AXE_RUN = """async (fails) => {
+  const {violations} = await axe.run(document, {resultTypes: ["violations"]});
+  return violations.filter(v => fails.includes(v.impact))
+    .map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+def accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it stands. Its script is
+    evaluated through the browser's debugging protocol: the site's CSP lets no inline script in."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate(AXE_RUN, list(AXE_FAILS))
+
+
 def shot(page, name: str) -> Path:
-    """Save a full-page screenshot to artifacts/screenshots/<name>.png and return its path."""
+    """Save a full-page screenshot to artifacts/screenshots/<name>.png and return its path;
+    the page must have no serious accessibility problem (axe-core) either."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if AXE.exists() or os.environ.get("CI"):
+        assert accessibility_problems(page) == [], name
     return path
 
 

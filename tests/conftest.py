@@ -61,6 +61,15 @@ def _worker_database(url: str) -> str:
 _schema_ready: set[str] = set()
 
 
+def redis_up() -> bool:
+    """Redis answers on 127.0.0.1:6379 (where .ci/run starts it)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -15,15 +15,13 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from tests.bench import registration_rush as rush
 from tests.bench import sessions as logins
 from tests.bench.load import Http, drive, free_port
-from tests.bench.server import gunicorn
-from tests.test_faults import _rows
+from tests.test_faults import _rows, seeded_gunicorn
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 REGISTRANTS, SEATS, CLIENTS = 300, 80, 6
@@ -102,14 +100,7 @@ class Outage:
 
 def test_postgresql_restarted_mid_rush_gets_busy_pages_never_a_500(tmp_path):
     with own_postgresql() as (url, pg_ctl):  # the server is the test's own: its first database will do
-        port = free_port()
-        app = rush.bench_app(url, f"http://127.0.0.1:{port}")
-        rush.build_schema(app)
-        emails, _extra = rush.seed(app, REGISTRANTS, SEATS)
-        env = {"DATABASE_URL": url, "SECRET_KEY": rush.SECRET_KEY, "BASE_URL": f"http://127.0.0.1:{port}"}
-        env |= {"RATELIMIT_ENABLED": "0", "RATELIMIT_STORAGE_URI": "memory://"}
-        shape = SimpleNamespace(workers=2, threads=2, worker_class="gthread", preload=True)
-        with gunicorn("app:app", port, env, shape, tmp_path / "gunicorn.log") as server:
+        with seeded_gunicorn(url, tmp_path, REGISTRANTS, SEATS, workers=2) as (app, emails, port, server):
             sessions = logins.forge(app, emails)
             outage = Outage(app, pg_ctl)
             restarter = threading.Thread(target=outage.run)

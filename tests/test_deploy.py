@@ -130,12 +130,17 @@ def proxied_site(tmp_path):
     finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(20)
-        everyone = descendants(site.pid)
-        site.send_signal(signal.SIGTERM)
-        site.wait(40)
-        for pid in everyone[1:]:
-            if Path(f"/proc/{pid}").exists():
-                os.kill(pid, signal.SIGKILL)
+        stop_site(site)
+
+
+def stop_site(site) -> None:
+    """`community serve` stopped as systemd does (SIGTERM); any child left behind is killed."""
+    everyone = descendants(site.pid)
+    site.send_signal(signal.SIGTERM)
+    site.wait(60)
+    for pid in everyone[1:]:
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_through_nginx_the_site_is_https_only_with_secure_cookies_and_real_client_addresses(proxied_site):

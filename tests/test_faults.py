@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -57,18 +58,26 @@ def _rows(app):
     return found
 
 
+@contextmanager
+def seeded_gunicorn(url: str, workdir, registrants: int, seats: int, workers: int):
+    """The rush's event and members in the database at `url`, served by gunicorn (the app loaded
+    before forking, as `community serve` does); yields (app, emails, port, gunicorn's process)."""
+    port = free_port()
+    app = rush.bench_app(url, f"http://127.0.0.1:{port}")
+    rush.build_schema(app)
+    emails, _extra = rush.seed(app, registrants, seats)
+    env = {"DATABASE_URL": url, "SECRET_KEY": rush.SECRET_KEY, "BASE_URL": f"http://127.0.0.1:{port}"}
+    env |= {"RATELIMIT_ENABLED": "0", "RATELIMIT_STORAGE_URI": "memory://"}
+    shape = SimpleNamespace(workers=workers, threads=2, worker_class="gthread", preload=True)
+    with gunicorn("app:app", port, env, shape, workdir / "gunicorn.log") as server:
+        yield app, emails, port, server
+
+
 @pytest.mark.parametrize("database", DATABASES)
 def test_a_web_worker_killed_mid_rush_loses_only_its_unanswered_requests(database, tmp_path):
     admin_url = os.environ["TEST_DATABASE_URL"] if database == "postgresql" else None
     with rush.fresh_database(admin_url, tmp_path, name="faults_rush") as url:
-        port = free_port()
-        app = rush.bench_app(url, f"http://127.0.0.1:{port}")
-        rush.build_schema(app)
-        emails, _extra = rush.seed(app, REGISTRANTS, SEATS)
-        env = {"DATABASE_URL": url, "SECRET_KEY": rush.SECRET_KEY, "BASE_URL": f"http://127.0.0.1:{port}"}
-        env |= {"RATELIMIT_ENABLED": "0", "RATELIMIT_STORAGE_URI": "memory://"}
-        shape = SimpleNamespace(workers=3, threads=2, worker_class="gthread", preload=True)
-        with gunicorn("app:app", port, env, shape, tmp_path / "gunicorn.log") as server:
+        with seeded_gunicorn(url, tmp_path, REGISTRANTS, SEATS, workers=3) as (app, emails, port, server):
             sessions = logins.forge(app, emails)
             killed = []
 

@@ -10,7 +10,6 @@ import itertools
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -23,25 +22,17 @@ from sqlalchemy import func, select
 
 from tests.bench import registration_rush as rush
 from tests.bench import sessions as logins
-from tests.bench.footprint import descendants
 from tests.bench.load import Http, drive, free_port
-from tests.test_deploy import HOST, ROOT, nginx_conf
+from tests.conftest import redis_up
+from tests.test_deploy import HOST, ROOT, nginx_conf, stop_site
 
 REGISTRANTS, SEATS, CLIENTS = 2000, 450, 16
 PAGES = 600  # event pages read through nginx, then straight from the servers
 REDIS = "redis://127.0.0.1:6379/13"  # a database of its own, emptied first
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL") or not shutil.which("nginx") or not _redis_up(),
+    not os.environ.get("TEST_DATABASE_URL") or not shutil.which("nginx") or not redis_up(),
     reason="needs the suite's PostgreSQL run (TEST_DATABASE_URL), nginx and Redis",
 )
 
@@ -141,7 +132,7 @@ def two_servers(tmp_path, smtp_server):
             nginx.send_signal(signal.SIGQUIT)
             nginx.wait(20)
             for server in servers:
-                _stop(server)
+                stop_site(server)
 
 
 def _wait_until_serving(connect) -> None:
@@ -157,15 +148,6 @@ def _wait_until_serving(connect) -> None:
             client.close()
         assert time.monotonic() < deadline, "a server did not answer in time"
         time.sleep(0.3)
-
-
-def _stop(server) -> None:
-    everyone = descendants(server.pid)
-    server.send_signal(signal.SIGTERM)
-    server.wait(60)
-    for pid in everyone[1:]:
-        if os.path.exists(f"/proc/{pid}"):
-            os.kill(pid, signal.SIGKILL)
 
 
 def _rush(app, port, sessions) -> tuple[list[str], float]:

@@ -146,7 +146,7 @@ def app_config(database_url, smtp_server):
         smtp_server.port,
         GUEST_DATA_RETENTION_DAYS=200,
         MAIL_BODY_RETENTION_DAYS=30,
-        EVENT_HOLD_HOURS=12,
+        GUEST_HOLD_MINUTES=45,
         LOGIN_LOCK_MINUTES=20,
     )
 
@@ -167,7 +167,7 @@ def test_the_register_and_the_notice_state_the_configured_periods(app):
     for period in (
         "erased 200 days after the event",
         "deleted 30 days after sending",
-        "held 12 hours",
+        "held 45 minutes",
         "locked 20 minutes after 5 failed attempts",
         "valid 48 hours",
     ):

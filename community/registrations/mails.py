@@ -16,6 +16,7 @@ from community.events.ics import event_ics, location
 from community.mail.models import OutboxEmail
 from community.mail.outbox import Attachment, add_email, compose_email, external_url
 from community.members import tokens
+from community.registrations import guest_holds
 from community.registrations.models import Registration
 
 ACCESS = "event-registration"  # ticket page and cancel link
@@ -49,6 +50,13 @@ def _language(registration) -> str:
     return registration.member.language if registration.member is not None else registration.language
 
 
+def _proved(registration) -> bool:
+    """Whether the person's address is proved: a member's, or a guest's once they confirmed
+    (or an organizer confirmed them). A mail to an address not proved carries no text the
+    requester typed: their name stays out of the mail and of its To header."""
+    return not registration.is_guest or registration.confirmed_at is not None
+
+
 def registration_mail(template, registration, subject, *, dedupe_key, queue=True, attach_ics=False, **context):
     """A mail to one registration's person, with the event's links, their ticket and
     cancel links, in their language; queued, or with queue=False only composed (the
@@ -60,7 +68,7 @@ def registration_mail(template, registration, subject, *, dedupe_key, queue=True
     email = compose_email(
         template,
         to=registration.email,
-        to_name=registration.name,
+        to_name=registration.name if _proved(registration) else "",
         language=_language(registration),
         member=registration.member,
         subject=subject,
@@ -106,6 +114,7 @@ def guest_hold(registration, promoted: bool = False, *, queue: bool = True):
         queue=queue,
         confirm_url=external_url("registrations.guest_confirm", token=confirm_token(registration)),
         hold_expires_at=registration.hold_expires_at,
+        hold_minutes=guest_holds.minutes(registration.event),
         dedupe_key=f"event-hold:{registration.ticket_code}:{int(as_utc(registration.hold_expires_at).timestamp())}",
     )
 

@@ -19,18 +19,17 @@ through seat_count.py, whose docstring says why it is race-free. Plain
 functions: the caller commits once, or rolls back on DomainError.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from community.core import audit, locking
-from community.core.clock import clock_time
+from community.core.clock import as_utc, clock_time
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations import mails, newcomer, queries, seat_count, waiting_list
+from community.registrations import guest_holds, mails, newcomer, queries, seat_count, waiting_list
 from community.registrations.errors import (
     AlreadyRegistered,
     CapacityTooLow,
@@ -50,10 +49,6 @@ from community.registrations.models import (
 )
 
 capacity_over = seat_count.capacity_over
-
-
-def hold_until(now: datetime) -> datetime:
-    return now + timedelta(hours=current_app.config.get("EVENT_HOLD_HOURS", 24))
 
 
 # ------------------------------------------------------------------ a newcomer
@@ -122,7 +117,7 @@ def _start(registration: Registration, seated: bool, now: datetime) -> None:
     if not seated:
         registration.start(WAITING, now)
     elif registration.is_guest:
-        registration.start(HELD, now, hold_until=hold_until(now))
+        registration.start(HELD, now, hold_until=guest_holds.hold_until(registration.event, now))
     else:
         registration.start(CONFIRMED, now)
 
@@ -196,6 +191,22 @@ def _free_due_locked(event: Event, now: datetime, newcomer: Registration | None 
     return len(due) + len(released)
 
 
+def release_holds(event: Event, now: datetime) -> list[Registration]:
+    """An organizer releases every guest's seat still held unconfirmed: each hold ends now
+    (as one that ran out: guest_holds' cool-down applies to the address), its seat goes
+    to the waiting list. Returns the holds released."""
+    seat_count.lock_event(event.id)
+    held = queries.holds_of(event.id)
+    for registration in held:
+        registration.hold_expires_at = min(as_utc(registration.hold_expires_at), now)
+        _cancel(registration, now)
+        seat_count.release(event.id, registration.category_id)
+    if held:
+        db.session.flush()
+        promote(event, now)
+    return held
+
+
 # ------------------------------------------------------------------ giving up
 
 
@@ -254,7 +265,7 @@ def _give_seat(registration: Registration, now: datetime) -> None:
     """A waiting person has a seat, and is told: a member's is confirmed, a guest still proves their email."""
     seat_count.leave_line(registration.event_id)
     if registration.is_guest:
-        registration.move(HELD, now, hold_until=hold_until(now))
+        registration.move(HELD, now, hold_until=guest_holds.hold_until(registration.event, now))
     else:
         registration.move(CONFIRMED, now)
     db.session.flush()

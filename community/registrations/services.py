@@ -19,7 +19,7 @@ from community.groups import queries as group_queries
 from community.members.services import check_email
 from community.registrations import guest_holds, mails, seats
 from community.registrations.errors import RegistrationRefused
-from community.registrations.models import LIVE, Registration
+from community.registrations.models import HELD, LIVE, Registration
 from community.registrations.queries import live_registration
 from community.tickets import codes, eligibility
 
@@ -104,7 +104,9 @@ def register_guest(
     if not name:
         raise RegistrationRefused(_l("Please give your name."))
     existing = live_registration(event.id, guest_email=email)
-    if existing is not None:
+    if existing is not None and existing.status == HELD and not existing.holds_seat_at(now):
+        seats.expire_holds(now, event.id)  # their hold ran out: it is freed, not handed back
+    elif existing is not None:
         return existing, False
     client_key = guest_holds.client_key(client)
     problem = guest_holds.problem(event, email, client_key, now)

@@ -350,6 +350,7 @@ def measure_dashboard(client, event):
         "attendees": measure(lambda: people.of_event(fresh, statuses=("confirmed", "held"), q="crowd", sort="name")),
         "waiting": measure(lambda: people.of_event(fresh, statuses=("waiting",), sort="queue", page=2)),
         "history": measure(lambda: event_history.latest(fresh)),
+        "holds": measure(lambda: people.unconfirmed_holds(fresh)),
     }
     pages = []
     measured["page"] = measure(lambda: pages.append(client.get(f"/events/{event.slug}/dashboard?asort=status&wpage=2")))

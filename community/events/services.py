@@ -13,7 +13,7 @@ from community.core.extensions import db
 from community.core.text import slugify
 from community.events.models import HOLD_MINUTES_MAX, HOLD_MINUTES_MIN, Event, EventStatus, Visibility
 from community.events.permissions import require_manager
-from community.registrations import mails, seats
+from community.registrations import limits, mails, seats
 
 
 @dataclass
@@ -120,9 +120,9 @@ def update_event(actor, event: Event, data: EventData, now: datetime | None = No
 
 def change_capacity(actor, event: Event, new_capacity: int | None, now: datetime | None = None) -> list:
     """Raise, lower or remove the limit (freed seats go to the waiting list at once:
-    seats.change_capacity), recorded in the event's history when it changed."""
+    limits.change_capacity), recorded in the event's history when it changed."""
     before = event.capacity
-    promoted = seats.change_capacity(event, new_capacity, now or utcnow())
+    promoted = limits.change_capacity(event, new_capacity, now or utcnow())
     if before != event.capacity:
         capacity = [before, event.capacity]
         audit.record(

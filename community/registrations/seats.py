@@ -8,8 +8,8 @@ The verbs, read top to bottom:
   hand too: promote_out_of_turn());
 - expire_holds(): guests who did not confirm in time give their seat back;
 - release_due(): reserved seats whose release date came go back to everyone;
-- seat_by_hand(), move_to_category(), change_capacity(), reshape_category(),
-  cancel_all(): the organizer's changes.
+- seat_by_hand(), move_to_category(), cancel_all(): the organizer's changes
+  (those of the limits alone, capacity and quotas, are in limits.py).
 
 A seat is always a seat of one ticket category (registration.category): the
 event's capacity and the category's quota both hold (seat_count.py).
@@ -32,7 +32,6 @@ from community.events.models import Event
 from community.registrations import guest_holds, mails, newcomer, queries, seat_count, waiting_list
 from community.registrations.errors import (
     AlreadyRegistered,
-    CapacityTooLow,
     CheckedIn,
     EventFull,
     HoldExpired,
@@ -327,46 +326,6 @@ def seat_by_hand(event: Event, registration: Registration, now: datetime, over_c
     else:
         mails.waiting(registration, seat_count.join_line(registration))
     return raised
-
-
-def change_capacity(event: Event, new_capacity: int | None, now: datetime) -> list[Registration]:
-    """Raise, lower or remove the limit; freed seats go to the waiting list at once."""
-    if new_capacity is not None and new_capacity < 0:
-        raise DomainError(_l("The capacity cannot be negative."))
-    seat_count.lock_event(event.id)
-    seat_count.refresh(event)
-    if new_capacity is not None and new_capacity < event.confirmed_count + event.reserved_count:
-        if event.reserved_count:
-            total = event.confirmed_count + event.reserved_count
-            raise CapacityTooLow(
-                _l(
-                    "%(taken)d seats are taken and %(reserved)d held back for reserved categories: the capacity cannot go below %(total)d.",
-                    taken=event.confirmed_count,
-                    reserved=event.reserved_count,
-                    total=total,
-                )
-            )
-        raise CapacityTooLow(
-            _l(
-                "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first.",
-                taken=event.confirmed_count,
-            )
-        )
-    if new_capacity == event.capacity:
-        return []
-    event.capacity = new_capacity
-    db.session.flush()
-    return promote(event, now)
-
-
-def reshape_category(
-    event: Event, category, *, quota: int | None, reserving: bool, now: datetime
-) -> list[Registration]:
-    """A new quota, or seats held back or given back: the waiting list moves at once."""
-    seat_count.lock_event(event.id)
-    seat_count.refresh(event, category)
-    seat_count.hold_back(event, category, quota=quota, reserving=reserving)
-    return promote(event, now)
 
 
 def move_to_category(registration: Registration, category, now: datetime, over_quota: bool = False) -> dict:

@@ -3,6 +3,9 @@ seat by itself, an address whose hold ran out cannot take another at once, one
 client address has few unconfirmed guest registrations per event, and the guest
 form's POSTs are rate-limited per address and per event (issue #16, item 1)."""
 
+import os
+import socket
+import uuid
 from collections import Counter
 from datetime import timedelta
 
@@ -10,6 +13,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
+from community import create_app
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
 from community.events.models import Event
@@ -241,3 +245,59 @@ def test_release_holds_is_the_seat_engine_s_verb_and_moves_the_line(make_event, 
     assert db.session.get(Registration, waiting.id).status == "confirmed"
     assert statuses(event.id) == {"cancelled": 2, "confirmed": 1}
     assert_invariants(event.id)
+
+
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
+def test_two_app_processes_share_the_guest_limit_through_redis(app, database_url, smtp_server, make_event):
+    """Two apps stand for two gunicorn workers: the per-address limit (5 a minute) is
+    counted once for both, in Redis, not 5 per process."""
+    config = make_config(
+        database_url,
+        smtp_server.port,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=REDIS,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        GUEST_UNCONFIRMED_PER_ADDRESS=10,
+    )
+    workers = [create_app(config), create_app(config)]
+    for worker in workers:
+        worker.test_client_class = app.test_client_class
+    clients = [worker.test_client() for worker in workers]
+    event = make_event(capacity=50)
+    path = f"/events/{event.slug}/guest"
+    import redis
+
+    store = redis.Redis.from_url(REDIS)
+    before = set(store.keys("*"))
+
+    codes = []
+    for n in range(8):
+        client = clients[n % 2]
+        response = post_form(
+            client,
+            path,
+            {"name": f"Bot {n}", "email": f"bot{n}@example.net"},
+            token_from=path,
+            environ_base={"REMOTE_ADDR": ATTACKER},
+        )
+        codes.append(response.status_code)
+
+    assert codes == [302] * 5 + [429] * 3  # each process alone saw only 4
+    assert statuses(event.id) == {"held": 5}
+    counted = set(store.keys("*")) - before
+    assert counted
+    store.delete(*counted)
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()

@@ -58,7 +58,7 @@ def _back(event):
 
 
 def _lists(event, state: dict) -> dict:
-    """The two lists of people, as the query string asks for them."""
+    """The lists of people, as the query string asks for them, and the unconfirmed holds."""
     attendees = people.of_event(
         event,
         statuses=people.ATTENDEE_FILTERS[state["astatus"]],
@@ -72,7 +72,8 @@ def _lists(event, state: dict) -> dict:
         values = {key: value for key, value in {**state, **changes}.items() if value not in ("", None, 1)}
         return url_for("dashboard.show", slug=event.slug, **values)
 
-    return {"attendees": attendees, "waiting": waiting, "state": state, "list_url": list_url}
+    holds = people.unconfirmed_holds(event)
+    return {"attendees": attendees, "waiting": waiting, "holds": holds, "state": state, "list_url": list_url}
 
 
 def _forms(event) -> dict:
@@ -85,6 +86,15 @@ def _forms(event) -> dict:
     )
     add = AddPersonForm(formdata=None, language=str(get_locale()), categories=event.categories)
     return {"add_form": add, "settings_form": settings, "staff_form": StaffForm(formdata=None)}
+
+
+def _seats_due_freed(event):
+    """Now, once the seats due back are freed (guest holds run out, reserved seats past their
+    release date), so that the counts and lists show only live holds."""
+    now = utcnow()
+    if seats.release_due(event, now):
+        db.session.commit()
+    return now
 
 
 def _chart(event, now) -> dict:
@@ -100,14 +110,11 @@ def _chart(event, now) -> dict:
 @bp.get("/<slug>/dashboard")
 @manager_required
 def show(event):
-    now = utcnow()
-    if seats.release_due(event, now):
-        db.session.commit()  # counts and lists as they are now: holds run out, reserves released
+    now = _seats_due_freed(event)
     return render_template(
         "dashboard/index.html",
         event=event,
         counts=counts.of_event(event),
-        holds=people.unconfirmed_holds(event),
         here=request.full_path.rstrip("?"),
         staff=event_queries.staff(event),
         history=event_history.latest(event),

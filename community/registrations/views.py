@@ -24,7 +24,7 @@ from community.tickets.attempts import CODE_ATTEMPTS
 bp = Blueprint("registrations", __name__, url_prefix="/events")
 
 # The guest form's POSTs, limited per client address and per event (whatever the
-# address), in the limiter's storage: shared by every process with a Redis store.
+# address), in the limiter's storage: with Redis, every process counts the same POSTs.
 GUEST_POSTS_PER_ADDRESS = limiter.limit(
     lambda: current_app.config["GUEST_REGISTRATION_LIMIT"], methods=["POST"], scope="guest-registration"
 )

@@ -43,8 +43,18 @@ DEFAULTS = {
     # Tokens sent by mail.
     "CONFIRM_TOKEN_HOURS": 48,
     "RESET_TOKEN_MINUTES": 60,
-    # Events: how long a guest's seat is held unconfirmed; when reminders go out.
-    "EVENT_HOLD_HOURS": 24,
+    # Guests (registrations/guest_holds.py): how long a guest's seat is held unconfirmed
+    # (an event may set its own, 5 to 1440 minutes); how long an address whose hold ran out
+    # waits before holding again; how many unconfirmed guest registrations (holds and places
+    # in line) one client address may have per event.
+    "GUEST_HOLD_MINUTES": 30,
+    "GUEST_HOLD_COOLDOWN_MINUTES": 60,
+    "GUEST_UNCONFIRMED_PER_ADDRESS": 3,
+    # Rate limits on the guest form's POSTs (Flask-Limiter syntax): per client address,
+    # and per event whatever the address.
+    "GUEST_REGISTRATION_LIMIT": "5 per minute;20 per hour",
+    "GUEST_REGISTRATION_EVENT_LIMIT": "60 per minute;600 per hour",
+    # Events: when reminders go out.
     "EVENT_REMINDER_HOURS": 48,
     # Retention (`flask --app app purge`): guests' names and addresses are erased this
     # long after their event ended; sent mails lose their text this long after sending.
@@ -88,6 +98,11 @@ ENVIRONMENT = {
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "GUEST_DATA_RETENTION_DAYS": ("GUEST_DATA_RETENTION_DAYS", int),
+    "GUEST_HOLD_MINUTES": ("GUEST_HOLD_MINUTES", int),
+    "GUEST_HOLD_COOLDOWN_MINUTES": ("GUEST_HOLD_COOLDOWN_MINUTES", int),
+    "GUEST_UNCONFIRMED_PER_ADDRESS": ("GUEST_UNCONFIRMED_PER_ADDRESS", int),
+    "GUEST_REGISTRATION_LIMIT": ("GUEST_REGISTRATION_LIMIT", str),
+    "GUEST_REGISTRATION_EVENT_LIMIT": ("GUEST_REGISTRATION_EVENT_LIMIT", str),
     "MAIL_BODY_RETENTION_DAYS": ("MAIL_BODY_RETENTION_DAYS", int),
 }
 

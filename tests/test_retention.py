@@ -36,6 +36,7 @@ def guest(event, email):
         guest_name=f"Guest {email}",
         guest_email=email,
         guest_organization="Acme",
+        client_key="a1b2c3",  # the keyed hash of the address they registered from
         created_at=event.starts_at - 5 * DAY,
     )
     db.session.add(registration)
@@ -99,9 +100,10 @@ def test_old_guest_data_and_old_mail_bodies_go_recent_and_unsent_ones_stay(app, 
 
     assert counts == {"guest_mails_purged": 1, "guest_registrations_anonymized": 1, "mail_bodies_purged": 1}
     old = fresh(Registration, history["old_guest"])
-    assert (old.guest_name, old.guest_email, old.guest_organization) == (None, None, "")
+    assert (old.guest_name, old.guest_email, old.guest_organization, old.client_key) == (None, None, "", None)
     assert old.anonymized_at is not None and old.status == "confirmed"  # still counted
-    assert fresh(Registration, history["recent_guest"]).guest_email == "recent.guest@example.org"
+    recent = fresh(Registration, history["recent_guest"])
+    assert (recent.guest_email, recent.client_key) == ("recent.guest@example.org", "a1b2c3")
     # A member's registration is theirs to keep as long as the account exists.
     assert (
         db.session.scalar(select(func.count()).select_from(Registration).where(Registration.member_id.is_not(None)))
@@ -146,7 +148,7 @@ def app_config(database_url, smtp_server):
         smtp_server.port,
         GUEST_DATA_RETENTION_DAYS=200,
         MAIL_BODY_RETENTION_DAYS=30,
-        EVENT_HOLD_HOURS=12,
+        GUEST_HOLD_MINUTES=45,
         LOGIN_LOCK_MINUTES=20,
     )
 
@@ -167,7 +169,7 @@ def test_the_register_and_the_notice_state_the_configured_periods(app):
     for period in (
         "erased 200 days after the event",
         "deleted 30 days after sending",
-        "held 12 hours",
+        "held 45 minutes",
         "locked 20 minutes after 5 failed attempts",
         "valid 48 hours",
     ):

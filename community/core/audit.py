@@ -54,6 +54,7 @@ ACTIONS = {
     "event.staff_added": _l("Event staff named"),
     "event.staff_removed": _l("Event staff removed"),
     "event.message_sent": _l("Message sent to attendees"),
+    "event.holds_released": _l("Unconfirmed guest holds released"),
     "category.added": _l("Ticket category added"),
     "category.changed": _l("Ticket category edited"),
     "category.deleted": _l("Ticket category deleted"),

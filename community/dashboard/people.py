@@ -123,3 +123,18 @@ def of_event(
         .offset((page - 1) * per_page)
     ).all()
     return Page(rows=[Row(r, at, position) for r, at, position in rows], total=total, page=page, per_page=per_page)
+
+
+HOLDS_SHOWN = 100
+
+
+def unconfirmed_holds(event: Event, limit: int = HOLDS_SHOWN) -> list[Registration]:
+    """The seats held for guests not confirmed yet, the first to run out first, with their
+    members (at most `limit`: the count is on the dashboard; one query, two with members)."""
+    return db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, status_is(HELD))
+        .order_by(Registration.hold_expires_at, Registration.id)
+        .limit(limit)
+        .options(selectinload(Registration.member))
+    ).all()

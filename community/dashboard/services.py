@@ -42,6 +42,15 @@ def promote_by_hand(
     return registration
 
 
+def release_holds(actor, event: Event, now: datetime | None = None) -> list[Registration]:
+    """Release every seat held for a guest who has not confirmed (seats.release_holds: the
+    waiting list moves; the addresses wait before holding again), audited. Returns them."""
+    require_manager(actor, event)
+    released = seats.release_holds(event, now or utcnow())
+    audit.record(actor, "event.holds_released", event, event_id=event.id, released=[r.id for r in released])
+    return released
+
+
 # ------------------------------------------------------------------ adding people
 
 

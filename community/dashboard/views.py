@@ -4,7 +4,7 @@ Views parse, call events/services.py, commit once and redirect back to the dashb
 with a message; a refused action rolls back and changes nothing."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -58,7 +58,7 @@ def _back(event):
 
 
 def _lists(event, state: dict) -> dict:
-    """The two lists of people, as the query string asks for them."""
+    """The lists of people, as the query string asks for them, and the unconfirmed holds."""
     attendees = people.of_event(
         event,
         statuses=people.ATTENDEE_FILTERS[state["astatus"]],
@@ -72,7 +72,8 @@ def _lists(event, state: dict) -> dict:
         values = {key: value for key, value in {**state, **changes}.items() if value not in ("", None, 1)}
         return url_for("dashboard.show", slug=event.slug, **values)
 
-    return {"attendees": attendees, "waiting": waiting, "state": state, "list_url": list_url}
+    holds = people.unconfirmed_holds(event)
+    return {"attendees": attendees, "waiting": waiting, "holds": holds, "state": state, "list_url": list_url}
 
 
 def _forms(event) -> dict:
@@ -87,27 +88,61 @@ def _forms(event) -> dict:
     return {"add_form": add, "settings_form": settings, "staff_form": StaffForm(formdata=None)}
 
 
+def _seats_due_freed(event):
+    """Now, once the seats due back are freed (guest holds run out, reserved seats past their
+    release date), so that the counts and lists show only live holds."""
+    now = utcnow()
+    if seats.release_due(event, now):
+        db.session.commit()
+    return now
+
+
+def _chart(event, now) -> dict:
+    series = timeline.series(event, now)
+    return {
+        "series": series,
+        "chart_svg": chart.render(series, capacity=event.capacity, name_of=event.category_name),
+        "chart_label": chart.label,
+        "band_colour": chart.band_colour,
+    }
+
+
 @bp.get("/<slug>/dashboard")
 @manager_required
 def show(event):
-    series = timeline.series(event, utcnow())
+    now = _seats_due_freed(event)
     return render_template(
         "dashboard/index.html",
         event=event,
         counts=counts.of_event(event),
-        series=series,
-        chart_svg=chart.render(series, capacity=event.capacity, name_of=event.category_name),
-        chart_label=chart.label,
-        band_colour=chart.band_colour,
         here=request.full_path.rstrip("?"),
         staff=event_queries.staff(event),
         history=event_history.latest(event),
         audit_label=audit.label,
         status_label=status_label,
         event_messages=messages.archive(event),
+        **_chart(event, now),
         **_lists(event, _list_state()),
         **_forms(event),
     )
+
+
+@bp.route("/<slug>/dashboard/holds/release", methods=["GET", "POST"])
+@manager_required
+def release_holds(event):
+    """Every seat held for a guest not confirmed yet: a GET asks to confirm, the POST releases
+    them all (the waiting list moves) and comes back to the dashboard."""
+    if request.method == "GET":
+        holds = people.unconfirmed_holds(event)
+        return render_template("dashboard/release_holds.html", event=event, holds=holds)
+    attempt(
+        lambda: services.release_holds(current_user, event),
+        lambda released: (
+            ngettext("%(num)d held seat released.", "%(num)d held seats released.", len(released)),
+            "success",
+        ),
+    )
+    return redirect(url_for("dashboard.show", slug=event.slug) + "#holds")
 
 
 @bp.get("/<slug>/dashboard/history")

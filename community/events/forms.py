@@ -28,7 +28,7 @@ from wtforms.validators import (
 
 from community.core.clock import from_local, to_local
 from community.core.text import clean
-from community.events.models import Visibility
+from community.events.models import HOLD_MINUTES_MAX, HOLD_MINUTES_MIN, Visibility
 from community.events.services import EventData
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -106,6 +106,18 @@ class EventForm(SeatsAndDatesForm):
     )
     group_id = SelectField(_l("Working group"), coerce=_group_id)  # no Optional(): it would skip validate_group_id
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    guest_hold_minutes = IntegerField(
+        _l("Minutes a guest's seat is held until they confirm by mail"),
+        validators=[
+            Optional(),
+            parsed,
+            NumberRange(
+                min=HOLD_MINUTES_MIN,
+                max=HOLD_MINUTES_MAX,
+                message=_l("A guest's seat is held between %(min)s and %(max)s minutes."),
+            ),
+        ],
+    )
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,6 +155,7 @@ class EventForm(SeatsAndDatesForm):
             visibility=self.visibility.data,
             group_id=self.group_id.data,
             waitlist_enabled=bool(self.waitlist_enabled.data),
+            guest_hold_minutes=self.guest_hold_minutes.data,
         )
 
     @classmethod

@@ -34,6 +34,11 @@ class Visibility(str, enum.Enum):
     GROUP = "group"  # members of one working group only
 
 
+# The bounds of a guest's hold an organizer may set: long enough to open a mail, short
+# enough that an unproven address cannot keep a seat from others for long.
+HOLD_MINUTES_MIN, HOLD_MINUTES_MAX = 5, 24 * 60
+
+
 class Event(db.Model):
     __tablename__ = "event"
     __table_args__ = (
@@ -47,6 +52,10 @@ class Event(db.Model):
         CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
         CheckConstraint("visibility IN ('public', 'members', 'group')", name="visibility_known"),
         CheckConstraint("visibility != 'group' OR group_id IS NOT NULL", name="group_given"),
+        CheckConstraint(
+            f"guest_hold_minutes IS NULL OR guest_hold_minutes BETWEEN {HOLD_MINUTES_MIN} AND {HOLD_MINUTES_MAX}",
+            name="guest_hold_minutes_range",
+        ),
         Index("ix_event_status_starts_at", "status", "starts_at"),
     )
 
@@ -73,6 +82,8 @@ class Event(db.Model):
     # Groups are archived, never deleted, so no ON DELETE action.
     group_id: Mapped[int | None] = mapped_column(ForeignKey("working_group.id"), index=True)
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    # How long a guest's seat is held for them to confirm by mail; None: GUEST_HOLD_MINUTES.
+    guest_hold_minutes: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT.value)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)

@@ -11,9 +11,9 @@ from community.core.clock import as_utc, utcnow
 from community.core.errors import DomainError, NotAllowed
 from community.core.extensions import db
 from community.core.text import slugify
-from community.events.models import Event, EventStatus, Visibility
+from community.events.models import HOLD_MINUTES_MAX, HOLD_MINUTES_MIN, Event, EventStatus, Visibility
 from community.events.permissions import require_manager
-from community.registrations import mails, seats
+from community.registrations import limits, mails, seats
 from community.registrations.queries import live_of_event
 
 # Fields a calendar entry shows: a change raises the entry's SEQUENCE.
@@ -39,6 +39,7 @@ class EventData:
     visibility: str = Visibility.PUBLIC.value
     group_id: int | None = None
     waitlist_enabled: bool = True
+    guest_hold_minutes: int | None = None  # None: GUEST_HOLD_MINUTES
 
 
 def _require_organizer(actor) -> None:
@@ -56,6 +57,15 @@ def check(data: EventData) -> None:
     opens, closes = data.registration_opens_at, data.registration_closes_at
     if opens and closes and as_utc(closes) <= as_utc(opens):
         raise DomainError(_l("Registration must close after it opens."))
+    minutes = data.guest_hold_minutes
+    if minutes is not None and not HOLD_MINUTES_MIN <= minutes <= HOLD_MINUTES_MAX:
+        raise DomainError(
+            _l(
+                "A guest's seat is held between %(min)s and %(max)s minutes.",
+                min=HOLD_MINUTES_MIN,
+                max=HOLD_MINUTES_MAX,
+            )
+        )
     if data.visibility not in {v.value for v in Visibility}:
         raise DomainError(_l("Unknown visibility."))
     if data.visibility == Visibility.GROUP.value and data.group_id is None:
@@ -124,9 +134,9 @@ def update_event(actor, event: Event, data: EventData, now: datetime | None = No
 
 def change_capacity(actor, event: Event, new_capacity: int | None, now: datetime | None = None) -> list:
     """Raise, lower or remove the limit (freed seats go to the waiting list at once:
-    seats.change_capacity), recorded in the event's history when it changed."""
+    limits.change_capacity), recorded in the event's history when it changed."""
     before = event.capacity
-    promoted = seats.change_capacity(event, new_capacity, now or utcnow())
+    promoted = limits.change_capacity(event, new_capacity, now or utcnow())
     if before != event.capacity:
         capacity = [before, event.capacity]
         audit.record(

@@ -101,7 +101,9 @@ def _anonymize(member, now: datetime, only=None) -> int:
     return _run(
         update(Registration)
         .where(*where)
-        .values(member_id=None, guest_name=None, guest_email=None, guest_organization="", anonymized_at=now)
+        .values(
+            member_id=None, guest_name=None, guest_email=None, guest_organization="", client_key=None, anonymized_at=now
+        )
     )
 
 

@@ -91,7 +91,8 @@ def _registrations(config) -> Processing:
         _("Event registrations, including guests"),
         _(
             "Event, status (seat, waiting list, cancelled), registration, confirmation and cancellation times, "
-            "ticket code; for guests without an account: name, email address and organization."
+            "ticket code; for guests without an account: name, email address and organization, and a keyed hash "
+            "of the client address they registered from (to limit unconfirmed seats per address)."
         ),
         _("Give out a limited number of seats fairly, run the waiting list, send tickets and reminders."),
         CONTRACT,
@@ -99,7 +100,7 @@ def _registrations(config) -> Processing:
         [
             _(
                 "A guest's seat is held %(period)s until the guest confirms it by mail.",
-                period=hours(config["EVENT_HOLD_HOURS"]),
+                period=minutes(config["GUEST_HOLD_MINUTES"]),
             ),
             _(
                 "Guests' names and addresses are erased %(period)s after the event ended; the registration stays "

@@ -70,7 +70,7 @@ def _anonymize(old_guest, now: datetime) -> int:
     return db.session.execute(
         update(Registration)
         .where(old_guest)
-        .values(guest_name=None, guest_email=None, guest_organization="", anonymized_at=now)
+        .values(guest_name=None, guest_email=None, guest_organization="", client_key=None, anonymized_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
 

@@ -16,6 +16,7 @@ from community.events.ics import CANCEL, PUBLISH, REQUEST, event_ics, location, 
 from community.mail.models import OutboxEmail
 from community.mail.outbox import Attachment, add_email, compose_email, external_url
 from community.members import tokens
+from community.registrations import guest_holds
 from community.registrations.models import Registration
 
 ACCESS = "event-registration"  # ticket page and cancel link
@@ -49,13 +50,21 @@ def _language(registration) -> str:
     return registration.member.language if registration.member is not None else registration.language
 
 
+def _proved(registration) -> bool:
+    """Whether the person's address is proved: a member's, or a guest's once they confirmed
+    (or an organizer confirmed them). A mail to an address not proved carries no text the
+    requester typed: their name stays out of the mail and of its To header."""
+    return not registration.is_guest or registration.confirmed_at is not None
+
+
 def _calendar_file(registration, method: str) -> Attachment:
     """The event to import (PUBLISH), or its update or cancellation addressed to this person."""
     event = registration.event
     if method == PUBLISH:
         data = event_ics(event)
     else:
-        data = scheduling_ics(event, method, registration.email, registration.name)
+        name = registration.name if _proved(registration) else ""
+        data = scheduling_ics(event, method, registration.email, name)
     return Attachment(f"{event.slug}.ics", "text/calendar", data)
 
 
@@ -72,7 +81,7 @@ def registration_mail(
     email = compose_email(
         template,
         to=registration.email,
-        to_name=registration.name,
+        to_name=registration.name if _proved(registration) else "",
         language=_language(registration),
         member=registration.member,
         subject=subject,
@@ -118,6 +127,7 @@ def guest_hold(registration, promoted: bool = False, *, queue: bool = True):
         queue=queue,
         confirm_url=external_url("registrations.guest_confirm", token=confirm_token(registration)),
         hold_expires_at=registration.hold_expires_at,
+        hold_minutes=guest_holds.minutes(registration.event),
         dedupe_key=f"event-hold:{registration.ticket_code}:{int(as_utc(registration.hold_expires_at).timestamp())}",
     )
 

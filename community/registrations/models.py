@@ -115,6 +115,15 @@ class Registration(db.Model):
             postgresql_where=text("line_number IS NOT NULL"),
         ),
         Index("ix_registration_member", "member_id", "status"),
+        # A guest's unconfirmed registrations, by the client address they came from
+        # (guest_holds.py caps them per address and event).
+        Index(
+            "ix_registration_client",
+            "event_id",
+            "client_key",
+            sqlite_where=text("client_key IS NOT NULL"),
+            postgresql_where=text("client_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,6 +140,9 @@ class Registration(db.Model):
     guest_organization: Mapped[str] = mapped_column(String(160), default="")
     # The language mails to this person are written in (a guest has no profile).
     language: Mapped[str] = mapped_column(String(8), default="fr")
+    # A guest's client address, as a keyed hash (guest_holds.client_key), never the address:
+    # enough to count one connection's unconfirmed registrations. Erased with the guest's data.
+    client_key: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     hold_expires_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)

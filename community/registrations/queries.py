@@ -117,6 +117,16 @@ def holds_due(event_id: int, now) -> list[Registration]:
     ).all()
 
 
+def holds_of(event_id: int) -> list[Registration]:
+    """The seats of this event held for guests, run out or not, read afresh (the caller holds the event lock)."""
+    return db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, status_is(HELD))
+        .order_by(Registration.id)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
 def live_of_event(event_id: int) -> list[Registration]:
     """Every live registration of the event with its member, in id order (one query, two with the members)."""
     return db.session.scalars(

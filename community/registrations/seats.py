@@ -8,8 +8,8 @@ The verbs, read top to bottom:
   hand too: promote_out_of_turn());
 - expire_holds(): guests who did not confirm in time give their seat back;
 - release_due(): reserved seats whose release date came go back to everyone;
-- seat_by_hand(), move_to_category(), change_capacity(), reshape_category(),
-  cancel_all(): the organizer's changes.
+- seat_by_hand(), move_to_category(), cancel_all(): the organizer's changes
+  (those of the limits alone, capacity and quotas, are in limits.py).
 
 A seat is always a seat of one ticket category (registration.category): the
 event's capacity and the category's quota both hold (seat_count.py).
@@ -19,21 +19,19 @@ through seat_count.py, whose docstring says why it is race-free. Plain
 functions: the caller commits once, or rolls back on DomainError.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from community.core import audit, locking
-from community.core.clock import clock_time
+from community.core.clock import as_utc, clock_time
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations import mails, newcomer, queries, seat_count, waiting_list
+from community.registrations import guest_holds, mails, newcomer, queries, seat_count, waiting_list
 from community.registrations.errors import (
     AlreadyRegistered,
-    CapacityTooLow,
     CheckedIn,
     EventFull,
     HoldExpired,
@@ -50,10 +48,6 @@ from community.registrations.models import (
 )
 
 capacity_over = seat_count.capacity_over
-
-
-def hold_until(now: datetime) -> datetime:
-    return now + timedelta(hours=current_app.config.get("EVENT_HOLD_HOURS", 24))
 
 
 # ------------------------------------------------------------------ a newcomer
@@ -122,7 +116,7 @@ def _start(registration: Registration, seated: bool, now: datetime) -> None:
     if not seated:
         registration.start(WAITING, now)
     elif registration.is_guest:
-        registration.start(HELD, now, hold_until=hold_until(now))
+        registration.start(HELD, now, hold_until=guest_holds.hold_until(registration.event, now))
     else:
         registration.start(CONFIRMED, now)
 
@@ -196,6 +190,22 @@ def _free_due_locked(event: Event, now: datetime, newcomer: Registration | None 
     return len(due) + len(released)
 
 
+def release_holds(event: Event, now: datetime) -> list[Registration]:
+    """An organizer releases every guest's seat still held unconfirmed: each hold ends now
+    (as one that ran out: guest_holds' cool-down applies to the address), its seat goes
+    to the waiting list. Returns the holds released."""
+    seat_count.lock_event(event.id)
+    held = queries.holds_of(event.id)
+    for registration in held:
+        registration.hold_expires_at = min(as_utc(registration.hold_expires_at), now)
+        _cancel(registration, now)
+        seat_count.release(event.id, registration.category_id)
+    if held:
+        db.session.flush()
+        promote(event, now)
+    return held
+
+
 # ------------------------------------------------------------------ giving up
 
 
@@ -254,7 +264,7 @@ def _give_seat(registration: Registration, now: datetime) -> None:
     """A waiting person has a seat, and is told: a member's is confirmed, a guest still proves their email."""
     seat_count.leave_line(registration.event_id)
     if registration.is_guest:
-        registration.move(HELD, now, hold_until=hold_until(now))
+        registration.move(HELD, now, hold_until=guest_holds.hold_until(registration.event, now))
     else:
         registration.move(CONFIRMED, now)
     db.session.flush()
@@ -316,46 +326,6 @@ def seat_by_hand(event: Event, registration: Registration, now: datetime, over_c
     else:
         mails.waiting(registration, seat_count.join_line(registration))
     return raised
-
-
-def change_capacity(event: Event, new_capacity: int | None, now: datetime) -> list[Registration]:
-    """Raise, lower or remove the limit; freed seats go to the waiting list at once."""
-    if new_capacity is not None and new_capacity < 0:
-        raise DomainError(_l("The capacity cannot be negative."))
-    seat_count.lock_event(event.id)
-    seat_count.refresh(event)
-    if new_capacity is not None and new_capacity < event.confirmed_count + event.reserved_count:
-        if event.reserved_count:
-            total = event.confirmed_count + event.reserved_count
-            raise CapacityTooLow(
-                _l(
-                    "%(taken)d seats are taken and %(reserved)d held back for reserved categories: the capacity cannot go below %(total)d.",
-                    taken=event.confirmed_count,
-                    reserved=event.reserved_count,
-                    total=total,
-                )
-            )
-        raise CapacityTooLow(
-            _l(
-                "%(taken)d seats are already taken: the capacity cannot go below that. Cancel registrations first.",
-                taken=event.confirmed_count,
-            )
-        )
-    if new_capacity == event.capacity:
-        return []
-    event.capacity = new_capacity
-    db.session.flush()
-    return promote(event, now)
-
-
-def reshape_category(
-    event: Event, category, *, quota: int | None, reserving: bool, now: datetime
-) -> list[Registration]:
-    """A new quota, or seats held back or given back: the waiting list moves at once."""
-    seat_count.lock_event(event.id)
-    seat_count.refresh(event, category)
-    seat_count.hold_back(event, category, quota=quota, reserving=reserving)
-    return promote(event, now)
 
 
 def move_to_category(registration: Registration, category, now: datetime, over_quota: bool = False) -> dict:

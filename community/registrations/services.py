@@ -17,9 +17,9 @@ from community.events.dates import moment
 from community.events.models import Event, Visibility
 from community.groups import queries as group_queries
 from community.members.services import check_email
-from community.registrations import mails, seats
+from community.registrations import guest_holds, mails, seats
 from community.registrations.errors import RegistrationRefused
-from community.registrations.models import LIVE, Registration
+from community.registrations.models import HELD, LIVE, Registration
 from community.registrations.queries import live_registration
 from community.tickets import codes, eligibility
 
@@ -87,9 +87,14 @@ def register_guest(
     language: str = "fr",
     category_id: int | None = None,
     code: str = "",
+    client: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Registration, bool]:
-    """A visitor on a public event: a seat held until they follow the mailed link, or the waiting list."""
+    """A visitor on a public event: a seat held until they follow the mailed link, or the waiting list.
+
+    `client` is the address the request came from: an address may hold only a few
+    unconfirmed seats per event, and an email address whose hold ran out waits a
+    while before holding again (guest_holds.py)."""
     now = now or utcnow()
     problem = registration_problem(event, None, now)
     if problem:
@@ -99,11 +104,18 @@ def register_guest(
     if not name:
         raise RegistrationRefused(_l("Please give your name."))
     existing = live_registration(event.id, guest_email=email)
-    if existing is not None:
+    if existing is not None and existing.status == HELD and not existing.holds_seat_at(now):
+        seats.expire_holds(now, event.id)  # their hold ran out: it is freed, not handed back
+    elif existing is not None:
         return existing, False
+    client_key = guest_holds.client_key(client)
+    problem = guest_holds.problem(event, email, client_key, now)
+    if problem:
+        raise RegistrationRefused(problem)
     invitation = codes.find(event, code, now) if code else None
     category = eligibility.choose(event, None, category_id, invitation)
     registration = Registration(
+        client_key=client_key,
         event=event,
         category=category,
         code_id=invitation.id if invitation else None,

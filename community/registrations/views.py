@@ -2,7 +2,7 @@
 (ticket, cancel, confirm a guest's seat) and "my registrations"."""
 
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,17 +10,30 @@ from markupsafe import Markup
 
 from community.core.clock import utcnow
 from community.core.errors import DomainError, attempt
+from community.core.extensions import limiter
 from community.core.security import safe_next
 from community.events.permissions import current_member, visible_event
 from community.mail.outbox import external_url
 from community.members.access import anyone, confirmed_required, member_required
-from community.registrations import mails, queries, services, waiting_list
+from community.registrations import guest_holds, mails, queries, services, waiting_list
 from community.registrations.forms import GuestRegistrationForm
 from community.registrations.models import RegistrationStatus
 from community.tickets import codes, eligibility
 from community.tickets.attempts import CODE_ATTEMPTS
 
 bp = Blueprint("registrations", __name__, url_prefix="/events")
+
+# The guest form's POSTs, limited per client address and per event (whatever the
+# address), in the limiter's storage: with Redis, every process counts the same POSTs.
+GUEST_POSTS_PER_ADDRESS = limiter.limit(
+    lambda: current_app.config["GUEST_REGISTRATION_LIMIT"], methods=["POST"], scope="guest-registration"
+)
+GUEST_POSTS_PER_EVENT = limiter.limit(
+    lambda: current_app.config["GUEST_REGISTRATION_EVENT_LIMIT"],
+    key_func=lambda: "event:" + str(request.view_args.get("slug")),
+    methods=["POST"],
+    scope="guest-registration-event",
+)
 CONFIRMED, WAITING = RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITING.value
 
 
@@ -99,13 +112,17 @@ def _guest_registered(outcome):
     if registration.status == WAITING:
         return _("The event is full: you are on the waiting list. We sent you an email."), "info"
     return _(
-        "Almost done: follow the link we sent to %(email)s to confirm your seat.", email=registration.guest_email
+        "Almost done: follow the link we sent to %(email)s within %(minutes)d minutes to confirm your seat.",
+        email=registration.guest_email,
+        minutes=guest_holds.minutes(registration.event),
     ), "success"
 
 
 @bp.route("/<slug>/guest", methods=["GET", "POST"])
 @anyone
 @CODE_ATTEMPTS
+@GUEST_POSTS_PER_ADDRESS
+@GUEST_POSTS_PER_EVENT
 def guest(slug):
     event = visible_event(slug)
     if current_member() is not None:
@@ -117,7 +134,7 @@ def guest(slug):
     if form.validate_on_submit() and not problem:
         guest = dict(name=form.name.data, email=form.email.data, organization=form.organization.data)
         guest["category_id"] = form.category.data if form.category else None
-        guest["code"] = code.code if code else ""
+        guest["code"], guest["client"] = (code.code if code else ""), request.remote_addr
         _outcome, ok = attempt(
             lambda: services.register_guest(event, language=str(get_locale()), **guest), _guest_registered
         )

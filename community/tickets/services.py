@@ -1,8 +1,9 @@
 """The organizer's rules for ticket categories: add, edit, delete, move a registration.
 
 Plain functions: the caller commits once, or rolls back on DomainError (nothing
-changes). Seats move in registrations/seats.py: a quota, a reservation or a move
-is a change of seats, made under the event's lock; each change is audited."""
+changes). Seats move in registrations/seats.py (a quota or a reservation in
+registrations/limits.py): a quota, a reservation or a move is a change of seats,
+made under the event's lock; each change is audited."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from community.core.extensions import db
 from community.events.models import Event
 from community.events.permissions import require_manager
 from community.groups.models import WorkingGroup
-from community.registrations import seats
+from community.registrations import limits, seats
 from community.registrations.models import Registration
 from community.tickets.models import Admits, Category
 
@@ -78,7 +79,7 @@ def _groups(data: CategoryData) -> list[WorkingGroup]:
 
 
 def _apply(category: Category, data: CategoryData) -> None:
-    """The fields that are not seats (those go through seats.reshape_category)."""
+    """The fields that are not seats (those go through limits.reshape_category)."""
     category.name_fr = data.name_fr.strip() or data.name_en.strip()
     category.name_en = data.name_en.strip()
     category.description_fr, category.description_en = data.description_fr.strip(), data.description_en.strip()
@@ -97,7 +98,7 @@ def add_category(actor, event: Event, data: CategoryData, now: datetime | None =
     _apply(category, data)
     event.categories.append(category)
     db.session.flush()
-    seats.reshape_category(event, category, quota=data.quota, reserving=data.reserving, now=now)
+    limits.reshape_category(event, category, quota=data.quota, reserving=data.reserving, now=now)
     audit.record(actor, "category.added", category, event_id=event.id, **_facts(category))
     return category
 
@@ -110,7 +111,7 @@ def edit_category(actor, category: Category, data: CategoryData, now: datetime |
     check(event, data, category, now)
     before = _facts(category)
     _apply(category, data)
-    promoted = seats.reshape_category(event, category, quota=data.quota, reserving=data.reserving, now=now)
+    promoted = limits.reshape_category(event, category, quota=data.quota, reserving=data.reserving, now=now)
     after = _facts(category)
     changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}
     audit.record(actor, "category.changed", category, event_id=event.id, promoted=len(promoted), **changed)
@@ -134,7 +135,7 @@ def delete_category(actor, category: Category) -> None:
     if _has_registrations(category):
         raise DomainError(_l("This category has registrations: move them to another category first."))
     audit.record(actor, "category.deleted", category, event_id=event.id, name=category.name_fr)
-    seats.reshape_category(event, category, quota=category.quota, reserving=False, now=utcnow())
+    limits.reshape_category(event, category, quota=category.quota, reserving=False, now=utcnow())
     event.categories.remove(category)
     db.session.flush()
 

@@ -24,7 +24,7 @@ from community.dashboard import services as actions
 from community.events.models import Event, EventStaff
 from community.mail.models import OutboxEmail
 from community.members.models import Member
-from community.registrations import seats, services
+from community.registrations import limits, seats, services
 from community.registrations.errors import EventFull
 from community.registrations.models import Registration
 from tests.conftest import login, mail_text, post_form
@@ -109,7 +109,7 @@ class Simulation:
             )
         elif choice < 0.83:
             capacity = max(event.confirmed_count, (event.capacity or 0) + self.rng.choice([-2, -1, 1, 2]))
-            seats.change_capacity(event, capacity, now)
+            limits.change_capacity(event, capacity, now)
         elif choice < 0.95 and self.live("confirmed"):
             registration = self.rng.choice(self.live("confirmed"))
             if not active_check_ins(self.event_id) or self.rng.random() < 0.8:
@@ -354,6 +354,7 @@ def measure_dashboard(client, event):
         "attendees": measure(lambda: people.of_event(fresh, statuses=("confirmed", "held"), q="crowd", sort="name")),
         "waiting": measure(lambda: people.of_event(fresh, statuses=("waiting",), sort="queue", page=2)),
         "history": measure(lambda: event_history.latest(fresh)),
+        "holds": measure(lambda: people.unconfirmed_holds(fresh)),
     }
     pages = []
     measured["page"] = measure(lambda: pages.append(client.get(f"/events/{event.slug}/dashboard?asort=status&wpage=2")))

@@ -56,6 +56,9 @@ BAD_EVENTS = [
     ("unknown visibility", {"visibility": "everyone"}, "visibility", "choice"),
     ("a link that is not one", {"online_url": "javascript:alert(1)"}, "online_url", "https://"),
     ("a title too long", {"title": "x" * 201}, "title", "200"),
+    ("a guest hold too short", {"guest_hold_minutes": "4"}, "guest_hold_minutes", "between 5 and 1440 minutes"),
+    ("a guest hold too long", {"guest_hold_minutes": "1441"}, "guest_hold_minutes", "between 5 and 1440 minutes"),
+    ("a guest hold not a number", {"guest_hold_minutes": "half an hour"}, "guest_hold_minutes", "integer"),
 ]
 
 
@@ -84,6 +87,21 @@ def test_a_bad_new_event_shows_each_error_beside_its_field_and_creates_nothing(c
         assert db.session.scalar(select(func.count()).select_from(Event)) == 0, case
     # The same form, corrected, goes through.
     assert client.post("/events/new", data=dict(GOOD_EVENT, csrf_token=token), headers=EN).status_code == 302
+
+
+def test_the_organizer_sets_the_guest_hold_in_the_event_form_and_empty_means_the_default(client, organizer, make_event):
+    event = make_event(capacity=30, created_by=organizer.id)
+    edit = f"/events/{event.slug}/edit"
+    token = csrf_token(client, edit)
+    assert "Empty: 30 minutes." in client.get(edit, headers=EN).get_data(as_text=True)
+
+    assert client.post(edit, data={**GOOD_EVENT, "csrf_token": token, "guest_hold_minutes": "45"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).guest_hold_minutes == 45
+    assert 'value="45"' in client.get(edit).get_data(as_text=True)
+    assert client.post(edit, data={**GOOD_EVENT, "csrf_token": token, "guest_hold_minutes": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).guest_hold_minutes is None
 
 
 def test_a_bad_edit_shows_the_error_and_leaves_the_event_as_it_was(client, organizer, make_event):

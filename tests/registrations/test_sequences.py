@@ -12,7 +12,7 @@ from community.core.extensions import db
 from community.events.models import Event
 from community.mail.models import OutboxEmail
 from community.members.models import Member
-from community.registrations import seats, services
+from community.registrations import limits, seats, services
 from community.registrations.models import LIVE, Registration
 from tests.factories import assert_invariants, seat_counts
 
@@ -43,7 +43,7 @@ def test_random_sequences_keep_seats_and_waiting_list_consistent(app, make_event
                     target = rng.choice(live)
                     (services.cancel_registration if op == "cancel" else services.confirm_guest)(target, now=now)
             elif op == "capacity":
-                seats.change_capacity(
+                limits.change_capacity(
                     event, rng.choice([None, 0, 2, 5, 8, 12]) if rng.random() < 0.1 else rng.randint(0, 12), now=now
                 )
             else:
@@ -66,7 +66,7 @@ def test_lowering_capacity_below_the_seats_taken_is_refused(app, make_event, bul
         app.test_request_context(headers={"Accept-Language": "en"}),
         pytest.raises(DomainError, match="3 seats are already taken"),
     ):
-        seats.change_capacity(event, 2, utcnow())
+        limits.change_capacity(event, 2, utcnow())
     db.session.rollback()
     assert db.session.get(Event, event.id).capacity == 3
 

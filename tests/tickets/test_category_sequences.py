@@ -13,7 +13,7 @@ from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
 from community.members.models import Member
-from community.registrations import seats, services
+from community.registrations import limits, seats, services
 from community.registrations.models import LIVE, Registration
 from community.tickets import codes
 from community.tickets import services as tickets
@@ -83,7 +83,7 @@ def test_random_sequences_with_categories_keep_every_limit(
                             organizer, target, rng.choice(category_ids), over_quota=rng.random() < 0.3, now=now
                         )
             elif op == "capacity":
-                seats.change_capacity(event, rng.randint(4, 14), now=now)
+                limits.change_capacity(event, rng.randint(4, 14), now=now)
             elif op == "quota":
                 category = db.session.get(type(categories[1]), rng.choice(category_ids[1:3]))
                 data = CategoryData(

@@ -14,7 +14,7 @@ from community.core.extensions import db
 from community.events import services as events
 from community.events.models import Event
 from community.mail.models import OutboxEmail
-from community.registrations import seats, services
+from community.registrations import limits, services
 from community.registrations.errors import CapacityTooLow, EventFull
 from community.registrations.models import Registration
 from community.tickets import services as tickets
@@ -233,7 +233,7 @@ def test_the_capacity_cannot_go_below_seats_taken_and_held_back(make_event, make
     add_category(event, "Partenaires", quota=4, reserving=True)
     register(event, make_member(), event.categories[0])
     with pytest.raises(CapacityTooLow, match="1 seats are taken and 4 held back"):
-        seats.change_capacity(db.session.get(Event, event.id), 4, utcnow())
+        limits.change_capacity(db.session.get(Event, event.id), 4, utcnow())
     db.session.rollback()
     events.change_capacity(organizer, db.session.get(Event, event.id), 5)
     db.session.commit()

@@ -147,7 +147,7 @@ def app_config(database_url, smtp_server):
         GUEST_DATA_RETENTION_DAYS=200,
         MAIL_BODY_RETENTION_DAYS=30,
         EVENT_HOLD_HOURS=12,
-        LOGIN_LOCK_MINUTES=20,
+        LOGIN_DEVICE_DAYS=90,
     )
 
 
@@ -168,7 +168,7 @@ def test_the_register_and_the_notice_state_the_configured_periods(app):
         "erased 200 days after the event",
         "deleted 30 days after sending",
         "held 12 hours",
-        "locked 20 minutes after 5 failed attempts",
+        "the device cookie lasts 90 days",
         "valid 48 hours",
     ):
         assert period in register, period

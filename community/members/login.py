@@ -2,7 +2,7 @@
 functions; the caller commits (after a refusal too, so that the count is kept)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import ngettext
 
 from community.core.clock import utcnow
 from community.core.errors import DomainError
@@ -24,7 +24,7 @@ class LoginThrottled(LoginRefused):
                 num=-(-seconds // 60),
             )
         else:
-            message = lazy_ngettext(
+            message = ngettext(
                 "Too many failed attempts: try again in %(num)d second.",
                 "Too many failed attempts: try again in %(num)d seconds.",
                 seconds,

@@ -117,9 +117,7 @@ def load(app, test_config=None):
     instance.mkdir(parents=True, exist_ok=True)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        for env_name, (key, parse) in ENVIRONMENT.items():
-            if os.environ.get(env_name):
-                app.config[key] = parse(os.environ[env_name])
+        _from_environment(app.config)
     else:
         app.config.update(test_config)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -131,6 +129,24 @@ def load(app, test_config=None):
         app.config["SECRET_KEY"] = _instance_secret(instance)
         app.config["SECRET_KEY_FROM_INSTANCE"] = True  # production refuses it (community/production.py)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
+
+
+def _from_environment(settings) -> None:
+    for env_name, (key, parse) in ENVIRONMENT.items():
+        if os.environ.get(env_name):
+            settings[key] = parse(os.environ[env_name])
+
+
+def standalone() -> dict:
+    """The settings in the same order without building the app (defaults, instance/config.py,
+    environment): what gunicorn's settings file needs to know before any app exists."""
+    from flask import Config
+
+    settings = Config(str(Path(__file__).resolve().parent.parent / "instance"))
+    settings.update(DEFAULTS)
+    settings.from_pyfile("config.py", silent=True)
+    _from_environment(settings)
+    return dict(settings)
 
 
 def _instance_secret(instance: Path) -> str:

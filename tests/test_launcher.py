@@ -1,6 +1,7 @@
 """`community serve` as a volunteer runs it: real processes on a real port. A child that
 dies is started again, SIGTERM stops everything, and production refuses an unsafe configuration."""
 
+import http.client
 import os
 import signal
 import subprocess
@@ -144,3 +145,40 @@ def test_each_unsafe_setting_is_named_alone(config, workers, expected):
 def test_a_safe_configuration_passes():
     safe = {"SESSION_COOKIE_SECURE": True, "BASE_URL": "https://x", "RATELIMIT_STORAGE_URI": "redis://r"}
     assert problems(safe, 3) == []
+
+
+@pytest.mark.parametrize("trusted_proxies, workers", [(0, 2), (1, 1)])
+def test_gunicorn_trusts_forwarded_headers_only_as_the_app_does_and_warns_of_per_process_limits(
+    site, tmp_path, trusted_proxies, workers
+):
+    """Before: gunicorn took X-Forwarded-Proto from 127.0.0.1 even with TRUSTED_PROXIES=0, so
+    anything on the machine could pass a plain request for HTTPS; and several workers with
+    memory:// limits started without a word."""
+    env, _database = site
+    env = {**env, "SESSION_COOKIE_SECURE": "true", "BASE_URL": "https://community.example"}
+    env.update(TRUSTED_PROXIES=str(trusted_proxies), RATELIMIT_STORAGE_URI="memory://")
+    port = free_port()
+    log = open(tmp_path / "launcher.log", "w+b")
+    command = [*LAUNCHER, "--port", str(port), "--workers", str(workers), "--threads", "1"]
+    launcher = subprocess.Popen(command, cwd=ROOT, env=env, stderr=log)
+    try:
+        wait_until(lambda: answers(port))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/", headers={"X-Forwarded-Proto": "https"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        # Strict-Transport-Security goes out only on a request the app takes for HTTPS.
+        hsts = response.getheader("Strict-Transport-Security")
+        assert hsts == ("max-age=31536000" if trusted_proxies else None)
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(40) == 0
+        log.seek(0)
+        said = log.read().decode()
+        assert ("every limit would be 2 times looser" in said) == (workers > 1), said[-2000:]
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+        for pid in descendants(launcher.pid)[1:]:
+            os.kill(pid, signal.SIGKILL)
+        log.close()

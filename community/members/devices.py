@@ -125,6 +125,15 @@ def end_all(member: Member, keep: LoginSession | None = None) -> None:
     db.session.execute(query, execution_options={"synchronize_session": False})
 
 
+def end_stale(now: datetime) -> int:
+    """Sessions of every member unused for longer than a remember-me cookie lasts (the retention purge)."""
+    done = db.session.execute(
+        delete(LoginSession).where(LoginSession.last_used_at < now - _lifetime()),
+        execution_options={"synchronize_session": False},
+    )
+    return done.rowcount
+
+
 # A few families are enough to tell one's devices apart; the order matters (Edge and
 # Opera say "Chrome" too, Chrome says "Safari", Android says "Linux").
 _BROWSERS = [("Edge", r"Edg(e|A|iOS)?/"), ("Opera", r"OPR/|Opera"), ("Firefox", r"Firefox/|FxiOS/")]

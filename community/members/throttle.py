@@ -127,3 +127,12 @@ def forget_all(member: Member) -> None:
         delete(LoginThrottle).where(LoginThrottle.member_id == member.id),
         execution_options={"synchronize_session": False},
     )
+
+
+def forget_stale(now: datetime) -> int:
+    """Counts whose hour is over, of every account (the retention purge): the number deleted."""
+    done = db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.window_started_at <= now - WINDOW),
+        execution_options={"synchronize_session": False},
+    )
+    return done.rowcount

@@ -183,6 +183,8 @@ def remember_device(response, member):
 @bp.before_app_request
 def note_device_use():
     """When this device's session was last used, written at most once per few minutes."""
+    if request.endpoint == "static":
+        return  # no member to load for a stylesheet
     if current_user.is_authenticated and devices.touch(current_user.login_session):
         db.session.commit()
 

@@ -300,3 +300,15 @@ def test_an_old_weaker_hash_is_upgraded_when_the_member_logs_in(app, client, mak
     db.session.refresh(member)
     assert member.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert can_log_in(app, "ada@example.org")
+
+
+@pytest.mark.parametrize("app_config", LIMITED, indirect=True)
+def test_the_password_asked_before_deleting_the_account_is_limited_like_a_login(client, make_member):
+    member = make_member("ada@example.org", language="en")
+    login(client, member)
+    for _ in range(10):
+        response = post_form(client, "/account/delete", {"password": "not the password"}, token_from="/account/delete")
+        assert response.status_code == 200
+    response = post_form(client, "/account/delete", {"password": PASSWORD}, token_from="/account/delete")
+    assert response.status_code == 429
+    assert db.session.get(Member, member.id) is not None

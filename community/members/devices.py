@@ -60,14 +60,18 @@ def begin(member: Member, user_agent: str, replacing: LoginSession | None = None
     return record
 
 
-def find(member: Member, token: str) -> LoginSession | None:
-    """The live session this token belongs to, if it is this member's."""
+def find(member_id: int, token: str) -> tuple[Member, LoginSession] | None:
+    """The member and live session this token belongs to, in one query (the user loader's only one)."""
     if not token:
         return None
-    record = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _hash(token)))
-    if record is None or record.member_id != member.id or as_utc(record.last_used_at) < utcnow() - _lifetime():
+    found = db.session.execute(
+        select(Member, LoginSession)
+        .join(LoginSession, LoginSession.member_id == Member.id)
+        .where(LoginSession.token_hash == _hash(token), Member.id == member_id)
+    ).first()
+    if found is None or as_utc(found[1].last_used_at) < utcnow() - _lifetime():
         return None
-    return record
+    return found[0], found[1]
 
 
 def touch(record: LoginSession | None, now: datetime | None = None) -> bool:

@@ -38,8 +38,21 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
-    "LOGIN_FAILURES_BEFORE_LOCK": 5,
-    "LOGIN_LOCK_MINUTES": 15,
+    # Per client address and account (the email typed, or the member), then per address alone:
+    # the venue's Wi-Fi is one address for hundreds of people.
+    "LOGIN_LIMIT": "10 per minute;50 per hour",
+    "LOGIN_ADDRESS_LIMIT": "100 per minute;1000 per hour",
+    "MAIL_LIMIT": "5 per minute;20 per hour",  # pages that send a mail (sign-up, reset, ...)
+    "MAIL_ADDRESS_LIMIT": "30 per minute;300 per hour",
+    # Failed passwords (members/throttle.py): a client's first failures are free, then each
+    # doubles its wait up to the maximum; past the ceiling in an hour, only devices that
+    # logged in to the account before may try (OWASP ASVS 2.2.1: at most 100).
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_MAX_DELAY_SECONDS": 300,
+    "LOGIN_ACCOUNT_FAILURES_PER_HOUR": 100,
+    "LOGIN_DEVICE_DAYS": 365,  # how long the signed device cookie lasts
+    # A device session's "last used" is written at most this often (members/devices.py).
+    "LOGIN_SESSION_TOUCH_MINUTES": 5,
     # Tokens sent by mail.
     "CONFIRM_TOKEN_HOURS": 48,
     "RESET_TOKEN_MINUTES": 60,
@@ -95,6 +108,11 @@ ENVIRONMENT = {
     "MAIL_STUCK_SECONDS": ("MAIL_STUCK_SECONDS", float),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", lambda v: v.lower() in ("1", "true", "yes")),
+    "LOGIN_LIMIT": ("LOGIN_LIMIT", str),
+    "LOGIN_ADDRESS_LIMIT": ("LOGIN_ADDRESS_LIMIT", str),
+    "MAIL_LIMIT": ("MAIL_LIMIT", str),
+    "MAIL_ADDRESS_LIMIT": ("MAIL_ADDRESS_LIMIT", str),
+    "LOGIN_ACCOUNT_FAILURES_PER_HOUR": ("LOGIN_ACCOUNT_FAILURES_PER_HOUR", int),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in ("1", "true", "yes")),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "GUEST_DATA_RETENTION_DAYS": ("GUEST_DATA_RETENTION_DAYS", int),
@@ -114,9 +132,7 @@ def load(app, test_config=None):
     instance.mkdir(parents=True, exist_ok=True)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        for env_name, (key, parse) in ENVIRONMENT.items():
-            if os.environ.get(env_name):
-                app.config[key] = parse(os.environ[env_name])
+        _from_environment(app.config)
     else:
         app.config.update(test_config)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -128,6 +144,24 @@ def load(app, test_config=None):
         app.config["SECRET_KEY"] = _instance_secret(instance)
         app.config["SECRET_KEY_FROM_INSTANCE"] = True  # production refuses it (community/production.py)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
+
+
+def _from_environment(settings) -> None:
+    for env_name, (key, parse) in ENVIRONMENT.items():
+        if os.environ.get(env_name):
+            settings[key] = parse(os.environ[env_name])
+
+
+def standalone() -> dict:
+    """The settings in the same order without building the app (defaults, instance/config.py,
+    environment): what gunicorn's settings file needs to know before any app exists."""
+    from flask import Config
+
+    settings = Config(str(Path(__file__).resolve().parent.parent / "instance"))
+    settings.update(DEFAULTS)
+    settings.from_pyfile("config.py", silent=True)
+    _from_environment(settings)
+    return dict(settings)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -84,7 +84,8 @@ def web_command(args) -> list[str]:
         "--keep-alive", "10",
         "--graceful-timeout", str(GRACE_SECONDS),
         "--access-logfile", "-" if args.access_log else "/dev/null",
-        *(["--preload", "--config", "python:community.gunicorn_config"] if args.preload else []),
+        "--config", "python:community.gunicorn_config",
+        *(["--preload"] if args.preload else []),
         "--chdir", str(ROOT),
         "app:app",
     ]  # fmt: skip

@@ -21,9 +21,16 @@ def problems(config, workers: int) -> list[str]:
             "SESSION_COOKIE_SECURE is off: the session cookie would travel unencrypted. Serve the site over HTTPS"
             " (the reverse proxy terminates TLS) and set SESSION_COOKIE_SECURE=true."
         )
+    if per_process_limits := per_process_limits_problem(config, workers):
+        found.append(per_process_limits)
+    return found
+
+
+def per_process_limits_problem(config, workers: int) -> str | None:
+    """Refused in production; outside it, gunicorn's settings file logs it as a warning at start-up."""
     if workers > 1 and str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
-        found.append(
+        return (
             f"RATELIMIT_STORAGE_URI is memory:// with {workers} web server processes: each would count on its own,"
             f" so every limit would be {workers} times looser. Set RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0."
         )
-    return found
+    return None

@@ -31,7 +31,6 @@ def member_row(email: str, name: str, now, **fields) -> dict:
         "confirmed_at": now,
         "password_changed_at": now,
         "session_version": 1,
-        "failed_logins": 0,
         **fields,
     }
 

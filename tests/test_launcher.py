@@ -1,11 +1,15 @@
 """`community serve` as a volunteer runs it: real processes on a real port. A child that
 dies is started again, SIGTERM stops everything, and production refuses an unsafe configuration."""
 
+import http.client
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from sqlalchemy import create_engine, text
 from community.production import problems
 from tests.bench.footprint import command_line, descendants
 from tests.bench.load import Http, free_port
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
@@ -144,3 +149,98 @@ def test_each_unsafe_setting_is_named_alone(config, workers, expected):
 def test_a_safe_configuration_passes():
     safe = {"SESSION_COOKIE_SECURE": True, "BASE_URL": "https://x", "RATELIMIT_STORAGE_URI": "redis://r"}
     assert problems(safe, 3) == []
+
+
+@pytest.mark.parametrize("trusted_proxies, workers", [(0, 2), (1, 1)])
+def test_gunicorn_trusts_forwarded_headers_only_as_the_app_does_and_warns_of_per_process_limits(
+    site, tmp_path, trusted_proxies, workers
+):
+    """Before: gunicorn took X-Forwarded-Proto from 127.0.0.1 even with TRUSTED_PROXIES=0, so
+    anything on the machine could pass a plain request for HTTPS; and several workers with
+    memory:// limits started without a word."""
+    env, _database = site
+    env = {**env, "SESSION_COOKIE_SECURE": "true", "BASE_URL": "https://community.example"}
+    env.update(TRUSTED_PROXIES=str(trusted_proxies), RATELIMIT_STORAGE_URI="memory://")
+    port = free_port()
+    log = open(tmp_path / "launcher.log", "w+b")
+    command = [*LAUNCHER, "--port", str(port), "--workers", str(workers), "--threads", "1"]
+    launcher = subprocess.Popen(command, cwd=ROOT, env=env, stderr=log)
+    try:
+        wait_until(lambda: answers(port))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/", headers={"X-Forwarded-Proto": "https"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        # Strict-Transport-Security goes out only on a request the app takes for HTTPS.
+        hsts = response.getheader("Strict-Transport-Security")
+        assert hsts == ("max-age=31536000" if trusted_proxies else None)
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(40) == 0
+        log.seek(0)
+        said = log.read().decode()
+        assert ("every limit would be 2 times looser" in said) == (workers > 1), said[-2000:]
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+        for pid in descendants(launcher.pid)[1:]:
+            os.kill(pid, signal.SIGKILL)
+        log.close()
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _log_in(port, email, password) -> tuple[int, str]:
+    """A login as a browser sends it, on fresh connections (so the kernel spreads them over the workers)."""
+    page = Http(port, timeout=10)
+    try:
+        _status, cookie, body = page.send("GET", "/members/login")
+    finally:
+        page.close()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body.decode()).group(1)
+    post = Http(port, timeout=10)
+    try:
+        status, _cookie, body = post.send(
+            "POST", "/members/login", cookie=cookie, form={"email": email, "password": password, "csrf_token": token}
+        )
+    finally:
+        post.close()
+    return status, body.decode()
+
+
+@pytest.mark.skipif(not _redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
+def test_with_three_workers_the_limits_and_the_throttle_count_once_for_all(site, tmp_path):
+    """Before: 30 wrong passwords got through with 3 workers and memory:// limits. With Redis
+    the limits are one count for all workers, and the throttle is counted in the database."""
+    env, _database = site
+    env = {**env, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"}
+    run = uuid.uuid4().hex[:12]  # the counts in Redis of this run only
+    owner, stranger = f"ada-{run}@example.org", f"nobody-{run}@example.org"
+    subprocess.run([*FLASK, "create-admin", owner, "--password", PASSWORD], cwd=ROOT, env=env, check=True)
+    port = free_port()
+    log = open(tmp_path / "launcher.log", "w+b")
+    launcher = subprocess.Popen([*LAUNCHER, "--port", str(port), "--workers", "3"], cwd=ROOT, env=env, stderr=log)
+    try:
+        wait_until(lambda: answers(port))
+        answered = [_log_in(port, owner, "a wrong password here") for _ in range(5)]
+        assert all(status == 200 and "Wrong email or password" in body for status, body in answered)
+        status, body = _log_in(port, owner, PASSWORD)
+        assert status == 200 and "Too many failed attempts" in body
+        statuses = [_log_in(port, stranger, "a wrong password here")[0] for _ in range(11)]
+        assert statuses == [200] * 10 + [429]
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(40) == 0
+        log.seek(0)
+        assert "times looser" not in log.read().decode()
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+        for pid in descendants(launcher.pid)[1:]:
+            os.kill(pid, signal.SIGKILL)
+        log.close()

@@ -18,7 +18,8 @@ def _fresh_database_url(kind, tmp_path):
     if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
     url = make_url(os.environ["TEST_DATABASE_URL"])
-    name = f"{url.database}_migrations"
+    # One per pytest-xdist worker: two workers dropping and creating one name collide.
+    name = f"{url.database}_migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

@@ -98,7 +98,12 @@ def test_old_guest_data_and_old_mail_bodies_go_recent_and_unsent_ones_stay(app, 
     counts = retention.purge(utcnow(), guest_days=365, mail_days=90)
     db.session.commit()
 
-    assert counts == {"guest_mails_purged": 1, "guest_registrations_anonymized": 1, "mail_bodies_purged": 1}
+    assert counts == {
+        "guest_mails_purged": 1,
+        "guest_registrations_anonymized": 1,
+        "mail_bodies_purged": 1,
+        "login_records_deleted": 0,
+    }
     old = fresh(Registration, history["old_guest"])
     assert (old.guest_name, old.guest_email, old.guest_organization, old.client_key) == (None, None, "", None)
     assert old.anonymized_at is not None and old.status == "confirmed"  # still counted
@@ -128,7 +133,12 @@ def test_running_the_purge_twice_changes_nothing_more(app, history):
     db.session.commit()
     again = retention.purge(utcnow(), guest_days=365, mail_days=90)
     db.session.commit()
-    assert again == {"guest_mails_purged": 0, "guest_registrations_anonymized": 0, "mail_bodies_purged": 0}
+    assert again == {
+        "guest_mails_purged": 0,
+        "guest_registrations_anonymized": 0,
+        "mail_bodies_purged": 0,
+        "login_records_deleted": 0,
+    }
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 1
     assert db.session.scalar(select(func.count()).select_from(OutboxAttachment)) == 3
 
@@ -141,6 +151,40 @@ def test_the_cron_command_uses_the_configured_periods_and_prints_the_counts(app,
     assert fresh(Registration, history["recent_guest"]).guest_email is None
 
 
+def test_counts_of_failed_logins_past_their_hour_and_sessions_past_their_life_go(app, make_member):
+    """They hold IP addresses and devices: kept no longer than they serve, even if the member never comes back."""
+    from community.members.models import LoginSession, LoginThrottle
+
+    member = make_member("ada@example.org")
+    now = utcnow()
+    lifetime = timedelta(seconds=app.config["REMEMBER_COOKIE_DURATION"])
+    db.session.add_all(
+        [
+            LoginThrottle(
+                member_id=member.id,
+                client="198.51.100.1",
+                failures=3,
+                window_started_at=now - timedelta(minutes=61),
+                last_failed_at=now,
+            ),
+            LoginThrottle(
+                member_id=member.id,
+                client="198.51.100.2",
+                failures=3,
+                window_started_at=now - timedelta(minutes=59),
+                last_failed_at=now,
+            ),
+            LoginSession(member_id=member.id, token_hash="a" * 64, last_used_at=now - lifetime - timedelta(minutes=1)),
+            LoginSession(member_id=member.id, token_hash="b" * 64, last_used_at=now - lifetime + timedelta(minutes=1)),
+        ]
+    )
+    db.session.commit()
+    assert retention.purge(now)["login_records_deleted"] == 2
+    db.session.commit()
+    assert db.session.scalars(select(LoginThrottle.client)).all() == ["198.51.100.2"]
+    assert db.session.scalars(select(LoginSession.token_hash)).all() == ["b" * 64]
+
+
 @pytest.fixture
 def app_config(database_url, smtp_server):
     return make_config(
@@ -149,7 +193,7 @@ def app_config(database_url, smtp_server):
         GUEST_DATA_RETENTION_DAYS=200,
         MAIL_BODY_RETENTION_DAYS=30,
         GUEST_HOLD_MINUTES=45,
-        LOGIN_LOCK_MINUTES=20,
+        LOGIN_DEVICE_DAYS=90,
     )
 
 
@@ -170,7 +214,7 @@ def test_the_register_and_the_notice_state_the_configured_periods(app):
         "erased 200 days after the event",
         "deleted 30 days after sending",
         "held 45 minutes",
-        "locked 20 minutes after 5 failed attempts",
+        "the device cookie lasts 90 days",
         "valid 48 hours",
     ):
         assert period in register, period

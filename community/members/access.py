@@ -7,18 +7,24 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from community.core.extensions import db, login_manager
-from community.members.models import Member, Role
+from community.core.extensions import login_manager
+from community.members import devices
+from community.members.models import Role
 
 
 @login_manager.user_loader
 def load_member(identity: str):
-    member_id, _sep, version = identity.partition(":")
+    """The member of a session or remember-me cookie (Member.get_id()), if that login still stands."""
+    member_id, version, token = [*identity.split(":", 2), "", ""][:3]
     if not member_id.isdigit() or not version.isdigit():
         return None
-    member = db.session.get(Member, int(member_id))
-    if member is None or member.session_version != int(version) or not member.is_active:
+    found = devices.find(int(member_id), token)
+    if found is None:
+        return None  # logged out, ended from the profile, or unused too long
+    member, record = found
+    if member.session_version != int(version) or not member.is_active:
         return None
+    member.login_session, member.login_token = record, token
     return member
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from community.core.errors import DomainError
 from community.core.extensions import db
-from community.members import services
+from community.members import devices, services
 from community.members.access import anyone, member_required
 from community.members.forms import (
     ButtonForm,
@@ -44,12 +44,28 @@ def profile():
         session["lang"] = current_user.language
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("members.profile"))
-    return render_template("members/profile.html", form=form)
+    sessions = [(record, devices.label(record)) for record in devices.active(current_user)]
+    return render_template("members/profile.html", form=form, sessions=sessions)
+
+
+@bp.post("/members/sessions/<int:session_id>/end")
+@member_required
+def end_session(session_id):
+    """End one device's session (its cookies open nothing any more)."""
+    if ButtonForm().validate_on_submit():
+        try:
+            devices.end(current_user, session_id)
+        except devices.NoSuchSession:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        flash(_("That session is ended."), "success")
+    return redirect(url_for("members.profile"))
 
 
 @bp.route("/members/password", methods=["GET", "POST"])
 @member_required
-@post_only(AUTH_LIMIT)
+@post_only(*AUTH_LIMIT)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -59,9 +75,9 @@ def change_password():
             db.session.rollback()
             form.current_password.errors.append(str(error))
         else:
-            db.session.commit()
             # Other sessions ended with the change; this one carries on.
             start_session(current_user._get_current_object(), remember=has_remember_cookie())
+            db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("members.profile"))
     return render_template("members/change_password.html", form=form)
@@ -69,7 +85,7 @@ def change_password():
 
 @bp.route("/members/email", methods=["GET", "POST"])
 @member_required
-@post_only(MAIL_LIMIT)
+@post_only(*MAIL_LIMIT)
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():

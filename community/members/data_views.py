@@ -11,10 +11,10 @@ from wtforms.validators import DataRequired
 
 from community.core.clock import utcnow
 from community.core.errors import DomainError
-from community.core.extensions import db, limiter
+from community.core.extensions import db
 from community.members.access import anyone, member_required
 from community.members.services import WrongPassword
-from community.members.views import AUTH_LIMIT, bp
+from community.members.views import AUTH_LIMIT, bp, post_only
 from community.privacy import account_deletion, personal_data
 
 
@@ -46,7 +46,7 @@ def download_my_data():
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @member_required
-@limiter.limit(AUTH_LIMIT, methods=["POST"])  # the password is guessed here too
+@post_only(*AUTH_LIMIT)  # the password is guessed here too
 def delete_account():
     form = DeleteAccountForm()
     problem = None

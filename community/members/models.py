@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from community.core.clock import utcnow
@@ -44,14 +44,18 @@ class Member(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     # Bumped on password change: old sessions and remember-me cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    # Failures older than LOGIN_LOCK_MINUTES are forgotten: a typo a week ago does not count.
-    last_failed_login_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
     suspended_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
+    # The device session of this request (members/devices.py), and its token in clear:
+    # set at login and by the user loader, never stored on the member's row.
+    login_session = None
+    login_token = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session and signs into the remember-me cookie:
+        both stop working when the password changes (session_version) or when this
+        device's session ends (its token no longer matches a row of login_session)."""
+        return f"{self.id}:{self.session_version}:{self.login_token}"
 
     @property
     def is_confirmed(self) -> bool:
@@ -74,3 +78,31 @@ class Member(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.email}>"
+
+
+class LoginSession(db.Model):
+    """One device's login: its session and remember-me cookie carry the token, the row
+    keeps only its SHA-256. Deleting the row ends both for good (members/devices.py)."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # An approximate name ("Firefox on Linux"), never the whole User-Agent.
+    browser: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins of one account since `window_started_at`: from one client (an address,
+    or a device that logged in before), or from everywhere (client "*"). members/throttle.py"""
+
+    __tablename__ = "login_throttle"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))
+    last_failed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))

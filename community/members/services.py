@@ -11,7 +11,7 @@ from community.core.clock import utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.mail.outbox import email_member, external_url
-from community.members import tokens
+from community.members import devices, throttle, tokens
 from community.members.forms import PASSWORD_MIN
 from community.members.models import Member, Role
 from community.members.passwords import hash_password, verify_password
@@ -117,12 +117,14 @@ def set_password(member: Member, new_password: str) -> None:
     member.password_hash = hash_password(new_password)
     member.password_changed_at = utcnow()
     end_other_sessions(member)
-    member.failed_logins, member.locked_until = 0, None
+    throttle.forget_all(member)
 
 
 def end_other_sessions(member: Member) -> None:
     """Every session and remember-me cookie issued so far stops working (a lost
-    phone, a shared computer); the caller starts a fresh one for this device."""
+    phone, a shared computer): their rows are deleted and the version bumped; the
+    caller starts a fresh one for this device."""
+    devices.end_all(member)
     member.session_version += 1
 
 

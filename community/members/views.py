@@ -5,13 +5,14 @@ on the same blueprint."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from community.core.errors import DomainError
 from community.core.extensions import db, limiter
 from community.core.i18n import supported_language
 from community.core.security import safe_next
-from community.members import services
+from community.members import devices, services, throttle
 from community.members.access import anyone, member_required
 from community.members.forms import (
     ButtonForm,
@@ -25,18 +26,40 @@ from community.members.tokens import TokenError
 
 bp = Blueprint("members", __name__)
 
-# Per client address; the per-account lock lives in members/login.py.
-AUTH_LIMIT = "10 per minute;50 per hour"
-MAIL_LIMIT = "5 per minute;20 per hour"
+
+def address_and_account() -> str:
+    """The venue's Wi-Fi is one address for hundreds of people: the tight limits count per
+    client address and account (the email typed, else the member, else the link's token)."""
+    account = request.form.get("email", "").strip().casefold()
+    if not account:
+        account = f"#{current_user.id}" if current_user.is_authenticated else (request.view_args or {}).get("token", "")
+    return f"{get_remote_address()}|{account[:254]}"
 
 
-def post_only(limit):
-    return limiter.limit(limit, methods=["POST"])
+def post_only(per_account: str, per_address: str):
+    """Two limits on a form's POST, set in the config: per address and account, and a
+    looser one per address alone, sized for a crowd behind one address."""
+
+    def decorator(view):
+        view = limiter.limit(_setting(per_address), methods=["POST"])(view)
+        return limiter.limit(_setting(per_account), key_func=address_and_account, methods=["POST"])(view)
+
+    return decorator
+
+
+def _setting(name: str):
+    return lambda: current_app.config[name]
+
+
+# Members logging in (the failed passwords themselves are throttled in members/throttle.py).
+AUTH_LIMIT = ("LOGIN_LIMIT", "LOGIN_ADDRESS_LIMIT")
+# Pages that send a mail.
+MAIL_LIMIT = ("MAIL_LIMIT", "MAIL_ADDRESS_LIMIT")
 
 
 @bp.route("/members/signup", methods=["GET", "POST"])
 @anyone
-@post_only(MAIL_LIMIT)
+@post_only(*MAIL_LIMIT)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("members.profile"))
@@ -87,7 +110,7 @@ def confirm(token):
 
 @bp.route("/members/confirm/new", methods=["POST"])
 @anyone
-@post_only(MAIL_LIMIT)
+@post_only(*MAIL_LIMIT)
 def new_confirmation():
     """A fresh confirmation link for an address; the same answer whether it exists or not."""
     form = EmailOnlyForm()
@@ -102,7 +125,7 @@ def new_confirmation():
 
 @bp.route("/members/unconfirmed", methods=["GET", "POST"])
 @member_required
-@post_only(MAIL_LIMIT)
+@post_only(*MAIL_LIMIT)
 def unconfirmed():
     if current_user.is_confirmed:
         return redirect(safe_next(request.args.get("next"), url_for("members.profile")))
@@ -117,31 +140,53 @@ def unconfirmed():
 
 @bp.route("/members/login", methods=["GET", "POST"])
 @anyone
-@post_only(AUTH_LIMIT)
+@post_only(*AUTH_LIMIT)
 def login():
     target = safe_next(request.args.get("next"), url_for("members.profile"))
     if current_user.is_authenticated:
         return redirect(target)
     form = LoginForm(email=request.args.get("email", ""))
     if form.validate_on_submit():
+        device = request.cookies.get(throttle.DEVICE_COOKIE)
         try:
-            member = authenticate(form.email.data, form.password.data)
+            member = authenticate(form.email.data, form.password.data, request.remote_addr, device)
         except LoginRefused as error:
-            db.session.commit()  # keep the failed-attempt counter
+            db.session.commit()  # keep the count of failures
             flash(str(error), "danger")
         else:
-            db.session.commit()
             start_session(member, remember=form.remember.data)
-            return redirect(target)
+            db.session.commit()
+            return remember_device(redirect(target), member)
     return render_template("members/login.html", form=form)
 
 
 def start_session(member, remember: bool) -> None:
-    """A fresh session at login, so a planted session id is worthless."""
+    """A fresh session at login, so a planted session id is worthless, with a device
+    session row of its own (the one it replaces ends). The caller commits."""
+    devices.begin(member, request.user_agent.string, replacing=member.login_session)
     language = session.get("lang")
     session.clear()
     login_user(member, remember=remember)
     session["lang"] = language or member.language
+
+
+def remember_device(response, member):
+    """The signed device cookie: next time, this device logs in whatever others try."""
+    config = current_app.config
+    value = throttle.device_cookie(member, request.cookies.get(throttle.DEVICE_COOKIE))
+    age = config["LOGIN_DEVICE_DAYS"] * 86400
+    secure = config["SESSION_COOKIE_SECURE"]
+    response.set_cookie(throttle.DEVICE_COOKIE, value, max_age=age, httponly=True, samesite="Lax", secure=secure)
+    return response
+
+
+@bp.before_app_request
+def note_device_use():
+    """When this device's session was last used, written at most once per few minutes."""
+    if request.endpoint == "static":
+        return  # no member to load for a stylesheet
+    if current_user.is_authenticated and devices.touch(current_user.login_session):
+        db.session.commit()
 
 
 def has_remember_cookie() -> bool:
@@ -154,6 +199,9 @@ def logout():
     """Open to anyone: pressing "log out" in a second, stale tab is not an error."""
     form = ButtonForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            devices.log_out(current_user)  # copies of the session and remember cookies die with it
+            db.session.commit()
         # Clear first: logout_user() leaves the order to delete the remember
         # cookie in the session, which clear() would throw away.
         session.clear()
@@ -168,15 +216,15 @@ def logout_elsewhere():
     """Log out every other device; this one carries on with a fresh session."""
     if ButtonForm().validate_on_submit():
         services.end_other_sessions(current_user)
-        db.session.commit()
         start_session(current_user._get_current_object(), remember=has_remember_cookie())
+        db.session.commit()
         flash(_("You are logged out on every other device."), "success")
     return redirect(url_for("members.profile"))
 
 
 @bp.route("/members/forgot-password", methods=["GET", "POST"])
 @anyone
-@post_only(MAIL_LIMIT)
+@post_only(*MAIL_LIMIT)
 def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
@@ -188,7 +236,7 @@ def forgot_password():
 
 @bp.route("/members/reset/<token>", methods=["GET", "POST"])
 @anyone
-@post_only(AUTH_LIMIT)
+@post_only(*AUTH_LIMIT)
 def reset_password(token):
     form = NewPasswordForm()
     try:

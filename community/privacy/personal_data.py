@@ -17,6 +17,7 @@ from community.core.extensions import db
 from community.events.models import Event, EventStaff
 from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
+from community.members import devices
 from community.members.models import Member
 from community.registrations.models import Registration
 from community.tickets.models import Category, InvitationCode
@@ -59,6 +60,10 @@ def personal_data(member) -> dict:
         "event_staff": _staff(member),
         "mails": _mails(member),
         "audit_log": _audit(member),
+        "logged_in_devices": [
+            {"browser": record.browser, "since": iso(record.created_at), "last_used_at": iso(record.last_used_at)}
+            for record in devices.active(member)
+        ],
     }
 
 

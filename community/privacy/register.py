@@ -186,17 +186,19 @@ def _security(config) -> Processing:
         "security",
         _("Security records and rate limits"),
         _(
-            "Failed login attempts and lock of an account; per-address counters of attempts (IP address); "
-            "the session cookie and, if chosen, the remember-me cookie."
+            "Failed login attempts per account and address (IP address); per-address counters of attempts; "
+            "the devices logged in (approximate browser name, when last used); the session cookie, the device "
+            "cookie and, if chosen, the remember-me cookie."
         ),
         _("Protect accounts against password guessing and the site against floods."),
         LEGITIMATE,
         _("Nobody reads them: the site applies them automatically."),
         [
+            _("Counters of failed logins are forgotten an hour after they start."),
             _(
-                "An account is locked %(period)s after %(count)d failed attempts.",
-                period=minutes(config["LOGIN_LOCK_MINUTES"]),
-                count=config["LOGIN_FAILURES_BEFORE_LOCK"],
+                "A device's session ends at logout, or after %(period)s unused; the device cookie lasts %(days)s.",
+                period=days(_seconds(config["REMEMBER_COOKIE_DURATION"]) // 86400),
+                days=days(config["LOGIN_DEVICE_DAYS"]),
             ),
             _("Per-address counters expire within the hour."),
             _("Password reset links are valid %(period)s.", period=minutes(config["RESET_TOKEN_MINUTES"])),

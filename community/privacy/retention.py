@@ -2,7 +2,8 @@
 
 `flask --app app purge` (from cron, daily) erases guests' names and addresses
 once their event ended GUEST_DATA_RETENTION_DAYS ago, and empties the text and
-attachments of mails sent more than MAIL_BODY_RETENTION_DAYS ago. Each rule
+attachments of mails sent more than MAIL_BODY_RETENTION_DAYS ago; counts of failed logins
+past their hour and device sessions past their life go too. Each rule
 selects only what still holds data, so a second run finds nothing more to do."""
 
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from community.core.extensions import db
 from community.events.models import Event
 from community.mail import scrub
 from community.mail.models import MailStatus, OutboxEmail
+from community.members import devices, throttle
 from community.registrations.models import Registration
 
 
@@ -38,6 +40,7 @@ def purge(now: datetime | None = None, guest_days: int | None = None, mail_days:
                 OutboxEmail.sent_at < now - timedelta(days=mail_days),
             )
         ),
+        "login_records_deleted": throttle.forget_stale(now) + devices.end_stale(now),
     }
     if any(counts.values()):
         audit.record(None, "data.purged", guest_days=guest_days, mail_days=mail_days, **counts)

@@ -46,11 +46,17 @@ def forge(app, emails: list[str]) -> list[dict]:
     from flask_wtf.csrf import generate_csrf
 
     from community.core.extensions import db
+    from community.members import devices
     from community.members.models import Member
 
     serializer = app.session_interface.get_signing_serializer(app)
     with app.app_context():
         members = {m.email: m for m in db.session.scalars(select(Member).where(Member.email.in_(emails)))}
+        for member in members.values():
+            devices.begin(member, USER_AGENT)  # the device session a real login writes (its token in get_id)
+        db.session.commit()
+        for member in members.values():
+            db.session.refresh(member)
         db.session.remove()  # the members stay loaded, detached
         db.engine.dispose()
     sessions = []

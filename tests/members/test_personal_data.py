@@ -177,7 +177,7 @@ def test_the_download_runs_the_same_number_of_queries_for_few_and_many_rows(app,
             data = personal_data.personal_data(member)
         assert len(data["registrations"]) == len(data["check_ins"]) == len(data["mails"]) == n
         counts.append(len(statements))
-    assert counts[0] == counts[1] == 6, counts  # groups, registrations, check-ins, staff, mails, audit
+    assert counts[0] == counts[1] == 7, counts  # groups, registrations, check-ins, staff, mails, audit, devices
 
 
 def test_the_data_page_says_what_is_held_and_offers_the_download(client, world):

@@ -145,16 +145,20 @@ def guest(slug):
     ), 400 if form.errors else 200
 
 
-@bp.post("/<slug>/leave")
+@bp.route("/<slug>/leave", methods=["GET", "POST"])
 @member_required
 def leave(slug):
+    """A GET asks first (a seat at the summit is not given back at one Enter), the POST cancels."""
     event = visible_event(slug)
     registration = services.live_registration(event.id, member_id=current_user.id)
+    back = safe_next(request.values.get("next"), url_for("events.detail", slug=event.slug))
     if registration is None:
         flash(_("You have no registration for this event."), "info")
+    elif request.method == "GET":
+        return render_template("registrations/cancel_link.html", registration=registration, done=False, back=back)
     else:
         attempt(lambda: services.cancel_as(current_user, registration), _("Your registration is cancelled."))
-    return redirect(safe_next(request.form.get("next"), url_for("events.detail", slug=event.slug)))
+    return redirect(back)
 
 
 # ------------------------------------------------------------------ the links in the mails

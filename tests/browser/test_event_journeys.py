@@ -158,10 +158,16 @@ def test_a_waiting_member_gets_the_seat_another_member_gives_back(browser, make_
     assert_french(lea)
     assert "Mes inscriptions" in lea.locator("h1").inner_text()
     both_sizes(lea, "events-mine")
-    lea.click(f"form[action='/events/{event.slug}/leave'] button")
+    # A seat is not given back at one click: the page asks first, and "No, keep it" leads back.
+    lea.click(f"a[href^='/events/{event.slug}/leave']")
+    lea.wait_for_url(re.compile(rf".*/events/{event.slug}/leave\?next=.*"))
+    assert "une personne de la liste d'attente" in lea.locator("main").inner_text()
+    assert lea.locator("main a", has_text="Non, la garder").get_attribute("href") == "/events/mine"
+    both_sizes(lea, "events-leave-confirm")
+    lea.click("main form button[type=submit]")
     lea.wait_for_url("**/events/mine")
     assert lea.locator(".flash-success").is_visible()
-    assert lea.locator(f"form[action='/events/{event.slug}/leave']").count() == 0
+    assert lea.locator(f"a[href^='/events/{event.slug}/leave']").count() == 0
 
     sam.reload()
     registration = sam.locator("#registration")

@@ -211,5 +211,8 @@ def test_leaving_from_my_registrations_goes_back_there_but_never_off_site(client
         ("https://evil.example/", f"/events/{event.slug}"),
     ):
         post_form(client, f"/events/{event.slug}/register", token_from=f"/events/{event.slug}")
+        asked = client.get(f"/events/{event.slug}/leave", query_string={"next": target}).get_data(as_text=True)
+        assert f'<a class="button secondary" href="{landing}">' in asked, target  # "No, keep it"
+        assert 'href="//evil' not in asked and 'href="https://evil' not in asked, target
         response = post_form(client, f"/events/{event.slug}/leave", {"next": target}, token_from="/events/mine")
         assert response.headers["Location"] == landing, target

@@ -120,6 +120,8 @@ MATRIX = [
         by_role(404, 404, 404, D, D),
         {"name": "Ada", "email": "ada@example.net"},
     ),
+    Row("registrations.leave", "GET", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)),
+    Row("registrations.leave", "GET", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)),
     Row("registrations.leave", "POST", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)),
     Row("registrations.leave", "POST", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)),
     # Mailed links: the signed token is the proof, whoever holds it; a forged one is nobody's.

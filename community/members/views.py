@@ -25,6 +25,7 @@ from community.members.login import LoginRefused, authenticate
 from community.members.tokens import TokenError
 
 bp = Blueprint("members", __name__)
+CHECK_EMAIL_KEY = "check_email_address"  # in the session: where the last message was sent
 
 
 def address_and_account() -> str:
@@ -78,14 +79,20 @@ def signup():
         else:
             db.session.commit()
             # The same page whether the address was new or known: no enumeration.
-            return redirect(url_for("members.check_email"))
+            return _check_your_mail(form.email.data)
     return render_template("members/signup.html", form=form)
+
+
+def _check_your_mail(address: str):
+    """To the page that says where the message went: the address is repeated there, so a typo shows."""
+    session[CHECK_EMAIL_KEY] = address
+    return redirect(url_for("members.check_email"))
 
 
 @bp.get("/members/check-email")
 @anyone
 def check_email():
-    return render_template("members/check_email.html")
+    return render_template("members/check_email.html", address=session.get(CHECK_EMAIL_KEY))
 
 
 @bp.route("/members/confirm/<token>", methods=["GET", "POST"])
@@ -119,7 +126,7 @@ def new_confirmation():
         if member is not None and not member.is_confirmed:
             services.send_confirmation(member)
             db.session.commit()
-        return redirect(url_for("members.check_email"))
+        return _check_your_mail(form.email.data)
     return render_template("members/token_error.html", reason="invalid", purpose="confirm", form=form), 400
 
 

@@ -22,6 +22,8 @@ from community.tickets import codes, eligibility
 from community.tickets.attempts import CODE_ATTEMPTS
 
 bp = Blueprint("registrations", __name__, url_prefix="/events")
+# How long a guest's seat is held at an event, for the pages that say so.
+bp.add_app_template_filter(guest_holds.minutes, "guest_hold_minutes")
 
 # The guest form's POSTs, limited per client address and per event (whatever the
 # address), in the limiter's storage: with Redis, every process counts the same POSTs.

@@ -49,6 +49,8 @@ def test_a_newcomer_signs_up_confirms_by_mail_logs_in_and_switches_to_english(br
 
     fill_signup(page)
     page.wait_for_url("**/members/check-email")
+    assert EMAIL in page.locator("main").inner_text()  # the address repeated: a typo would show
+    shot(page, "check-email")
 
     [message] = deliver(expect=1)
     assert message["To"].addresses[0].addr_spec == EMAIL

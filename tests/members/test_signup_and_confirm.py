@@ -17,6 +17,8 @@ def sign_up(client, email="ada@example.org", name="Ada Lovelace", language="fr",
 def test_signing_up_sends_a_confirmation_mail_whose_link_confirms_after_a_click(client, deliver, mailbox):
     response = sign_up(client)
     assert response.status_code == 302 and response.location.endswith("/members/check-email")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Nous venons d'envoyer un message à ada@example.org." in page
 
     [message] = deliver(expect=1)
     assert message["To"].addresses[0].addr_spec == "ada@example.org"

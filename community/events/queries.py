@@ -12,6 +12,7 @@ from community.core.search import alphabetical
 from community.core.text import slug_may_exist
 from community.events.models import Event, EventStaff, EventStatus, Visibility
 from community.members.models import Member
+from community.registrations.models import LIVE, Registration
 
 # Published and cancelled events are public pages; drafts are for organizers.
 SHOWN = (EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value)
@@ -59,12 +60,36 @@ def feed_version(since, group_id: int | None = None) -> tuple[str, datetime | No
     """What the feed is made of, read in one small query: a version that changes whenever an
     event enters, leaves or changes in it (every change of an event stamps `updated_at`, a
     change a calendar shows raises its sequence), and when it last changed."""
+    return _version(select(Event).where(*_in_feed(since, group_id)).subquery())
+
+
+def _version(events) -> tuple[str, datetime | None]:
+    """One aggregate over the feed's events: their number, last change, last id and sequences."""
     count, last_change, last_id, sequences = db.session.execute(
         select(
-            func.count(Event.id), func.max(Event.updated_at), func.max(Event.id), func.sum(Event.calendar_sequence)
-        ).where(*_in_feed(since, group_id))
+            func.count(events.c.id),
+            func.max(events.c.updated_at),
+            func.max(events.c.id),
+            func.sum(events.c.calendar_sequence),
+        )
     ).one()
     return f"{count}-{last_id}-{sequences}-{as_utc(last_change).timestamp() if last_change else 0}", last_change
+
+
+def _in_member_feed(member_id: int, since):
+    """The events a member registered for or waits for (any visibility: the feed is theirs),
+    ending after `since`, not drafts."""
+    live = select(Registration.event_id).where(Registration.member_id == member_id, Registration.status.in_(LIVE))
+    return (Event.id.in_(live), Event.status.in_(SHOWN), Event.ends_at >= since)
+
+
+def member_feed(member_id: int, since) -> list[Event]:
+    return db.session.scalars(select(Event).where(*_in_member_feed(member_id, since)).order_by(Event.starts_at)).all()
+
+
+def member_feed_version(member_id: int, since) -> tuple[str, datetime | None]:
+    """As feed_version, for a member's own events."""
+    return _version(select(Event).where(*_in_member_feed(member_id, since)).subquery())
 
 
 def by_slug(slug: str) -> Event | None:

@@ -3,12 +3,14 @@
 The organizers' pages (create, edit, publish, cancel) are on the same blueprint,
 in events/organizer_views.py."""
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 
 from community.core.clock import utcnow
 from community.core.extensions import db
 from community.dashboard import counts
 from community.events import dates, ics, permissions, queries
+from community.mail.outbox import external_url
+from community.members import calendar_link
 from community.members.access import anyone
 from community.registrations import mails, seats, waiting_list
 from community.registrations import queries as registration_queries
@@ -66,6 +68,32 @@ def calendar(slug):
         ics.event_ics(event),
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'},
+    )
+
+
+def personal_feed_url(member) -> str:
+    """The full secret address of a member's own calendar feed, to copy into a calendar program."""
+    return external_url("events.personal_feed", member_id=member.id, signature=calendar_link.signature(member))
+
+
+bp.add_app_template_global(personal_feed_url, "personal_feed_url")
+
+
+@bp.get("/calendar/<int:member_id>/<string(length=32):signature>.ics")
+@anyone
+def personal_feed(member_id, signature):
+    """A member's events (registered or waiting) for their calendar program: the secret address
+    is the key, so no login; an old or wrong address is a 404 like any unknown page."""
+    member = calendar_link.member_for_feed(member_id, signature)
+    if member is None:
+        abort(404)
+    since = ics.feed_window()
+    version, last_modified = queries.member_feed_version(member.id, since)
+    name = f"{current_app.config['COMMUNITY_NAME']} · {member.display_name}"
+    return ics.conditional_feed(
+        f"{version}-{member.calendar_key}-{name}",
+        last_modified,
+        lambda: ics.feed_ics(queries.member_feed(member.id, since), name),
     )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from community.core.errors import DomainError
 from community.core.extensions import db
-from community.members import devices, services
+from community.members import calendar_link, devices, services
 from community.members.access import anyone, member_required
 from community.members.forms import (
     ButtonForm,
@@ -61,6 +61,17 @@ def end_session(session_id):
             db.session.commit()
         flash(_("That session is ended."), "success")
     return redirect(url_for("members.profile"))
+
+
+@bp.post("/members/calendar/reset")
+@member_required
+def reset_calendar_feed():
+    """A new secret address for the personal calendar feed; the old one stops working."""
+    if ButtonForm().validate_on_submit():
+        calendar_link.reset(current_user)
+        db.session.commit()
+        flash(_("Your calendar feed has a new address: the old one no longer works."), "success")
+    return redirect(url_for("members.profile", _anchor="calendar"))
 
 
 @bp.route("/members/password", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from community.core.clock import utcnow
@@ -44,6 +44,8 @@ class Member(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=utcnow)
     # Bumped on password change: old sessions and remember-me cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Raised to give the personal calendar feed a new address (members/calendar_link.py).
+    calendar_key: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     suspended_at: Mapped[datetime | None] = mapped_column(db.DateTime(timezone=True))
 
     # The device session of this request (members/devices.py), and its token in clear:

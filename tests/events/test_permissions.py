@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from community.core.extensions import db
 from community.events.models import Event
-from community.members import tokens
+from community.members import calendar_link, tokens
 from community.registrations import mails as notify
 from community.registrations import services
 from community.registrations.models import Registration
@@ -32,6 +32,11 @@ class World:
     theirs: Registration  # another member's confirmed seat on the public event
     held: Registration  # a guest's held seat on the public event
     far: Registration  # a seat on another event
+
+
+def personal_feed(world) -> str:
+    member = world.theirs.member
+    return f"/events/calendar/{member.id}/{calendar_link.signature(member)}.ics"
 
 
 def forged(registration, other):
@@ -75,6 +80,8 @@ class Row:
 MATRIX = [
     Row("events.index", "GET", "list", lambda w: "/events/", everyone(200)),
     Row("events.feed", "GET", "feed", lambda w: "/events/feed.ics", everyone(200)),
+    # A member's own feed: the secret address is the key, whoever polls it (a calendar program).
+    Row("events.personal_feed", "GET", "personal feed", lambda w: personal_feed(w), everyone(200)),
     Row("events.detail", "GET", "published", lambda w: f"/events/{w.public.slug}", everyone(200)),
     Row("events.detail", "GET", "draft", lambda w: f"/events/{w.draft.slug}", by_role(404, 404, 404, 200, 200)),
     Row("events.calendar", "GET", "published", lambda w: f"/events/{w.public.slug}/calendar.ics", everyone(200)),

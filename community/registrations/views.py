@@ -2,13 +2,13 @@
 (ticket, cancel, confirm a guest's seat) and "my registrations"."""
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from community.core.clock import utcnow
+from community.core.clock import clock_time, utcnow
 from community.core.errors import DomainError, attempt
 from community.core.extensions import limiter
 from community.core.security import safe_next
@@ -22,6 +22,7 @@ from community.tickets import codes, eligibility
 from community.tickets.attempts import CODE_ATTEMPTS
 
 bp = Blueprint("registrations", __name__, url_prefix="/events")
+GUEST_KEY = "guest_registrations"  # in the session: {event id: what this browser's guest registered}
 # How long a guest's seat is held at an event, for the pages that say so.
 bp.add_app_template_filter(guest_holds.minutes, "guest_hold_minutes")
 
@@ -111,6 +112,7 @@ def register(slug):
 
 def _guest_registered(outcome):
     registration, _created = outcome
+    _remember_guest(registration)
     if registration.status == WAITING:
         return _("The event is full: you are on the waiting list. We sent you an email."), "info"
     return _(
@@ -118,6 +120,20 @@ def _guest_registered(outcome):
         email=registration.guest_email,
         minutes=guest_holds.minutes(registration.event),
     ), "success"
+
+
+def _remember_guest(registration) -> None:
+    """This browser's guest registrations, so the event page tells them where they stand (a seat
+    held until a time, or a place in line) instead of offering to register again."""
+    until = registration.hold_expires_at
+    mine = dict(session.get(GUEST_KEY, {}))
+    mine[str(registration.event_id)] = {
+        "email": registration.guest_email,
+        "status": registration.status,
+        "until": until.timestamp() if until else None,
+        "until_text": clock_time(until) if until else "",
+    }
+    session[GUEST_KEY] = mine
 
 
 @bp.route("/<slug>/guest", methods=["GET", "POST"])
@@ -188,6 +204,7 @@ def guest_confirm(token):
             lambda: services.confirm_guest(registration), _("Your seat is confirmed. See you there!")
         )
         if ok:
+            _remember_guest(registration)
             return redirect(url_for("registrations.ticket", token=mails.access_token(registration)))
         return _detail(registration.event.slug)
     return render_template(

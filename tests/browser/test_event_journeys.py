@@ -15,7 +15,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from community.core.clock import as_utc, utcnow
+from community.core.clock import as_utc, clock_time, utcnow
 from community.core.extensions import db
 from community.events.models import Event
 from community.registrations import services
@@ -99,6 +99,11 @@ def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr
     assert "ada@example.net" in page.locator(".flash-success").inner_text()
     registration = db.session.scalar(select(Registration))
     assert (registration.status, registration.guest_organization) == ("held", "Analytical Engines")
+    # The event's box says where the guest stands, not "Register" again as if nothing happened.
+    box = page.locator("#registration").inner_text()
+    assert "Place réservée" in box and "ada@example.net" in box and "S'inscrire" not in box
+    assert clock_time(registration.hold_expires_at) in box
+    both_sizes(page, "events-guest-held")
 
     [hold] = deliver(expect=1)
     assert hold["To"].addresses[0].addr_spec == "ada@example.net"
@@ -113,6 +118,9 @@ def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr
     page.click("main form button[type=submit]")
     page.wait_for_url("**/events/tickets/**")
     assert page.locator(".flash-success").is_visible()
+    page.goto(f"/events/{summit.slug}")
+    assert "Votre place est confirmée" in page.locator("#registration").inner_text()
+    page.go_back()
 
     mails = deliver(expect=2)
     confirmation = mails[-1]

@@ -42,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         database.configure(db.engine)
+    database.close_sessions_whatever_happened(app)  # after init_app: it runs before Flask-SQLAlchemy's
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

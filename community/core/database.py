@@ -2,9 +2,11 @@
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
 
 from community.core import search
+from community.core.extensions import db
 
 
 def configure(engine: Engine) -> None:
@@ -59,6 +61,20 @@ def is_unavailable(error: Exception) -> bool:
         return True
     # psycopg names no SQLSTATE when the server refuses the connection itself.
     return type(orig).__module__.startswith("psycopg") and str(orig).startswith("connection failed")
+
+
+def close_sessions_whatever_happened(app) -> None:
+    """At the end of each request, give the session's connection back even when the database
+    went away after the last query (a restart): the rollback on the dead connection would raise
+    in the teardown, past every error page, and turn an answered page into a 500. The dead
+    connection is invalidated instead; the pool opens a new one for the next request."""
+
+    @app.teardown_appcontext
+    def _close(_error):
+        try:
+            db.session.close()
+        except DBAPIError:
+            db.session().invalidate()  # the request's own Session (the scoped proxy has no invalidate)
 
 
 # The id columns' range (INTEGER on PostgreSQL).

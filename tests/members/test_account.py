@@ -279,7 +279,7 @@ def test_the_profile_says_since_when_as_a_day_in_the_readers_language(app, clien
     camille = make_member("camille@example.org", language="fr")
     camille.created_at = ada.created_at
     db.session.commit()
-    assert "Member since March 15, 2026</p>" in client.get("/members/profile").get_data(as_text=True)
+    assert "Member since 15 March 2026</p>" in client.get("/members/profile").get_data(as_text=True)
     french = app.test_client()
     login(french, camille)
     assert "Membre depuis le 15 mars 2026</p>" in french.get("/members/profile").get_data(as_text=True)

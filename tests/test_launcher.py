@@ -5,7 +5,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from sqlalchemy import create_engine, text
 from community.production import problems
 from tests.bench.footprint import command_line, descendants
 from tests.bench.load import Http, free_port
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, redis_up
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
@@ -188,14 +187,6 @@ def test_gunicorn_trusts_forwarded_headers_only_as_the_app_does_and_warns_of_per
         log.close()
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def _log_in(port, email, password) -> tuple[int, str]:
     """A login as a browser sends it, on fresh connections (so the kernel spreads them over the workers)."""
     page = Http(port, timeout=10)
@@ -214,7 +205,7 @@ def _log_in(port, email, password) -> tuple[int, str]:
     return status, body.decode()
 
 
-@pytest.mark.skipif(not _redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
 def test_with_three_workers_the_limits_and_the_throttle_count_once_for_all(site, tmp_path):
     """Before: 30 wrong passwords got through with 3 workers and memory:// limits. With Redis
     the limits are one count for all workers, and the throttle is counted in the database."""

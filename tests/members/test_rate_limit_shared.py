@@ -1,27 +1,18 @@
 """With Redis as rate-limit storage, every app process counts the same attempts."""
 
 import os
-import socket
 import uuid
 
 import pytest
 
 from community import create_app
 from community.core.extensions import db
-from tests.conftest import make_config, post_form
+from tests.conftest import make_config, post_form, redis_up
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
 def test_two_app_processes_share_the_login_limit_through_redis(app, database_url, smtp_server):
     # Two apps stand for two gunicorn workers; a fresh key prefix isolates this run.
     prefix = f"test-{uuid.uuid4().hex}"

@@ -4,7 +4,6 @@ client address has few unconfirmed guest registrations per event, and the guest
 form's POSTs are rate-limited per address and per event (issue #16, item 1)."""
 
 import os
-import socket
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -20,7 +19,7 @@ from community.events.models import Event
 from community.registrations import guest_holds, seats, services
 from community.registrations.errors import RegistrationRefused
 from community.registrations.models import Registration
-from tests.conftest import csrf_token, login, make_config, post_form
+from tests.conftest import csrf_token, login, make_config, post_form, redis_up
 from tests.factories import assert_invariants
 
 ATTACKER, NEIGHBOUR = "203.0.113.7", "198.51.100.20"
@@ -250,15 +249,7 @@ def test_release_holds_is_the_seat_engine_s_verb_and_moves_the_line(make_event, 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
 def test_two_app_processes_share_the_guest_limit_through_redis(app, database_url, smtp_server, make_event):
     """Two apps stand for two gunicorn workers: the per-address limit (5 a minute) is
     counted once for both, in Redis, not 5 per process."""

@@ -118,6 +118,7 @@ def world(app, make_member):
         "email_id": mail.id,
         "code": registration.ticket_code,
         "category_id": event.categories[0].id,
+        "signature": "0" * 32,  # a personal feed's address, not this member's: a 404 like any other
     }
 
 

@@ -34,3 +34,11 @@ def formatting_locale() -> str:
     """The locale dates and times are formatted in, for the reader's language."""
     language = str(get_locale())
     return FORMAT_LOCALES.get(language, language)
+
+
+def in_reader_language(french: str, english: str) -> str:
+    """Text an organizer wrote in both languages, in the reader's, or in the other one when
+    that was left empty."""
+    if str(get_locale() or "fr").startswith("en"):
+        return english or french
+    return french or english

@@ -16,7 +16,6 @@ import enum
 import secrets
 from datetime import datetime
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +23,7 @@ from sqlalchemy.schema import CheckConstraint
 
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
+from community.core.i18n import in_reader_language
 
 
 class Admits(str, enum.Enum):
@@ -39,13 +39,6 @@ ADMITS_LABELS = {
     Admits.GROUPS.value: _l("Members of chosen working groups"),
     Admits.CODE.value: _l("Holders of an invitation code"),
 }
-
-
-def _in_reader_language(french: str, english: str) -> str:
-    """The text in the reader's language, or in the other one when it was left empty."""
-    if str(get_locale() or "fr").startswith("en"):
-        return english or french
-    return french or english
 
 
 category_groups = Table(
@@ -96,11 +89,11 @@ class Category(db.Model):
 
     @property
     def name(self) -> str:
-        return _in_reader_language(self.name_fr, self.name_en)
+        return in_reader_language(self.name_fr, self.name_en)
 
     @property
     def description(self) -> str:
-        return _in_reader_language(self.description_fr, self.description_en)
+        return in_reader_language(self.description_fr, self.description_en)
 
     @property
     def held_back(self) -> int:

@@ -1,0 +1,1 @@
+"""Questions an event asks at registration, and the answers people give."""

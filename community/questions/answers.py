@@ -1,0 +1,180 @@
+"""Answers: read from a submitted form, checked, written, and read back for the lists.
+
+A form names each question's field `answer-<question id>` (several values for a
+multiple choice). `read()` turns what was submitted into stored values and the
+problems to show beside each field; the server checks every answer, required
+ones included, whatever the browser did. Nothing here commits.
+"""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from community.core.clock import utcnow
+from community.core.extensions import db
+from community.core.text import paragraphs
+from community.questions.models import WITH_CHOICES, Answer, Kind, Question, Role
+
+TEXT_LIMITS = {Kind.TEXT.value: 200, Kind.LONG_TEXT.value: 2000}
+NUMBER_LIMIT = 20  # characters: a number, not a text in disguise
+YES, NO = "yes", "no"
+
+
+def field_name(question: Question) -> str:
+    return f"answer-{question.id}"
+
+
+def asked(event, category_id: int | None) -> list[Question]:
+    """The questions a registration in this category answers, in order, with their choices
+    (two queries whatever their number). `category_id` None: every question of the event."""
+    query = (
+        select(Question)
+        .options(selectinload(Question.choices))
+        .where(Question.event_id == event.id, Question.retired_at.is_(None))
+        .order_by(Question.position, Question.id)
+    )
+    if category_id is not None:
+        query = query.where(or_(Question.category_id.is_(None), Question.category_id == category_id))
+    return list(db.session.scalars(query))
+
+
+def of_event(event, include_retired: bool = True) -> list[Question]:
+    """Every question of the event, retired ones too by default (their answers are still listed)."""
+    query = select(Question).options(selectinload(Question.choices)).where(Question.event_id == event.id)
+    if not include_retired:
+        query = query.where(Question.retired_at.is_(None))
+    return list(db.session.scalars(query.order_by(Question.position, Question.id)))
+
+
+class Refused(ValueError):
+    """An answer that cannot be stored; its text is for the person who typed it."""
+
+
+def parse(question: Question, submitted: list[str]) -> str | None:
+    """The stored value of what was submitted for one question (None: no answer), or Refused."""
+    submitted = [value for value in (paragraphs(value) for value in submitted) if value]
+    if not submitted:
+        if question.required:
+            raise Refused(_("Please answer this question."))
+        return None
+    kind = question.kind
+    if kind in TEXT_LIMITS:
+        return _text(submitted[0], TEXT_LIMITS[kind], keep_lines=kind == Kind.LONG_TEXT.value)
+    if kind in WITH_CHOICES:
+        return _choices(question, submitted)
+    if kind == Kind.YES_NO.value:
+        if submitted[0] not in (YES, NO):
+            raise Refused(_("Please answer yes or no."))
+        return submitted[0]
+    if kind == Kind.NUMBER.value:
+        return _number(submitted[0])
+    return _date(submitted[0])
+
+
+def _text(value: str, limit: int, keep_lines: bool) -> str:
+    if not keep_lines:
+        value = " ".join(value.split())
+    if len(value) > limit:
+        raise Refused(_("Please keep this answer under %(limit)d characters.", limit=limit))
+    return value
+
+
+def _choices(question: Question, submitted: list[str]) -> str:
+    offered = {str(choice.id) for choice in question.live_choices}
+    chosen = sorted(set(submitted), key=lambda value: int(value) if value.isdigit() else 0)
+    if not set(chosen) <= offered:
+        raise Refused(_("Please choose among the answers offered."))
+    if question.kind == Kind.CHOICE.value and len(chosen) > 1:
+        raise Refused(_("Please choose one answer only."))
+    return ",".join(chosen)
+
+
+def _number(value: str) -> str:
+    try:
+        number = Decimal(value.replace(",", ".").replace(" ", "").replace("\u202f", ""))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or len(value) > NUMBER_LIMIT:
+        raise Refused(_("Please enter a number, such as 3 or 2.5."))
+    return format(number.normalize(), "f")
+
+
+def _date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise Refused(_("Please enter a date, such as 2027-03-01.")) from None
+
+
+def read(questions: list[Question], form) -> tuple[dict[int, str | None], dict[int, str]]:
+    """(question id -> stored value or None, question id -> what is wrong) from a submitted form."""
+    values, problems = {}, {}
+    for question in questions:
+        try:
+            values[question.id] = parse(question, form.getlist(field_name(question)))
+        except Refused as refused:
+            problems[question.id] = str(refused)
+    return values, problems
+
+
+def save(registration, values: dict[int, str | None]) -> None:
+    """Write a registration's answers: a new value replaces the old one, None removes it.
+    One query to read what is there, whatever the number of questions."""
+    if registration.id is None:
+        db.session.flush()
+    existing = {
+        answer.question_id: answer
+        for answer in db.session.scalars(
+            select(Answer).where(Answer.registration_id == registration.id, Answer.question_id.in_(list(values)))
+        )
+    }
+    now = utcnow()
+    for question_id, value in values.items():
+        answer = existing.get(question_id)
+        if value is None:
+            if answer is not None:
+                db.session.delete(answer)
+        elif answer is None:
+            db.session.add(
+                Answer(registration_id=registration.id, question_id=question_id, value=value, updated_at=now)
+            )
+        elif answer.value != value:
+            answer.value, answer.updated_at = value, now
+
+
+def of_registrations(registration_ids) -> dict[int, dict[int, str]]:
+    """registration id -> {question id -> stored value}, in one query."""
+    found: dict[int, dict[int, str]] = {}
+    ids = list(registration_ids)
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(Answer.registration_id, Answer.question_id, Answer.value).where(Answer.registration_id.in_(ids))
+    )
+    for registration_id, question_id, value in rows:
+        found.setdefault(registration_id, {})[question_id] = value
+    return found
+
+
+def prefilled(questions: list[Question], member) -> dict[int, str]:
+    """What a member's profile already says, for the questions whose role it knows."""
+    if member is None:
+        return {}
+    first, _space, last = (member.display_name or "").strip().partition(" ")
+    known = {Role.ORGANIZATION.value: member.organization, Role.FIRST_NAME.value: first, Role.LAST_NAME.value: last}
+    return {question.id: known[question.role] for question in questions if known.get(question.role)}
+
+
+def shown(question: Question, value: str | None) -> str:
+    """A stored value as the reader reads it ("Oui", a choice's label, "Végétarien, Sans gluten")."""
+    if value is None or value == "":
+        return ""
+    if question.kind in WITH_CHOICES:
+        labels = {str(choice.id): choice.label for choice in question.choices}
+        return ", ".join(labels.get(part, "?") for part in value.split(","))
+    if question.kind == Kind.YES_NO.value:
+        return _("Yes") if value == YES else _("No")
+    return value

@@ -67,3 +67,25 @@ def test_every_translated_string_is_written_in_the_call():
                 if not (isinstance(literal, ast.Constant) and isinstance(literal.value, str)):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
+
+
+# Words that give the reader a gender ("vous êtes inscrit", "un responsable"): the French
+# catalog addresses everyone, so it says "votre inscription", "une personne responsable".
+GENDERED = [
+    r"\bvous (?:êtes|serez|étiez|soyez|avez été)(?: \w+)? \w+(?:é|i|it|u)e?s?\b",
+    r"\bmembres? confirmés?\b",
+    r"\b(?:un|le|du|au|nouveau) responsable\b",
+    r"\b(?:dé)?connecté\b",
+    r"\binscrits?\b",
+    r"\binvités?\b",
+]
+
+
+def test_french_gives_nobody_a_gender():
+    import re
+
+    with open(CATALOGS / "fr" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    texts = [" ".join(m.string) if isinstance(m.string, tuple) else m.string for m in catalog if m.id]
+    found = [(pattern, text) for text in texts for pattern in GENDERED if re.search(pattern, text, re.IGNORECASE)]
+    assert found == []

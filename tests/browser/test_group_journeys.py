@@ -122,7 +122,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(
     page.fill("textarea[name=message]", "Juriste, je travaille sur les licences des corpus.")
     page.click(f"form[action='/groups/{legal.slug}/request'] button")
     page.wait_for_url(f"**/groups/{legal.slug}")
-    assert "un responsable y répondra" in plain(page.locator(".flash-success").inner_text())
+    assert "une personne responsable y répondra" in plain(page.locator(".flash-success").inner_text())
     assert page.locator(f"form[action='/groups/{legal.slug}/leave']").is_visible()  # withdraw
     assert page.locator("#members-title .badge").inner_text() == "1"
     both_sizes(page, "groups-detail-pending")

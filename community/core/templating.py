@@ -35,8 +35,14 @@ def machine_time(moment) -> str:
     return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else ""
 
 
+def initials(name: str) -> str:
+    """'Camille de La Tour-Ørsted' -> 'CD': what a phone's header shows for a member."""
+    return "".join(word[0] for word in (name or "").split()[:2]).upper() or "?"
+
+
 def register(app) -> None:
     app.jinja_env.filters["localdatetime"] = localdatetime
+    app.jinja_env.filters["initials"] = initials
     app.jinja_env.filters["machine_time"] = machine_time
     # In place of Flask-Babel's own filter, which writes English dates the American way.
     app.jinja_env.filters["dateformat"] = localdate

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from community.core.extensions import db
 from community.members.models import Member
-from tests.browser.conftest import LAPTOP, PHONE, has_horizontal_scroll, shot
+from tests.browser.conftest import LAPTOP, PHONE, has_horizontal_scroll, log_in, shot
 from tests.conftest import PASSWORD, links_in
 
 pytestmark = pytest.mark.browser
@@ -133,3 +133,21 @@ def test_the_first_pages_fit_the_screen_of_a_phone_and_a_laptop(browser, size):
     assert browser.problems == [
         f"{browser.base_url}/no-such-page: Failed to load resource: the server responded with a status of 404 (NOT FOUND)"
     ]
+
+
+def test_on_a_phone_a_long_member_name_leaves_the_community_name_whole(browser, make_member):
+    member = make_member(name="Marie-Élisabeth de La Tour-Ørsted-Nguyễn")
+    page = log_in(browser, member, "/events/")
+    page.set_viewport_size(PHONE)
+    brand = page.locator(".brand span")
+    shot(page, "header-long-name-phone")
+    # Not cut by an ellipsis: the text needs no more room than it has.
+    assert brand.evaluate("element => element.scrollWidth <= element.clientWidth")
+    assert brand.inner_text() == "OpenLLM France"
+    assert page.locator(".member-name .initials").inner_text() == "MD"
+    # The link still carries the whole name for screen readers, on the brand's line.
+    assert page.locator(".member-name").get_attribute("title")
+    assert "Tour-Ørsted" in page.locator(".member-name .full-name").text_content()
+    assert abs(page.locator(".member-name").bounding_box()["y"] - page.locator(".brand").bounding_box()["y"]) < 20
+    shot(page, "header-long-name-phone")
+    assert not has_horizontal_scroll(page)

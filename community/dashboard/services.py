@@ -19,7 +19,7 @@ from community.events.models import Event, EventStaff, StaffRole
 from community.events.permissions import require_manager
 from community.mail.outbox import add_email
 from community.members.services import check_email, find_by_email
-from community.registrations import mails, seats
+from community.registrations import mails, seats, seats_by_hand
 from community.registrations.models import Registration, RegistrationStatus, new_ticket_code
 
 CONFIRMED = RegistrationStatus.CONFIRMED.value
@@ -84,7 +84,7 @@ def add_by_hand(
         guest_language=guest_language,
     )
     registration.category = category_of(event, category_id)
-    raised = seats.seat_by_hand(event, registration, now, over_capacity)
+    raised = seats_by_hand.seat_by_hand(event, registration, now, over_capacity)
     facts = {"status": registration.status, "guest": registration.is_guest, "over_capacity": bool(raised)}
     facts.update({limit: list(change) for limit, change in raised.items()})
     audit.record(actor, "registration.added_by_hand", registration, event_id=event.id, **facts)

@@ -13,7 +13,7 @@ from community.core.extensions import db
 from community.core.text import slugify
 from community.events.models import HOLD_MINUTES_MAX, HOLD_MINUTES_MIN, Event, EventStatus, Visibility
 from community.events.permissions import require_manager
-from community.registrations import limits, mails, seats
+from community.registrations import limits, mails, seats_by_hand
 from community.registrations.queries import live_of_event
 
 # Fields a calendar entry shows: a change raises the entry's SEQUENCE.
@@ -174,7 +174,7 @@ def cancel_event(actor, event: Event, now: datetime | None = None) -> int:
     Returns how many people were told."""
     require_manager(actor, event)
     now = now or utcnow()
-    live = seats.cancel_all(event, now)
+    live = seats_by_hand.cancel_all(event, now)
     if live is None:  # cancelled already
         return 0
     event.status, event.cancelled_at, event.updated_at = EventStatus.CANCELLED.value, now, now

@@ -40,24 +40,32 @@ def detail(slug):
     if seats.release_due(event, utcnow()):
         db.session.commit()  # the page shows the seats as they are now (holds run out, reserves released)
     ticket_queries.load_groups(event)
-    registration = registrations.live_registration(event.id, member_id=me.id) if me is not None else None
     # Those who run the event see where it stands; the lists are on the dashboard.
     rights = permissions.rights(me, event)
-    offers = eligibility.open_to(event, me)
     return render_template(
         "events/detail.html",
         event=event,
-        registration=registration,
-        position=waiting_list.position(registration) if registration else None,
-        problem=registrations.registration_problem(event, me),
-        offers=offers,
-        seats_open=eligibility.seats_open(event, offers) if event.has_categories else event.seats_left,
+        **_registration_box(event, me),
         manager=rights.manage,
         steward=rights.check_in,
         counts=counts.of_event(event) if rights.manage else None,
         now=utcnow(),
         ticket_token=mails.access_token,
     )
+
+
+def _registration_box(event, me) -> dict:
+    """What the event page's registration box tells this person: their registration and
+    place in line, or why they cannot register, and the categories open to them."""
+    registration = registrations.live_registration(event.id, member_id=me.id) if me is not None else None
+    offers = eligibility.open_to(event, me)
+    return {
+        "registration": registration,
+        "position": waiting_list.position(registration) if registration else None,
+        "problem": registrations.registration_problem(event, me),
+        "offers": offers,
+        "seats_open": eligibility.seats_open(event, offers) if event.has_categories else event.seats_left,
+    }
 
 
 @bp.get("/<slug>/calendar.ics")

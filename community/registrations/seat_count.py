@@ -21,23 +21,21 @@ Why they are race-free:
   (waiting at the write gate) and no stale read snapshot has to be upgraded.
 CHECK constraints (events/models.py, tickets/models.py) back both limits.
 
-The waiting list's length (Event.waiting_count) and the numbers of its places
-(Event.line_taken) move under the same event lock: join_line() gives a newcomer
-the next place from one UPDATE ... RETURNING, leave_line() shortens the line.
+Under the same event lock move the waiting list's counters (line_count.py) and
+the uses of invitation codes (code_count.py).
 """
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, exists, or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from community.core import locking
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
 from community.registrations.models import HELD, Registration, status_is
-from community.tickets.models import Category, InvitationCode
+from community.tickets.models import Category
 
 _events, _categories = Event.__table__, Category.__table__
 _event = _events.c.id == bindparam("event_id")
@@ -256,69 +254,6 @@ def release_reserve(event: Event, category: Category, now: datetime) -> None:
     event.reserved_count -= category.held_back
     category.reserving, category.released_at = False, now
     db.session.flush()
-
-
-_codes = InvitationCode.__table__
-# A use of a code, while one is left and the code is still valid: like a seat, taken in one statement.
-_USE_CODE = (
-    update(_codes)
-    .where(
-        _codes.c.id == bindparam("code_id"),
-        _codes.c.uses < _codes.c.uses_allowed,
-        _codes.c.revoked_at.is_(None),
-        or_(_codes.c.expires_at.is_(None), _codes.c.expires_at > bindparam("now")),
-    )
-    .values(uses=_codes.c.uses + 1)
-)
-_GIVE_BACK_CODE = (
-    update(_codes).where(_codes.c.id == bindparam("code_id"), _codes.c.uses > 0).values(uses=_codes.c.uses - 1)
-)
-
-
-def use_code(code_id: int, now: datetime) -> bool:
-    """Take one use of the code; False when none is left (or it was withdrawn, or expired).
-    Run after the seat statements: every seat change locks the event, then the category, then the code."""
-    return db.session.connection().execute(_USE_CODE, {"code_id": code_id, "now": now}).rowcount == 1
-
-
-def give_back_code(code_id: int) -> None:
-    """The registration made with it is cancelled: its use may be taken again."""
-    db.session.connection().execute(_GIVE_BACK_CODE, {"code_id": code_id})
-
-
-# A place in line: the person joins at the end, so their place is the length of the
-# line with them in it, and their number the next one. Read from the UPDATE itself:
-# no count of those ahead, so joining costs the same whatever the line's length.
-_JOIN_LINE = (
-    update(_events)
-    .where(_event)
-    .values(waiting_count=_events.c.waiting_count + 1, line_taken=_events.c.line_taken + 1)
-    .returning(_events.c.waiting_count, _events.c.line_taken)
-)
-_LEAVE_LINE = (
-    update(_events).where(_event, _events.c.waiting_count > 0).values(waiting_count=_events.c.waiting_count - 1)
-)
-_registrations = Registration.__table__
-_NUMBER = (
-    update(_registrations)
-    .where(_registrations.c.id == bindparam("registration_id"))
-    .values(line_number=bindparam("number"))
-)
-
-
-def join_line(registration: Registration) -> int:
-    """The registration, written as waiting, takes the next place in its event's line;
-    returns that place (1 for the first). The caller holds the event lock."""
-    conn = db.session.connection()
-    place, number = conn.execute(_JOIN_LINE, {"event_id": registration.event_id}).one()
-    conn.execute(_NUMBER, {"registration_id": registration.id, "number": number})
-    set_committed_value(registration, "line_number", number)
-    return place
-
-
-def leave_line(event_id: int) -> None:
-    """Someone left the waiting list (a seat, or they gave up); the caller holds the event lock."""
-    db.session.connection().execute(_LEAVE_LINE, {"event_id": event_id})
 
 
 def refresh(event: Event, category: Category | None = None) -> Event:

@@ -8,8 +8,9 @@ The verbs, read top to bottom:
   hand too: promote_out_of_turn());
 - expire_holds(): guests who did not confirm in time give their seat back;
 - release_due(): reserved seats whose release date came go back to everyone;
-- seat_by_hand(), move_to_category(), cancel_all(): the organizer's changes
-  (those of the limits alone, capacity and quotas, are in limits.py).
+- the organizer's changes, on the same statements: seat_by_hand(),
+  move_to_category(), cancel_all() in seats_by_hand.py (those of the limits
+  alone, capacity and quotas, in limits.py).
 
 A seat is always a seat of one ticket category (registration.category): the
 event's capacity and the category's quota both hold (seat_count.py).
@@ -22,16 +23,23 @@ functions: the caller commits once, or rolls back on DomainError.
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from community.core import audit, locking
 from community.core.clock import as_utc, clock_time
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations import guest_holds, mails, newcomer, queries, seat_count, waiting_list
+from community.registrations import (
+    code_count,
+    guest_holds,
+    line_count,
+    mails,
+    newcomer,
+    queries,
+    seat_count,
+    waiting_list,
+)
 from community.registrations.errors import (
-    AlreadyRegistered,
     CheckedIn,
     EventFull,
     HoldExpired,
@@ -44,7 +52,6 @@ from community.registrations.models import (
     WAITING,
     Registration,
     new_ticket_code,
-    status_label,
 )
 
 capacity_over = seat_count.capacity_over
@@ -57,7 +64,7 @@ def place(event: Event, registration: Registration, now: datetime) -> Registrati
     """A seat (held for a guest), a place on the waiting list, or a refusal; a registration
     made with an invitation code also takes one of its uses (refused when none is left)."""
     _seat_or_line(event, registration, now)
-    if registration.code_id is not None and not seat_count.use_code(registration.code_id, now):
+    if registration.code_id is not None and not code_count.use_code(registration.code_id, now):
         raise RegistrationRefused(_l("This invitation code has just been used up: ask the organizers for another."))
     return registration
 
@@ -101,7 +108,7 @@ def _seat_or_line(event: Event, registration: Registration, now: datetime) -> Re
     if seated:
         _start(registration, False, now)
         mail = newcomer.requeue(registration, mail)
-    mail.fill_in(seat_count.join_line(registration))
+    mail.fill_in(line_count.join_line(registration))
     return registration
 
 
@@ -238,10 +245,10 @@ def release(registration: Registration, now: datetime) -> tuple[bool, list[Regis
 def _cancel(registration: Registration, now: datetime) -> None:
     """The registration gives up its seat or place in line, and the use of its code."""
     if registration.status == WAITING:
-        seat_count.leave_line(registration.event_id)
+        line_count.leave_line(registration.event_id)
     registration.move(CANCELLED, now)
     if registration.code_id is not None:
-        seat_count.give_back_code(registration.code_id)
+        code_count.give_back_code(registration.code_id)
 
 
 # ------------------------------------------------------------------ the waiting list moves
@@ -262,7 +269,7 @@ def promote(event: Event, now: datetime, newcomer: Registration | None = None) -
 
 def _give_seat(registration: Registration, now: datetime) -> None:
     """A waiting person has a seat, and is told: a member's is confirmed, a guest still proves their email."""
-    seat_count.leave_line(registration.event_id)
+    line_count.leave_line(registration.event_id)
     if registration.is_guest:
         registration.move(HELD, now, hold_until=guest_holds.hold_until(registration.event, now))
     else:
@@ -289,82 +296,3 @@ def promote_out_of_turn(registration: Registration, now: datetime, over_capacity
         raised = seat_count.take_over_limits(event, registration.category)
     _give_seat(registration, now)
     return raised
-
-
-# ------------------------------------------------------------------ the organizer's changes
-
-
-def seat_by_hand(event: Event, registration: Registration, now: datetime, over_capacity: bool = False):
-    """Someone the organizer vouches for, in registration.category: confirmed at once (no
-    hold, no mail to follow), or on the waiting list when the event is full, unless
-    `over_capacity` is confirmed. Returns what grew (seat_count.take_over_limits), or {}."""
-    seat_count.lock_event(event.id)
-    existing = queries.live_registration(
-        event.id, member_id=registration.member_id, guest_email=registration.guest_email
-    )
-    if existing is not None:
-        status = status_label(existing.status).lower()
-        raise AlreadyRegistered(_l("This person is already registered for this event (%(status)s).", status=status))
-    raised = {}
-    category_id = registration.category.id
-    seated = seat_count.take_locked(event.id, category_id)
-    if not seated and over_capacity:
-        raised, seated = seat_count.take_over_limits(event, registration.category), True
-    if not seated and not event.waitlist_enabled:
-        raise EventFull(
-            _l("The event is full and has no waiting list: confirm going over capacity to add this person.")
-        )
-    registration.created_at = now
-    registration.start(CONFIRMED if seated else WAITING, now)
-    db.session.add(registration)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # registered meanwhile, by themselves (the view rolls back)
-        raise AlreadyRegistered(_l("This person is already registered for this event.")) from exc
-    if seated:
-        mails.confirmed(registration)
-    else:
-        mails.waiting(registration, seat_count.join_line(registration))
-    return raised
-
-
-def move_to_category(registration: Registration, category, now: datetime, over_quota: bool = False) -> dict:
-    """Move a registration to another category of its event. A seated one needs a seat
-    there: refused when it is full, unless `over_quota` is confirmed (the quota, or the
-    capacity, grows by one). Returns what grew, or {}; its old seat goes to the waiting list."""
-    event = registration.event
-    seat_count.lock_event(event.id)
-    locking.refresh_locked(registration)
-    if category.event_id != event.id:
-        raise DomainError(_l("This category belongs to another event."))
-    if not registration.is_live:
-        raise DomainError(_l("This registration is cancelled."))
-    if registration.category_id == category.id:
-        return {}
-    raised = {}
-    if registration.is_seated:
-        seat_count.release(event.id, registration.category_id)
-        if not seat_count.take_locked(event.id, category.id):
-            if not over_quota:
-                raise EventFull(
-                    _l("This category is full: moving this person there goes over its limit, which you must confirm.")
-                )
-            raised = seat_count.take_over_limits(event, category)
-    registration.category = category
-    db.session.flush()
-    promote(event, now)
-    return raised
-
-
-def cancel_all(event: Event, now: datetime) -> list[Registration] | None:
-    """The event is cancelled: every live registration with it, every seat given back.
-    Returns those who were live, or None when the event was cancelled already."""
-    seat_count.lock_event(event.id)
-    db.session.refresh(event)
-    if event.is_cancelled:
-        return None
-    live = queries.live_of_event(event.id)
-    for registration in live:
-        registration.move(CANCELLED, now)
-    seat_count.release_all(event)
-    return live

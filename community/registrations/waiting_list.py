@@ -1,7 +1,7 @@
 """The waiting list as read: who is next, and each person's place in line.
 
 First come, first served: ordered by the number each person took on joining it
-(Registration.line_number, given under the event lock by seat_count.join_line).
+(Registration.line_number, given under the event lock by line_count.join_line).
 It only reads; promotion (the list moving) is a change of seats, in seats.py."""
 
 from sqlalchemy import bindparam, func, or_, select
@@ -46,7 +46,7 @@ def oldest_with_room(event_id: int, passing: Registration | None = None) -> Regi
 
 
 # Those in line before a registration (an index range: the place shown on a page;
-# joining the line takes its place from seat_count.join_line, without counting).
+# joining the line takes its place from line_count.join_line, without counting).
 _AHEAD = select(func.count(Registration.id)).where(
     Registration.event_id == bindparam("event_id"),
     status_is(WAITING),

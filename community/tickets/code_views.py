@@ -45,29 +45,36 @@ def codes_page(event, category_id):
     make, send = CodeForm(prefix="make"), SendCodesForm(prefix="send", language=str(get_locale()))
     ok = True
     if make.submit.data and make.validate_on_submit():
-        _made, ok = attempt(
-            lambda: codes.create(current_user, category, count=make.count.data, **make.limits()),
-            lambda made: (ngettext("%(num)d code made.", "%(num)d codes made.", len(made)), "success"),
-        )
+        ok = _make_codes(make, category)
     elif send.submit.data and send.validate_on_submit():
-        _sent, ok = attempt(
-            lambda: codes.send(
-                current_user,
-                category,
-                codes.addresses(send.addresses.data),
-                language=send.language.data,
-                **send.limits(),
-            ),
-            lambda sent: (
-                ngettext("%(num)d invitation is on its way.", "%(num)d invitations are on their way.", len(sent)),
-                "success",
-            ),
-        )
+        ok = _send_codes(send, category)
     if request.method == "POST" and ok and not (make.errors or send.errors):
         return _codes_page(event, category)
     return render_template(
         "tickets/codes.html", event=event, category=category, codes=codes.of_category(category), make=make, send=send
     ), 400 if make.errors or send.errors or not ok else 200
+
+
+def _make_codes(form, category) -> bool:
+    _made, ok = attempt(
+        lambda: codes.create(current_user, category, count=form.count.data, **form.limits()),
+        lambda made: (ngettext("%(num)d code made.", "%(num)d codes made.", len(made)), "success"),
+    )
+    return ok
+
+
+def _send_codes(form, category) -> bool:
+    _sent, ok = attempt(
+        # The addresses are read inside attempt(): a bad one is a message, not an error page.
+        lambda: codes.send(
+            current_user, category, codes.addresses(form.addresses.data), language=form.language.data, **form.limits()
+        ),
+        lambda sent: (
+            ngettext("%(num)d invitation is on its way.", "%(num)d invitations are on their way.", len(sent)),
+            "success",
+        ),
+    )
+    return ok
 
 
 @bp.get("/<slug>/categories/<int:category_id>/codes.csv")

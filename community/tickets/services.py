@@ -18,7 +18,7 @@ from community.core.extensions import db
 from community.events.models import Event
 from community.events.permissions import require_manager
 from community.groups.models import WorkingGroup
-from community.registrations import limits, seats
+from community.registrations import limits, seats_by_hand
 from community.registrations.models import Registration
 from community.tickets.models import Admits, Category
 
@@ -143,14 +143,14 @@ def delete_category(actor, category: Category) -> None:
 def move_registration(
     actor, registration: Registration, category_id: int, over_quota: bool = False, now: datetime | None = None
 ) -> dict:
-    """Move a registration to another category of its event (seats.move_to_category), audited."""
+    """Move a registration to another category of its event (seats_by_hand.move_to_category), audited."""
     event = registration.event
     require_manager(actor, event)
     category = db.session.get(Category, category_id)
     if category is None or category.event_id != event.id:
         raise DomainError(_l("This ticket category does not exist for this event."))
     was = registration.category.name_fr
-    raised = seats.move_to_category(registration, category, now or utcnow(), over_quota)
+    raised = seats_by_hand.move_to_category(registration, category, now or utcnow(), over_quota)
     facts = {limit: list(change) for limit, change in raised.items()}
     audit.record(
         actor, "registration.category_moved", registration, event_id=event.id, was=was, now=category.name_fr, **facts

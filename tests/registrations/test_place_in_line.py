@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from community.core.extensions import db
 from community.events.models import Event
 from community.mail.models import OutboxEmail
-from community.registrations import queries, seats, services, waiting_list
+from community.registrations import queries, seats_by_hand, services, waiting_list
 from community.registrations.models import Registration
 from tests.factories import assert_invariants, registration_row
 from tests.querycount import count_queries
@@ -69,7 +69,7 @@ def test_a_cancelled_event_leaves_nobody_in_line(make_event, make_member, app):
         register(event, make_member())
     from community.core.clock import utcnow
 
-    seats.cancel_all(db.session.get(Event, event.id), utcnow())
+    seats_by_hand.cancel_all(db.session.get(Event, event.id), utcnow())
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Event, event.id).waiting_count == 0

@@ -70,6 +70,47 @@ def redis_up() -> bool:
         return False
 
 
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+needs_redis = pytest.mark.skipif(not redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
+
+
+@pytest.fixture
+def apps_sharing_redis(app, database_url, smtp_server):
+    """Two apps standing for two gunicorn workers, their limits counted in Redis under a
+    fresh key prefix: `make(**settings)` gives one test client of each. `make.written()`
+    is what they wrote in Redis; it is deleted afterwards."""
+    import uuid
+
+    import redis
+
+    store = redis.Redis.from_url(REDIS)
+    before = set(store.keys("*"))
+    workers = []
+
+    def make(**settings):
+        config = make_config(
+            database_url,
+            smtp_server.port,
+            RATELIMIT_ENABLED=True,
+            RATELIMIT_STORAGE_URI=REDIS,
+            RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+            **settings,
+        )
+        pair = [create_app(config), create_app(config)]
+        for worker in pair:
+            worker.test_client_class = app.test_client_class
+        workers.extend(pair)
+        return [worker.test_client() for worker in pair]
+
+    make.written = lambda: set(store.keys("*")) - before
+    yield make
+    if written := make.written():
+        store.delete(*written)
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from community.production import problems
 from tests.bench.footprint import command_line, descendants
 from tests.bench.load import Http, free_port
-from tests.conftest import PASSWORD, redis_up
+from tests.conftest import PASSWORD, needs_redis
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = [sys.executable, "-m", "flask", "--app", "app"]
@@ -205,7 +205,7 @@ def _log_in(port, email, password) -> tuple[int, str]:
     return status, body.decode()
 
 
-@pytest.mark.skipif(not redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
+@needs_redis
 def test_with_three_workers_the_limits_and_the_throttle_count_once_for_all(site, tmp_path):
     """Before: 30 wrong passwords got through with 3 workers and memory:// limits. With Redis
     the limits are one count for all workers, and the throttle is counted in the database."""

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.bench import registration_rush as rush
 from tests.bench import sessions as logins
@@ -72,22 +72,13 @@ def _register_at(slug):
 def _counts(app, slug):
     """(confirmed, waiting, the event's own count, other statuses, the outbox's Message-IDs and statuses)."""
     from community.core.extensions import db
-    from community.events.models import Event
     from community.mail.mime import message_id
     from community.mail.models import OutboxEmail
-    from community.registrations.models import Registration
 
     with app.app_context():
-        event = db.session.scalar(select(Event).where(Event.slug == slug))
-        by_status = dict(
-            db.session.execute(
-                select(Registration.status, func.count())
-                .where(Registration.event_id == event.id)
-                .group_by(Registration.status)
-            ).all()
-        )
+        by_status, event_confirmed_count = rush.registrations_by_status(slug)
         mails = {message_id(mail): mail.status for mail in db.session.scalars(select(OutboxEmail))}
-        found = (by_status.pop("confirmed", 0), by_status.pop("waiting", 0), event.confirmed_count, by_status, mails)
+        found = (by_status.pop("confirmed", 0), by_status.pop("waiting", 0), event_confirmed_count, by_status, mails)
         db.session.remove()
         db.engine.dispose()
     return found

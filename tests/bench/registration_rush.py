@@ -204,21 +204,25 @@ def seed(app, registrants: int, seats: int, categories: bool = False) -> tuple[l
     return emails, extra
 
 
-def read_back(app, slug: str) -> dict:
+def registrations_by_status(slug: str) -> tuple[dict, int]:
+    """(status -> how many registrations, the event's own count of seats taken), in an app context."""
     from community.core.extensions import db
     from community.events.models import Event
-    from community.mail.models import OutboxEmail
     from community.registrations.models import Registration
 
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    statement = (
+        select(Registration.status, func.count()).where(Registration.event_id == event.id).group_by(Registration.status)
+    )
+    return dict(db.session.execute(statement).all()), event.confirmed_count
+
+
+def read_back(app, slug: str) -> dict:
+    from community.core.extensions import db
+    from community.mail.models import OutboxEmail
+
     with app.app_context():
-        event = db.session.scalar(select(Event).where(Event.slug == slug))
-        by_status = dict(
-            db.session.execute(
-                select(Registration.status, func.count())
-                .where(Registration.event_id == event.id)
-                .group_by(Registration.status)
-            ).all()
-        )
+        by_status, event_confirmed_count = registrations_by_status(slug)
         mails = dict(
             db.session.execute(select(OutboxEmail.template, func.count()).group_by(OutboxEmail.template)).all()
         )
@@ -226,7 +230,7 @@ def read_back(app, slug: str) -> dict:
             "confirmed": by_status.pop("confirmed", 0),
             "waiting": by_status.pop("waiting", 0),
             "other_statuses": by_status,
-            "event_confirmed_count": event.confirmed_count,
+            "event_confirmed_count": event_confirmed_count,
             "confirmation_mails_in_outbox": mails.get("event_confirmed", 0),
             "outbox_by_template": mails,
         }

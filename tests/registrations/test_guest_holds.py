@@ -3,8 +3,6 @@ seat by itself, an address whose hold ran out cannot take another at once, one
 client address has few unconfirmed guest registrations per event, and the guest
 form's POSTs are rate-limited per address and per event (issue #16, item 1)."""
 
-import os
-import uuid
 from collections import Counter
 from datetime import timedelta
 
@@ -12,14 +10,13 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
-from community import create_app
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
 from community.events.models import Event
 from community.registrations import guest_holds, seats, services
 from community.registrations.errors import RegistrationRefused
 from community.registrations.models import Registration
-from tests.conftest import csrf_token, login, make_config, post_form, redis_up
+from tests.conftest import csrf_token, login, make_config, needs_redis, post_form
 from tests.factories import assert_invariants
 
 ATTACKER, NEIGHBOUR = "203.0.113.7", "198.51.100.20"
@@ -246,31 +243,13 @@ def test_release_holds_is_the_seat_engine_s_verb_and_moves_the_line(make_event, 
     assert_invariants(event.id)
 
 
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.mark.skipif(not redis_up() and not os.environ.get("CI"), reason="no Redis on 127.0.0.1:6379")
-def test_two_app_processes_share_the_guest_limit_through_redis(app, database_url, smtp_server, make_event):
+@needs_redis
+def test_two_app_processes_share_the_guest_limit_through_redis(apps_sharing_redis, make_event):
     """Two apps stand for two gunicorn workers: the per-address limit (5 a minute) is
     counted once for both, in Redis, not 5 per process."""
-    config = make_config(
-        database_url,
-        smtp_server.port,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=REDIS,
-        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
-        GUEST_UNCONFIRMED_PER_ADDRESS=10,
-    )
-    workers = [create_app(config), create_app(config)]
-    for worker in workers:
-        worker.test_client_class = app.test_client_class
-    clients = [worker.test_client() for worker in workers]
+    clients = apps_sharing_redis(GUEST_UNCONFIRMED_PER_ADDRESS=10)
     event = make_event(capacity=50)
     path = f"/events/{event.slug}/guest"
-    import redis
-
-    store = redis.Redis.from_url(REDIS)
-    before = set(store.keys("*"))
 
     codes = []
     for n in range(8):
@@ -286,9 +265,4 @@ def test_two_app_processes_share_the_guest_limit_through_redis(app, database_url
 
     assert codes == [302] * 5 + [429] * 3  # each process alone saw only 4
     assert statuses(event.id) == {"held": 5}
-    counted = set(store.keys("*")) - before
-    assert counted
-    store.delete(*counted)
-    for worker in workers:
-        with worker.app_context():
-            db.engine.dispose()
+    assert apps_sharing_redis.written()

@@ -201,7 +201,9 @@ def test_wrong_passwords_sent_in_parallel_are_all_counted(app, make_member):
         t.start()
     for t in threads:
         t.join()
-    assert len(answers) == tries and all(WRONG_CREDENTIALS in a for a in answers)
+    assert len(answers) == tries
+    # What any other answer said (a busy page on an overloaded machine?), to read in the failure.
+    assert [answer[:300] for answer in answers if WRONG_CREDENTIALS not in answer] == []
     assert counted(ada.id, ATTACKER) == counted(ada.id, EVERYWHERE) == tries
     assert "Too many failed attempts" in page(log_in(browser(app, ATTACKER)))
     assert log_in(browser(app, OWNER)).status_code == 302

@@ -12,6 +12,7 @@ from community.events import dates, ics, permissions, queries
 from community.mail.outbox import external_url
 from community.members import calendar_link
 from community.members.access import anyone
+from community.questions import queries as question_queries
 from community.registrations import mails, seats, waiting_list
 from community.registrations import queries as registration_queries
 from community.registrations import services as registrations
@@ -44,6 +45,9 @@ def detail(slug):
     # Those who run the event see where it stands; the lists are on the dashboard.
     rights = permissions.rights(me, event)
     offers = eligibility.open_to(event, me)
+    # A member whose category asks questions answers them on the next page (a GET form).
+    asks = me is not None and registration is None and bool(offers)
+    asks = asks and question_queries.asking(event, [category.id for category in offers])
     return render_template(
         "events/detail.html",
         event=event,
@@ -51,6 +55,7 @@ def detail(slug):
         position=waiting_list.position(registration) if registration else None,
         problem=registrations.registration_problem(event, me),
         offers=offers,
+        asks=asks,
         seats_open=eligibility.seats_open(event, offers) if event.has_categories else event.seats_left,
         manager=rights.manage,
         steward=rights.check_in,

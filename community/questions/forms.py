@@ -34,9 +34,8 @@ class QuestionForm(FlaskForm):
     kind = SelectField(
         _l("Kind of answer"), choices=[SelectChoice(value, label) for value, label in KIND_LABELS.items()]
     )
-    label_fr = StringField(
-        _l("Question in French"), filters=[clean], validators=[Optional(), Length(max=LIMITS["label"])]
-    )
+    # No Optional() where an inline check follows: an empty field would stop the chain before it.
+    label_fr = StringField(_l("Question in French"), filters=[clean], validators=[Length(max=LIMITS["label"])])
     label_en = StringField(
         _l("Question in English"), filters=[clean], validators=[Optional(), Length(max=LIMITS["label"])]
     )
@@ -50,7 +49,7 @@ class QuestionForm(FlaskForm):
     role = SelectField(_l("What the answer stands for"), coerce=lambda value: value or None, validate_choice=False)
     sensitive = BooleanField(_l("Sensitive (diet, health, accessibility, identity): only the organizers read it"))
     purpose_fr = StringField(
-        _l("Why you ask it, in French"), filters=[clean], validators=[Optional(), Length(max=LIMITS["purpose"])]
+        _l("Why you ask it, in French"), filters=[clean], validators=[Length(max=LIMITS["purpose"])]
     )
     purpose_en = StringField(
         _l("Why you ask it, in English"), filters=[clean], validators=[Optional(), Length(max=LIMITS["purpose"])]

@@ -71,7 +71,7 @@ def test_the_event_page_opens_the_questions_and_the_profile_fills_the_organizati
     assert f'name="answer-{q["organization"].id}"' in html and 'value="Données Ouvertes"' in html
     assert 'autocomplete="organization"' in html
     assert 'Diet <span class="required">(required)</span>' in html
-    assert 'type="number" step="any" inputmode="decimal"' in html and 'type="date"' in html
+    assert f'inputmode="decimal" autocomplete="off" id="answer-{q["nights"].id}"' in html and 'type="date"' in html
     assert "Why we ask: Accueil<br>Only the organizers read your answer." in html
     assert nothing_written()
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from community.core import audit, locking
 from community.core.clock import as_utc, utcnow
@@ -157,7 +158,7 @@ def add_question(actor, event: Event, data: QuestionData) -> Question:
     question = Question(event_id=event.id, position=max((q.position for q in _live(event)), default=-1) + 1)
     _apply(question, data)
     db.session.add(question)
-    db.session.flush()
+    _flush(data)
     _sync_choices(question, data.choices)
     audit.record(actor, "question.added", question, event_id=event.id, **_facts(question))
     return question
@@ -171,6 +172,7 @@ def edit_question(actor, question: Question, data: QuestionData) -> None:
     check(event, data, question)
     before = _facts(question)
     _apply(question, data)
+    _flush(data)
     choices = _sync_choices(question, data.choices)
     after = _facts(question)
     changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}
@@ -207,6 +209,16 @@ def remove_question(actor, question: Question, now: datetime | None = None) -> b
         db.session.delete(question)
     db.session.flush()
     return retired
+
+
+def _flush(data: QuestionData) -> None:
+    """Write the question: the unique index keeps a role once per event when another organizer
+    gave it to a question at the same moment (after the check above)."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        role = str(ROLE_LABELS.get(data.role, "")).lower()
+        raise DomainError(_l("Another question of this event already stands for %(role)s.", role=role)) from exc
 
 
 def _refuse_retired(question: Question) -> None:

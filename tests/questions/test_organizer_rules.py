@@ -220,3 +220,14 @@ def test_only_the_organizers_of_the_event_change_its_questions(event, ask, make_
         db.session.rollback()
     assert [q.label_fr for q in answers.asked(event, None)] == ["Organisation"]
     assert db.session.scalar(select(db.func.count()).select_from(Answer)) == 0
+
+
+def test_a_role_given_at_the_same_moment_by_two_organizers_is_refused_not_a_500(event, ask, organizer, monkeypatch):
+    """The check reads no other question with the role (the other organizer's is not committed
+    yet); the unique index refuses the second, and the rule says why."""
+    ask(event, "text", "Organisation", role="organization")
+    monkeypatch.setattr(services, "_check_role", lambda *args: None)
+    with pytest.raises(DomainError, match="already stands for organization"):
+        services.add_question(organizer, event, QuestionData(kind="text", label_fr="Employeur", role="organization"))
+    db.session.rollback()
+    assert [q.label_fr for q in answers.asked(event, None)] == ["Organisation"]

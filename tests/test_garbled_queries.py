@@ -12,6 +12,7 @@ from community.events.models import Event
 from community.groups.models import WorkingGroup
 from community.mail.models import OutboxEmail
 from community.messages.models import EventMessage
+from community.questions.models import Choice, Question
 from community.registrations.models import Registration
 from tests.conftest import login
 
@@ -106,7 +107,8 @@ def world(app, make_member):
         body_html="<p>x</p>",
         event_id=event.id,
     )
-    db.session.add_all([registration, message, mail])
+    question = Question(event_id=event.id, kind="choice", label_fr="Régime", choices=[Choice(label_fr="Aucun")])
+    db.session.add_all([registration, message, mail, question])
     db.session.commit()
     return {
         "admin": admin,
@@ -118,6 +120,7 @@ def world(app, make_member):
         "email_id": mail.id,
         "code": registration.ticket_code,
         "category_id": event.categories[0].id,
+        "question_id": question.id,
         "signature": "0" * 32,  # a personal feed's address, not this member's: a 404 like any other
     }
 
@@ -164,7 +167,8 @@ def test_an_id_past_what_the_database_holds_is_a_404_not_an_overflow(app, client
     huge = 99999999999999999999
     checked = 0
     for url in _urls(
-        app, {**world, **{key: huge for key in ("member_id", "registration_id", "message_id", "email_id")}}
+        app,
+        {**world, **{key: huge for key in ("member_id", "registration_id", "message_id", "email_id", "question_id")}},
     ):
         if str(huge) in url:
             checked += 1

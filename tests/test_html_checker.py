@@ -12,6 +12,8 @@ import pytest
 
 from community.core.extensions import db
 from community.groups import services as groups
+from community.questions import services as questions
+from community.questions.services import QuestionData
 from community.registrations import mails, services
 from tests.conftest import login
 
@@ -35,6 +37,16 @@ def pages(app, make_member, make_event):
     services.register_member(summit, make_member("jo@example.net", name="Jo Waiting"))
     db.session.commit()
     ticket = f"/events/tickets/{mails.access_token(registration)}"
+    ask = lambda **fields: questions.add_question(organizer, summit, QuestionData(**fields))  # noqa: E731
+    ask(kind="text", label_fr="Organisation", role="organization")
+    diet = ask(kind="choice", label_fr="Régime", required=True, choices=[("Végétarien", ""), ("Aucun", "")])
+    ask(kind="long_text", label_fr="Accessibilité", sensitive=True, purpose_fr="Préparer la salle")
+    ask(kind="multiple", label_fr="Ateliers", choices=[("Corpus", ""), ("Évaluation", "")])
+    ask(kind="yes_no", label_fr="Cocktail ?", required=True)
+    ask(kind="number", label_fr="Nuits", help_fr="0 si aucune")
+    ask(kind="date", label_fr="Arrivée")
+    newcomer = make_member("ana@example.org", name="Ana Nouvelle")
+    db.session.commit()
     return [
         ("home", None, "/"),
         ("events", None, "/events/"),
@@ -56,6 +68,12 @@ def pages(app, make_member, make_event):
         ("admin-outbox", admin, "/admin/outbox/"),
         ("admin-audit", admin, "/admin/audit/"),
         ("admin-jobs", admin, "/admin/jobs/"),
+        ("questions", organizer, f"/events/{summit.slug}/dashboard/questions"),
+        ("question-edit", organizer, f"/events/{summit.slug}/dashboard/questions/{diet.id}"),
+        ("register-questions", newcomer, f"/events/{summit.slug}/register"),
+        ("guest-questions", None, f"/events/{summit.slug}/guest"),
+        ("my-answers", member, f"/events/{summit.slug}/answers"),
+        ("my-answers-link", None, f"{ticket}/answers"),
     ]
 
 

@@ -1,10 +1,12 @@
-"""Demo events for `seed-demo`: a 450-seat summit, a nearly full meetup, a draft."""
+"""Demo events for `seed-demo`: a 450-seat summit (with registration questions), a nearly full
+meetup, a draft."""
 
 from datetime import datetime, time, timedelta
 
 from community.core.clock import from_local, to_local, utcnow
 from community.events import services as manage
 from community.events.models import Event
+from community.questions import demo as questions_demo
 from community.registrations import services
 
 
@@ -48,12 +50,15 @@ def seed_demo(admin, members) -> list[Event]:
             capacity=80,
         ),
     )
+    questions = questions_demo.seed_demo(admin, summit)
     for event in (summit, meetup):
         manage.publish_event(admin, event)
     for member in members:
         services.register_member(meetup, member)
-    for member in members[: len(members) // 2]:
-        services.register_member(summit, member)
+    arrival = to_local(summit_start).date() - timedelta(days=1)
+    for number, member in enumerate(members[: len(members) // 2]):
+        answered = questions_demo.answers_of(questions, member, number, arrival)
+        services.register_member(summit, member, submitted=answered)
     return [summit, meetup]
 
 

@@ -12,6 +12,7 @@ from community.events import dates, ics, permissions, queries
 from community.mail.outbox import external_url
 from community.members import calendar_link
 from community.members.access import anyone
+from community.questions import queries as question_queries
 from community.registrations import mails, seats, waiting_list
 from community.registrations import queries as registration_queries
 from community.registrations import services as registrations
@@ -59,7 +60,10 @@ def _registration_box(event, me) -> dict:
     place in line, or why they cannot register, and the categories open to them."""
     registration = registrations.live_registration(event.id, member_id=me.id) if me is not None else None
     offers = eligibility.open_to(event, me)
+    # A member whose category asks questions answers them on the next page (a GET form).
+    asks = me is not None and registration is None and bool(offers)
     return {
+        "asks": asks and question_queries.asking(event, [category.id for category in offers]),
         "registration": registration,
         "position": waiting_list.position(registration) if registration else None,
         "problem": registrations.registration_problem(event, me),

@@ -6,20 +6,26 @@ problems to show beside each field; the server checks every answer, required
 ones included, whatever the browser did. Nothing here commits.
 """
 
+import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from community.core.clock import utcnow
+from community.core.errors import DomainError
 from community.core.extensions import db
 from community.core.text import paragraphs
 from community.questions.models import WITH_CHOICES, Answer, Kind, Question, Role
 
 TEXT_LIMITS = {Kind.TEXT.value: 200, Kind.LONG_TEXT.value: 2000}
 NUMBER_LIMIT = 20  # characters: a number, not a text in disguise
+# Digits with an optional sign and decimal part ("3", "-1", "2.5", "2,5"): no exponent, so
+# that "9e999999" cannot make a number a million digits long when it is written out.
+NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 YES, NO = "yes", "no"
 
 
@@ -41,6 +47,13 @@ def asked(event, category_id: int | None) -> list[Question]:
     return list(db.session.scalars(query))
 
 
+def asked_in_any(event, category_ids) -> list[Question]:
+    """The questions asked of someone who chooses among these categories on the same form
+    (the guest form shows them all, each marked with its category), in order."""
+    ids = set(category_ids)
+    return [question for question in asked(event, None) if question.category_id in ids | {None}]
+
+
 def of_event(event, include_retired: bool = True) -> list[Question]:
     """Every question of the event, retired ones too by default (their answers are still listed)."""
     query = select(Question).options(selectinload(Question.choices)).where(Question.event_id == event.id)
@@ -53,8 +66,18 @@ class Refused(ValueError):
     """An answer that cannot be stored; its text is for the person who typed it."""
 
 
-def parse(question: Question, submitted: list[str]) -> str | None:
-    """The stored value of what was submitted for one question (None: no answer), or Refused."""
+class AnswersRefused(DomainError):
+    """Answers missing or wrong: nothing is written, the form is shown again with
+    `problems` (question id -> what is wrong) beside the fields."""
+
+    def __init__(self, problems: dict[int, str]):
+        super().__init__(_l("Some answers are missing or need a change: see the questions below."))
+        self.problems = problems
+
+
+def parse(question: Question, submitted: list[str], kept: str | None = None) -> str | None:
+    """The stored value of what was submitted for one question (None: no answer), or Refused.
+    `kept`, the value stored before, lets a person keep a choice that is no longer offered."""
     submitted = [value for value in (paragraphs(value) for value in submitted) if value]
     if not submitted:
         if question.required:
@@ -64,7 +87,7 @@ def parse(question: Question, submitted: list[str]) -> str | None:
     if kind in TEXT_LIMITS:
         return _text(submitted[0], TEXT_LIMITS[kind], keep_lines=kind == Kind.LONG_TEXT.value)
     if kind in WITH_CHOICES:
-        return _choices(question, submitted)
+        return _choices(question, submitted, kept)
     if kind == Kind.YES_NO.value:
         if submitted[0] not in (YES, NO):
             raise Refused(_("Please answer yes or no."))
@@ -82,8 +105,8 @@ def _text(value: str, limit: int, keep_lines: bool) -> str:
     return value
 
 
-def _choices(question: Question, submitted: list[str]) -> str:
-    offered = {str(choice.id) for choice in question.live_choices}
+def _choices(question: Question, submitted: list[str], kept: str | None) -> str:
+    offered = {str(choice.id) for choice in question.live_choices} | set((kept or "").split(",")) - {""}
     chosen = sorted(set(submitted), key=lambda value: int(value) if value.isdigit() else 0)
     if not set(chosen) <= offered:
         raise Refused(_("Please choose among the answers offered."))
@@ -93,13 +116,11 @@ def _choices(question: Question, submitted: list[str]) -> str:
 
 
 def _number(value: str) -> str:
-    try:
-        number = Decimal(value.replace(",", ".").replace(" ", "").replace("\u202f", ""))
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or len(value) > NUMBER_LIMIT:
+    # Spaces group digits in French ("1 500", a narrow no-break space from some keyboards).
+    digits = value.replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+    if len(value) > NUMBER_LIMIT or not NUMBER.fullmatch(digits):
         raise Refused(_("Please enter a number, such as 3 or 2.5."))
-    return format(number.normalize(), "f")
+    return format(Decimal(digits.replace(",", ".")).normalize(), "f")
 
 
 def _date(value: str) -> str:
@@ -109,28 +130,62 @@ def _date(value: str) -> str:
         raise Refused(_("Please enter a date, such as 2027-03-01.")) from None
 
 
-def read(questions: list[Question], form) -> tuple[dict[int, str | None], dict[int, str]]:
-    """(question id -> stored value or None, question id -> what is wrong) from a submitted form."""
-    values, problems = {}, {}
+def read(questions: list[Question], form, stored: dict[int, str] | None = None):
+    """(question id -> stored value or None, question id -> what is wrong) from a submitted
+    form (None: nothing submitted); `stored`, the answers given before, when they change."""
+    values, problems, stored = {}, {}, stored or {}
     for question in questions:
         try:
-            values[question.id] = parse(question, form.getlist(field_name(question)))
+            values[question.id] = parse(question, sent(form, question), stored.get(question.id))
         except Refused as refused:
             problems[question.id] = str(refused)
     return values, problems
 
 
-def save(registration, values: dict[int, str | None]) -> None:
+def checked(questions: list[Question], form, stored: dict[int, str] | None = None) -> dict[int, str | None]:
+    """The values to save, or AnswersRefused with every problem at once."""
+    values, problems = read(questions, form, stored)
+    if problems:
+        raise AnswersRefused(problems)
+    return values
+
+
+def sent(form, question: Question) -> list[str]:
+    """What the form sent for one question (nothing when there is no form)."""
+    return form.getlist(field_name(question)) if form is not None else []
+
+
+def as_fields(questions: list[Question], stored: dict[int, str]) -> dict[int, list[str]]:
+    """Stored values as the form submits them (a multiple choice's ids apart), to fill the fields."""
+    return {
+        question.id: stored[question.id].split(",") if question.kind in WITH_CHOICES else [stored[question.id]]
+        for question in questions
+        if stored.get(question.id)
+    }
+
+
+def from_form(questions: list[Question], form) -> dict[int, list[str]]:
+    """What was submitted for each question, to show it again beside the problems."""
+    return {question.id: sent(form, question) for question in questions}
+
+
+def save(registration, values: dict[int, str | None], new: bool = False) -> None:
     """Write a registration's answers: a new value replaces the old one, None removes it.
-    One query to read what is there, whatever the number of questions."""
+    One query to read what is there, whatever the number of questions; none for a `new`
+    registration (it has no answers yet: the seat engine's lock is held, keep it short),
+    nothing at all without questions."""
+    if not values:
+        return
     if registration.id is None:
         db.session.flush()
-    existing = {
-        answer.question_id: answer
-        for answer in db.session.scalars(
-            select(Answer).where(Answer.registration_id == registration.id, Answer.question_id.in_(list(values)))
-        )
-    }
+    existing = {}
+    if not new:
+        existing = {
+            answer.question_id: answer
+            for answer in db.session.scalars(
+                select(Answer).where(Answer.registration_id == registration.id, Answer.question_id.in_(list(values)))
+            )
+        }
     now = utcnow()
     for question_id, value in values.items():
         answer = existing.get(question_id)

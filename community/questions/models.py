@@ -110,6 +110,8 @@ class Question(db.Model):
     choices: Mapped[list["Choice"]] = relationship(
         order_by="Choice.position, Choice.id", cascade="all, delete-orphan", back_populates="question"
     )
+    event = relationship("Event")
+    category = relationship("Category")
 
     @property
     def label(self) -> str:

@@ -1,7 +1,10 @@
 """Registration rules: who may register, register, confirm, cancel, forget a member.
 
 Plain functions; the caller commits (once) or rolls back on DomainError. Every
-change of seats or status is a verb of seats.py, the seat engine."""
+change of seats or status is a verb of seats.py, the seat engine. The answers to
+the event's questions are checked before anything is written and saved with the
+registration, in its transaction (questions/answers.py): a person on the waiting
+list has answered too, so a promotion needs nothing more from them."""
 
 from datetime import datetime
 
@@ -17,6 +20,8 @@ from community.events.dates import moment
 from community.events.models import Event, Visibility
 from community.groups import queries as group_queries
 from community.members.services import check_email
+from community.questions import answers
+from community.questions.models import Role
 from community.registrations import guest_holds, mails, seats
 from community.registrations.errors import RegistrationRefused
 from community.registrations.models import HELD, LIVE, Registration
@@ -56,10 +61,16 @@ def registration_problem(event: Event, member, now: datetime | None = None) -> s
 
 
 def register_member(
-    event: Event, member, now: datetime | None = None, category_id: int | None = None, code: str = ""
+    event: Event,
+    member,
+    now: datetime | None = None,
+    category_id: int | None = None,
+    code: str = "",
+    submitted=None,
 ) -> tuple[Registration, bool]:
     """One click: a confirmed seat, or a place on the waiting list, in the category chosen
-    (or the first open to the member).
+    (or the first open to the member). `submitted`, the form with the answers to the
+    questions asked in that category (answers.AnswersRefused when one is wrong or missing).
 
     Returns (registration, created); registering twice returns the live one."""
     now = now or utcnow()
@@ -71,11 +82,14 @@ def register_member(
         return existing, False
     invitation = codes.find(event, code, now) if code else None
     category = eligibility.choose(event, member, category_id, invitation)
+    values = answers.checked(answers.asked(event, category.id), submitted)
     registration = Registration(
         event=event, category=category, member=member, member_id=member.id, language=member.language
     )
     registration.code_id = invitation.id if invitation else None
-    return seats.place(event, registration, now), True
+    seats.place(event, registration, now)
+    answers.save(registration, values, new=True)
+    return registration, True
 
 
 def register_guest(
@@ -89,12 +103,14 @@ def register_guest(
     code: str = "",
     client: str | None = None,
     now: datetime | None = None,
+    submitted=None,
 ) -> tuple[Registration, bool]:
     """A visitor on a public event: a seat held until they follow the mailed link, or the waiting list.
 
     `client` is the address the request came from: an address may hold only a few
     unconfirmed seats per event, and an email address whose hold ran out waits a
-    while before holding again (guest_holds.py)."""
+    while before holding again (guest_holds.py). `submitted` holds the answers, as
+    for a member; an organization question, when asked, gives the guest's organization."""
     now = now or utcnow()
     problem = registration_problem(event, None, now)
     if problem:
@@ -114,6 +130,9 @@ def register_guest(
         raise RegistrationRefused(problem)
     invitation = codes.find(event, code, now) if code else None
     category = eligibility.choose(event, None, category_id, invitation)
+    questions = answers.asked(event, category.id)
+    values = answers.checked(questions, submitted)
+    organization = organization or _answer_for(Role.ORGANIZATION, questions, values)
     registration = Registration(
         client_key=client_key,
         event=event,
@@ -124,7 +143,14 @@ def register_guest(
         guest_organization=(organization or "").strip()[:160],
         language=language,
     )
-    return seats.place(event, registration, now), True
+    seats.place(event, registration, now)
+    answers.save(registration, values, new=True)
+    return registration, True
+
+
+def _answer_for(role: Role, questions, values: dict) -> str:
+    """The answer to the question that stands for `role`, if one was asked and answered."""
+    return next((values.get(q.id) or "" for q in questions if q.role == role.value), "")
 
 
 def confirm_guest(registration: Registration, now: datetime | None = None) -> Registration:

@@ -1,5 +1,9 @@
 """The attendee's pages: register (member or guest), leave, the links in the mails
-(ticket, cancel, confirm a guest's seat) and "my registrations"."""
+(ticket, cancel, confirm a guest's seat) and "my registrations".
+
+Registering answers the event's questions on the same form; the rules check the
+answers and refuse with every problem at once (answers.AnswersRefused): the form
+is then shown again with each problem beside its field, and nothing is written."""
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -15,6 +19,9 @@ from community.core.security import safe_next
 from community.events.permissions import current_member, visible_event
 from community.mail.outbox import external_url
 from community.members.access import anyone, confirmed_required, member_required
+from community.questions import answers
+from community.questions import queries as question_queries
+from community.questions.models import Role
 from community.registrations import guest_holds, mails, queries, services, waiting_list
 from community.registrations.forms import GuestRegistrationForm
 from community.registrations.models import RegistrationStatus
@@ -61,6 +68,7 @@ def mine():
         now=utcnow(),
         ticket_token=mails.access_token,
         positions=waiting_list.positions([r for r in registrations if r.status == WAITING]),
+        asked=question_queries.asked_of([r for r in registrations if r.is_live]),
     )
 
 
@@ -94,20 +102,71 @@ def _member_registered(outcome):
     return _("The event is full: you are on the waiting list."), "info"
 
 
-@bp.post("/<slug>/register")
+def _keep_problems(problems: dict):
+    """For attempt(): the answers refused are shown beside their fields (and the flash sums them up)."""
+
+    def refused(error) -> bool:
+        problems.update(getattr(error, "problems", {}))
+        return False
+
+    return refused
+
+
+@bp.route("/<slug>/register", methods=["GET", "POST"])
 @confirmed_required
 @CODE_ATTEMPTS
 def register(slug):
+    """The POST registers (one click when the event asks nothing); the GET, and a POST whose
+    answers were refused, show the questions asked in the category chosen."""
     event = visible_event(slug)
+    problems = {}
+    if request.method == "POST":
 
-    def act():
-        registration, created = services.register_member(
-            event, current_user, category_id=_category_arg(), code=request.form.get("code", "")
-        )
-        return registration.status, created  # read now: the commit expires the objects
+        def act():
+            registration, created = services.register_member(
+                event,
+                current_user,
+                category_id=_category_arg(),
+                code=request.form.get("code", ""),
+                submitted=request.form,
+            )
+            return registration.status, created  # read now: the commit expires the objects
 
-    attempt(act, _member_registered)
-    return _detail(slug)  # the slug the event was found by
+        _outcome, ok = attempt(act, _member_registered, _keep_problems(problems))
+        if ok or not problems:
+            return _detail(slug)  # the slug the event was found by
+    return _questions_page(event, problems)
+
+
+def _questions_page(event, problems: dict):
+    """The member's form of the questions asked in the category chosen (prefilled from the
+    profile), or the event page with the reason they cannot register there."""
+    code, refusal = _invitation(event)
+    if services.live_registration(event.id, member_id=current_user.id) is not None:
+        refusal = _("You are already registered for this event.")
+    if refusal is None:
+        try:
+            category = eligibility.choose(event, current_user, _category_arg(), code)
+        except DomainError as error:
+            refusal = str(error)
+    if refusal is not None:
+        flash(refusal, "info")
+        return _detail(event.slug)
+    questions = answers.asked(event, category.id)
+    if problems:
+        values = answers.from_form(questions, request.form)
+    else:
+        values = answers.as_fields(questions, answers.prefilled(questions, current_user))
+    return render_template(
+        "registrations/register.html",
+        event=event,
+        category=category,
+        code=code,
+        questions=questions,
+        values=values,
+        problems=problems,
+        problem=services.registration_problem(event, current_user),
+    )
 
 
 def _guest_registered(outcome):
@@ -142,25 +201,52 @@ def _remember_guest(registration) -> None:
 @GUEST_POSTS_PER_ADDRESS
 @GUEST_POSTS_PER_EVENT
 def guest(slug):
+    """The guest picks the category on this form: it shows the questions of every category
+    offered, each marked with its own, and the rule checks those of the category chosen."""
     event = visible_event(slug)
     if current_member() is not None:
         return _detail(event.slug)
     code, problem = _invitation(event)
     offers = [code.category] if code else eligibility.open_to(event, None)
     form = GuestRegistrationForm(categories=offers, data={"category": _category_arg()})
-    problem = problem or services.registration_problem(event, None)
+    questions = answers.asked_in_any(event, [category.id for category in offers])
+    if any(question.role == Role.ORGANIZATION.value for question in questions):
+        del form.organization  # the event's own question asks it
+    problem, problems = problem or services.registration_problem(event, None), {}
     if form.validate_on_submit() and not problem:
-        guest = dict(name=form.name.data, email=form.email.data, organization=form.organization.data)
-        guest["category_id"] = form.category.data if form.category else None
-        guest["code"], guest["client"] = (code.code if code else ""), request.remote_addr
-        _outcome, ok = attempt(
-            lambda: services.register_guest(event, language=str(get_locale()), **guest), _guest_registered
-        )
+        _outcome, ok = attempt(lambda: _register_guest(event, form, code), _guest_registered, _keep_problems(problems))
         if ok:
             return _detail(event.slug)
+        questions = answers.asked_in_any(event, [category.id for category in offers])  # the rollback expired them
+    elif form.is_submitted() and not problem:  # every problem at once: the form's and the answers'
+        chosen = form.category.data if form.category else offers[0].id if offers else None
+        problems = answers.read([q for q in questions if q.category_id in (None, chosen)], request.form)[1]
     return render_template(
-        "registrations/guest.html", event=event, form=form, problem=problem, offers=offers, code=code
+        "registrations/guest.html",
+        event=event,
+        form=form,
+        problem=problem,
+        offers=offers,
+        code=code,
+        questions=questions,
+        values=answers.from_form(questions, request.form) if form.is_submitted() else {},
+        problems=problems,
+        category_names={category.id: category.name for category in offers} if form.category else None,
     ), 400 if form.errors else 200
+
+
+def _register_guest(event, form, code):
+    return services.register_guest(
+        event,
+        name=form.name.data,
+        email=form.email.data,
+        organization=form.organization.data if form.organization else "",
+        language=str(get_locale()),
+        category_id=form.category.data if form.category else None,
+        code=code.code if code else "",
+        client=request.remote_addr,
+        submitted=request.form,
+    )
 
 
 @bp.route("/<slug>/leave", methods=["GET", "POST"])
@@ -227,4 +313,5 @@ def ticket(token):
         qr=qr,
         token=token,
         position=waiting_list.position(registration),
+        asked=registration.is_live and question_queries.asking(registration.event, [registration.category_id]),
     )

@@ -15,6 +15,7 @@ from community.core.errors import DomainError, attempt
 from community.core.extensions import db
 from community.events.permissions import current_member, manager_required, visible_event
 from community.members.access import anyone
+from community.questions import queries as question_queries
 from community.registrations import services as registrations
 from community.tickets import codes
 from community.tickets.attempts import CODE_ATTEMPTS
@@ -121,6 +122,7 @@ def invitation(slug):
         "tickets/invitation.html",
         event=event,
         code=found,
+        asks=bool(me and found and question_queries.asking(event, [found.category_id])),
         typed=typed,
         refusal=refusal,
         problem=registrations.registration_problem(event, me),

@@ -19,6 +19,7 @@ from community.core.extensions import db
 from community.events.models import Event, EventStaff
 from community.mail.models import OutboxEmail
 from community.messages.models import EventMessage
+from community.questions.models import Question
 from community.registrations import services
 from community.registrations.models import Registration
 from community.tickets.models import Category
@@ -87,7 +88,8 @@ def world(make_event, make_member):
         recipient_count=1,
         submission_key="matrix-message",
     )
-    db.session.add(message)
+    question = Question(event_id=event.id, kind="text", label_fr="Organisation")
+    db.session.add_all([message, question])
     db.session.commit()
     steward_row = db.session.scalar(select(EventStaff.id).where(EventStaff.member_id == people["steward here"].id))
     # Arguments by name: a waiting registration answers every page (cancel, promote) with a 200.
@@ -99,6 +101,7 @@ def world(make_event, make_member):
         "fmt": "csv",
         "code": seated.ticket_code,
         "category_id": event.categories[0].id,
+        "question_id": question.id,
     }
     return World(event, people, values)
 
@@ -126,6 +129,7 @@ def snapshot():
         rows(Category, Category.id, Category.name_fr, Category.quota, Category.taken),
         rows(EventStaff, EventStaff.id, EventStaff.member_id, EventStaff.role),
         rows(CheckIn, CheckIn.id, CheckIn.undone_at),
+        rows(Question, Question.id, Question.label_fr, Question.position, Question.retired_at),
         [
             db.session.scalar(select(func.count()).select_from(model))
             for model in (AuditEntry, OutboxEmail, EventMessage)
@@ -149,6 +153,10 @@ def test_the_matrix_finds_the_staff_routes(app):
         "tickets.edit",
         "tickets.delete",
         "tickets.move",
+        "questions.index",
+        "questions.edit",
+        "questions.move",
+        "questions.remove",
     } <= endpoints
 
 

@@ -93,6 +93,21 @@ MATRIX = [
         by_role(404, 404, 404, 200, 200),
     ),
     Row("registrations.mine", "GET", "own list", lambda w: "/events/mine", by_role(L, 200, 200, 200, 200)),
+    # The page of the questions the event asks (or only the button when it asks none).
+    Row(
+        "registrations.register",
+        "GET",
+        "published",
+        lambda w: f"/events/{w.public.slug}/register",
+        by_role(L, U, 200, 200, 200),
+    ),
+    Row(
+        "registrations.register",
+        "GET",
+        "draft",
+        lambda w: f"/events/{w.draft.slug}/register",
+        by_role(L, U, 404, 200, 200),
+    ),
     Row(
         "registrations.register",
         "POST",

@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from community.messages import views as messages
     from community.questions import answer_views
     from community.questions import views as questions
+    from community.registrations import guest_views
     from community.registrations import views as registrations
     from community.tickets import code_views
     from community.tickets import views as tickets
@@ -73,7 +74,7 @@ def register_blueprints(app: Flask) -> None:
     # Several modules may serve one blueprint (a package's pages, split by audience).
     view_modules = (pages, members, account_views, data_views, groups, membership_views, announcement_views, events)
     view_modules += (organizer_views, registrations, dashboard, checkin, messages, admin, member_views, audit_views)
-    view_modules += (outbox_views, job_views, tickets, code_views, questions, answer_views)
+    view_modules += (outbox_views, job_views, tickets, code_views, questions, answer_views, guest_views)
     for blueprint in dict.fromkeys(module.bp for module in view_modules):
         app.register_blueprint(blueprint)
 

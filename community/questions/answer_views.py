@@ -10,7 +10,7 @@ from flask_login import current_user
 from community.core.errors import attempt
 from community.events.permissions import visible_event
 from community.members.access import anyone, member_required
-from community.questions import answers, services
+from community.questions import answer_changes, answers
 from community.questions.views import bp
 from community.registrations import mails
 from community.registrations.queries import live_registration
@@ -46,7 +46,7 @@ def _page(registration, back: tuple[str, str]):
             return False
 
         _done, ok = attempt(
-            lambda: services.change_answers(registration, questions, request.form),
+            lambda: answer_changes.change_answers(registration, questions, request.form),
             _("Your answers are saved."),
             refused,
         )
@@ -61,7 +61,7 @@ def _page(registration, back: tuple[str, str]):
         questions=questions,
         values=answers.from_form(questions, request.form) if problems else answers.as_fields(questions, stored),
         problems=problems,
-        locked=services.answers_problem(registration),
+        locked=answer_changes.answers_problem(registration),
         readable=[(question, answers.shown(question, stored.get(question.id))) for question in questions],
         back=back,
     )

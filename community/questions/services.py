@@ -1,5 +1,5 @@
-"""The rules of registration questions: the organizer adds, edits, moves and removes them;
-an attendee changes their answers until registration closes.
+"""The rules of registration questions: the organizer adds, edits, moves and removes them
+(an attendee's change of their answers is in answer_changes.py).
 
 Plain functions: the caller commits once, or rolls back on DomainError (nothing
 changes). Every organizer's change is checked (events.permissions.require_manager)
@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from community.core import audit, locking
-from community.core.clock import as_utc, utcnow
+from community.core import audit
+from community.core.clock import utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
@@ -277,32 +277,3 @@ def _facts(question: Question) -> dict:
         "role": question.role,
         "category_id": question.category_id,
     }
-
-
-# ------------------------------------------------------------------ the attendee's answers
-
-
-def answers_problem(registration, now: datetime | None = None) -> str | None:
-    """Why this registration's answers can no longer change, as a sentence; None while they can."""
-    now = now or utcnow()
-    event = registration.event
-    if not registration.is_live:
-        return _l("This registration is cancelled: its answers can no longer change.")
-    if event.is_cancelled:
-        return _l("This event was cancelled.")
-    closes = event.registration_closes_at or event.starts_at
-    if now >= as_utc(closes):
-        return _l("Registration has closed: your answers can no longer change.")
-    return None
-
-
-def change_answers(registration, questions: list[Question], submitted, now: datetime | None = None) -> None:
-    """The attendee changes their answers to `questions` (those asked of their category), with
-    the same checks as when they registered. The registration's row is locked first: a
-    cancellation at the same moment is either seen here or comes after."""
-    locking.refresh_locked(registration)
-    problem = answers_problem(registration, now)
-    if problem:
-        raise DomainError(problem)
-    stored = answers.of_registrations([registration.id]).get(registration.id, {})
-    answers.save(registration, answers.checked(questions, submitted, stored))

@@ -6,55 +6,38 @@ answers and refuse with every problem at once (answers.AnswersRefused): the form
 is then shown again with each problem beside its field, and nothing is written."""
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from community.core.clock import clock_time, utcnow
+from community.core.clock import utcnow
 from community.core.errors import DomainError, attempt
-from community.core.extensions import limiter
 from community.core.security import safe_next
-from community.events.permissions import current_member, visible_event
+from community.events.permissions import visible_event
 from community.mail.outbox import external_url
 from community.members.access import anyone, confirmed_required, member_required
 from community.questions import answers
 from community.questions import queries as question_queries
-from community.questions.models import Role
 from community.registrations import guest_holds, mails, queries, services, waiting_list
-from community.registrations.forms import GuestRegistrationForm
 from community.registrations.models import RegistrationStatus
 from community.tickets import codes, eligibility
 from community.tickets.attempts import CODE_ATTEMPTS
 
 bp = Blueprint("registrations", __name__, url_prefix="/events")
-GUEST_KEY = "guest_registrations"  # in the session: {event id: what this browser's guest registered}
 # How long a guest's seat is held at an event, for the pages that say so.
 bp.add_app_template_filter(guest_holds.minutes, "guest_hold_minutes")
-
-# The guest form's POSTs, limited per client address and per event (whatever the
-# address), in the limiter's storage: with Redis, every process counts the same POSTs.
-GUEST_POSTS_PER_ADDRESS = limiter.limit(
-    lambda: current_app.config["GUEST_REGISTRATION_LIMIT"], methods=["POST"], scope="guest-registration"
-)
-GUEST_POSTS_PER_EVENT = limiter.limit(
-    lambda: current_app.config["GUEST_REGISTRATION_EVENT_LIMIT"],
-    key_func=lambda: "event:" + str(request.view_args.get("slug")),
-    methods=["POST"],
-    scope="guest-registration-event",
-)
 CONFIRMED, WAITING = RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITING.value
 
 
-def _registration_from(token: str, purpose: str = mails.ACCESS):
+def registration_from(token: str, purpose: str = mails.ACCESS):
     registration = mails.registration_from(token, purpose)
     if registration is None:
         abort(404)
     return registration
 
 
-def _detail(slug: str):
+def event_page(slug: str):
     return redirect(url_for("events.detail", slug=slug))
 
 
@@ -75,13 +58,13 @@ def mine():
 # ------------------------------------------------------------------ registering
 
 
-def _category_arg() -> int | None:
+def category_arg() -> int | None:
     """The category chosen on the page (none: the first open to the person)."""
     value = request.values.get("category", "")
     return int(value) if value.isdigit() else None
 
 
-def _invitation(event):
+def invitation_typed(event):
     """(The invitation code the guest came with, why it cannot be used): (None, None) without one."""
     typed = request.values.get("code", "")
     if not typed:
@@ -102,7 +85,7 @@ def _member_registered(outcome):
     return _("The event is full: you are on the waiting list."), "info"
 
 
-def _keep_problems(problems: dict):
+def keep_problems(problems: dict):
     """For attempt(): the answers refused are shown beside their fields (and the flash sums them up)."""
 
     def refused(error) -> bool:
@@ -126,32 +109,32 @@ def register(slug):
             registration, created = services.register_member(
                 event,
                 current_user,
-                category_id=_category_arg(),
+                category_id=category_arg(),
                 code=request.form.get("code", ""),
                 submitted=request.form,
             )
             return registration.status, created  # read now: the commit expires the objects
 
-        _outcome, ok = attempt(act, _member_registered, _keep_problems(problems))
+        _outcome, ok = attempt(act, _member_registered, keep_problems(problems))
         if ok or not problems:
-            return _detail(slug)  # the slug the event was found by
+            return event_page(slug)  # the slug the event was found by
     return _questions_page(event, problems)
 
 
 def _questions_page(event, problems: dict):
     """The member's form of the questions asked in the category chosen (prefilled from the
     profile), or the event page with the reason they cannot register there."""
-    code, refusal = _invitation(event)
+    code, refusal = invitation_typed(event)
     if services.live_registration(event.id, member_id=current_user.id) is not None:
         refusal = _("You are already registered for this event.")
     if refusal is None:
         try:
-            category = eligibility.choose(event, current_user, _category_arg(), code)
+            category = eligibility.choose(event, current_user, category_arg(), code)
         except DomainError as error:
             refusal = str(error)
     if refusal is not None:
         flash(refusal, "info")
-        return _detail(event.slug)
+        return event_page(event.slug)
     questions = answers.asked(event, category.id)
     if problems:
         values = answers.from_form(questions, request.form)
@@ -166,86 +149,6 @@ def _questions_page(event, problems: dict):
         values=values,
         problems=problems,
         problem=services.registration_problem(event, current_user),
-    )
-
-
-def _guest_registered(outcome):
-    registration, _created = outcome
-    _remember_guest(registration)
-    if registration.status == WAITING:
-        return _("The event is full: you are on the waiting list. We sent you an email."), "info"
-    return _(
-        "Almost done: follow the link we sent to %(email)s within %(minutes)d minutes to confirm your seat.",
-        email=registration.guest_email,
-        minutes=guest_holds.minutes(registration.event),
-    ), "success"
-
-
-def _remember_guest(registration) -> None:
-    """This browser's guest registrations, so the event page tells them where they stand (a seat
-    held until a time, or a place in line) instead of offering to register again."""
-    until = registration.hold_expires_at
-    mine = dict(session.get(GUEST_KEY, {}))
-    mine[str(registration.event_id)] = {
-        "email": registration.guest_email,
-        "status": registration.status,
-        "until": until.timestamp() if until else None,
-        "until_text": clock_time(until) if until else "",
-    }
-    session[GUEST_KEY] = mine
-
-
-@bp.route("/<slug>/guest", methods=["GET", "POST"])
-@anyone
-@CODE_ATTEMPTS
-@GUEST_POSTS_PER_ADDRESS
-@GUEST_POSTS_PER_EVENT
-def guest(slug):
-    """The guest picks the category on this form: it shows the questions of every category
-    offered, each marked with its own, and the rule checks those of the category chosen."""
-    event = visible_event(slug)
-    if current_member() is not None:
-        return _detail(event.slug)
-    code, problem = _invitation(event)
-    offers = [code.category] if code else eligibility.open_to(event, None)
-    form = GuestRegistrationForm(categories=offers, data={"category": _category_arg()})
-    questions = answers.asked_in_any(event, [category.id for category in offers])
-    if any(question.role == Role.ORGANIZATION.value for question in questions):
-        del form.organization  # the event's own question asks it
-    problem, problems = problem or services.registration_problem(event, None), {}
-    if form.validate_on_submit() and not problem:
-        _outcome, ok = attempt(lambda: _register_guest(event, form, code), _guest_registered, _keep_problems(problems))
-        if ok:
-            return _detail(event.slug)
-        questions = answers.asked_in_any(event, [category.id for category in offers])  # the rollback expired them
-    elif form.is_submitted() and not problem:  # every problem at once: the form's and the answers'
-        chosen = form.category.data if form.category else offers[0].id if offers else None
-        problems = answers.read([q for q in questions if q.category_id in (None, chosen)], request.form)[1]
-    return render_template(
-        "registrations/guest.html",
-        event=event,
-        form=form,
-        problem=problem,
-        offers=offers,
-        code=code,
-        questions=questions,
-        values=answers.from_form(questions, request.form) if form.is_submitted() else {},
-        problems=problems,
-        category_names={category.id: category.name for category in offers} if form.category else None,
-    ), 400 if form.errors else 200
-
-
-def _register_guest(event, form, code):
-    return services.register_guest(
-        event,
-        name=form.name.data,
-        email=form.email.data,
-        organization=form.organization.data if form.organization else "",
-        language=str(get_locale()),
-        category_id=form.category.data if form.category else None,
-        code=code.code if code else "",
-        client=request.remote_addr,
-        submitted=request.form,
     )
 
 
@@ -272,7 +175,7 @@ def leave(slug):
 @anyone
 def cancel_link(token):
     """From the mail, no login: a GET shows the button (mail scanners prefetch links), the POST cancels."""
-    registration = _registration_from(token)
+    registration = registration_from(token)
     if registration.status == RegistrationStatus.CANCELLED.value:
         return render_template("registrations/cancel_link.html", registration=registration, done=True)
     if request.method == "POST":
@@ -281,27 +184,10 @@ def cancel_link(token):
     return render_template("registrations/cancel_link.html", registration=registration, done=False)
 
 
-@bp.route("/registrations/<token>/confirm", methods=["GET", "POST"])
-@anyone
-def guest_confirm(token):
-    registration = _registration_from(token, mails.GUEST_CONFIRM)
-    if request.method == "POST":
-        _outcome, ok = attempt(
-            lambda: services.confirm_guest(registration), _("Your seat is confirmed. See you there!")
-        )
-        if ok:
-            _remember_guest(registration)
-            return redirect(url_for("registrations.ticket", token=mails.access_token(registration)))
-        return _detail(registration.event.slug)
-    return render_template(
-        "registrations/guest_confirm.html", registration=registration, hold_active=registration.holds_seat_at(utcnow())
-    )
-
-
 @bp.get("/tickets/<token>")
 @anyone
 def ticket(token):
-    registration = _registration_from(token)
+    registration = registration_from(token)
     qr = None
     if registration.status == CONFIRMED:
         # The QR holds the scan URL: a staff phone's camera opens the check-in for this ticket.

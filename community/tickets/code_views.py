@@ -103,6 +103,16 @@ def revoke_code(event, code_id):
     return redirect(url_for("tickets.codes_page", slug=event.slug, category_id=code.category_id))
 
 
+def _found(event, typed: str):
+    """(The code typed, why it cannot be used): (None, None) when nothing was typed."""
+    if not typed:
+        return None, None
+    try:
+        return codes.find(event, typed, utcnow()), None
+    except DomainError as error:
+        return None, str(error)
+
+
 @bp.route("/<slug>/invitation", methods=["GET", "POST"])
 @anyone
 @CODE_ATTEMPTS
@@ -110,12 +120,7 @@ def invitation(slug):
     """Type a code (or follow the mailed link that carries it): its category, and the way to register with it."""
     event, me = visible_event(slug), current_member()
     typed = request.values.get("code", "")
-    found, refusal = None, None
-    if typed:
-        try:
-            found = codes.find(event, typed, utcnow())
-        except DomainError as error:
-            refusal = str(error)
+    found, refusal = _found(event, typed)
     if found is not None and request.method == "POST":
         return redirect(url_for("tickets.invitation", slug=event.slug, code=found.code))
     return render_template(

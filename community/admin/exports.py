@@ -282,6 +282,8 @@ def csv_chunks(
     yield buffer.getvalue().encode("utf-8")
 
 
+# Characters of the title printed on top of each page of an XLSX (doubled "&" included, under 255).
+PAGE_HEADER = 120
 # Column widths of the XLSX, in characters: name, email and organization wide, then the rest.
 XLSX_WIDTHS = (28, 34, 28, 18, 18, 18, 18, 40)
 
@@ -326,8 +328,8 @@ def write_xlsx(
         sheet.freeze_panes = f"A{header_row + 1}"
         sheet.print_title_rows = f"{header_row}:{header_row}"
     if heading:
-        # "&" starts a code in a page header; "&&" prints one.
-        sheet.oddHeader.center.text = " ".join(str(cell) for cell in heading[0]).replace("&", "&&")
+        # "&" starts a code in a page header, "&&" prints one; a header holds 255 characters at most.
+        sheet.oddHeader.center.text = " ".join(str(cell) for cell in heading[0])[:PAGE_HEADER].replace("&", "&&")
         sheet.oddFooter.center.text = "&P / &N"
     for number, line in enumerate(heading):
         cells = [_xlsx_cell(sheet, cell) for cell in line]

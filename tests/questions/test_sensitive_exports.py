@@ -5,6 +5,10 @@ its purpose, and a constant number of queries whatever the number of registratio
 
 import csv
 import io
+import os
+import shutil
+import subprocess
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -328,3 +332,25 @@ def test_an_export_with_answers_runs_the_same_number_of_queries_for_3_and_30_reg
         counts[n] = len(statements)
     assert counts[3] == counts[30], counts
     print(f"\n{path}: {counts[3]} queries (3 and 30 registrations)")
+
+
+SOFFICE = shutil.which("soffice")
+OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+@pytest.mark.skipif(not SOFFICE and not os.environ.get("CI"), reason="LibreOffice missing (make test installs it)")
+def test_libreoffice_opens_the_full_list_with_answers_and_runs_no_formula(organizer, care, tmp_path):
+    """What a spreadsheet program makes of the file: LibreOffice converts it to its flat XML."""
+    (tmp_path / "full.xlsx").write_bytes(download(organizer, f"{EXPORT}full&format=xlsx"))
+    profile = (tmp_path / "profile").as_uri()  # its own profile: runs in parallel do not share one
+    subprocess.run(
+        [SOFFICE or "soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "fods",
+         "--outdir", str(tmp_path), str(tmp_path / "full.xlsx")],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    cells = list(ElementTree.parse(tmp_path / "full.fods").iter(f"{TABLE}table-cell"))
+    assert not [cell.attrib for cell in cells if f"{TABLE}formula" in cell.attrib]
+    texts = {"".join(cell.itertext()).strip() for cell in cells if cell.get(f"{OFFICE}value-type") == "string"}
+    assert {'=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "=1+1", "-T-shirt size", HEALTH} <= texts
+    assert any(text.startswith("Full attendee list · ") for text in texts)

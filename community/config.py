@@ -73,6 +73,9 @@ DEFAULTS = {
     # long after their event ended; sent mails lose their text this long after sending.
     "GUEST_DATA_RETENTION_DAYS": 365,
     "MAIL_BODY_RETENTION_DAYS": 90,
+    # Answers to sensitive registration questions (diet, health, identity documents) are
+    # erased this long after their event ended; their counts stay.
+    "SENSITIVE_ANSWER_RETENTION_DAYS": 30,
     # When the worker runs each scheduled job (`flask --app app jobs` lists them): seconds
     # between runs, or "HH:MM" daily in TIMEZONE. E.g. {"reminders": 600, "retention": "04:00"}.
     "JOB_SCHEDULE": {},
@@ -122,6 +125,7 @@ ENVIRONMENT = {
     "GUEST_REGISTRATION_LIMIT": ("GUEST_REGISTRATION_LIMIT", str),
     "GUEST_REGISTRATION_EVENT_LIMIT": ("GUEST_REGISTRATION_EVENT_LIMIT", str),
     "MAIL_BODY_RETENTION_DAYS": ("MAIL_BODY_RETENTION_DAYS", int),
+    "SENSITIVE_ANSWER_RETENTION_DAYS": ("SENSITIVE_ANSWER_RETENTION_DAYS", int),
 }
 
 

@@ -81,8 +81,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_templates(app: Flask) -> None:
     from community.core import templating
+    from community.questions import sensitive
 
     templating.register(app)
+    # Beside a sensitive question on a registration form: how long its answer is kept.
+    app.jinja_env.globals["how_long_kept"] = sensitive.how_long_kept
 
 
 def register_cli(app: Flask) -> None:

@@ -12,7 +12,9 @@ import pytest
 
 from community.core.extensions import db
 from community.groups import services as groups
+from community.questions import answers
 from community.questions import services as questions
+from community.questions.models import Choice, Question
 from community.questions.services import QuestionData
 from community.registrations import mails, services
 from tests.conftest import login
@@ -35,6 +37,12 @@ def pages(app, make_member, make_event):
     summit = make_event(title="Sommet", capacity=1, venue="Salle A", created_by=organizer.id, group_id=group.id)
     registration, _ = services.register_member(summit, member)
     services.register_member(summit, make_member("jo@example.net", name="Jo Waiting"))
+    diet = Question(event_id=summit.id, kind="choice", label_fr="Régime", sensitive=True, role="diet")
+    diet.choices = [Choice(label_fr="Végétarien"), Choice(label_fr="Sans gluten")]
+    note = Question(event_id=summit.id, kind="long_text", label_fr="Un mot", position=1)
+    db.session.add_all([diet, note])
+    db.session.flush()
+    answers.save(registration, {diet.id: str(diet.choices[0].id), note.id: "Ligne 1\nLigne 2"})
     db.session.commit()
     ticket = f"/events/tickets/{mails.access_token(registration)}"
     ask = lambda **fields: questions.add_question(organizer, summit, QuestionData(**fields))  # noqa: E731
@@ -61,6 +69,8 @@ def pages(app, make_member, make_event):
         ("profile", member, "/members/profile"),
         ("my-registrations", member, "/events/mine"),
         ("dashboard", organizer, f"/events/{summit.slug}/dashboard"),
+        ("dashboard-admin", admin, f"/events/{summit.slug}/dashboard"),
+        ("answers", organizer, f"/events/{summit.slug}/dashboard/registrations/{registration.id}/answers"),
         ("checkin", organizer, f"/events/{summit.slug}/checkin"),
         ("scan", organizer, f"/events/checkin/{registration.ticket_code}"),
         ("admin", admin, "/admin/"),

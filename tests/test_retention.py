@@ -100,7 +100,9 @@ def test_old_guest_data_and_old_mail_bodies_go_recent_and_unsent_ones_stay(app, 
 
     assert counts == {
         "guest_mails_purged": 1,
+        "guest_answers_erased": 0,
         "guest_registrations_anonymized": 1,
+        "sensitive_answers_erased": 0,
         "mail_bodies_purged": 1,
         "login_records_deleted": 0,
     }
@@ -125,7 +127,7 @@ def test_old_guest_data_and_old_mail_bodies_go_recent_and_unsent_ones_stay(app, 
         assert email.body_text.startswith("Hello") and len(email.attachments) == 1, kept
 
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "data.purged"))
-    assert entry.actor_id is None and entry.changes == dict(counts, guest_days=365, mail_days=90)
+    assert entry.actor_id is None and entry.changes == dict(counts, guest_days=365, mail_days=90, sensitive_days=30)
 
 
 def test_running_the_purge_twice_changes_nothing_more(app, history):
@@ -135,7 +137,9 @@ def test_running_the_purge_twice_changes_nothing_more(app, history):
     db.session.commit()
     assert again == {
         "guest_mails_purged": 0,
+        "guest_answers_erased": 0,
         "guest_registrations_anonymized": 0,
+        "sensitive_answers_erased": 0,
         "mail_bodies_purged": 0,
         "login_records_deleted": 0,
     }
@@ -208,6 +212,8 @@ def test_the_register_and_the_notice_state_the_configured_periods(app):
         "Mail outbox",
         "Audit log",
         "Security records and rate limits",
+        "Answers to an event&#39;s registration questions",
+        "Answers to sensitive questions",
     ):
         assert f"{name}</h2>" in register, name
     for period in (
@@ -218,7 +224,7 @@ def test_the_register_and_the_notice_state_the_configured_periods(app):
         "valid 48 hours",
     ):
         assert period in register, period
-    assert register.count("Legal basis") == 7
+    assert register.count("Legal basis") == 9
     notice = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "erased 200 days after the event" in notice and "deleted 30 days after sending" in notice
     assert 'href="/privacy/register"' in notice

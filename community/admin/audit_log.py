@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from community.admin.presets import PRESETS
 from community.core import audit
 from community.core.audit import AuditEntry
 from community.core.clock import from_local
@@ -42,6 +43,7 @@ MEMBER_KEYS = ("member_id",)
 # What the keys of `changes` are called on the page; an unknown key is shown as it is.
 CHANGE_LABELS = {
     "announcement_id": _l("announcement"),
+    "answers_erased": _l("answers erased"),
     "archived": _l("archived"),
     "attempts": _l("attempts"),
     "audience": _l("audience"),
@@ -56,6 +58,7 @@ CHANGE_LABELS = {
     "format": _l("format"),
     "group_memberships_ended": _l("group memberships ended"),
     "guest": _l("guest"),
+    "guest_answers_erased": _l("guest answers erased"),
     "guest_days": _l("guest data kept (days)"),
     "guest_mails_purged": _l("guest mails purged"),
     "guest_registrations_anonymized": _l("guest registrations anonymized"),
@@ -72,6 +75,8 @@ CHANGE_LABELS = {
     "over_capacity": _l("over capacity"),
     "position": _l("place"),
     "promoted": _l("promoted from the waiting list"),
+    "purpose": _l("for"),
+    "questions": _l("questions"),
     "q": _l("search"),
     "recipient_count": _l("recipients"),
     "recipients": _l("recipients"),
@@ -84,6 +89,9 @@ CHANGE_LABELS = {
     "retired": _l("kept for its answers"),
     "role": _l("role"),
     "sensitive": _l("sensitive"),
+    "sensitive_answers_erased": _l("sensitive answers erased"),
+    "sensitive_days": _l("sensitive answers kept (days)"),
+    "sensitive_questions": _l("sensitive questions"),
     "slug": _l("address"),
     "status": _l("status"),
     "summary": _l("summary"),
@@ -257,6 +265,12 @@ def _value(value) -> str:
     return str(value)
 
 
+def _purpose(key: str) -> str:
+    """An export's purpose (its preset's key) by the preset's name."""
+    preset = PRESETS.get(key)
+    return str(preset.name) if preset is not None else key
+
+
 def _key(key: str) -> str:
     label = CHANGE_LABELS.get(key)
     return str(label) if label is not None else key.replace("_", " ")
@@ -268,6 +282,8 @@ def readable_changes(changes: dict, names: _Names) -> list[str]:
     for key, value in sorted((changes or {}).items()):
         if key in MEMBER_KEYS and isinstance(value, int):
             what, shown = _("member"), _member_ref(names, value).name
+        elif key == "purpose" and isinstance(value, str):
+            what, shown = _key(key), _purpose(value)
         elif isinstance(value, list) and len(value) == 2:
             what, shown = _key(key), f"{_value(value[0])} → {_value(value[1])}"
         else:

@@ -1,11 +1,13 @@
 """Exports: rows read from the database in a stream, and the writers that turn
 them into CSV or XLSX files people open in a spreadsheet.
 
-Each row generator runs one SELECT (working groups are folded into it by a
-correlated subquery) and reads it in batches, so an export of any size costs a
-constant number of queries and holds one batch in memory. Rows hold moments as
-local datetimes and statuses and roles in the reader's language: the CSV writes
-a moment as text, the XLSX as a date cell.
+Each row generator runs one SELECT (working groups, and the answers to each of
+the event's questions, are folded into it by correlated subqueries) and reads it
+in batches, so an export of any size costs a constant number of queries and holds
+one batch in memory. Rows hold moments as local datetimes, statuses, roles and
+answers in the reader's language: the CSV writes a moment as text, the XLSX as a
+date cell. A file may open with heading rows (what it is for, when it was made:
+admin/presets.py) before its header.
 """
 
 import csv
@@ -15,11 +17,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import IO
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, case, func, select
 
@@ -31,6 +35,8 @@ from community.core.search import fold
 from community.events.models import Event
 from community.groups.models import GroupMembership, GroupRole, MembershipStatus, WorkingGroup
 from community.members.models import Member
+from community.questions.answers import shown
+from community.questions.models import Answer, Question
 from community.registrations.models import STATUS_LABELS, Registration, RegistrationStatus
 
 # Rows fetched from the database cursor at a time.
@@ -129,24 +135,43 @@ def _group_names(joined: str | None) -> str:
     return ", ".join(sorted(joined.split(GROUP_SEPARATOR), key=fold)) if joined else ""
 
 
-def _stream(statement) -> Iterator:
+def answer_header(questions: Sequence[Question]) -> list[str]:
+    """A column title per question: its label in the reader's language, marked when it is no longer asked."""
+    return [
+        _("%(label)s (no longer asked)", label=question.label) if question.retired_at else question.label
+        for question in questions
+    ]
+
+
+def answer_of(question: Question):
+    """The registration's stored answer to one question, folded into the row (one index lookup)."""
+    return (
+        select(Answer.value)
+        .where(Answer.registration_id == Registration.id, Answer.question_id == question.id)
+        .scalar_subquery()
+    )
+
+
+def stream(statement) -> Iterator:
     # yield_per streams from a server-side cursor on PostgreSQL, in batches on SQLite.
     yield from db.session.execute(statement.execution_options(yield_per=BATCH))
 
 
-def attendee_rows(event: Event, statuses: Sequence[str] = ()) -> Iterator[tuple]:
+def attendee_rows(event: Event, statuses: Sequence[str] = (), questions: Sequence[Question] = ()) -> Iterator[tuple]:
     """One row per registration to the event, guests included, oldest first; "checked in at"
-    is the check-in that is not undone (at most one, a unique index says so)."""
+    is the check-in that is not undone (at most one, a unique index says so); then the
+    answers to `questions` (their choices already loaded), as the pages show them."""
     statement = (
         select(
             func.coalesce(Member.display_name, Registration.guest_name),
             func.coalesce(Member.email, Registration.guest_email),
-            case((Registration.member_id.is_not(None), Member.organization), else_=Registration.guest_organization),
+            organization_of(),
             Registration.status,
             Registration.category_id,
             Registration.created_at,
             CheckIn.checked_in_at,
             _groups_of(Registration.member_id),
+            *(answer_of(question) for question in questions),
         )
         .select_from(Registration)
         .outerjoin(Member, Member.id == Registration.member_id)
@@ -157,11 +182,17 @@ def attendee_rows(event: Event, statuses: Sequence[str] = ()) -> Iterator[tuple]
     if statuses:
         statement = statement.where(Registration.status.in_(statuses))
     # Named now: the rows are streamed after the view has returned.
-    return _attendees(statement, {category.id: category.name for category in event.categories})
+    return _attendees(statement, {category.id: category.name for category in event.categories}, list(questions))
 
 
-def _attendees(statement, category_names: dict) -> Iterator[tuple]:
-    for name, email, organization, status, category_id, registered_at, checked_in_at, groups in _stream(statement):
+def organization_of():
+    """A registration's organization as SQL: the member's profile, else what the guest typed (join Member)."""
+    return case((Registration.member_id.is_not(None), Member.organization), else_=Registration.guest_organization)
+
+
+def _attendees(statement, category_names: dict, questions: list[Question]) -> Iterator[tuple]:
+    for row in stream(statement):
+        name, email, organization, status, category_id, registered_at, checked_in_at, groups, *values = row
         category = category_names.get(category_id, "")
         yield (
             name,
@@ -172,6 +203,7 @@ def _attendees(statement, category_names: dict) -> Iterator[tuple]:
             when(registered_at),
             when(checked_in_at),
             _group_names(groups),
+            *(shown(question, value) for question, value in zip(questions, values)),
         )
 
 
@@ -186,7 +218,7 @@ def member_rows() -> Iterator[tuple]:
         Member.created_at,
         _groups_of(Member.id),
     ).order_by(Member.created_at, Member.id)
-    for name, email, organization, role, confirmed_at, joined_at, groups in _stream(statement):
+    for name, email, organization, role, confirmed_at, joined_at, groups in stream(statement):
         yield (
             name,
             email,
@@ -214,7 +246,7 @@ def group_member_rows(group: WorkingGroup) -> Iterator[tuple]:
         .where(GroupMembership.group_id == group.id)
         .order_by(GroupMembership.created_at, GroupMembership.id)
     )
-    for name, email, organization, role, status, joined_at in _stream(statement):
+    for name, email, organization, role, status, joined_at in stream(statement):
         role, status = _label(GROUP_ROLE_LABELS, role), _label(MEMBERSHIP_LABELS, status)
         yield (name, email, organization, role, status, when(joined_at))
 
@@ -228,12 +260,19 @@ def _csv_cell(value) -> str:
     return spreadsheet_safe(value)
 
 
-def csv_chunks(header: Iterable, rows: Iterable[tuple], separator: str = ";") -> Iterator[bytes]:
-    """UTF-8 with a BOM (so Excel reads the accents right), written in chunks as rows arrive."""
+def csv_chunks(
+    header: Iterable, rows: Iterable[tuple], separator: str = ";", heading: Sequence[tuple] = ()
+) -> Iterator[bytes]:
+    """UTF-8 with a BOM (so Excel reads the accents right), written in chunks as rows arrive;
+    the heading rows (a title line ...) come first, then the header (none when empty)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=separator)
     buffer.write("\ufeff")
-    writer.writerow([spreadsheet_safe(str(title)) for title in header])
+    for line in heading:
+        writer.writerow([_csv_cell(cell) for cell in line])
+    header = [spreadsheet_safe(str(title)) for title in header]
+    if header:
+        writer.writerow(header)
     for count, row in enumerate(rows, start=1):
         writer.writerow([_csv_cell(cell) for cell in row])
         if count % CSV_FLUSH == 0:
@@ -243,18 +282,23 @@ def csv_chunks(header: Iterable, rows: Iterable[tuple], separator: str = ";") ->
     yield buffer.getvalue().encode("utf-8")
 
 
+# Characters of the title printed on top of each page of an XLSX (doubled "&" included, under 255).
+PAGE_HEADER = 120
 # Column widths of the XLSX, in characters: name, email and organization wide, then the rest.
 XLSX_WIDTHS = (28, 34, 28, 18, 18, 18, 18, 40)
 
 
 def _xlsx_cell(sheet, value) -> WriteOnlyCell:
-    """A date cell for a moment; otherwise a text cell holding the text as it is. In an XLSX a
-    text cell is never a formula (openpyxl would write a value starting with "=" as one), so
-    it needs no leading quote; XML cannot hold most control characters, so they go."""
+    """A date cell for a moment, a number cell for a count we made; otherwise a text cell
+    holding the text as it is. In an XLSX a text cell is never a formula (openpyxl would
+    write a value starting with "=" as one), so it needs no leading quote; XML cannot hold
+    most control characters, so they go."""
     if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = XLSX_MOMENT_FORMAT
         return cell
+    if isinstance(value, int) and not isinstance(value, bool):
+        return WriteOnlyCell(sheet, value=value)
     text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
     cell = WriteOnlyCell(sheet, value=text or None)  # an empty cell, not an empty text
     if text:
@@ -262,21 +306,45 @@ def _xlsx_cell(sheet, value) -> WriteOnlyCell:
     return cell
 
 
-def write_xlsx(header: Sequence, rows: Iterable[tuple], title: str) -> IO[bytes]:
+def write_xlsx(
+    header: Sequence,
+    rows: Iterable[tuple],
+    title: str,
+    heading: Sequence[tuple] = (),
+    purpose: str = "",
+    widths: Sequence[int] = XLSX_WIDTHS,
+) -> IO[bytes]:
     """A workbook written row by row (openpyxl write-only mode) to an anonymous temporary
-    file, rewound for sending; the file disappears when closed. The header row stays in
-    view and filters each column."""
+    file, rewound for sending; the file disappears when closed. The heading rows come
+    first (the first in bold, and on top of every printed page); the header row stays in
+    view, filters each column and is printed on every page."""
     workbook = Workbook(write_only=True)
+    workbook.properties.title, workbook.properties.subject = title, purpose
     sheet = workbook.create_sheet(title=title[:31])
-    for column in range(1, len(header) + 1):
-        sheet.column_dimensions[get_column_letter(column)].width = XLSX_WIDTHS[min(column, len(XLSX_WIDTHS)) - 1]
-    sheet.freeze_panes = "A2"
-    sheet.append([_xlsx_cell(sheet, str(heading)) for heading in header])
-    last_row = 1
+    for column in range(1, max(len(header), 1) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = widths[min(column, len(widths)) - 1]
+    header_row = len(heading) + 1
+    if header:
+        sheet.freeze_panes = f"A{header_row + 1}"
+        sheet.print_title_rows = f"{header_row}:{header_row}"
+    if heading:
+        # "&" starts a code in a page header, "&&" prints one; a header holds 255 characters at most.
+        sheet.oddHeader.center.text = " ".join(str(cell) for cell in heading[0])[:PAGE_HEADER].replace("&", "&&")
+        sheet.oddFooter.center.text = "&P / &N"
+    for number, line in enumerate(heading):
+        cells = [_xlsx_cell(sheet, cell) for cell in line]
+        if number == 0 and cells:
+            cells[0].font = Font(bold=True)
+        sheet.append(cells)
+    last_row = len(heading)
+    if header:
+        sheet.append([_xlsx_cell(sheet, str(title)) for title in header])
+        last_row += 1
     for row in rows:
         sheet.append([_xlsx_cell(sheet, cell) for cell in row])
         last_row += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"
+    if header:
+        sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(header))}{last_row}"
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)

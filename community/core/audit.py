@@ -79,6 +79,8 @@ ACTIONS = {
     "group.lead_changed": _l("Group lead changed"),
     "group.announcement_sent": _l("Announcement sent"),
     "export.attendees": _l("Attendee list exported"),
+    "export.security_list": _l("Venue security list exported"),
+    "export.catering": _l("Catering list exported"),
     "export.members": _l("Member list exported"),
     "export.group_members": _l("Group member list exported"),
     "mail.retried": _l("Mail retried"),

@@ -8,6 +8,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from community.admin import presets
 from community.core import audit
 from community.core.clock import from_local, to_local, utcnow
 from community.core.errors import attempt
@@ -20,8 +21,10 @@ from community.dashboard import history as event_history
 from community.dashboard.forms import AddPersonForm, SettingsForm, StaffForm, first_error
 from community.events import queries as event_queries
 from community.events.models import EventStaff
-from community.events.permissions import manager_required
+from community.events.permissions import manager_required, may_read_sensitive
 from community.messages import services as messages
+from community.questions import answers, sensitive
+from community.questions import counts as answer_counts
 from community.registrations import seats
 from community.registrations import services as registrations
 from community.registrations.models import CONFIRMED, WAITING, status_label
@@ -76,6 +79,30 @@ def _lists(event, state: dict) -> dict:
     return {"attendees": attendees, "waiting": waiting, "holds": holds, "state": state, "list_url": list_url}
 
 
+def _answers(event, lists: dict, now) -> dict:
+    """The event's questions: counts for everyone who sees the dashboard, the answers of the
+    people listed (those to sensitive questions for the event's own organizers only), what
+    the export form offers. Four queries at most, whatever the number of registrations."""
+    questions = answers.of_event(event)
+    reads_sensitive = may_read_sensitive(current_user, event)
+    readable = sensitive.readable(questions, reads_sensitive)
+    listed = [row.registration.id for page in (lists["attendees"], lists["waiting"]) for row in page.rows]
+    values = answers.of_registrations(listed) if readable else {}
+    return {
+        "tallies": answer_counts.of_event(event, questions),
+        "row_answers": {
+            "questions": readable,
+            "given": {key: sensitive.visible(theirs, questions, reads_sensitive) for key, theirs in values.items()},
+            "shown": answers.shown,
+        },
+        "hidden_questions": sensitive.hidden(questions, reads_sensitive),
+        "sensitive_days": sensitive.retention_days(),
+        "sensitive_erased": sensitive.past_retention(event, now),
+        "presets": list(presets.PRESETS.values()),
+        "identity_choices": sensitive.readable(presets.identity_choices(questions), reads_sensitive),
+    }
+
+
 def _forms(event) -> dict:
     """The dashboard's forms, empty (the capacity and dates as they are)."""
     settings = SettingsForm(
@@ -111,6 +138,7 @@ def _chart(event, now) -> dict:
 @manager_required
 def show(event):
     now = _seats_due_freed(event)
+    lists = _lists(event, _list_state())
     return render_template(
         "dashboard/index.html",
         event=event,
@@ -122,8 +150,31 @@ def show(event):
         status_label=status_label,
         event_messages=messages.archive(event),
         **_chart(event, now),
-        **_lists(event, _list_state()),
+        **lists,
+        **_answers(event, lists, now),
         **_forms(event),
+    )
+
+
+@bp.get("/<slug>/dashboard/registrations/<int:registration_id>/answers")
+@manager_required
+def registration_answers(event, registration_id):
+    """One person's answers to the event's questions: those to sensitive questions for the
+    event's own organizers only, the others for everyone who manages the event."""
+    registration = registration_or_404(event, registration_id)
+    questions = answers.of_event(event)
+    reads_sensitive = may_read_sensitive(current_user, event)
+    theirs = answers.of_registrations([registration.id]).get(registration.id, {})
+    values = sensitive.visible(theirs, questions, reads_sensitive)
+    return render_template(
+        "dashboard/answers.html",
+        event=event,
+        registration=registration,
+        questions=sensitive.asked_of(sensitive.readable(questions, reads_sensitive), registration, values),
+        values=values,
+        shown=answers.shown,
+        hidden_answers=len(theirs) - len(values),
+        back=safe_next(request.args.get("next"), url_for("dashboard.show", slug=event.slug) + "#attendees"),
     )
 
 

@@ -3,6 +3,10 @@
 - manage (dashboard, edit, waiting list, mail to attendees, exports, staff):
   admins, the organizer who created the event, and people named organizer of it;
 - check in: those, and the stewards named for it (nothing else);
+- read raw answers to sensitive questions (diet, health, identity documents): only
+  the organizer who created the event and people named organizer of it; not
+  admins as such, not stewards, not the organizers of other events (the others
+  who manage the event see counts);
 - see: a draft only those who may manage events; published and cancelled events are public pages.
 """
 
@@ -51,6 +55,14 @@ def may_manage(member, event: Event) -> bool:
 
 def may_check_in(member, event: Event) -> bool:
     return rights(member, event).check_in
+
+
+def may_read_sensitive(member, event: Event) -> bool:
+    """Special-category data (GDPR art. 9) goes to the fewest people who need it: the
+    event's own organizers. An admin reads it only when one of them (at most one query)."""
+    if member is None or not getattr(member, "is_authenticated", False):
+        return False
+    return event.created_by == member.id or staff_role(member, event) == StaffRole.ORGANIZER.value
 
 
 def can_view(event: Event, member) -> bool:

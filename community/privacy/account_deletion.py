@@ -20,6 +20,7 @@ from community.members.models import Member, Role
 from community.members.passwords import verify_password
 from community.members.services import WrongPassword
 from community.privacy.personal_data import mails_to, registrations_of
+from community.questions import erasure
 from community.registrations import services as events
 from community.registrations.models import LIVE, Registration
 
@@ -43,7 +44,8 @@ def delete_account(member, password: str, now: datetime | None = None) -> dict:
 
     Registrations of events that started, or already used at the door, are
     anonymized (counts and history stay right); later ones are given back and
-    the waiting lists move; group
+    the waiting lists move; their answers to events' questions are erased as the
+    retention purge erases them (a choice of a seat kept stays as a count); group
     memberships, event staff roles and the account go; mails to or about the
     member lose what names them (mail/scrub.py); the audit log keeps only ids."""
     if not verify_password(member.password_hash, password):
@@ -55,9 +57,13 @@ def delete_account(member, password: str, now: datetime | None = None) -> dict:
     now = now or utcnow()
     member_id = member.id
     mails_about = _mails_about(member)  # before the rows that name them change
+    # Their registrations, found before anonymizing them takes the link to the person away.
+    theirs = Registration.id.in_(db.session.scalars(select(Registration.id).where(registrations_of(member))).all())
     done = {"registrations_anonymized": _anonymize(member, now, only=_kept_for_history(now))}
     done["registrations_cancelled"] = events.forget_member(member, now) + _cancel_guest_seats(member, now)
     done["registrations_anonymized"] += _anonymize(member, now)
+    # After the cancellations: the answers of a seat given back count nowhere any more.
+    done["answers_erased"] = erasure.erase(theirs)
     done["group_memberships_ended"] = _run(delete(GroupMembership).where(GroupMembership.member_id == member_id))
     done["event_staff_roles_ended"] = _run(delete(EventStaff).where(EventStaff.member_id == member_id))
     db.session.flush()  # mails queued above (promotions) are rows before the outbox is scrubbed

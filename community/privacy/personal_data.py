@@ -3,11 +3,12 @@
 What belongs to a member: rows that point at their account, and, once they proved
 their address, the guest registrations and mails made with that address (an
 unconfirmed account has proved nothing, so it gets neither: anyone can sign up
-with someone else's address). Seven queries whatever the amounts."""
+with someone else's address). Nine queries whatever the amounts."""
 
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import contains_eager
 
 from community.checkin.models import CheckIn
 from community.core import audit
@@ -19,6 +20,8 @@ from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
 from community.members import devices
 from community.members.models import Member
+from community.questions import answers
+from community.questions.models import Answer, Question
 from community.registrations.models import Registration
 from community.tickets.models import Category, InvitationCode
 
@@ -43,7 +46,7 @@ def mails_to(member):
 
 
 def personal_data(member) -> dict:
-    """Everything the community holds about `member`, JSON-ready; seven queries whatever the amounts."""
+    """Everything the community holds about `member`, JSON-ready; nine queries whatever the amounts."""
     memberships = db.session.execute(
         select(GroupMembership, WorkingGroup)
         .join(WorkingGroup, GroupMembership.group_id == WorkingGroup.id)
@@ -56,6 +59,7 @@ def personal_data(member) -> dict:
         "consents": _consents(member, memberships),
         "working_groups": [_membership(m, g) for m, g in memberships],
         "registrations": _registrations(member),
+        "answers": _answers(member),
         "check_ins": _check_ins(member),
         "event_staff": _staff(member),
         "mails": _mails(member),
@@ -138,6 +142,30 @@ def _registrations(member) -> list[dict]:
             "ticket_code": registration.ticket_code,
         }
         for registration, event, category, code in rows
+    ]
+
+
+def _answers(member) -> list[dict]:
+    """Their answers to the events' questions, as the pages show them (two queries: the answers
+    with their questions, the questions' choices)."""
+    rows = db.session.execute(
+        select(Answer, Event)
+        .join(Answer.question)
+        .join(Registration, Answer.registration_id == Registration.id)
+        .join(Event, Registration.event_id == Event.id)
+        .where(registrations_of(member))
+        .options(contains_eager(Answer.question).selectinload(Question.choices))
+        .order_by(Registration.created_at, Registration.id, Question.position, Question.id)
+    ).all()
+    return [
+        {
+            "event": _event(event),
+            "question": answer.question.label,
+            "answer": answers.shown(answer.question, answer.value),
+            "sensitive": answer.question.sensitive,
+            "answered_at": iso(answer.updated_at),
+        }
+        for answer, event in rows
     ]
 
 

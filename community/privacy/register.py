@@ -13,6 +13,7 @@ from community.registrations.mails import ACCESS_MAX_AGE
 
 CONTRACT = "contract"
 CONSENT = "consent"
+EXPLICIT_CONSENT = "explicit_consent"
 LEGITIMATE = "legitimate"
 
 
@@ -32,6 +33,10 @@ def legal_basis(basis: str) -> str:
         CONTRACT: _("Performance of the membership terms you accepted (GDPR art. 6(1)(b))"),
         CONSENT: _("Your consent, which you may withdraw at any time (GDPR art. 6(1)(a))"),
         LEGITIMATE: _("The community's legitimate interest, which you may object to (GDPR art. 6(1)(f))"),
+        EXPLICIT_CONSENT: _(
+            "Your explicit consent, given by answering a question that says why it is asked; you may withdraw it "
+            "at any time (GDPR art. 6(1)(a) and 9(2)(a))"
+        ),
     }[basis]
 
 
@@ -56,6 +61,8 @@ def processings(config) -> list[Processing]:
     return [
         _accounts(config),
         _registrations(config),
+        _answers(config),
+        _sensitive_answers(config),
         _check_ins(),
         _groups(),
         _mail(config),
@@ -109,6 +116,57 @@ def _registrations(config) -> Processing:
             ),
             _("Members' registrations: as long as the account exists, then kept anonymized for the event's history."),
             _("Ticket and cancellation links are valid %(period)s.", period=days(ACCESS_MAX_AGE // 86400)),
+        ],
+    )
+
+
+def _answers(config) -> Processing:
+    return Processing(
+        "answers",
+        _("Answers to an event's registration questions"),
+        _(
+            "What a person answers to the questions an event's organizers ask at registration: name as on an "
+            "identity document, organization, choices, dates, numbers or a few words."
+        ),
+        _("Prepare the event as its organizers need: badges, the venue's list, meals, the program."),
+        CONTRACT,
+        _("The person; the event's organizers; administrators."),
+        [
+            _("As long as the registration they belong to."),
+            _(
+                "A guest's answers are erased with their name, %(period)s after the event.",
+                period=days(config["GUEST_DATA_RETENTION_DAYS"]),
+            ),
+            _(
+                "When a member deletes the account, their answers are erased; chosen answers of a seat at a "
+                "past event stay as counts that name nobody."
+            ),
+        ],
+    )
+
+
+def _sensitive_answers(config) -> Processing:
+    return Processing(
+        "sensitive_answers",
+        _("Answers to sensitive questions"),
+        _(
+            "Answers to questions an organizer marks sensitive, which may reveal health or beliefs (special "
+            "categories of data, GDPR art. 9): diet, accessibility needs, health, identity documents. Each such "
+            "question says why it is asked and how long its answer is kept."
+        ),
+        _("Meet each person's needs at the event (meals, access), and give the venue the list it requires."),
+        EXPLICIT_CONSENT,
+        _(
+            "The person; the event's own organizers only (the one who created it and the co-organizers named "
+            "for it), on the dashboard and in exports, each export recorded with its purpose. Administrators, "
+            "stewards and other organizers see counts only."
+        ),
+        [
+            _(
+                "Erased %(period)s after the event ended: typed answers are deleted, chosen answers are kept as "
+                "counts that name nobody.",
+                period=days(config["SENSITIVE_ANSWER_RETENTION_DAYS"]),
+            ),
         ],
     )
 

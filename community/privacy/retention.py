@@ -1,10 +1,12 @@
 """Retention: personal data the community no longer needs is erased on a schedule.
 
 `flask --app app purge` (from cron, daily) erases guests' names and addresses
-once their event ended GUEST_DATA_RETENTION_DAYS ago, and empties the text and
-attachments of mails sent more than MAIL_BODY_RETENTION_DAYS ago; counts of failed logins
-past their hour and device sessions past their life go too. Each rule
-selects only what still holds data, so a second run finds nothing more to do."""
+(and their answers to the event's questions) once their event ended
+GUEST_DATA_RETENTION_DAYS ago, the answers to sensitive questions once their event
+ended SENSITIVE_ANSWER_RETENTION_DAYS ago (the counts stay: questions/erasure.py), and
+empties the text and attachments of mails sent more than MAIL_BODY_RETENTION_DAYS ago;
+counts of failed logins past their hour and device sessions past their life go too.
+Each rule selects only what still holds data, so a second run finds nothing more to do."""
 
 from datetime import datetime, timedelta
 
@@ -19,21 +21,35 @@ from community.events.models import Event
 from community.mail import scrub
 from community.mail.models import MailStatus, OutboxEmail
 from community.members import devices, throttle
+from community.questions import erasure
+from community.questions.models import Question
 from community.registrations.models import Registration
 
 
-def purge(now: datetime | None = None, guest_days: int | None = None, mail_days: int | None = None) -> dict:
+def purge(
+    now: datetime | None = None,
+    guest_days: int | None = None,
+    mail_days: int | None = None,
+    sensitive_days: int | None = None,
+) -> dict:
     """Erase what is past its retention period; returns the counts (also recorded in the audit log)."""
     now = now or utcnow()
     config = current_app.config
     guest_days = config["GUEST_DATA_RETENTION_DAYS"] if guest_days is None else guest_days
     mail_days = config["MAIL_BODY_RETENTION_DAYS"] if mail_days is None else mail_days
+    sensitive_days = config["SENSITIVE_ANSWER_RETENTION_DAYS"] if sensitive_days is None else sensitive_days
     old_guest = _old_guest(now - timedelta(days=guest_days))
-    # The guests' own mails first: they are found through the registrations' addresses.
+    # The guests' own mails and answers first: they are found through the registrations'
+    # addresses, which the anonymization erases.
     guest_mails = scrub.forget(select(OutboxEmail.id).where(_mail_of(old_guest)), recipient=True)
+    guest_answers = erasure.erase(old_guest)
     counts = {
         "guest_mails_purged": guest_mails["purged"] + guest_mails["deleted"],
+        "guest_answers_erased": guest_answers,
         "guest_registrations_anonymized": _anonymize(old_guest, now),
+        "sensitive_answers_erased": erasure.erase(
+            _of_events_ended_before(now - timedelta(days=sensitive_days)), Question.sensitive.is_(True)
+        ),
         "mail_bodies_purged": scrub.purge_bodies(
             select(OutboxEmail.id).where(
                 OutboxEmail.status == MailStatus.SENT.value,
@@ -43,16 +59,20 @@ def purge(now: datetime | None = None, guest_days: int | None = None, mail_days:
         "login_records_deleted": throttle.forget_stale(now) + devices.end_stale(now),
     }
     if any(counts.values()):
-        audit.record(None, "data.purged", guest_days=guest_days, mail_days=mail_days, **counts)
+        audit.record(
+            None, "data.purged", guest_days=guest_days, mail_days=mail_days, sensitive_days=sensitive_days, **counts
+        )
     return counts
+
+
+def _of_events_ended_before(moment: datetime):
+    return Registration.event_id.in_(select(Event.id).where(Event.ends_at < moment))
 
 
 def _old_guest(ended_before: datetime):
     """Guest registrations that still name someone, of events that ended before the date."""
     return and_(
-        Registration.member_id.is_(None),
-        Registration.anonymized_at.is_(None),
-        Registration.event_id.in_(select(Event.id).where(Event.ends_at < ended_before)),
+        Registration.member_id.is_(None), Registration.anonymized_at.is_(None), _of_events_ended_before(ended_before)
     )
 
 
@@ -82,9 +102,10 @@ def register_cli(app) -> None:
     @app.cli.command("purge")
     @click.option("--guest-days", type=int, default=None, help="Default GUEST_DATA_RETENTION_DAYS.")
     @click.option("--mail-days", type=int, default=None, help="Default MAIL_BODY_RETENTION_DAYS.")
-    def purge_command(guest_days, mail_days):
+    @click.option("--sensitive-days", type=int, default=None, help="Default SENSITIVE_ANSWER_RETENTION_DAYS.")
+    def purge_command(guest_days, mail_days, sensitive_days):
         """Erase personal data past its retention period (safe to rerun; for a daily cron)."""
-        counts = purge(guest_days=guest_days, mail_days=mail_days)
+        counts = purge(guest_days=guest_days, mail_days=mail_days, sensitive_days=sensitive_days)
         db.session.commit()
         for name, count in counts.items():
             click.echo(f"{name}: {count}")

@@ -29,6 +29,13 @@ MATRIX = [
     ("admin.attendees", "/admin/events/summit/attendees.xlsx", by_role(L, 403, 200, 403, 200)),
     ("admin.attendees", "/admin/events/summit/attendees.csv?status=waiting", by_role(L, 403, 200, 403, 200)),
     ("admin.attendees", "/admin/events/nowhere/attendees.csv", by_role(L, 404, 404, 404, 404)),
+    # The lists chosen by purpose, the same people (the sensitive answers: tests/questions/test_sensitive_access.py).
+    ("admin.export", "/admin/events/summit/export?preset=full&format=csv", by_role(L, 403, 200, 403, 200)),
+    ("admin.export", "/admin/events/summit/export?preset=security&format=xlsx", by_role(L, 403, 200, 403, 200)),
+    ("admin.export", "/admin/events/summit/export?preset=catering&format=csv", by_role(L, 403, 200, 403, 200)),
+    ("admin.export", "/admin/events/summit/export?preset=bogus&format=csv", by_role(L, 403, 400, 403, 400)),
+    ("admin.export", "/admin/events/summit/export", by_role(L, 403, 302, 403, 302)),
+    ("admin.export", "/admin/events/nowhere/export?preset=full&format=csv", by_role(L, 404, 404, 404, 404)),
 ]
 SECRET = "secret.attendee@example.org"
 

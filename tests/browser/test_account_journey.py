@@ -56,7 +56,7 @@ def test_a_member_downloads_their_data_then_deletes_the_account(browser, make_me
     assert_french(page)
     page.click("main a[href='/account/data']")
     page.wait_for_url("**/account/data")
-    assert page.locator("h1").count() == 1 and page.locator(".data-kinds > div").count() == 7
+    assert page.locator("h1").count() == 1 and page.locator(".data-kinds > div").count() == 8
     both_sizes(page, "account-data")
 
     with page.expect_download() as download_info:
@@ -101,8 +101,8 @@ def test_a_visitor_reads_and_prints_the_processing_register(browser):
     page.click("main a[href='/privacy/register']")
     page.wait_for_url("**/privacy/register")
     assert_french(page)
-    assert page.locator("section.processing").count() == 7
-    assert page.locator("section.processing dt").count() == 35
+    assert page.locator("section.processing").count() == 9
+    assert page.locator("section.processing dt").count() == 45
     assert page.locator("button[data-print]").is_visible()  # shown by print.js (no inline script)
     both_sizes(page, "privacy-register")
     page.emulate_media(media="print")

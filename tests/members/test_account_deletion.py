@@ -101,6 +101,7 @@ def test_the_deletion_is_recorded_with_counts_and_no_personal_data(app, client, 
     assert entry.changes == {
         "registrations_anonymized": 3,
         "registrations_cancelled": 1,
+        "answers_erased": 0,
         "group_memberships_ended": 3,
         "event_staff_roles_ended": 1,
         "mails_purged": 4,

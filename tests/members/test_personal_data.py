@@ -13,6 +13,7 @@ from community.groups.models import GroupMembership, WorkingGroup
 from community.mail.models import OutboxEmail
 from community.members.models import Member
 from community.privacy import personal_data
+from community.questions.models import Answer, Choice, Question
 from community.registrations.models import Registration
 from tests.conftest import login
 from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, add_event, build, seat
@@ -116,7 +117,8 @@ def test_guest_registrations_with_the_address_count_only_once_the_address_is_pro
 
 
 def _fill(member: Member, n: int) -> None:
-    """n registrations (with check-ins), n group memberships and n mails for `member`."""
+    """n registrations (with check-ins and an answer each to a choice question), n group
+    memberships and n mails for `member`."""
     now = utcnow()
     events = [add_event(f"bulk-{member.id}-{i}", starts_in=timedelta(days=-i - 1), capacity=None) for i in range(n)]
     db.session.execute(
@@ -143,6 +145,24 @@ def _fill(member: Member, n: int) -> None:
     ).all()
     db.session.execute(
         insert(CheckIn), [dict(registration_id=r.id, event_id=r.event_id, checked_in_at=now) for r in registrations]
+    )
+    questions = {}
+    for e in events:
+        question = Question(event_id=e.id, kind="choice", label_fr="Repas", choices=[Choice(label_fr="Végétarien")])
+        db.session.add(question)
+        questions[e.id] = question
+    db.session.flush()
+    db.session.execute(
+        insert(Answer),
+        [
+            dict(
+                registration_id=r.id,
+                question_id=questions[r.event_id].id,
+                value=str(questions[r.event_id].choices[0].id),
+                updated_at=now,
+            )
+            for r in registrations
+        ],
     )
     db.session.execute(
         insert(OutboxEmail),
@@ -176,8 +196,10 @@ def test_the_download_runs_the_same_number_of_queries_for_few_and_many_rows(app,
         with count_queries(db.engine) as statements:
             data = personal_data.personal_data(member)
         assert len(data["registrations"]) == len(data["check_ins"]) == len(data["mails"]) == n
+        assert len(data["answers"]) == n and data["answers"][0]["answer"] == "Végétarien"
         counts.append(len(statements))
-    assert counts[0] == counts[1] == 7, counts  # groups, registrations, check-ins, staff, mails, audit, devices
+    # groups, registrations, answers and their questions' choices, check-ins, staff, mails, audit, devices
+    assert counts[0] == counts[1] == 9, counts
 
 
 def test_the_data_page_says_what_is_held_and_offers_the_download(client, world):

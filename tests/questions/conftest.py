@@ -7,6 +7,7 @@ from community.core.extensions import db
 from community.questions import services
 from community.questions.answers import field_name
 from community.questions.services import QuestionData
+from tests.questions.care_setup import Care, build
 
 
 @pytest.fixture
@@ -42,3 +43,8 @@ def fields(question, value) -> dict:
 
 
 DIET = [("Végétarien", "Vegetarian"), ("Végétalien", "Vegan"), ("Sans restriction", "No restriction")]
+
+
+@pytest.fixture
+def care(make_member) -> Care:
+    return build(make_member)

@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from community.admin import audit_views, job_views, member_views, outbox_views
     from community.admin import views as admin
     from community.checkin import views as checkin
+    from community.dashboard import settings_views
     from community.dashboard import views as dashboard
     from community.events import organizer_views
     from community.events import views as events
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     view_modules = (pages, members, account_views, data_views, groups, membership_views, announcement_views, events)
     view_modules += (organizer_views, registrations, dashboard, checkin, messages, admin, member_views, audit_views)
     view_modules += (outbox_views, job_views, tickets, code_views, questions, answer_views, guest_views)
+    view_modules += (settings_views,)
     for blueprint in dict.fromkeys(module.bp for module in view_modules):
         app.register_blueprint(blueprint)
 

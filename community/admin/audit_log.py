@@ -9,10 +9,9 @@ from datetime import date, datetime, time, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from community.admin.presets import PRESETS
+from community.admin import audit_words as words
 from community.core import audit
 from community.core.audit import AuditEntry
 from community.core.clock import from_local
@@ -23,82 +22,6 @@ from community.groups.models import WorkingGroup
 from community.members.models import Member
 
 PER_PAGE = 50
-
-# Kinds of objects an entry can be about, as the filter and the rows name them.
-OBJECT_TYPES = {
-    "member": _l("Member"),
-    "event": _l("Event"),
-    "working_group": _l("Working group"),
-    "registration": _l("Registration"),
-    "check_in": _l("Check-in"),
-    "event_message": _l("Message to attendees"),
-    "event_staff": _l("Event staff"),
-    "group_membership": _l("Group membership"),
-    "group_announcement": _l("Announcement"),
-    "outbox_email": _l("Mail"),
-    "question": _l("Registration question"),
-}
-# Keys of `changes` that hold a member id: shown as the member's name.
-MEMBER_KEYS = ("member_id",)
-# What the keys of `changes` are called on the page; an unknown key is shown as it is.
-CHANGE_LABELS = {
-    "announcement_id": _l("announcement"),
-    "answers_erased": _l("answers erased"),
-    "archived": _l("archived"),
-    "attempts": _l("attempts"),
-    "audience": _l("audience"),
-    "capacity": _l("capacity"),
-    "category_id": _l("ticket category"),
-    "choices_added": _l("choices added"),
-    "choices_deleted": _l("choices deleted"),
-    "choices_retired": _l("choices kept for their answers"),
-    "description_changed": _l("description changed"),
-    "event_staff_roles_ended": _l("event staff roles ended"),
-    "fields": _l("fields changed"),
-    "format": _l("format"),
-    "group_memberships_ended": _l("group memberships ended"),
-    "guest": _l("guest"),
-    "guest_answers_erased": _l("guest answers erased"),
-    "guest_days": _l("guest data kept (days)"),
-    "guest_mails_purged": _l("guest mails purged"),
-    "guest_registrations_anonymized": _l("guest registrations anonymized"),
-    "join_policy": _l("joining"),
-    "kind": _l("kind"),
-    "label": _l("question"),
-    "lead": _l("lead"),
-    "mail_bodies_purged": _l("mail texts purged"),
-    "mail_days": _l("mail texts kept (days)"),
-    "mails_deleted": _l("mails deleted"),
-    "mails_purged": _l("mails purged"),
-    "mails_requeued": _l("mails back in the queue"),
-    "name": _l("name"),
-    "over_capacity": _l("over capacity"),
-    "position": _l("place"),
-    "promoted": _l("promoted from the waiting list"),
-    "purpose": _l("for"),
-    "questions": _l("questions"),
-    "q": _l("search"),
-    "recipient_count": _l("recipients"),
-    "recipients": _l("recipients"),
-    "registration_closes_at": _l("registration closes"),
-    "registration_id": _l("registration"),
-    "registration_opens_at": _l("registration opens"),
-    "registrations_anonymized": _l("registrations anonymized"),
-    "registrations_cancelled": _l("registrations cancelled"),
-    "required": _l("required"),
-    "retired": _l("kept for its answers"),
-    "role": _l("role"),
-    "sensitive": _l("sensitive"),
-    "sensitive_answers_erased": _l("sensitive answers erased"),
-    "sensitive_days": _l("sensitive answers kept (days)"),
-    "sensitive_questions": _l("sensitive questions"),
-    "slug": _l("address"),
-    "status": _l("status"),
-    "summary": _l("summary"),
-    "template": _l("kind of mail"),
-    "told": _l("people told"),
-    "was": _l("status before"),
-}
 
 
 @dataclass
@@ -195,7 +118,7 @@ def _ids(entries, object_type: str) -> set[int]:
 def _lookup(entries) -> _Names:
     member_ids = _ids(entries, "member") | {e.actor_id for e in entries if e.actor_id is not None}
     member_ids |= {
-        e.changes.get(key) for e in entries for key in MEMBER_KEYS if isinstance((e.changes or {}).get(key), int)
+        e.changes.get(key) for e in entries for key in words.MEMBER_KEYS if isinstance((e.changes or {}).get(key), int)
     }
     event_ids = _ids(entries, "event") | {e.event_id for e in entries if e.event_id is not None}
     group_ids = _ids(entries, "working_group")
@@ -205,7 +128,11 @@ def _lookup(entries) -> _Names:
         groups=_fetch(WorkingGroup, group_ids, WorkingGroup.name, WorkingGroup.slug),
         existing={},
     )
-    for object_type in {e.object_type for e in entries} & OBJECT_TYPES.keys() - {"member", "event", "working_group"}:
+    for object_type in {e.object_type for e in entries} & words.OBJECT_TYPES.keys() - {
+        "member",
+        "event",
+        "working_group",
+    }:
         table = db.metadata.tables[object_type]
         names.existing[object_type] = set(
             db.session.scalars(select(table.c.id).where(table.c.id.in_(_ids(entries, object_type))))
@@ -224,8 +151,10 @@ def _member_ref(names: _Names, member_id: int | None) -> Ref | None:
         return None
     found = names.members.get(member_id)
     if found is None:
-        return Ref(kind=str(OBJECT_TYPES["member"]), name=_("deleted"), deleted=True)
-    return Ref(kind=str(OBJECT_TYPES["member"]), name=found[0], url=url_for("admin.member_detail", member_id=member_id))
+        return Ref(kind=str(words.OBJECT_TYPES["member"]), name=_("deleted"), deleted=True)
+    return Ref(
+        kind=str(words.OBJECT_TYPES["member"]), name=found[0], url=url_for("admin.member_detail", member_id=member_id)
+    )
 
 
 def _event_ref(names: _Names, event_id: int | None) -> Ref | None:
@@ -233,8 +162,8 @@ def _event_ref(names: _Names, event_id: int | None) -> Ref | None:
         return None
     found = names.events.get(event_id)
     if found is None:
-        return Ref(kind=str(OBJECT_TYPES["event"]), name=_("deleted"), deleted=True)
-    return Ref(kind=str(OBJECT_TYPES["event"]), name=found[0], url=url_for("events.detail", slug=found[1]))
+        return Ref(kind=str(words.OBJECT_TYPES["event"]), name=_("deleted"), deleted=True)
+    return Ref(kind=str(words.OBJECT_TYPES["event"]), name=found[0], url=url_for("events.detail", slug=found[1]))
 
 
 def _object_ref(names: _Names, entry: AuditEntry) -> Ref | None:
@@ -245,7 +174,7 @@ def _object_ref(names: _Names, entry: AuditEntry) -> Ref | None:
         return _member_ref(names, object_id)
     if kind == "event":
         return _event_ref(names, object_id)
-    label = str(OBJECT_TYPES.get(kind, kind))
+    label = str(words.OBJECT_TYPES.get(kind, kind))
     if kind == "working_group":
         found = names.groups.get(object_id)
         if found is None:
@@ -255,39 +184,18 @@ def _object_ref(names: _Names, entry: AuditEntry) -> Ref | None:
     return Ref(kind=label, name=f"#{object_id}" if exists else _("deleted"), deleted=not exists)
 
 
-def _value(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, list):
-        return ", ".join(_value(item) for item in value)
-    return str(value)
-
-
-def _purpose(key: str) -> str:
-    """An export's purpose (its preset's key) by the preset's name."""
-    preset = PRESETS.get(key)
-    return str(preset.name) if preset is not None else key
-
-
-def _key(key: str) -> str:
-    label = CHANGE_LABELS.get(key)
-    return str(label) if label is not None else key.replace("_", " ")
-
-
 def readable_changes(changes: dict, names: _Names) -> list[str]:
     """{"capacity": [450, 460]} -> "capacity: 450 → 460"; facts -> "format: csv"."""
     lines = []
     for key, value in sorted((changes or {}).items()):
-        if key in MEMBER_KEYS and isinstance(value, int):
+        if key in words.MEMBER_KEYS and isinstance(value, int):
             what, shown = _("member"), _member_ref(names, value).name
         elif key == "purpose" and isinstance(value, str):
-            what, shown = _key(key), _purpose(value)
+            what, shown = words.key(key), words.purpose(value)
         elif isinstance(value, list) and len(value) == 2:
-            what, shown = _key(key), f"{_value(value[0])} → {_value(value[1])}"
+            what, shown = words.key(key), f"{words.value(value[0])} → {words.value(value[1])}"
         else:
-            what, shown = _key(key), _value(value)
+            what, shown = words.key(key), words.value(value)
         lines.append(_("%(what)s: %(value)s", what=what, value=shown))
     return lines
 

@@ -31,7 +31,7 @@ def _filters(form: AuditFilterForm) -> log.Filters:
 def audit_log():
     form = AuditFilterForm(request.args)
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc(), Event.id.desc()))
-    form.set_choices(audit.ACTIONS, log.OBJECT_TYPES, events)
+    form.set_choices(audit.ACTIONS, log.words.OBJECT_TYPES, events)
     pagination, rows = log.search(_filters(form), page=page_arg())
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("admin/audit/index.html", form=form, pagination=pagination, rows=rows, args=args)

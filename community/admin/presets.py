@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, func, literal, select
 
-from community.admin import exports
+from community.admin import exports, spreadsheets
 from community.core.clock import to_local
 from community.core.search import alphabetical, fold
 from community.core.templating import localdate, localdatetime
@@ -117,7 +117,7 @@ class File:
     heading: list[tuple]
     header: list
     rows: Iterable[tuple]
-    widths: Sequence[int] = field(default=exports.XLSX_WIDTHS)
+    widths: Sequence[int] = field(default=spreadsheets.XLSX_WIDTHS)
 
 
 def title_line(preset: Preset, event: Event, now: datetime) -> str:

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from community.admin import exports, presets
+from community.admin import exports, presets, spreadsheets
 from community.core import audit
 from community.core.clock import utcnow
 from community.core.extensions import db
@@ -58,7 +58,7 @@ def _separator(fmt: str) -> str | None:
     """The CSV separator asked for (400 when unknown); None for an XLSX."""
     if fmt == "xlsx":
         return None
-    separator = exports.SEPARATORS.get(request.args.get("sep", "semicolon"))
+    separator = spreadsheets.SEPARATORS.get(request.args.get("sep", "semicolon"))
     if separator is None:
         abort(400)
     return separator
@@ -74,10 +74,10 @@ def _send(separator: str | None, name: str, sheet_title: str, header, rows, **xl
     """A CSV streamed as rows are read, or an XLSX built in a temporary file then sent;
     `heading` rows (and for an XLSX its `purpose` and column `widths`) come before the header."""
     if separator is None:
-        output = exports.write_xlsx(header, rows, sheet_title, **xlsx)
+        output = spreadsheets.write_xlsx(header, rows, sheet_title, **xlsx)
         return send_file(output, mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
     return Response(
-        stream_with_context(exports.csv_chunks(header, rows, separator, xlsx.get("heading", ()))),
+        stream_with_context(spreadsheets.csv_chunks(header, rows, separator, xlsx.get("heading", ()))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
@@ -115,6 +115,17 @@ def _chosen(name: str, among) -> set[int]:
     return {offered[value] for value in values}
 
 
+def _columns(event, preset) -> list:
+    """The questions the file carries; 403 when one is sensitive and this reader may not see it."""
+    questions = answers.of_event(event)
+    reads_sensitive = permissions.may_read_sensitive(current_user, event)
+    identity = _chosen("identity", presets.identity_choices(questions)) if preset is presets.SECURITY else set()
+    columns = presets.columns(preset, questions, identity, reads_sensitive)
+    if any(question.sensitive for question in columns) and not reads_sensitive:
+        abort(403)
+    return columns
+
+
 @bp.get("/events/<slug>/export")
 @permissions.manager_required
 def export(event):
@@ -127,15 +138,9 @@ def export(event):
     if preset is None or fmt not in ("csv", "xlsx"):
         abort(400)
     separator, statuses = _separator(fmt), _statuses()
-    questions = answers.of_event(event)
-    reads_sensitive = permissions.may_read_sensitive(current_user, event)
-    identity = _chosen("identity", presets.identity_choices(questions)) if preset is presets.SECURITY else set()
-    columns = presets.columns(preset, questions, identity, reads_sensitive)
-    if any(question.sensitive for question in columns) and not reads_sensitive:
-        abort(403)
+    columns = _columns(event, preset)
     column_ids, now = [question.id for question in columns], utcnow()
-    facts = presets.facts(columns)
-    _record(preset.action, event, event_id=event.id, format=fmt, purpose=preset.key, **facts)
+    _record(preset.action, event, event_id=event.id, format=fmt, purpose=preset.key, **presets.facts(columns))
     file = presets.build(preset, event, answers.of_event(event), column_ids, now, statuses)
     xlsx = {"heading": file.heading, "purpose": str(preset.purpose), "widths": file.widths}
     return _send(separator, file.name, str(preset.name), file.header, file.rows, **xlsx)

@@ -1,16 +1,17 @@
-"""The organizer's dashboard of one event: counts, chart, lists, actions on registrations, staff.
+"""The organizer's dashboard of one event: counts, chart, lists, actions on registrations
+(its settings and staff in settings_views.py).
 
 Views parse, call events/services.py, commit once and redirect back to the dashboard
 with a message; a refused action rolls back and changes nothing."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from community.admin import presets
 from community.core import audit
-from community.core.clock import from_local, to_local, utcnow
+from community.core.clock import to_local, utcnow
 from community.core.errors import attempt
 from community.core.extensions import db
 from community.core.query_args import page_arg
@@ -20,7 +21,6 @@ from community.dashboard import chart, counts, people, services, timeline
 from community.dashboard import history as event_history
 from community.dashboard.forms import AddPersonForm, SettingsForm, StaffForm, first_error
 from community.events import queries as event_queries
-from community.events.models import EventStaff
 from community.events.permissions import manager_required, may_read_sensitive
 from community.messages import services as messages
 from community.questions import answers, sensitive
@@ -55,7 +55,7 @@ def _list_state() -> dict:
     }
 
 
-def _back(event):
+def back_to_dashboard(event):
     """Where an action returns: the dashboard as the organizer left it (lists, page)."""
     return redirect(safe_next(request.form.get("next"), url_for("dashboard.show", slug=event.slug)))
 
@@ -227,7 +227,7 @@ def promote(event, registration_id):
     if not done and not over and registration.status == WAITING and event.is_full:
         back = request.form.get("next")
         return redirect(url_for("dashboard.promote", slug=event.slug, registration_id=registration_id, next=back))
-    return _back(event)
+    return back_to_dashboard(event)
 
 
 def _confirm_over_capacity(event, registration):
@@ -254,7 +254,7 @@ def resend(event, registration_id):
         lambda: services.resend_confirmation(current_user, registration),
         _("The confirmation is sent again to %(name)s (%(email)s).", name=name, email=email),
     )
-    return _back(event)
+    return back_to_dashboard(event)
 
 
 def _added(registration):
@@ -270,56 +270,10 @@ def add(event):
     form = AddPersonForm(categories=event.categories)
     if not form.validate():
         flash(first_error(form), "error")
-        return _back(event)
+        return back_to_dashboard(event)
     person = form.person() | {"category_id": form.category_id.data}
     attempt(lambda: services.add_by_hand(current_user, event, over_capacity=form.over_capacity.data, **person), _added)
-    return _back(event)
-
-
-@bp.post("/<slug>/dashboard/settings")
-@manager_required
-def settings(event):
-    form = SettingsForm()
-    if not form.validate():
-        flash(first_error(form), "error")
-        return _back(event)
-    opens, closes = form.registration_opens_at.data, form.registration_closes_at.data
-    attempt(
-        lambda: services.change_settings(
-            current_user,
-            event,
-            new_capacity=form.capacity.data,
-            opens_at=from_local(opens) if opens else None,
-            closes_at=from_local(closes) if closes else None,
-        ),
-        _("Capacity and registration dates saved."),
-    )
-    return _back(event)
-
-
-@bp.post("/<slug>/dashboard/staff")
-@manager_required
-def add_staff(event):
-    form = StaffForm()
-    if not form.validate():
-        flash(first_error(form), "error")
-        return _back(event)
-    attempt(
-        lambda: services.name_staff(current_user, event, form.email.data, form.role.data),
-        _("%(email)s is on the event's staff now.", email=form.email.data),
-    )
-    return _back(event)
-
-
-@bp.post("/<slug>/dashboard/staff/<int:staff_id>/remove")
-@manager_required
-def remove_staff(event, staff_id):
-    staff = db.session.get(EventStaff, staff_id)
-    if staff is None or staff.event_id != event.id:
-        abort(404)
-    name = staff.member.display_name
-    attempt(lambda: services.remove_staff(current_user, staff), _("%(name)s is off the event's staff.", name=name))
-    return _back(event)
+    return back_to_dashboard(event)
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from community.admin.exports import csv_chunks, when
+from community.admin.exports import when
+from community.admin.spreadsheets import csv_chunks
 from community.core.clock import utcnow
 from community.core.errors import DomainError, attempt
 from community.core.extensions import db

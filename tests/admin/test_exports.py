@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from community.admin import exports
+from community.admin import exports, spreadsheets
 from community.checkin.models import CheckIn
 from community.core.clock import to_local
 from community.core.extensions import db
@@ -260,10 +260,10 @@ def test_group_member_export_lists_pending_and_active_members(client, people, cr
 
 
 def test_spreadsheet_safe_leaves_ordinary_text_alone():
-    assert exports.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"
-    assert exports.spreadsheet_safe("a=b") == "a=b"
-    assert exports.spreadsheet_safe(None) == ""
-    assert exports.spreadsheet_safe("-1") == "'-1"
+    assert spreadsheets.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"
+    assert spreadsheets.spreadsheet_safe("a=b") == "a=b"
+    assert spreadsheets.spreadsheet_safe(None) == ""
+    assert spreadsheets.spreadsheet_safe("-1") == "'-1"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

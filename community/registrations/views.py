@@ -1,19 +1,18 @@
 """The attendee's pages: register (member or guest), leave, the links in the mails
 (ticket, cancel, confirm a guest's seat) and "my registrations"."""
 
-import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from community.checkin import ticket_qr
 from community.core.clock import clock_time, utcnow
 from community.core.errors import DomainError, attempt
 from community.core.extensions import limiter
 from community.core.security import safe_next
 from community.events.permissions import current_member, visible_event
-from community.mail.outbox import external_url
 from community.members.access import anyone, confirmed_required, member_required
 from community.registrations import guest_holds, mails, queries, services, waiting_list
 from community.registrations.forms import GuestRegistrationForm
@@ -219,8 +218,8 @@ def ticket(token):
     qr = None
     if registration.status == CONFIRMED:
         # The QR holds the scan URL: a staff phone's camera opens the check-in for this ticket.
-        scan_url = external_url("checkin.scan", code=registration.ticket_code)
-        qr = Markup(segno.make(scan_url, error="m").svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
+        code = ticket_qr.make(registration.ticket_code)
+        qr = Markup(code.svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
     return render_template(
         "registrations/ticket.html",
         registration=registration,

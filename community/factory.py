@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from community.members import account_views, data_views
     from community.members import views as members
     from community.messages import views as messages
+    from community.paper import views as paper
     from community.registrations import views as registrations
     from community.tickets import code_views
     from community.tickets import views as tickets
@@ -71,7 +72,7 @@ def register_blueprints(app: Flask) -> None:
     # Several modules may serve one blueprint (a package's pages, split by audience).
     view_modules = (pages, members, account_views, data_views, groups, membership_views, announcement_views, events)
     view_modules += (organizer_views, registrations, dashboard, checkin, messages, admin, member_views, audit_views)
-    view_modules += (outbox_views, job_views, tickets, code_views)
+    view_modules += (outbox_views, job_views, tickets, code_views, paper)
     for blueprint in dict.fromkeys(module.bp for module in view_modules):
         app.register_blueprint(blueprint)
 

@@ -22,6 +22,7 @@ from community.events import queries as event_queries
 from community.events.models import EventStaff
 from community.events.permissions import manager_required
 from community.messages import services as messages
+from community.paper.badges import LAYOUTS as BADGE_LAYOUTS
 from community.registrations import seats
 from community.registrations import services as registrations
 from community.registrations.models import CONFIRMED, WAITING, status_label
@@ -121,6 +122,7 @@ def show(event):
         audit_label=audit.label,
         status_label=status_label,
         event_messages=messages.archive(event),
+        badge_layouts=BADGE_LAYOUTS.values(),
         **_chart(event, now),
         **_lists(event, _list_state()),
         **_forms(event),

@@ -65,8 +65,8 @@ LAYOUTS = {
     layout.key: layout
     for layout in (
         # Sheets of 8 labels of 99.1 × 67.7 mm (as Avery L7165) and of 10 of 99.1 × 57 mm (as L7173).
-        Layout("2x4", 2, 4, 99.1, 67.7, 4.65, 13.1, 101.6, 67.7, _l("8 per A4 sheet (2 × 4 labels, 99.1 × 67.7 mm)")),
-        Layout("2x5", 2, 5, 99.1, 57.0, 4.65, 6.0, 101.6, 57.0, _l("10 per A4 sheet (2 × 5 labels, 99.1 × 57 mm)")),
+        Layout("2x4", 2, 4, 99.1, 67.7, 4.65, 13.1, 101.6, 67.7, _l("2 × 4 per A4 sheet (labels of 99.1 × 67.7 mm)")),
+        Layout("2x5", 2, 5, 99.1, 57.0, 4.65, 6.0, 101.6, 57.0, _l("2 × 5 per A4 sheet (labels of 99.1 × 57 mm)")),
         # One per page, A6 landscape in the middle of the top half: cut it out along its outline.
         Layout("single", 1, 1, 148.0, 105.0, 31.0, 20.0, 0.0, 0.0, _l("One per A4 page (148 × 105 mm, to cut out)")),
     )
@@ -102,7 +102,7 @@ def boxes(layout: Layout) -> Boxes:
         pad=pad,
         band=band,
         name=(pad, band + pad, width - 2 * pad, bottom - gap - band - pad),
-        name_sizes=(24 * scale, 12 * scale),
+        name_sizes=(24 * scale, 14 * scale),
         organization=(pad, bottom, left_width, qr - event_height - gap),
         organization_sizes=(12 * scale, 8 * scale),
         event=(pad, height - pad - event_height, left_width, event_height),

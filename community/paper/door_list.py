@@ -28,6 +28,7 @@ BOX, NAME, ORGANIZATION, CATEGORY = 14, 66, 56, 50
 PAD = 1.5  # mm around a cell's text
 SWATCH = 3.2  # mm, the category's colour before its name
 TICK = 4.6  # mm, the box to tick
+PAGE_LABEL = 24  # mm at the bottom right: "page 12 / 34"
 MUTED = (90, 99, 114)
 SHADE = (241, 243, 247)  # every other row, to follow a line across the page
 UNKNOWN = CategoryLook("", "#6e7781")
@@ -87,17 +88,18 @@ class DoorList(FPDF):
         self.set_text_color(*MUTED)
         self.set_xy(MARGIN, self.h - MARGIN + 2)
         signed = current_app.config["COMMUNITY_NAME"] + " · " + self.event.title
-        self.cell(self.w - 2 * MARGIN - 30, 4, ellipsized(self, signed, self.w - 2 * MARGIN - 30))
-        self.set_xy(MARGIN, self.h - MARGIN + 2)
-        # {nb}: fpdf2 writes the number of pages there once the last one is drawn.
-        self.cell(self.w - 2 * MARGIN, 4, _("page %(page)s / %(pages)s", page=self.page_no(), pages="{nb}"), align="R")
+        self.cell(self.w - 2 * MARGIN - PAGE_LABEL, 4, ellipsized(self, signed, self.w - 2 * MARGIN - PAGE_LABEL - 5))
+        # Left-aligned in a box of its own: {nb} is measured before fpdf2 writes the page count there,
+        # so a right-aligned label would end short of the margin.
+        self.set_xy(self.w - MARGIN - PAGE_LABEL, self.h - MARGIN + 2)
+        self.cell(PAGE_LABEL, 4, _("page %(page)s / %(pages)s", page=self.page_no(), pages="{nb}"))
 
 
-def _write(pdf: FPDF, fitted: Fitted, x: float, y: float, width: float, align: str = "L") -> None:
+def _write(pdf: FPDF, fitted: Fitted, x: float, y: float, width: float) -> None:
     """Fitted lines from (x, y) down, in the font and size fit() left set."""
     for number, line in enumerate(fitted.lines):
         pdf.set_xy(x, y + number * fitted.line_height)
-        pdf.cell(width, fitted.line_height, line, align=align)
+        pdf.cell(width, fitted.line_height, line)
 
 
 def _row(pdf: DoorList, person: Person, look: CategoryLook, shaded: bool) -> None:
@@ -130,8 +132,9 @@ def _row(pdf: DoorList, person: Person, look: CategoryLook, shaded: bool) -> Non
 
 def _tick_box(pdf: FPDF, x: float, y: float, ticked: bool) -> None:
     pdf.set_draw_color(0)
+    pdf.set_fill_color(255)  # white inside, on a shaded row too: a pen's tick shows
     pdf.set_line_width(0.3)
-    pdf.rect(x, y, TICK, TICK)
+    pdf.rect(x, y, TICK, TICK, style="DF")
     if ticked:
         pdf.set_font(fonts.FAMILY, "B", 11)
         pdf.set_xy(x, y)

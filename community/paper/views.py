@@ -46,7 +46,14 @@ def _record(action: str, event, **facts) -> None:
     db.session.commit()
 
 
-def _send(output, name: str):
+def _send(draw, name: str):
+    """draw(file) writes the PDF into a temporary file, which is then sent (and closed once sent)."""
+    output = tempfile.TemporaryFile()
+    try:
+        draw(output)
+    except BaseException:
+        output.close()
+        raise
     output.seek(0)
     response = send_file(output, mimetype="application/pdf", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"  # names: not for the browser's cache
@@ -58,9 +65,8 @@ def _send(output, name: str):
 def door_list(event):
     fonts.check()
     _record("export.door_list", event)
-    output = tempfile.TemporaryFile()
-    door.write(event, people.confirmed(event), people.categories(event), utcnow(), output)
-    return _send(output, f"door-list-{event.slug}.pdf")
+    rows, looks = people.confirmed(event), people.categories(event)
+    return _send(lambda output: door.write(event, rows, looks, utcnow(), output), f"door-list-{event.slug}.pdf")
 
 
 def _badge_args(event):
@@ -85,7 +91,7 @@ def badges(event):
         return _refused(400, _("These badges cannot be printed"), str(error))
     fonts.check()
     _record("export.badges", event, layout=layout.key, category=category_id, registration=registration_id)
-    output = tempfile.TemporaryFile()
-    rows = people.confirmed(event, category_id, registration_id)
-    badge_sheets.write(event, layout, rows, people.categories(event), output)
-    return _send(output, f"badges-{event.slug}-{layout.key}.pdf")
+    rows, looks = people.confirmed(event, category_id, registration_id), people.categories(event)
+    return _send(
+        lambda output: badge_sheets.write(event, layout, rows, looks, output), f"badges-{event.slug}-{layout.key}.pdf"
+    )

@@ -49,6 +49,7 @@ def pages(app, make_member, make_event):
         ("profile", member, "/members/profile"),
         ("my-registrations", member, "/events/mine"),
         ("dashboard", organizer, f"/events/{summit.slug}/dashboard"),
+        ("categories", organizer, f"/events/{summit.slug}/categories"),
         ("checkin", organizer, f"/events/{summit.slug}/checkin"),
         ("scan", organizer, f"/events/checkin/{registration.ticket_code}"),
         ("admin", admin, "/admin/"),

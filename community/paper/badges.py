@@ -140,6 +140,15 @@ def write(
 ) -> int:
     """Draw a badge per person into `out`, page after page; returns how many."""
     pdf = Sheets(event, layout)
+    try:
+        count = _badges(pdf, layout, people, categories)
+        pdf.output(out)
+    finally:
+        fonts.close(pdf)
+    return count
+
+
+def _badges(pdf: FPDF, layout: Layout, people: Iterable[Person], categories: dict[int, CategoryLook]) -> int:
     count = 0
     for count, person in enumerate(people, start=1):
         slot = (count - 1) % layout.per_page
@@ -152,7 +161,6 @@ def write(
         pdf.set_font(fonts.FAMILY, "", 12)
         pdf.set_xy(20, 30)
         pdf.multi_cell(170, 7, _("No badge to print: nobody with a confirmed seat matches."))
-    pdf.output(out)
     return count
 
 

@@ -155,13 +155,18 @@ def write(
 ) -> int:
     """Draw the list into `out`; returns how many people it holds."""
     pdf = DoorList(event, made_at)
-    pdf.add_page()
-    count = 0
-    for count, person in enumerate(people, start=1):
-        _row(pdf, person, categories.get(person.category_id, UNKNOWN), shaded=count % 2 == 0)
-    if count:
-        _closing(pdf, ngettext("%(num)d person with a confirmed seat.", "%(num)d people with a confirmed seat.", count))
-    else:
-        _closing(pdf, _("Nobody has a confirmed seat at this event yet."))
-    pdf.output(out)
+    try:
+        pdf.add_page()
+        count = 0
+        for count, person in enumerate(people, start=1):
+            _row(pdf, person, categories.get(person.category_id, UNKNOWN), shaded=count % 2 == 0)
+        if count:
+            _closing(
+                pdf, ngettext("%(num)d person with a confirmed seat.", "%(num)d people with a confirmed seat.", count)
+            )
+        else:
+            _closing(pdf, _("Nobody has a confirmed seat at this event yet."))
+        pdf.output(out)
+    finally:
+        fonts.close(pdf)
     return count

@@ -38,3 +38,11 @@ def check() -> None:
 def add_to(pdf: FPDF) -> None:
     for style, path in _paths().items():
         pdf.add_font(FAMILY, style, str(path))
+
+
+def close(pdf: FPDF) -> None:
+    """Close the font files: fpdf2 closes them once it has written the file, not when drawing
+    failed before (the files would stay open until the garbage collector found them)."""
+    for font in pdf.fonts.values():
+        if getattr(font, "ttfont", None) is not None:
+            font.ttfont.close()

@@ -101,6 +101,25 @@ def test_the_download_is_recorded_before_the_list_is_drawn(client, event, make_m
     assert (entry.action, entry.actor_id, entry.event_id) == ("export.door_list", steward.id, event.id)
 
 
+def test_a_drawing_that_fails_leaves_no_font_file_open(client, event, organizer, monkeypatch):
+    """fpdf2 closes its font files once it has written the PDF; a drawing that fails before
+    must close them too (else they stay open as long as fpdf2's caches hold them)."""
+    seat(event, [("Ada Lovelace", "")])
+    login(client, organizer)
+    files = []
+
+    class Recorded(door_list.DoorList):
+        def __init__(self, *args):
+            super().__init__(*args)
+            files.extend(font.ttfont.reader.file for font in self.fonts.values())
+
+    monkeypatch.setattr(door_list, "DoorList", Recorded)
+    monkeypatch.setattr(door_list, "_row", lambda *_args, **_kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        client.get(f"/events/{event.slug}/door-list.pdf")
+    assert len(files) == 2 and all(file.closed for file in files)
+
+
 @pytest.mark.parametrize("path", ["door-list.pdf", "badges.pdf?layout=2x5"])
 def test_the_same_number_of_queries_for_3_and_30_people(client, make_event, organizer, path):
     login(client, organizer)

@@ -18,6 +18,7 @@ def pdf(app):
         document.add_page()
         document.set_font(fonts.FAMILY, "B", BIGGEST)
         yield document
+        fonts.close(document)
 
 
 def widths(pdf, fitted):

@@ -18,7 +18,7 @@ LONG = "Marie-Françoise Delacroix-Beaumont de Saint-Exupéry"
 ACCENTED = "Élodie Ørsted-Nguyễn"
 GREEK = "Αλέξανδρος Παπαδοπούλου-Καραγιάννη"
 CYRILLIC = "Анастасия Владимировна Кузнецова"
-ABSURD = "Wolfeschlegelsteinhausenbergerdorff" * 6  # one word, far past any badge
+ABSURD = "Wolfeschlegelsteinhausenbergerdorff" * 3  # one word of 105 letters, far past any badge
 PEOPLE = [
     (LONG, "Centre national de la recherche scientifique, Délégation Île-de-France Meudon"),
     (ACCENTED, "Université Paris-Saclay"),
@@ -42,9 +42,9 @@ def glyph_widths():
     folder = Path("/usr/share/fonts/truetype/dejavu")
     widths = {}
     for bold, name in ((False, "DejaVuSans.ttf"), (True, "DejaVuSans-Bold.ttf")):
-        font = TTFont(folder / name)
-        metrics, scale = font["hmtx"].metrics, 1000 / font["head"].unitsPerEm
-        widths[bold] = {code: metrics[glyph][0] * scale for code, glyph in font.getBestCmap().items()}
+        with TTFont(folder / name) as font:
+            metrics, scale = font["hmtx"].metrics, 1000 / font["head"].unitsPerEm
+            widths[bold] = {code: metrics[glyph][0] * scale for code, glyph in font.getBestCmap().items()}
     return widths
 
 

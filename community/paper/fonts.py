@@ -4,6 +4,7 @@ in each PDF: nothing is fetched. It covers Latin with every accent (Vietnamese t
 Greek and Cyrillic; a name in a script it lacks (Chinese, Japanese ...) prints with
 blanks, and Arabic or Hebrew letters print unjoined, left to right."""
 
+import logging
 from pathlib import Path
 
 from flask import current_app
@@ -13,6 +14,8 @@ FAMILY = "DejaVuSans"
 # fpdf2's style letters: "" regular, "B" bold.
 FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 PACKAGE = "fonts-dejavu-core"
+# fontTools logs each subset it makes at INFO: a dozen lines a PDF in the server's log, none useful.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 
 class FontsMissing(Exception):

@@ -6,11 +6,11 @@ FLASK := $(BIN)/flask --app app
 CATALOGS := community/translations
 PORT ?= 5000
 
-.PHONY: run test lint install translations messages migrate-db bench browser-deps proxy-deps office-deps checker-deps clean
+.PHONY: run test lint install translations messages migrate-db bench bench-badges browser-deps proxy-deps office-deps paper-deps checker-deps clean
 
 # Links in the demo's mails lead to the port it serves on, unless BASE_URL is set.
 run: export BASE_URL ?= http://127.0.0.1:$(PORT)
-run: install translations migrate-db
+run: install translations paper-deps migrate-db
 	$(FLASK) seed-demo
 	@echo "Serving on http://127.0.0.1:$(PORT) ($(if $(MAIL_SERVER),mail goes to $(MAIL_SERVER),mail is printed to this log)). Ctrl-C stops."
 	@# The launcher runs the web server and the worker (mail, scheduled jobs), as in production.
@@ -19,7 +19,7 @@ run: install translations migrate-db
 # One test process per core (pytest-xdist); TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= auto
 
-test: install translations browser-deps proxy-deps office-deps checker-deps lint
+test: install translations browser-deps proxy-deps office-deps paper-deps checker-deps lint
 	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Style (ruff) and layers (import-linter), as configured in pyproject.toml.
@@ -73,6 +73,16 @@ office-deps:
 	  else echo "LibreOffice missing: install Debian's libreoffice-calc-nogui"; fi; \
 	fi
 
+# The PDFs' fonts (Debian's DejaVu Sans, read from disk, never fetched), and poppler-utils
+# whose pdftoppm lets the tests look at a page of them.
+paper-deps:
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      fonts-dejavu-core poppler-utils) >/dev/null; \
+	  else echo "PDF fonts or pdftoppm missing: install Debian's fonts-dejavu-core and poppler-utils"; fi; \
+	fi
+
 # The page checkers: axe-core and the Nu HTML Checker from npm (tests/checkers/package-lock.json),
 # and Debian's Java to run the latter.
 CHECKERS := tests/checkers
@@ -90,6 +100,10 @@ $(CHECKERS)/node_modules/.installed: $(CHECKERS)/package.json $(CHECKERS)/packag
 
 bench: install translations
 	$(BIN)/python -m tests.bench.registration_rush $(BENCH_ARGS)
+
+# 450 badges (2 x 4) from a seeded database: the time and the peak memory.
+bench-badges: install translations paper-deps
+	$(BIN)/python -m tests.bench.badges $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -79,6 +79,9 @@ DEFAULTS = {
     # When the worker runs each scheduled job (`flask --app app jobs` lists them): seconds
     # between runs, or "HH:MM" daily in TIMEZONE. E.g. {"reminders": 600, "retention": "04:00"}.
     "JOB_SCHEDULE": {},
+    # The folder of the DejaVu Sans files the PDFs (door list, badges) are written in:
+    # Debian's fonts-dejavu-core puts them here.
+    "PAPER_FONT_DIR": "/usr/share/fonts/truetype/dejavu",
     # Cookies and requests.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -126,6 +129,7 @@ ENVIRONMENT = {
     "GUEST_REGISTRATION_EVENT_LIMIT": ("GUEST_REGISTRATION_EVENT_LIMIT", str),
     "MAIL_BODY_RETENTION_DAYS": ("MAIL_BODY_RETENTION_DAYS", int),
     "SENSITIVE_ANSWER_RETENTION_DAYS": ("SENSITIVE_ANSWER_RETENTION_DAYS", int),
+    "PAPER_FONT_DIR": ("PAPER_FONT_DIR", str),
 }
 
 

@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from community.members import account_views, data_views
     from community.members import views as members
     from community.messages import views as messages
+    from community.paper import views as paper
     from community.questions import answer_views
     from community.questions import views as questions
     from community.registrations import guest_views
@@ -75,7 +76,7 @@ def register_blueprints(app: Flask) -> None:
     # Several modules may serve one blueprint (a package's pages, split by audience).
     view_modules = (pages, members, account_views, data_views, groups, membership_views, announcement_views, events)
     view_modules += (organizer_views, registrations, dashboard, checkin, messages, admin, member_views, audit_views)
-    view_modules += (outbox_views, job_views, tickets, code_views, questions, answer_views, guest_views)
+    view_modules += (outbox_views, job_views, tickets, code_views, questions, answer_views, guest_views, paper)
     view_modules += (settings_views,)
     for blueprint in dict.fromkeys(module.bp for module in view_modules):
         app.register_blueprint(blueprint)

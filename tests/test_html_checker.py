@@ -71,6 +71,7 @@ def pages(app, make_member, make_event):
         ("dashboard", organizer, f"/events/{summit.slug}/dashboard"),
         ("dashboard-admin", admin, f"/events/{summit.slug}/dashboard"),
         ("answers", organizer, f"/events/{summit.slug}/dashboard/registrations/{registration.id}/answers"),
+        ("categories", organizer, f"/events/{summit.slug}/categories"),
         ("checkin", organizer, f"/events/{summit.slug}/checkin"),
         ("scan", organizer, f"/events/checkin/{registration.ticket_code}"),
         ("admin", admin, "/admin/"),

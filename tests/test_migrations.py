@@ -172,3 +172,40 @@ def test_an_existing_event_keeps_the_calendar_sequence_it_was_sent_with_and_back
             assert "calendar_sequence" not in {c["name"] for c in db.inspect(conn).get_columns("event")}
             assert conn.execute(text("SELECT count(*) FROM registration")).scalar() == 4
         db.engine.dispose()
+
+
+BEFORE_COLOUR = "74c0bb688d0e"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_existing_categories_take_the_palettes_colour_by_position_and_back(kind, tmp_path):
+    from community.tickets.models import PALETTE
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _fresh_database_url(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(revision=BEFORE_CATEGORIES)
+        with db.engine.begin() as conn:
+            _insert_event_with_registrations(conn)
+        upgrade(revision=BEFORE_COLOUR)
+        with db.engine.begin() as conn:  # the event's first category (position 0) and two more
+            for position, name in ((1, "Presse"), (7, "Orateurs")):
+                conn.execute(
+                    text(
+                        "INSERT INTO ticket_category (event_id, position, name_fr, name_en, description_fr,"
+                        " description_en, taken, listed, admits, reserving, created_at)"
+                        " VALUES (1, :position, :name, '', '', '', 0, true, 'event', false, :at)"
+                    ),
+                    {"position": position, "name": name, "at": "2026-05-01 09:00:00+00:00"},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT position, colour FROM ticket_category ORDER BY position")).all()
+            assert [tuple(row) for row in rows] == [(0, PALETTE[0]), (1, PALETTE[1]), (7, PALETTE[1])]
+            assert conn.execute(text("SELECT count(*) FROM registration")).scalar() == 4
+        downgrade(revision=BEFORE_COLOUR)
+        with db.engine.connect() as conn:
+            assert "colour" not in {c["name"] for c in db.inspect(conn).get_columns("ticket_category")}
+            assert conn.execute(text("SELECT count(*) FROM ticket_category")).scalar() == 3
+            assert conn.execute(text("SELECT count(*) FROM registration")).scalar() == 4
+            assert conn.execute(text("SELECT count(*) FROM check_in")).scalar() == 1
+        db.engine.dispose()

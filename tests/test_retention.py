@@ -208,6 +208,7 @@ def test_the_register_and_the_notice_state_the_configured_periods(app):
         "Member accounts",
         "Event registrations, including guests",
         "Check-ins at the door",
+        "Door lists and name badges printed",
         "Working groups",
         "Mail outbox",
         "Audit log",
@@ -224,7 +225,7 @@ def test_the_register_and_the_notice_state_the_configured_periods(app):
         "valid 48 hours",
     ):
         assert period in register, period
-    assert register.count("Legal basis") == 9
+    assert register.count("Legal basis") == 10
     notice = client.get("/privacy", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "erased 200 days after the event" in notice and "deleted 30 days after sending" in notice
     assert 'href="/privacy/register"' in notice

@@ -83,6 +83,8 @@ ACTIONS = {
     "export.catering": _l("Catering list exported"),
     "export.members": _l("Member list exported"),
     "export.group_members": _l("Group member list exported"),
+    "export.door_list": _l("Door list printed as PDF"),
+    "export.badges": _l("Badges printed as PDF"),
     "mail.retried": _l("Mail retried"),
     "mail.retried_in_bulk": _l("Failed mails retried"),
     "data.purged": _l("Old personal data purged"),

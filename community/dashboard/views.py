@@ -23,6 +23,7 @@ from community.dashboard.forms import AddPersonForm, SettingsForm, StaffForm, fi
 from community.events import queries as event_queries
 from community.events.permissions import manager_required, may_read_sensitive
 from community.messages import services as messages
+from community.paper.badges import LAYOUTS as BADGE_LAYOUTS
 from community.questions import answers, sensitive
 from community.questions import counts as answer_counts
 from community.registrations import seats
@@ -149,6 +150,7 @@ def show(event):
         audit_label=audit.label,
         status_label=status_label,
         event_messages=messages.archive(event),
+        badge_layouts=BADGE_LAYOUTS.values(),
         **_chart(event, now),
         **lists,
         **_answers(event, lists, now),

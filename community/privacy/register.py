@@ -64,6 +64,7 @@ def processings(config) -> list[Processing]:
         _answers(config),
         _sensitive_answers(config),
         _check_ins(),
+        _paper(),
         _groups(),
         _mail(config),
         _audit(),
@@ -180,6 +181,27 @@ def _check_ins() -> Processing:
         LEGITIMATE,
         _("The event's organizers and stewards; administrators."),
         [_("As long as the registration they belong to; anonymized with it.")],
+    )
+
+
+def _paper() -> Processing:
+    return Processing(
+        "paper",
+        _("Door lists and name badges printed"),
+        _(
+            "On the door list: the name, organization and ticket category of each person with a confirmed seat, "
+            "and whether they were already let in; on a badge: name, organization, category and the ticket's "
+            "QR code."
+        ),
+        _("Let people in when the connection fails at the door; let people at the event know who they talk to."),
+        LEGITIMATE,
+        _("The door list: the event's organizers and stewards; the badges: its organizers; administrators."),
+        [
+            _(
+                "The PDF files are made on request and not kept on the server; each download is in the audit log. "
+                "The printed lists are to be destroyed by the event's organizers after the event."
+            )
+        ],
     )
 
 

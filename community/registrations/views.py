@@ -5,17 +5,16 @@ Registering answers the event's questions on the same form; the rules check the
 answers and refuse with every problem at once (answers.AnswersRefused): the form
 is then shown again with each problem beside its field, and nothing is written."""
 
-import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from community.checkin import ticket_qr
 from community.core.clock import utcnow
 from community.core.errors import DomainError, attempt
 from community.core.security import safe_next
 from community.events.permissions import visible_event
-from community.mail.outbox import external_url
 from community.members.access import anyone, confirmed_required, member_required
 from community.questions import answers
 from community.questions import queries as question_queries
@@ -191,8 +190,8 @@ def ticket(token):
     qr = None
     if registration.status == CONFIRMED:
         # The QR holds the scan URL: a staff phone's camera opens the check-in for this ticket.
-        scan_url = external_url("checkin.scan", code=registration.ticket_code)
-        qr = Markup(segno.make(scan_url, error="m").svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
+        code = ticket_qr.make(registration.ticket_code)
+        qr = Markup(code.svg_inline(omitsize=True, light="#fff", title=_("Check-in code")))
     return render_template(
         "registrations/ticket.html",
         registration=registration,

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    ColorField,
     DateTimeLocalField,
     IntegerField,
     SelectChoice,
@@ -20,7 +21,7 @@ from community.core.clock import from_local, to_local
 from community.core.text import clean
 from community.events.forms import LOCAL_FORMAT, parsed
 from community.members.forms import LANGUAGE_CHOICES
-from community.tickets.models import ADMITS_LABELS, Admits
+from community.tickets.models import ADMITS_LABELS, Admits, is_colour
 from community.tickets.services import CategoryData
 
 
@@ -31,9 +32,14 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _lower(text: str | None) -> str:
+    return (text or "").strip().lower()
+
+
 class CategoryForm(FlaskForm):
     name_fr = StringField(_l("Name in French"), filters=[clean], validators=[Optional(), Length(max=80)])
     name_en = StringField(_l("Name in English"), filters=[clean], validators=[Optional(), Length(max=80)])
+    colour = ColorField(_l("Colour on badges and the door list"), filters=[_lower])
     description_fr = StringField(
         _l("Short description in French"), filters=[clean], validators=[Optional(), Length(max=300)]
     )
@@ -66,6 +72,10 @@ class CategoryForm(FlaskForm):
         if not (field.data or self.name_en.data):
             raise ValidationError(_l("Please give the category a name."))
 
+    def validate_colour(self, field):
+        if field.data and not is_colour(field.data):
+            raise ValidationError(_l("Write the colour as # and six hexadecimal digits, like #1f6feb."))
+
     def validate_group_ids(self, field):
         if self.admits.data == Admits.GROUPS.value and not field.data:
             raise ValidationError(_l("Choose at least one working group."))
@@ -79,6 +89,7 @@ class CategoryForm(FlaskForm):
         return CategoryData(
             name_fr=self.name_fr.data or "",
             name_en=self.name_en.data or "",
+            colour=self.colour.data or "",
             description_fr=self.description_fr.data or "",
             description_en=self.description_en.data or "",
             quota=self.quota.data,

@@ -13,6 +13,7 @@ CHECK constraints keep `taken` within the quota.
 """
 
 import enum
+import re
 import secrets
 from datetime import datetime
 
@@ -41,6 +42,25 @@ ADMITS_LABELS = {
 }
 
 
+# A category's colour on badges and the door list, written #rrggbb; a new category takes the
+# next of these by its position, distinct from its neighbours and readable under black or white text.
+PALETTE = ("#1f6feb", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#6e7781")
+COLOUR = re.compile(r"#[0-9a-f]{6}")
+
+
+def palette_colour(position: int) -> str:
+    return PALETTE[position % len(PALETTE)]
+
+
+def is_colour(text: str) -> bool:
+    return COLOUR.fullmatch(text or "") is not None
+
+
+def _colour_by_position(context) -> str:
+    """The column's default on INSERT: the palette's colour at the category's position."""
+    return palette_colour(context.get_current_parameters().get("position") or 0)
+
+
 category_groups = Table(
     "ticket_category_group",
     db.metadata,
@@ -65,6 +85,7 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     name_fr: Mapped[str] = mapped_column(String(80))
     name_en: Mapped[str] = mapped_column(String(80), default="")
+    colour: Mapped[str] = mapped_column(String(7), default=_colour_by_position)
     description_fr: Mapped[str] = mapped_column(String(300), default="")
     description_en: Mapped[str] = mapped_column(String(300), default="")
     # NULL: no limit of its own, only the event's capacity.

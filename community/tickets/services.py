@@ -20,7 +20,7 @@ from community.events.permissions import require_manager
 from community.groups.models import WorkingGroup
 from community.registrations import limits, seats_by_hand
 from community.registrations.models import Registration
-from community.tickets.models import Admits, Category
+from community.tickets.models import Admits, Category, is_colour, palette_colour
 
 
 @dataclass
@@ -29,6 +29,7 @@ class CategoryData:
 
     name_fr: str
     name_en: str = ""
+    colour: str = ""  # #rrggbb; empty: the category's colour stays (a new one takes the palette's)
     description_fr: str = ""
     description_en: str = ""
     quota: int | None = None
@@ -48,6 +49,8 @@ def check(event: Event, data: CategoryData, category: Category | None = None, no
     for other in event.categories:
         if other is not category and names & {other.name_fr.casefold(), other.name_en.casefold()}:
             raise DomainError(_l("This event already has a category named %(name)s.", name=other.name))
+    if data.colour and not is_colour(data.colour.lower()):
+        raise DomainError(_l("Write the colour as # and six hexadecimal digits, like #1f6feb."))
     if data.quota is not None and data.quota < 0:
         raise DomainError(_l("A quota cannot be negative."))
     if data.quota is not None and event.capacity is not None and data.quota > event.capacity:
@@ -82,6 +85,7 @@ def _apply(category: Category, data: CategoryData) -> None:
     """The fields that are not seats (those go through limits.reshape_category)."""
     category.name_fr = data.name_fr.strip() or data.name_en.strip()
     category.name_en = data.name_en.strip()
+    category.colour = data.colour.lower() or category.colour or palette_colour(category.position)
     category.description_fr, category.description_en = data.description_fr.strip(), data.description_en.strip()
     category.listed, category.admits = data.listed, data.admits
     category.groups = _groups(data)
@@ -162,6 +166,7 @@ def _facts(category: Category) -> dict:
     until = category.reserved_until
     return {
         "name": category.name_fr,
+        "colour": category.colour,
         "quota": category.quota,
         "listed": category.listed,
         "admits": category.admits,

@@ -18,7 +18,7 @@ from community.registrations.models import status_label
 from community.registrations.queries import registration_or_404
 from community.tickets import queries, services
 from community.tickets.forms import CategoryForm, MoveForm
-from community.tickets.models import ADMITS_LABELS, Category
+from community.tickets.models import ADMITS_LABELS, Category, palette_colour
 
 bp = Blueprint("tickets", __name__, url_prefix="/events")
 
@@ -39,7 +39,8 @@ def _list(event):
 def index(event):
     if request.method == "GET" and seats.release_due(event, utcnow()):
         db.session.commit()  # the page shows the seats as they are now
-    form, ok = CategoryForm(groups=group_choices()), True
+    # A new category takes the palette's next colour unless one is chosen.
+    form, ok = CategoryForm(groups=group_choices(), colour=palette_colour(len(event.categories))), True
     if form.validate_on_submit():
         _category, ok = attempt(
             lambda: services.add_category(current_user, event, form.to_data()),

@@ -72,7 +72,11 @@ def test_the_event_page_opens_the_questions_and_the_profile_fills_the_organizati
     assert 'autocomplete="organization"' in html
     assert 'Diet <span class="required">(required)</span>' in html
     assert f'inputmode="decimal" autocomplete="off" id="answer-{q["nights"].id}"' in html and 'type="date"' in html
-    assert "Why we ask: Accueil<br>Only the organizers read your answer." in html
+    # Why a sensitive answer is asked, who reads it and how long it is kept.
+    assert (
+        "Why we ask: Accueil<br>Only the organizers read your answer. Your answer is erased 30 days after the event."
+        in html
+    )
     assert nothing_written()
 
 

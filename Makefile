@@ -73,14 +73,16 @@ office-deps:
 	  else echo "LibreOffice missing: install Debian's libreoffice-calc-nogui"; fi; \
 	fi
 
-# The PDFs' fonts (Debian's DejaVu Sans, read from disk, never fetched), and poppler-utils
-# whose pdftoppm lets the tests look at a page of them.
+# The PDFs' fonts (Debian's DejaVu Sans, and Droid Sans Fallback for Chinese, Japanese and
+# Korean names; read from disk, never fetched), and poppler-utils whose pdftoppm lets the
+# tests look at a page of them.
 paper-deps:
-	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || ! command -v pdftoppm >/dev/null; then \
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || ! command -v pdftoppm >/dev/null \
+	  || [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      fonts-dejavu-core poppler-utils) >/dev/null; \
-	  else echo "PDF fonts or pdftoppm missing: install Debian's fonts-dejavu-core and poppler-utils"; fi; \
+	      fonts-dejavu-core fonts-droid-fallback poppler-utils) >/dev/null; \
+	  else echo "PDF fonts or pdftoppm missing: install Debian's fonts-dejavu-core, fonts-droid-fallback and poppler-utils"; fi; \
 	fi
 
 # The page checkers: axe-core and the Nu HTML Checker from npm (tests/checkers/package-lock.json),

@@ -82,6 +82,8 @@ DEFAULTS = {
     # The folder of the DejaVu Sans files the PDFs (door list, badges) are written in:
     # Debian's fonts-dejavu-core puts them here.
     "PAPER_FONT_DIR": "/usr/share/fonts/truetype/dejavu",
+    # Characters DejaVu lacks (Chinese, Japanese, Korean names) drawn from this font, if present.
+    "PAPER_FALLBACK_FONT": "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
     # Cookies and requests.
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -130,6 +132,7 @@ ENVIRONMENT = {
     "MAIL_BODY_RETENTION_DAYS": ("MAIL_BODY_RETENTION_DAYS", int),
     "SENSITIVE_ANSWER_RETENTION_DAYS": ("SENSITIVE_ANSWER_RETENTION_DAYS", int),
     "PAPER_FONT_DIR": ("PAPER_FONT_DIR", str),
+    "PAPER_FALLBACK_FONT": ("PAPER_FALLBACK_FONT", str),
 }
 
 

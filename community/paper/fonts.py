@@ -1,8 +1,10 @@
 """The fonts the PDFs are written in: DejaVu Sans, from Debian's fonts-dejavu-core
 (`make paper-deps` installs it), read from the server's disk and embedded (subset)
 in each PDF: nothing is fetched. It covers Latin with every accent (Vietnamese too),
-Greek and Cyrillic; a name in a script it lacks (Chinese, Japanese ...) prints with
-blanks, and Arabic or Hebrew letters print unjoined, left to right."""
+Greek and Cyrillic. Where it has no glyph (Chinese, Japanese, Korean), Droid Sans
+Fallback (Debian's fonts-droid-fallback, PAPER_FALLBACK_FONT) draws the character,
+when the server has it; without it those characters print blank. Arabic or Hebrew
+letters print unjoined, left to right (no text shaping)."""
 
 import logging
 from pathlib import Path
@@ -14,6 +16,7 @@ FAMILY = "DejaVuSans"
 # fpdf2's style letters: "" regular, "B" bold.
 FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 PACKAGE = "fonts-dejavu-core"
+FALLBACK = "DroidSansFallback"
 # fontTools logs each subset it makes at INFO: a dozen lines a PDF in the server's log, none useful.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
@@ -41,6 +44,11 @@ def check() -> None:
 def add_to(pdf: FPDF) -> None:
     for style, path in _paths().items():
         pdf.add_font(FAMILY, style, str(path))
+    fallback = Path(current_app.config["PAPER_FALLBACK_FONT"])
+    if fallback.is_file():
+        pdf.add_font(FALLBACK, "", str(fallback))
+        # It has one face: bold names borrow its regular glyphs (exact_match=False).
+        pdf.set_fallback_fonts([FALLBACK], exact_match=False)
 
 
 def close(pdf: FPDF) -> None:

@@ -18,6 +18,7 @@ LONG = "Marie-Françoise Delacroix-Beaumont de Saint-Exupéry"
 ACCENTED = "Élodie Ørsted-Nguyễn"
 GREEK = "Αλέξανδρος Παπαδοπούλου-Καραγιάννη"
 CYRILLIC = "Анастасия Владимировна Кузнецова"
+CHINESE = "欧阳娜娜"  # drawn from the fallback font: DejaVu has no Han characters
 ABSURD = "Wolfeschlegelsteinhausenbergerdorff" * 3  # one word of 105 letters, far past any badge
 PEOPLE = [
     (LONG, "Centre national de la recherche scientifique, Délégation Île-de-France Meudon"),
@@ -25,6 +26,7 @@ PEOPLE = [
     (GREEK, "Εθνικό Μετσόβιο Πολυτεχνείο"),
     (CYRILLIC, "Московский государственный университет имени М. В. Ломоносова"),
     (ABSURD, ABSURD),
+    (CHINESE, "清华大学"),
 ]
 
 
@@ -36,16 +38,22 @@ class Run(NamedTuple):
     bold: bool
 
 
+def _advances(path: Path) -> dict[int, float]:
+    with TTFont(path) as font:
+        metrics, scale = font["hmtx"].metrics, 1000 / font["head"].unitsPerEm
+        return {code: metrics[glyph][0] * scale for code, glyph in font.getBestCmap().items()}
+
+
 @pytest.fixture(scope="module")
 def glyph_widths():
-    """Advance widths per character of each DejaVu face, in 1/1000 of the font size."""
+    """Advance widths per character of each DejaVu face, in 1/1000 of the font size; the
+    characters DejaVu lacks from the fallback font (its one face serves both)."""
     folder = Path("/usr/share/fonts/truetype/dejavu")
-    widths = {}
-    for bold, name in ((False, "DejaVuSans.ttf"), (True, "DejaVuSans-Bold.ttf")):
-        with TTFont(folder / name) as font:
-            metrics, scale = font["hmtx"].metrics, 1000 / font["head"].unitsPerEm
-            widths[bold] = {code: metrics[glyph][0] * scale for code, glyph in font.getBestCmap().items()}
-    return widths
+    fallback = _advances(Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"))
+    return {
+        bold: fallback | _advances(folder / name)
+        for bold, name in ((False, "DejaVuSans.ttf"), (True, "DejaVuSans-Bold.ttf"))
+    }
 
 
 def runs_of(page) -> list[Run]:
@@ -72,8 +80,10 @@ def test_every_name_stays_inside_its_badge(client, event, organizer, glyph_width
     layout, box = badges.LAYOUTS["2x4"], badges.boxes(badges.LAYOUTS["2x4"])
     slots = [layout.corner(slot) for slot in range(len(PEOPLE))]
     text = "".join(text_of(reader).split())
-    for name, _organization in PEOPLE[:4]:
+    for name, _organization in [*PEOPLE[:4], PEOPLE[5]]:
         assert "".join(name.split()) in text  # whole, over one or two lines: nothing cut
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    assert any("DroidSansFallback" in str(font.get_object()["/BaseFont"]) for font in fonts.values())  # not blanks
     checked = 0
     for run in runs_of(reader.pages[0]):
         left, top = next(
@@ -88,7 +98,7 @@ def test_every_name_stays_inside_its_badge(client, event, organizer, glyph_width
         right = left + box.qr[0] - box.pad if beside_qr and not in_band else inner_right
         assert inner_left - 0.2 <= start and end <= right + 0.2, (run, end, right)
         checked += 1
-    assert checked >= 5 * 4  # a band, a name, an organization and the event on each badge, at least
+    assert checked >= len(PEOPLE) * 4  # a band, a name, an organization and the event on each badge, at least
 
     names = _name_lines(runs_of(reader.pages[0]), layout, box)
     smallest, biggest = box.name_sizes[1], box.name_sizes[0]

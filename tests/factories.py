@@ -71,28 +71,31 @@ def count_seats(event, n: int) -> None:
     event.categories[0].taken += n
 
 
+def published_event(slug: str, *, starts_at, hours: float, **fields) -> Event:
+    """An event of `hours`, published unless `fields` give another status, committed (the
+    model gives it its first ticket category); `fields` set any other column."""
+    fields = {"title": f"Event {slug}", "status": EventStatus.PUBLISHED.value, **fields}
+    event = Event(slug=slug, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), **fields)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def days_from_now(days: int, hour: int, minute: int = 0):
+    """A round time of day (UTC) some days from now: screenshots show 09:30, not 09:27:13."""
+    return (utcnow() + timedelta(days=days)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
 @pytest.fixture
 def make_event(app):
     counter = {"n": 0}
 
     def _make(*, capacity=None, status=EventStatus.PUBLISHED.value, starts_in=timedelta(days=10), **fields):
         counter["n"] += 1
-        starts = utcnow() + starts_in
-        event = Event(
-            slug=f"event-{counter['n']}",
-            title=fields.pop("title", f"Event {counter['n']}"),
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=3),
-            capacity=capacity,
-            status=status,
-            venue=fields.pop("venue", "La Cantine"),
-            address=fields.pop("address", "1 rue de Paris, 75001 Paris"),
-            confirmed_count=0,
-            **fields,
-        )
-        db.session.add(event)
-        db.session.commit()
-        return event
+        n = counter["n"]
+        fields = {"title": f"Event {n}", "venue": "La Cantine", "address": "1 rue de Paris, 75001 Paris", **fields}
+        starts_at = utcnow() + starts_in
+        return published_event(f"event-{n}", starts_at=starts_at, hours=3, capacity=capacity, status=status, **fields)
 
     return _make
 

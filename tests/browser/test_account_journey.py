@@ -6,44 +6,32 @@ assertions are on structure, data and strings that were already translated.)
 """
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from community.core.clock import utcnow
 from community.core.extensions import db
-from community.events.models import Event
 from community.members.models import Member
 from community.registrations import services
 from community.registrations.models import Registration
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import mail_text
+from tests.factories import days_from_now, published_event
 
 pytestmark = pytest.mark.browser
 
 
-def add_event(slug, capacity):
-    starts = (utcnow() + timedelta(days=12)).replace(hour=17, minute=0, second=0, microsecond=0)
-    event = Event(
-        slug=slug,
+def test_a_member_downloads_their_data_then_deletes_the_account(browser, make_member, deliver, mailbox):
+    event = published_event(
+        "atelier-donnees",
         title="Atelier données ouvertes",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        capacity=capacity,
-        status="published",
-        confirmed_count=0,
+        starts_at=days_from_now(12, 17),
+        hours=2,
+        capacity=1,
         venue="La Cantine",
         address="Paris",
     )
-    db.session.add(event)
-    db.session.commit()
-    return event
-
-
-def test_a_member_downloads_their_data_then_deletes_the_account(browser, make_member, deliver, mailbox):
-    event = add_event("atelier-donnees", 1)
     zoe = make_member("zoe@example.org", name="Zoé Quenneville", organization="Quenneville Labs")
     sam = make_member("sam@example.org", name="Sam Bernard")
     services.register_member(event, zoe)

@@ -9,43 +9,35 @@ Each page is shot at phone and laptop size into artifacts/screenshots/events-*.p
 """
 
 import re
-from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from community.core.clock import as_utc, clock_time, utcnow
+from community.core.clock import as_utc, clock_time
 from community.core.extensions import db
 from community.events.models import Event
 from community.registrations import services
 from community.registrations.models import Registration
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import links_in, mail_text
+from tests.factories import days_from_now, published_event
 
 pytestmark = pytest.mark.browser
 
 
 def add_event(title, capacity, *, days=30, slug=None, **fields):
-    starts = (utcnow() + timedelta(days=days)).replace(hour=7, minute=30, second=0, microsecond=0)
-    event = Event(
-        slug=slug or title.lower().replace(" ", "-"),
-        title=title,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=9),
-        capacity=capacity,
-        status="published",
-        confirmed_count=0,
-        venue=fields.pop("venue", "Station F"),
-        address=fields.pop("address", "5 parvis Alan Turing, 75013 Paris"),
-        description=fields.pop(
-            "description", "Une journée de conférences et d'ateliers sur les modèles de langage ouverts."
-        ),
+    """A day of talks at Station F, published, `days` from now at 07:30 UTC."""
+    fields = {
+        "venue": "Station F",
+        "address": "5 parvis Alan Turing, 75013 Paris",
+        "description": "Une journée de conférences et d'ateliers sur les modèles de langage ouverts.",
         **fields,
+    }
+    slug = slug or title.lower().replace(" ", "-")
+    return published_event(
+        slug, title=title, starts_at=days_from_now(days, 7, 30), hours=9, capacity=capacity, **fields
     )
-    db.session.add(event)
-    db.session.commit()
-    return event
 
 
 def unexpected(browser, *refused_forms):

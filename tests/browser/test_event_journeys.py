@@ -19,7 +19,7 @@ from community.core.extensions import db
 from community.events.models import Event
 from community.registrations import services
 from community.registrations.models import Registration
-from tests.browser.conftest import assert_french, both_sizes, log_in
+from tests.browser.conftest import assert_french, both_sizes, follow, log_in, visit
 from tests.conftest import links_in, mail_text
 from tests.factories import days_from_now, published_event
 
@@ -60,20 +60,15 @@ def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr
 ):
     summit = add_event("Sommet OpenLLM France", 450, slug="sommet-2031")
     add_event("Meetup évaluation", 40, days=12, slug="meetup-evaluation", venue="La Cantine", address="Paris")
-    page = browser.new_page(locale="fr-FR")
-
-    page.goto("/events/")
-    assert_french(page)
+    page = visit(browser, "/events/")
     assert page.locator("h1").inner_text() == "Événements"
     both_sizes(page, "events-list")
 
-    page.click(f"main a[href='/events/{summit.slug}']")
-    page.wait_for_url(f"**/events/{summit.slug}")
+    follow(page, f"/events/{summit.slug}")
     assert "450 places restantes" in page.locator(".seats").inner_text()
     both_sizes(page, "events-detail-seats-left")
 
-    page.click(f"#registration a[href='/events/{summit.slug}/guest']")
-    page.wait_for_url(f"**/events/{summit.slug}/guest")
+    follow(page, f"/events/{summit.slug}/guest", within="#registration")
     assert_french(page)
     # A first try with a typo in the address: an inline message, no seat taken.
     page.fill("input[name=name]", "Ada Lovelace")
@@ -222,8 +217,7 @@ def test_an_organizer_fills_the_event_form_and_sees_the_draft(browser, make_memb
     db.session.commit()
     # The people are listed on the event's dashboard, linked from its page.
     page.reload()
-    page.click(f"a[href='/events/{event.slug}/dashboard']")
-    page.wait_for_url(f"**/events/{event.slug}/dashboard")
+    follow(page, f"/events/{event.slug}/dashboard", within="body")
     assert page.locator("#a-list tbody tr").count() == 2
     both_sizes(page, "events-organizer-people")
     page.click("#a-list tbody tr:has-text('Nina Simone') a.button.danger")

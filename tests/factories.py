@@ -11,7 +11,7 @@ from community.core.extensions import db
 from community.events import services as manage
 from community.events.models import Event, EventStatus
 from community.members.models import Member
-from community.registrations.models import Registration
+from community.registrations.models import LIVE, Registration
 
 
 def member_row(email: str, name: str, now, **fields) -> dict:
@@ -115,6 +115,17 @@ def bulk_members(app):
         return list(db.session.scalars(select(Member.id).where(Member.email.like(f"{prefix}%")).order_by(Member.id)))
 
     return _bulk
+
+
+def pick_registration(rng, event_id: int, statuses=LIVE) -> Registration | None:
+    """One of the event's registrations in these statuses, chosen by a seeded walk's random
+    generator from those in the order they were made (None when there is none)."""
+    found = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.status.in_(statuses))
+        .order_by(Registration.id)
+    ).all()
+    return rng.choice(found) if found else None
 
 
 def seat_counts(event_id):

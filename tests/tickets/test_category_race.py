@@ -21,6 +21,7 @@ from community.tickets.services import CategoryData
 from tests.conftest import make_config
 from tests.factories import assert_invariants
 from tests.registrations.test_capacity_race import THREADS, run_in_threads
+from tests.tickets.conftest import held_for
 
 
 @pytest.fixture
@@ -54,15 +55,7 @@ def _summit(make_event, bulk_members, add_category, make_group, organizer):
     tickets.edit_category(organizer, general, CategoryData(name_fr=general.name_fr, quota=400))
     db.session.commit()
     members = add_category(event, "Membres", quota=120, admits="members")
-    contributors = add_category(
-        event,
-        "Contributeurs",
-        quota=60,
-        admits="groups",
-        group_ids=[group.id],
-        reserving=True,
-        reserved_until=utcnow() + RELEASE_AFTER,
-    )
+    contributors = add_category(event, "Contributeurs", quota=60, **held_for(group, until=utcnow() + RELEASE_AFTER))
     return event, ids, (general.id, members.id, contributors.id)
 
 

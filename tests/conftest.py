@@ -133,6 +133,13 @@ def make_config(database_url, smtp_port, **overrides):
     return config
 
 
+def threaded_config(database_url, smtp_port, threads: int, **overrides):
+    """make_config for a test whose threads really run side by side: a connection each
+    (and some to spare), and a pool that waits for one rather than fail."""
+    pool = {"pool_size": threads + 4, "max_overflow": 8, "pool_timeout": 60}
+    return make_config(database_url, smtp_port, SQLALCHEMY_ENGINE_OPTIONS=pool, **overrides)
+
+
 def reset_database():
     """Empty every table; the schema is created once per database and session."""
     tables = list(reversed(db.metadata.sorted_tables))

@@ -9,7 +9,7 @@ from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterF
 from community.admin.views import bp
 from community.core.errors import attempt
 from community.core.extensions import db
-from community.core.query_args import page_arg
+from community.core.query_args import args_but_page, page_arg
 from community.groups import queries
 from community.members.access import role_required
 from community.members.models import Member, Role
@@ -47,9 +47,7 @@ def member_list():
     form = MemberFilterForm(request.args)
     form.set_groups(queries.all_groups())
     result = members.search(**_filters(form), page=page_arg())
-    # The query string without the page, for the pagination links.
-    args = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("admin/members/index.html", form=form, result=result, args=args)
+    return render_template("admin/members/index.html", form=form, result=result, args=args_but_page())
 
 
 @bp.get("/members/<int:member_id>")

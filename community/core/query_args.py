@@ -1,4 +1,5 @@
-"""Numbers read from a query string, kept within what the databases can take."""
+"""Read from a query string: numbers kept within what the databases can take, and the
+filters the links to a list's other pages keep."""
 
 from flask import request
 
@@ -10,3 +11,9 @@ def page_arg(name: str = "page") -> int:
     """The page number asked for; missing, garbled or absurd means the first."""
     page = request.args.get(name, 1, type=int)
     return page if 1 <= page <= MAX_PAGE else 1
+
+
+def args_but_page() -> dict:
+    """The query string without the page number and the empty fields: what the links to
+    the other pages of a filtered list keep."""
+    return {key: value for key, value in request.args.items() if key != "page" and value}

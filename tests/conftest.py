@@ -374,11 +374,12 @@ def make_member(app):
     return _make
 
 
-def login(client, member_or_email, password=PASSWORD):
-    email_address = getattr(member_or_email, "email", member_or_email)
-    response = post_form(
-        client, "/members/login", {"email": email_address, "password": password}, token_from="/members/login"
-    )
+def login(client, member_or_email, password=PASSWORD, remember=False):
+    """Log in through the form (`remember`: with "remember me" ticked)."""
+    form = {"email": getattr(member_or_email, "email", member_or_email), "password": password}
+    if remember:
+        form["remember"] = "y"
+    response = post_form(client, "/members/login", form, token_from="/members/login")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 

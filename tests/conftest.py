@@ -133,6 +133,13 @@ def make_config(database_url, smtp_port, **overrides):
     return config
 
 
+def threaded_config(database_url, smtp_port, threads: int, **overrides):
+    """make_config for a test whose threads really run side by side: a connection each
+    (and some to spare), and a pool that waits for one rather than fail."""
+    pool = {"pool_size": threads + 4, "max_overflow": 8, "pool_timeout": 60}
+    return make_config(database_url, smtp_port, SQLALCHEMY_ENGINE_OPTIONS=pool, **overrides)
+
+
 def reset_database():
     """Empty every table; the schema is created once per database and session."""
     tables = list(reversed(db.metadata.sorted_tables))
@@ -367,11 +374,12 @@ def make_member(app):
     return _make
 
 
-def login(client, member_or_email, password=PASSWORD):
-    email_address = getattr(member_or_email, "email", member_or_email)
-    response = post_form(
-        client, "/members/login", {"email": email_address, "password": password}, token_from="/members/login"
-    )
+def login(client, member_or_email, password=PASSWORD, remember=False):
+    """Log in through the form (`remember`: with "remember me" ticked)."""
+    form = {"email": getattr(member_or_email, "email", member_or_email), "password": password}
+    if remember:
+        form["remember"] = "y"
+    response = post_form(client, "/members/login", form, token_from="/members/login")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 

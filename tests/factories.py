@@ -11,7 +11,7 @@ from community.core.extensions import db
 from community.events import services as manage
 from community.events.models import Event, EventStatus
 from community.members.models import Member
-from community.registrations.models import Registration
+from community.registrations.models import LIVE, Registration
 
 
 def member_row(email: str, name: str, now, **fields) -> dict:
@@ -71,28 +71,31 @@ def count_seats(event, n: int) -> None:
     event.categories[0].taken += n
 
 
+def published_event(slug: str, *, starts_at, hours: float, **fields) -> Event:
+    """An event of `hours`, published unless `fields` give another status, committed (the
+    model gives it its first ticket category); `fields` set any other column."""
+    fields = {"title": f"Event {slug}", "status": EventStatus.PUBLISHED.value, **fields}
+    event = Event(slug=slug, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), **fields)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def days_from_now(days: int, hour: int, minute: int = 0):
+    """A round time of day (UTC) some days from now: screenshots show 09:30, not 09:27:13."""
+    return (utcnow() + timedelta(days=days)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
 @pytest.fixture
 def make_event(app):
     counter = {"n": 0}
 
     def _make(*, capacity=None, status=EventStatus.PUBLISHED.value, starts_in=timedelta(days=10), **fields):
         counter["n"] += 1
-        starts = utcnow() + starts_in
-        event = Event(
-            slug=f"event-{counter['n']}",
-            title=fields.pop("title", f"Event {counter['n']}"),
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=3),
-            capacity=capacity,
-            status=status,
-            venue=fields.pop("venue", "La Cantine"),
-            address=fields.pop("address", "1 rue de Paris, 75001 Paris"),
-            confirmed_count=0,
-            **fields,
-        )
-        db.session.add(event)
-        db.session.commit()
-        return event
+        n = counter["n"]
+        fields = {"title": f"Event {n}", "venue": "La Cantine", "address": "1 rue de Paris, 75001 Paris", **fields}
+        starts_at = utcnow() + starts_in
+        return published_event(f"event-{n}", starts_at=starts_at, hours=3, capacity=capacity, status=status, **fields)
 
     return _make
 
@@ -112,6 +115,17 @@ def bulk_members(app):
         return list(db.session.scalars(select(Member.id).where(Member.email.like(f"{prefix}%")).order_by(Member.id)))
 
     return _bulk
+
+
+def pick_registration(rng, event_id: int, statuses=LIVE) -> Registration | None:
+    """One of the event's registrations in these statuses, chosen by a seeded walk's random
+    generator from those in the order they were made (None when there is none)."""
+    found = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.status.in_(statuses))
+        .order_by(Registration.id)
+    ).all()
+    return rng.choice(found) if found else None
 
 
 def seat_counts(event_id):

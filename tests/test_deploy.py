@@ -11,6 +11,7 @@ import ssl
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,27 +111,44 @@ def proxied_site(tmp_path):
     }
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    command = [sys.executable, "-m", "community.launcher", "serve", "--production", "--workers", "1"]
-    site = subprocess.Popen([*command, "--port", str(app_port)], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    with behind_nginx(conf, tmp_path, env, [app_port], workers=1):
+        wait_until_serving(lambda: Https(https_port), lambda client: client.request("GET", "/").status == 200)
+        yield http_port, https_port
+
+
+@contextmanager
+def behind_nginx(conf, tmp_path, env, app_ports, *, workers: int):
+    """`community serve --production` on each of `app_ports`, nginx in front of them; all
+    stopped on the way out, as systemd stops them."""
+    command = [sys.executable, "-m", "community.launcher", "serve", "--production", "--workers", str(workers)]
+    servers = [
+        subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+        for port in app_ports
+    ]
     nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            client = Https(https_port)
-            try:
-                if client.request("GET", "/").status == 200:
-                    break
-            except OSError:
-                pass
-            finally:
-                client.close()
-            assert time.monotonic() < deadline, "the site did not answer through nginx"
-            time.sleep(0.3)
-        yield http_port, https_port
+        yield
     finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(20)
-        stop_site(site)
+        for server in servers:
+            stop_site(server)
+
+
+def wait_until_serving(connect, answers, seconds: float = 60) -> None:
+    """Until answers(client) is true on a fresh connect(): a refused connection is a no."""
+    deadline = time.monotonic() + seconds
+    while True:
+        client = connect()
+        try:
+            if answers(client):
+                return
+        except OSError:
+            pass
+        finally:
+            client.close()
+        assert time.monotonic() < deadline, "a server did not answer in time"
+        time.sleep(0.3)
 
 
 def stop_site(site) -> None:

@@ -8,13 +8,13 @@ import pytest
 
 from community.core.clock import utcnow
 from community.core.extensions import db
-from community.events.models import Event
 from community.groups.models import WorkingGroup
 from community.mail.models import OutboxEmail
 from community.messages.models import EventMessage
 from community.questions.models import Choice, Question
 from community.registrations.models import Registration
 from tests.conftest import login
+from tests.factories import published_event
 
 NONSENSE = "\x00%_\\'\"<script>" + "é" * 300
 GARBLED = [
@@ -69,18 +69,10 @@ def world(app, make_member):
     admin = make_member("root@example.org", name="Root Admin", role="admin")
     member = make_member("zoe@example.org", name="Zoé Membre")
     group = WorkingGroup(slug="evaluation", name="Évaluation", summary="", description="")
-    starts = utcnow() + timedelta(days=5)
-    event = Event(
-        slug="summit",
-        title="Sommet",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=8),
-        capacity=10,
-        status="published",
-        created_by=admin.id,
-        confirmed_count=1,
-    )
-    db.session.add_all([group, event])
+    starts_at = utcnow() + timedelta(days=5)
+    event = published_event("summit", title="Sommet", starts_at=starts_at, hours=8, capacity=10, created_by=admin.id)
+    event.confirmed_count = 1  # the seat of the registration below
+    db.session.add(group)
     db.session.flush()
     registration = Registration(
         event_id=event.id,

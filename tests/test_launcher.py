@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,27 @@ def _command(pid) -> str:
         return ""
 
 
+@contextmanager
+def launched(args, env, tmp_path):
+    """`community serve` with these arguments, its stderr in a log; yields the process and a
+    function that reads the log. Whatever happens, nothing it started is left running."""
+    log = open(tmp_path / "launcher.log", "w+b")
+    launcher = subprocess.Popen([*LAUNCHER, *args], cwd=ROOT, env=env, stderr=log)
+
+    def said() -> str:
+        log.seek(0)
+        return log.read().decode()
+
+    try:
+        yield launcher, said
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+        for pid in descendants(launcher.pid)[1:]:
+            os.kill(pid, signal.SIGKILL)
+        log.close()
+
+
 @pytest.fixture
 def site(tmp_path):
     database = tmp_path / "site.sqlite3"
@@ -68,11 +90,7 @@ def site(tmp_path):
 def test_serve_keeps_the_site_and_the_worker_running_and_stops_on_sigterm(site, tmp_path):
     env, database = site
     port = free_port()
-    log = open(tmp_path / "launcher.log", "w+b")
-    launcher = subprocess.Popen(
-        [*LAUNCHER, "--port", str(port), "--workers", "2", "--threads", "1"], cwd=ROOT, env=env, stderr=log
-    )
-    try:
+    with launched(["--port", str(port), "--workers", "2", "--threads", "1"], env, tmp_path) as (launcher, said):
         wait_until(lambda: answers(port))
         worker = wait_until(lambda: child(launcher, "app worker"))
         # The worker runs the scheduled jobs by itself.
@@ -92,15 +110,8 @@ def test_serve_keeps_the_site_and_the_worker_running_and_stops_on_sigterm(site, 
         launcher.send_signal(signal.SIGTERM)
         assert launcher.wait(40) == 0
         assert not [pid for pid in everyone if Path(f"/proc/{pid}").exists() and _command(pid)]
-        log.seek(0)
-        said = log.read().decode()
-        assert "worker (pid" in said and "starting it again" in said and "stopped" in said
-    finally:
-        if launcher.poll() is None:
-            launcher.kill()
-        for pid in descendants(launcher.pid)[1:]:
-            os.kill(pid, signal.SIGKILL)
-        log.close()
+        log = said()
+        assert "worker (pid" in log and "starting it again" in log and "stopped" in log
 
 
 def test_production_refuses_an_unsafe_configuration_and_says_what_to_change(site):
@@ -161,10 +172,8 @@ def test_gunicorn_trusts_forwarded_headers_only_as_the_app_does_and_warns_of_per
     env = {**env, "SESSION_COOKIE_SECURE": "true", "BASE_URL": "https://community.example"}
     env.update(TRUSTED_PROXIES=str(trusted_proxies), RATELIMIT_STORAGE_URI="memory://")
     port = free_port()
-    log = open(tmp_path / "launcher.log", "w+b")
-    command = [*LAUNCHER, "--port", str(port), "--workers", str(workers), "--threads", "1"]
-    launcher = subprocess.Popen(command, cwd=ROOT, env=env, stderr=log)
-    try:
+    args = ["--port", str(port), "--workers", str(workers), "--threads", "1"]
+    with launched(args, env, tmp_path) as (launcher, said):
         wait_until(lambda: answers(port))
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", "/", headers={"X-Forwarded-Proto": "https"})
@@ -176,15 +185,8 @@ def test_gunicorn_trusts_forwarded_headers_only_as_the_app_does_and_warns_of_per
         assert hsts == ("max-age=31536000" if trusted_proxies else None)
         launcher.send_signal(signal.SIGTERM)
         assert launcher.wait(40) == 0
-        log.seek(0)
-        said = log.read().decode()
-        assert ("every limit would be 2 times looser" in said) == (workers > 1), said[-2000:]
-    finally:
-        if launcher.poll() is None:
-            launcher.kill()
-        for pid in descendants(launcher.pid)[1:]:
-            os.kill(pid, signal.SIGKILL)
-        log.close()
+        log = said()
+        assert ("every limit would be 2 times looser" in log) == (workers > 1), log[-2000:]
 
 
 def _log_in(port, email, password) -> tuple[int, str]:
@@ -215,9 +217,7 @@ def test_with_three_workers_the_limits_and_the_throttle_count_once_for_all(site,
     owner, stranger = f"ada-{run}@example.org", f"nobody-{run}@example.org"
     subprocess.run([*FLASK, "create-admin", owner, "--password", PASSWORD], cwd=ROOT, env=env, check=True)
     port = free_port()
-    log = open(tmp_path / "launcher.log", "w+b")
-    launcher = subprocess.Popen([*LAUNCHER, "--port", str(port), "--workers", "3"], cwd=ROOT, env=env, stderr=log)
-    try:
+    with launched(["--port", str(port), "--workers", "3"], env, tmp_path) as (launcher, said):
         wait_until(lambda: answers(port))
         answered = [_log_in(port, owner, "a wrong password here") for _ in range(5)]
         assert all(status == 200 and "Wrong email or password" in body for status, body in answered)
@@ -227,11 +227,4 @@ def test_with_three_workers_the_limits_and_the_throttle_count_once_for_all(site,
         assert statuses == [200] * 10 + [429]
         launcher.send_signal(signal.SIGTERM)
         assert launcher.wait(40) == 0
-        log.seek(0)
-        assert "times looser" not in log.read().decode()
-    finally:
-        if launcher.poll() is None:
-            launcher.kill()
-        for pid in descendants(launcher.pid)[1:]:
-            os.kill(pid, signal.SIGKILL)
-        log.close()
+        assert "times looser" not in said()

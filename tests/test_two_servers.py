@@ -9,10 +9,7 @@ import http.client
 import itertools
 import os
 import shutil
-import signal
 import ssl
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,7 +21,7 @@ from tests.bench import registration_rush as rush
 from tests.bench import sessions as logins
 from tests.bench.load import Http, drive, free_port
 from tests.conftest import redis_up
-from tests.test_deploy import HOST, ROOT, nginx_conf, stop_site
+from tests.test_deploy import HOST, behind_nginx, nginx_conf, wait_until_serving
 
 REGISTRANTS, SEATS, CLIENTS = 2000, 450, 16
 PAGES = 600  # event pages read through nginx, then straight from the servers
@@ -108,37 +105,15 @@ def two_servers(tmp_path, smtp_server):
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(smtp_server.port),
         }
-        command = [sys.executable, "-m", "community.launcher", "serve", "--production", "--workers", "2"]
-        servers = [
-            subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-            for port in app_ports
-        ]
-        nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.DEVNULL)
-        try:
+        with behind_nginx(conf, tmp_path, env, app_ports, workers=2):
             for port in app_ports:
-                _wait_until_serving(lambda port=port: Http(port))
-            _wait_until_serving(lambda: ThroughNginx(https_port))
+                wait_until_serving(lambda port=port: Http(port), _events_page_answers, 90)
+            wait_until_serving(lambda: ThroughNginx(https_port), _events_page_answers, 90)
             yield app, emails, https_port, app_ports
-        finally:
-            nginx.send_signal(signal.SIGQUIT)
-            nginx.wait(20)
-            for server in servers:
-                stop_site(server)
 
 
-def _wait_until_serving(connect) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        client = connect()
-        try:
-            if client.send("GET", "/events/")[0] == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            client.close()
-        assert time.monotonic() < deadline, "a server did not answer in time"
-        time.sleep(0.3)
+def _events_page_answers(client) -> bool:
+    return client.send("GET", "/events/")[0] == 200
 
 
 def _rush(app, port, sessions) -> tuple[list[str], float]:

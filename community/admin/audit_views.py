@@ -8,7 +8,7 @@ from community.admin.member_forms import AuditFilterForm
 from community.admin.views import bp
 from community.core import audit
 from community.core.extensions import db
-from community.core.query_args import page_arg
+from community.core.query_args import args_but_page, page_arg
 from community.events.models import Event
 from community.members.access import role_required
 from community.members.models import Role
@@ -33,5 +33,4 @@ def audit_log():
     events = db.session.scalars(select(Event).order_by(Event.starts_at.desc(), Event.id.desc()))
     form.set_choices(audit.ACTIONS, log.words.OBJECT_TYPES, events)
     pagination, rows = log.search(_filters(form), page=page_arg())
-    args = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("admin/audit/index.html", form=form, pagination=pagination, rows=rows, args=args)
+    return render_template("admin/audit/index.html", form=form, pagination=pagination, rows=rows, args=args_but_page())

@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from community.admin import audit_log, members
@@ -9,7 +10,7 @@ from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterF
 from community.admin.views import bp
 from community.core.errors import attempt
 from community.core.extensions import db
-from community.core.query_args import page_arg
+from community.core.query_args import args_but_page, page_arg
 from community.groups import queries
 from community.members.access import role_required
 from community.members.models import Member, Role
@@ -47,9 +48,7 @@ def member_list():
     form = MemberFilterForm(request.args)
     form.set_groups(queries.all_groups())
     result = members.search(**_filters(form), page=page_arg())
-    # The query string without the page, for the pagination links.
-    args = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("admin/members/index.html", form=form, result=result, args=args)
+    return render_template("admin/members/index.html", form=form, result=result, args=args_but_page())
 
 
 @bp.get("/members/<int:member_id>")
@@ -89,38 +88,29 @@ def member_role(member_id):
     )
 
 
-def _confirmed_step(member: Member, action: str, rule, success: str):
-    """GET asks "are you sure?"; the POST (with its CSRF token) acts."""
+def _confirmed_step(member_id: int, action: str, rule, success):
+    """GET asks "are you sure?"; the POST (with its CSRF token) acts, then says `success`
+    with the member's name for %(name)s."""
+    member = _member(member_id)
     form = ButtonForm()
     if request.method == "POST":
         if not form.validate():
             abort(400)
-        return _act(lambda: rule(current_user, member), success, member)
+        return _act(lambda: rule(current_user, member), success % {"name": member.display_name}, member)
     return render_template("admin/members/confirm.html", member=member, action=action, form=form)
 
 
 @bp.route("/members/<int:member_id>/suspend", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def member_suspend(member_id):
-    member = _member(member_id)
-    return _confirmed_step(
-        member,
-        "suspend",
-        members.suspend,
-        _("The account of %(name)s is suspended; their sessions have ended.", name=member.display_name),
-    )
+    success = _l("The account of %(name)s is suspended; their sessions have ended.")
+    return _confirmed_step(member_id, "suspend", members.suspend, success)
 
 
 @bp.route("/members/<int:member_id>/reactivate", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def member_reactivate(member_id):
-    member = _member(member_id)
-    return _confirmed_step(
-        member,
-        "reactivate",
-        members.reactivate,
-        _("The account of %(name)s is active again.", name=member.display_name),
-    )
+    return _confirmed_step(member_id, "reactivate", members.reactivate, _l("The account of %(name)s is active again."))
 
 
 @bp.post("/members/<int:member_id>/confirmation")

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.core.clock import utcnow
+from community.core.database import partial_index
 from community.core.extensions import db
 from community.registrations.models import Registration
 
@@ -18,13 +19,7 @@ class CheckIn(db.Model):
 
     __tablename__ = "check_in"
     __table_args__ = (
-        Index(
-            "uq_check_in_active",
-            "registration_id",
-            unique=True,
-            sqlite_where=text("undone_at IS NULL"),
-            postgresql_where=text("undone_at IS NULL"),
-        ),
+        partial_index("uq_check_in_active", "registration_id", unique=True, where="undone_at IS NULL"),
         Index("ix_check_in_event", "event_id", "undone_at"),
     )
 

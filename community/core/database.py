@@ -1,6 +1,6 @@
 """Engine settings that keep SQLite honest: WAL, foreign keys, a bounded lock wait."""
 
-from sqlalchemy import event
+from sqlalchemy import Index, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
@@ -23,6 +23,13 @@ def configure(engine: Engine) -> None:
         cursor.close()
         # Case- and accent-blind search (community/search.py).
         dbapi_connection.create_function(search.SQLITE_FUNCTION, 1, search.sqlite_fold, deterministic=True)
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of the rows `where` holds, on SQLite and PostgreSQL alike: each takes the
+    condition under its own keyword, and one left without it indexes every row."""
+    condition = text(where)
+    return Index(name, *columns, unique=unique, sqlite_where=condition, postgresql_where=condition)
 
 
 # PostgreSQL error codes worth a "try again": class 40 (serialization failure,

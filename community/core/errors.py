@@ -42,6 +42,16 @@ def attempt(action, success=None, refused=None):
     return result, True
 
 
+def under(field):
+    """A `refused` for attempt(): the reason shown under this form field instead of flashed."""
+
+    def show(error: DomainError) -> bool:
+        field.errors.append(str(error))
+        return True
+
+    return show
+
+
 def _page(code: int, title: str, message: str):
     return render_template("errors/error.html", code=code, title=title, message=message), code
 

@@ -1,4 +1,5 @@
-"""Numbers read from a query string, kept within what the databases can take."""
+"""Read from a query string: numbers kept within what the databases can take, and the
+filters the links to a list's other pages keep."""
 
 from flask import request
 
@@ -23,3 +24,9 @@ def id_arg(name: str) -> int | None:
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
         raise ValueError(name)
     return int(text)
+
+
+def args_but_page() -> dict:
+    """The query string without the page number and the empty fields: what the links to
+    the other pages of a filtered list keep."""
+    return {key: value for key, value in request.args.items() if key != "page" and value}

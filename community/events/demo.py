@@ -12,54 +12,56 @@ from community.registrations import services
 
 def seed_demo(admin, members) -> list[Event]:
     """Create the demo events; the caller commits. `members` are confirmed members."""
-    summit_start = _local_day(60, time(9))
-    summit = manage.create_event(
+    summit = _event(
         admin,
-        manage.EventData(
-            title="Sommet OpenLLM France (démo)",
-            starts_at=summit_start,
-            ends_at=summit_start + timedelta(hours=9),
-            description="Une journée de conférences et d'ateliers sur les modèles de langue ouverts.\n\nDonnées de démonstration.",
-            venue="Station F",
-            address="5 parvis Alan Turing, 75013 Paris",
-            capacity=450,
-        ),
+        in_days=60,
+        at=time(9),
+        hours=9,
+        title="Sommet OpenLLM France (démo)",
+        description="Une journée de conférences et d'ateliers sur les modèles de langue ouverts.\n\nDonnées de démonstration.",
+        venue="Station F",
+        address="5 parvis Alan Turing, 75013 Paris",
+        capacity=450,
     )
-    meetup_start = _local_day(14, time(18, 30))
-    meetup = manage.create_event(
+    meetup = _event(
         admin,
-        manage.EventData(
-            title="Meetup évaluation (démo)",
-            starts_at=meetup_start,
-            ends_at=meetup_start + timedelta(hours=2),
-            description="Comment évaluer les LLM en français ? Données de démonstration.",
-            venue="La Cantine",
-            address="Paris",
-            capacity=max(len(members), 2) + 1,
-            visibility="members",
-        ),
+        in_days=14,
+        at=time(18, 30),
+        hours=2,
+        title="Meetup évaluation (démo)",
+        description="Comment évaluer les LLM en français ? Données de démonstration.",
+        venue="La Cantine",
+        address="Paris",
+        capacity=max(len(members), 2) + 1,
+        visibility="members",
     )
-    draft_start = _local_day(90, time(10))
-    manage.create_event(
+    _event(
         admin,
-        manage.EventData(
-            title="Hackathon (brouillon, démo)",
-            starts_at=draft_start,
-            ends_at=draft_start + timedelta(hours=24),
-            online_url="https://example.org/hackathon",
-            capacity=80,
-        ),
+        in_days=90,
+        at=time(10),
+        hours=24,
+        title="Hackathon (brouillon, démo)",
+        online_url="https://example.org/hackathon",
+        capacity=80,
     )
     questions = questions_demo.seed_demo(admin, summit)
     for event in (summit, meetup):
         manage.publish_event(admin, event)
     for member in members:
         services.register_member(meetup, member)
-    arrival = to_local(summit_start).date() - timedelta(days=1)
+    arrival = to_local(summit.starts_at).date() - timedelta(days=1)
     for number, member in enumerate(members[: len(members) // 2]):
         answered = questions_demo.answers_of(questions, member, number, arrival)
         services.register_member(summit, member, submitted=answered)
     return [summit, meetup]
+
+
+def _event(admin, *, in_days: int, at: time, hours: int, **fields) -> Event:
+    """An event some days from today, at a time of day in the community's zone."""
+    starts_at = _local_day(in_days, at)
+    return manage.create_event(
+        admin, manage.EventData(starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), **fields)
+    )
 
 
 def _local_day(days_ahead: int, at: time) -> datetime:

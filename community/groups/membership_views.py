@@ -68,31 +68,25 @@ def subscription(slug):
     return _apply(lambda: memberships.set_announcement_opt_out(current_user, group, opt_out), message, _detail(group))
 
 
-def _pending_request(group: WorkingGroup, membership_id: int) -> GroupMembership:
+def _answer(slug: str, membership_id: int, rule, success: str):
+    """A lead's answer to a request of their group (another group's is not found), then back to the requests."""
+    group = _moderated_group(slug)
     membership = db.get_or_404(GroupMembership, membership_id)
     if membership.group_id != group.id:
         abort(404)
-    return membership
+    return _apply(lambda: rule(current_user, membership), success, _detail(group, "requests"))
 
 
 @bp.post("/<slug>/requests/<int:membership_id>/approve")
 @confirmed_required
 def approve(slug, membership_id):
-    group = _moderated_group(slug)
-    membership = _pending_request(group, membership_id)
-    return _apply(
-        lambda: memberships.approve(current_user, membership), _("The request is approved."), _detail(group, "requests")
-    )
+    return _answer(slug, membership_id, memberships.approve, _("The request is approved."))
 
 
 @bp.post("/<slug>/requests/<int:membership_id>/decline")
 @confirmed_required
 def decline(slug, membership_id):
-    group = _moderated_group(slug)
-    membership = _pending_request(group, membership_id)
-    return _apply(
-        lambda: memberships.decline(current_user, membership), _("The request is declined."), _detail(group, "requests")
-    )
+    return _answer(slug, membership_id, memberships.decline, _("The request is declined."))
 
 
 # ------------------------------------------------------------------ leads' tools

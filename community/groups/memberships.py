@@ -99,41 +99,33 @@ def leave(member: Member, group: WorkingGroup) -> None:
     db.session.delete(membership)
 
 
-def _pending(membership: GroupMembership) -> None:
+def _answerable(actor: Member, membership: GroupMembership) -> WorkingGroup:
+    """The request's group, once the actor may answer it and it still waits for an answer."""
+    group = membership.group
+    require_moderator(actor, group)
     if not membership.is_pending:
         raise GroupError(_l("This request has already been answered."))
+    return group
+
+
+def _tell_requester(membership: GroupMembership, template: str, subject) -> None:
+    group = membership.group
+    url = external_url("groups.detail", slug=group.slug)
+    email_member(membership.member, template, subject=subject, group=group, group_url=url)
 
 
 def approve(actor: Member, membership: GroupMembership) -> None:
-    group = membership.group
-    require_moderator(actor, group)
-    _pending(membership)
+    group = _answerable(actor, membership)
     membership.status = MembershipStatus.ACTIVE.value
     membership.decided_at, membership.decided_by_id = utcnow(), actor.id
     audit.record(actor, "group.member_approved", group, member_id=membership.member_id)
-    member = membership.member
-    email_member(
-        member,
-        "group_approved",
-        subject=_l("Welcome to %(group)s", group=group.name),
-        group=group,
-        group_url=external_url("groups.detail", slug=group.slug),
-    )
+    _tell_requester(membership, "group_approved", _l("Welcome to %(group)s", group=group.name))
 
 
 def decline(actor: Member, membership: GroupMembership) -> None:
     """The request disappears, so the member may ask again later."""
-    group = membership.group
-    require_moderator(actor, group)
-    _pending(membership)
-    member = membership.member
-    email_member(
-        member,
-        "group_declined",
-        subject=_l("Your request to join %(group)s", group=group.name),
-        group=group,
-        group_url=external_url("groups.detail", slug=group.slug),
-    )
+    group = _answerable(actor, membership)
+    _tell_requester(membership, "group_declined", _l("Your request to join %(group)s", group=group.name))
     audit.record(actor, "group.member_refused", group, member_id=membership.member_id)
     db.session.delete(membership)
 

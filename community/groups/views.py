@@ -2,12 +2,12 @@
 archive. Membership pages are in membership_views.py, announcements in
 announcement_views.py, all on this blueprint."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from community.core.errors import DomainError, attempt
+from community.core.errors import attempt, under
 from community.core.extensions import db
 from community.core.query_args import page_arg
 from community.events import ics
@@ -126,21 +126,19 @@ def feed(slug):
 def new():
     form = GroupForm()
     if form.validate_on_submit():
-        try:
-            group = services.create_group(
+        group, ok = attempt(
+            lambda: services.create_group(
                 current_user,
                 name=form.name.data,
                 slug=form.slug.data or "",
                 summary=form.summary.data or "",
                 description=form.description.data or "",
                 join_policy=form.join_policy.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.slug.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("The group is created."), "success")
+            ),
+            _("The group is created."),
+            refused=under(form.slug),
+        )
+        if ok:
             return _detail(group)
     return render_template("groups/form.html", form=form, group=None)
 
@@ -155,7 +153,7 @@ def edit(slug):
         _done, ok = attempt(
             lambda: services.update_group(current_user, group, **form.changes(group)),
             _("The group is updated."),
-            refused=lambda error: (form.slug if full else form.description).errors.append(str(error)) or True,
+            refused=under(form.slug if full else form.description),
         )
         if ok:
             return _detail(group)

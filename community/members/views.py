@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from community.core.errors import DomainError
+from community.core.errors import attempt, under
 from community.core.extensions import db, limiter
 from community.core.i18n import supported_language
 from community.core.security import safe_next
@@ -66,19 +66,16 @@ def signup():
         return redirect(url_for("members.profile"))
     form = SignupForm(language=request.args.get("lang") or _current_language())
     if form.validate_on_submit():
-        try:
-            services.sign_up(
+        _member, ok = attempt(
+            lambda: services.sign_up(
                 email=form.email.data,
                 display_name=form.display_name.data,
                 password=form.password.data,
                 language=form.language.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
-            # The same page whether the address was new or known: no enumeration.
+            ),
+            refused=under(form.email),
+        )
+        if ok:  # the same page whether the address was new or known: no enumeration
             return _check_your_mail(form.email.data)
     return render_template("members/signup.html", form=form)
 

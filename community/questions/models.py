@@ -24,6 +24,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.core.clock import utcnow
+from community.core.database import partial_index
 from community.core.extensions import db
 from community.core.i18n import in_reader_language
 
@@ -77,13 +78,8 @@ class Question(db.Model):
     __table_args__ = (
         CheckConstraint(_known("kind", [kind.value for kind in Kind]), name="kind_known"),
         CheckConstraint(f"role IS NULL OR {_known('role', [role.value for role in Role])}", name="role_known"),
-        Index(
-            "uq_question_role",
-            "event_id",
-            "role",
-            unique=True,
-            sqlite_where=text("role IS NOT NULL AND retired_at IS NULL"),
-            postgresql_where=text("role IS NOT NULL AND retired_at IS NULL"),
+        partial_index(
+            "uq_question_role", "event_id", "role", where="role IS NOT NULL AND retired_at IS NULL", unique=True
         ),
     )
 

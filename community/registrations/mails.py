@@ -99,6 +99,13 @@ def registration_mail(
     return add_email(email) if queue else email
 
 
+def _once_per_ticket(template, registration, subject, **options):
+    """A mail of this kind goes once per ticket: its dedupe key is the template's name
+    ("event_waiting" -> "event-waiting:<ticket code>")."""
+    key = f"{template.replace('_', '-')}:{registration.ticket_code}"
+    return registration_mail(template, registration, subject, dedupe_key=key, **options)
+
+
 def confirmed(registration, promoted: bool = False, *, queue: bool = True):
     subject = (
         _l("A seat is yours: %(title)s", title=registration.event.title)
@@ -134,14 +141,7 @@ def guest_hold(registration, promoted: bool = False, *, queue: bool = True):
 
 def waiting(registration, position: int | None = None, *, queue: bool = True):
     subject = _l("You are on the waiting list: %(title)s", title=registration.event.title)
-    return registration_mail(
-        "event_waiting",
-        registration,
-        subject,
-        position=position,
-        queue=queue,
-        dedupe_key=f"event-waiting:{registration.ticket_code}",
-    )
+    return _once_per_ticket("event_waiting", registration, subject, position=position, queue=queue)
 
 
 _emails = OutboxEmail.__table__
@@ -188,14 +188,7 @@ def promoted(registration):
 
 def event_cancelled(registration):
     subject = _l("Cancelled: %(title)s", title=registration.event.title)
-    return registration_mail(
-        "event_cancelled",
-        registration,
-        subject,
-        attach_ics=True,
-        calendar_method=CANCEL,
-        dedupe_key=f"event-cancelled:{registration.ticket_code}",
-    )
+    return _once_per_ticket("event_cancelled", registration, subject, attach_ics=True, calendar_method=CANCEL)
 
 
 def event_changed(registration, changed: list[str]):
@@ -215,17 +208,9 @@ def event_changed(registration, changed: list[str]):
 
 def removed_by_organizer(registration):
     subject = _l("Your registration was cancelled: %(title)s", title=registration.event.title)
-    return registration_mail(
-        "event_removed", registration, subject, dedupe_key=f"event-removed:{registration.ticket_code}"
-    )
+    return _once_per_ticket("event_removed", registration, subject)
 
 
 def reminder(registration):
     subject = _l("Reminder: %(title)s", title=registration.event.title)
-    return registration_mail(
-        "event_reminder",
-        registration,
-        subject,
-        attach_ics=True,
-        dedupe_key=f"event-reminder:{registration.ticket_code}",
-    )
+    return _once_per_ticket("event_reminder", registration, subject, attach_ics=True)

@@ -5,10 +5,11 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, literal_column, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.core.clock import as_utc, utcnow
+from community.core.database import partial_index
 from community.core.extensions import db
 from community.events.models import Event
 from community.tickets.models import Category, InvitationCode
@@ -69,61 +70,36 @@ class Registration(db.Model):
         ),
         CheckConstraint("status != 'held' OR hold_expires_at IS NOT NULL", name="hold_has_expiry"),
         # One live registration per person and event: a double click is harmless.
-        Index(
+        partial_index(
             "uq_registration_live_member",
             "event_id",
             "member_id",
             unique=True,
-            sqlite_where=text("status != 'cancelled' AND member_id IS NOT NULL"),
-            postgresql_where=text("status != 'cancelled' AND member_id IS NOT NULL"),
+            where="status != 'cancelled' AND member_id IS NOT NULL",
         ),
-        Index(
+        partial_index(
             "uq_registration_live_guest",
             "event_id",
             "guest_email",
             unique=True,
-            sqlite_where=text("status != 'cancelled' AND guest_email IS NOT NULL"),
-            postgresql_where=text("status != 'cancelled' AND guest_email IS NOT NULL"),
+            where="status != 'cancelled' AND guest_email IS NOT NULL",
         ),
         # Partial indexes, one per question the seat engine asks on every click; each
         # serves only its question (status_is() below), so that no planner, with the
         # stale statistics of a table filling up in a rush, walks one of them to find
         # a member's registration (uq_registration_live_member's job).
         # The waiting list, in its order (first come, first served):
-        Index(
-            "ix_registration_queue",
-            "event_id",
-            "line_number",
-            sqlite_where=text("status = 'waiting'"),
-            postgresql_where=text("status = 'waiting'"),
-        ),
+        partial_index("ix_registration_queue", "event_id", "line_number", where="status = 'waiting'"),
         # Guests' held seats, by when they run out:
-        Index(
-            "ix_registration_holds",
-            "event_id",
-            "hold_expires_at",
-            sqlite_where=text("status = 'held'"),
-            postgresql_where=text("status = 'held'"),
-        ),
+        partial_index("ix_registration_holds", "event_id", "hold_expires_at", where="status = 'held'"),
         # No two people of an event ever have the same place number.
-        Index(
-            "uq_registration_line_number",
-            "event_id",
-            "line_number",
-            unique=True,
-            sqlite_where=text("line_number IS NOT NULL"),
-            postgresql_where=text("line_number IS NOT NULL"),
+        partial_index(
+            "uq_registration_line_number", "event_id", "line_number", unique=True, where="line_number IS NOT NULL"
         ),
         Index("ix_registration_member", "member_id", "status"),
         # A guest's unconfirmed registrations, by the client address they came from
         # (guest_holds.py caps them per address and event).
-        Index(
-            "ix_registration_client",
-            "event_id",
-            "client_key",
-            sqlite_where=text("client_key IS NOT NULL"),
-            postgresql_where=text("client_key IS NOT NULL"),
-        ),
+        partial_index("ix_registration_client", "event_id", "client_key", where="client_key IS NOT NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

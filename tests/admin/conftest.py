@@ -9,11 +9,11 @@ from sqlalchemy import insert, select
 
 from community.core.clock import utcnow
 from community.core.extensions import db
-from community.events.models import Event, EventStatus
+from community.events.models import Event
 from community.groups.models import GroupMembership, WorkingGroup
 from community.members.models import Member
 from community.registrations.models import Registration
-from tests.factories import member_row, membership_row, registration_row
+from tests.factories import member_row, membership_row, published_event, registration_row
 
 # Strings a spreadsheet would run as formulas.
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "\tTabbed", "\rReturned"]
@@ -28,19 +28,7 @@ class People:
 
 
 def new_event(slug: str, created_by: int | None) -> Event:
-    starts = utcnow() + timedelta(days=10)
-    event = Event(
-        slug=slug,
-        title=f"Event {slug}",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=3),
-        status=EventStatus.PUBLISHED.value,
-        confirmed_count=0,
-        created_by=created_by,
-    )
-    db.session.add(event)
-    db.session.commit()
-    return event
+    return published_event(slug, starts_at=utcnow() + timedelta(days=10), hours=3, created_by=created_by)
 
 
 @pytest.fixture

@@ -182,6 +182,21 @@ def assert_french(page) -> None:
     assert page.locator("html").get_attribute("lang") == "fr"
 
 
+def visit(browser, path: str):
+    """A new French page (a fresh context: no cookies) opened at path, checked to speak French."""
+    page = browser.new_page(locale="fr-FR")
+    page.goto(path)
+    assert_french(page)
+    return page
+
+
+def follow(page, path: str, within: str = "main") -> None:
+    """Click the link to path inside `within` (a CSS selector) and wait for its page: the
+    click alone does not wait for the page it opens."""
+    page.click(f"{within} a[href='{path}']")
+    page.wait_for_url(f"**{path}")
+
+
 def log_in(browser, member, next_path: str):
     """A new French page, logged in through the real form, landed on next_path."""
     page = browser.new_page(locale="fr-FR")

@@ -6,44 +6,32 @@ assertions are on structure, data and strings that were already translated.)
 """
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from community.core.clock import utcnow
 from community.core.extensions import db
-from community.events.models import Event
 from community.members.models import Member
 from community.registrations import services
 from community.registrations.models import Registration
-from tests.browser.conftest import assert_french, both_sizes, log_in
+from tests.browser.conftest import assert_french, both_sizes, follow, log_in
 from tests.conftest import mail_text
+from tests.factories import days_from_now, published_event
 
 pytestmark = pytest.mark.browser
 
 
-def add_event(slug, capacity):
-    starts = (utcnow() + timedelta(days=12)).replace(hour=17, minute=0, second=0, microsecond=0)
-    event = Event(
-        slug=slug,
+def test_a_member_downloads_their_data_then_deletes_the_account(browser, make_member, deliver, mailbox):
+    event = published_event(
+        "atelier-donnees",
         title="Atelier données ouvertes",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        capacity=capacity,
-        status="published",
-        confirmed_count=0,
+        starts_at=days_from_now(12, 17),
+        hours=2,
+        capacity=1,
         venue="La Cantine",
         address="Paris",
     )
-    db.session.add(event)
-    db.session.commit()
-    return event
-
-
-def test_a_member_downloads_their_data_then_deletes_the_account(browser, make_member, deliver, mailbox):
-    event = add_event("atelier-donnees", 1)
     zoe = make_member("zoe@example.org", name="Zoé Quenneville", organization="Quenneville Labs")
     sam = make_member("sam@example.org", name="Sam Bernard")
     services.register_member(event, zoe)
@@ -54,8 +42,7 @@ def test_a_member_downloads_their_data_then_deletes_the_account(browser, make_me
 
     page = log_in(browser, zoe, "/members/profile")
     assert_french(page)
-    page.click("main a[href='/account/data']")
-    page.wait_for_url("**/account/data")
+    follow(page, "/account/data")
     assert page.locator("h1").count() == 1 and page.locator(".data-kinds > div").count() == 8
     both_sizes(page, "account-data")
 
@@ -67,8 +54,7 @@ def test_a_member_downloads_their_data_then_deletes_the_account(browser, make_me
     assert data["profile"]["display_name"] == "Zoé Quenneville"
     assert [r["event"]["title"] for r in data["registrations"]] == ["Atelier données ouvertes"]
 
-    page.click("main a[href='/account/delete']")
-    page.wait_for_url("**/account/delete")
+    follow(page, "/account/delete")
     assert page.locator("label[for=password]").inner_text() == "Mot de passe actuel"
     page.fill("input[name=password]", "not my password")
     page.click("main form button[type=submit]")
@@ -95,11 +81,9 @@ def test_a_member_downloads_their_data_then_deletes_the_account(browser, make_me
 def test_a_visitor_reads_and_prints_the_processing_register(browser):
     page = browser.new_page(locale="fr-FR")
     page.goto("/")
-    page.click("footer a[href='/privacy']")
-    page.wait_for_url("**/privacy")
+    follow(page, "/privacy", within="footer")
     assert page.locator("h1").inner_text() == "Politique de confidentialité"
-    page.click("main a[href='/privacy/register']")
-    page.wait_for_url("**/privacy/register")
+    follow(page, "/privacy/register")
     assert_french(page)
     assert page.locator("section.processing").count() == 9
     assert page.locator("section.processing dt").count() == 45

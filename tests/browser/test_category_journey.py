@@ -20,7 +20,7 @@ from community.groups.models import GroupMembership, WorkingGroup
 from community.registrations import services
 from community.registrations.models import Registration
 from community.tickets.models import Category
-from tests.browser.conftest import assert_french, both_sizes, log_in
+from tests.browser.conftest import assert_french, both_sizes, follow, log_in, visit
 from tests.browser.test_event_journeys import add_event, unexpected
 from tests.conftest import links_in
 
@@ -38,8 +38,7 @@ def test_an_organizer_reserves_seats_for_a_group_and_a_contributor_takes_one(bro
     db.session.commit()
 
     page = log_in(browser, organizer, f"/events/{summit.slug}/dashboard")
-    page.click(f"a[href='/events/{summit.slug}/categories']")
-    page.wait_for_url(f"**/events/{summit.slug}/categories")
+    follow(page, f"/events/{summit.slug}/categories", within="body")
     assert_french(page)
     assert page.locator("h1").inner_text() == "Catégories de billets"
 
@@ -123,8 +122,7 @@ def test_a_guest_sees_only_the_categories_open_to_guests(browser, make_member):
     page.goto(f"/events/{summit.slug}")
     assert "Étudiant·es" in page.locator("#registration").inner_text()
     assert "Membres" not in page.locator("#registration").inner_text()
-    page.click(f"#registration a[href='/events/{summit.slug}/guest']")
-    page.wait_for_url(f"**/events/{summit.slug}/guest")
+    follow(page, f"/events/{summit.slug}/guest", within="#registration")
     assert_french(page)
     page.fill("input[name=name]", "Grace Hopper")
     page.fill("input[name=email]", "grace@example.net")
@@ -168,9 +166,7 @@ def test_an_organizer_mails_codes_and_a_guest_registers_with_one(browser, make_m
     [invitation] = deliver(expect=1)
     assert "Officiels" in invitation["Subject"] or "Sommet OpenLLM France" in invitation["Subject"]
     [link] = [path for path in links_in(invitation, base=live_server) if "/invitation?code=" in path]
-    guest = browser.new_page(locale="fr-FR")
-    guest.goto(link)
-    assert_french(guest)
+    guest = visit(browser, link)
     assert "Officiels" in guest.locator("main").inner_text()
     both_sizes(guest, "categories-invitation-guest")
     guest.click("main a.button")

@@ -16,7 +16,7 @@ from community.members.models import Member
 from community.registrations import services
 from community.registrations.models import Registration
 from tests.browser.conftest import PHONE, SCREENSHOTS, assert_french, both_sizes, has_horizontal_scroll, log_in, shot
-from tests.factories import member_row
+from tests.factories import days_from_now, member_row, published_event
 
 pytestmark = pytest.mark.browser
 FIRST = ["Élodie", "Karim", "Sofia", "Jean-Baptiste", "Aïcha", "Lucas", "Mathilde", "Yusuf", "Chloé", "Théo"]
@@ -43,21 +43,16 @@ def people(n):
 
 def summit(organizer):
     """A 30-seat workshop whose registrations came over ten days: full, people waiting, some cancelled, some in."""
-    starts = (utcnow() + timedelta(days=3)).replace(hour=7, minute=30, second=0, microsecond=0)
-    event = Event(
-        slug="atelier-llm",
+    event = published_event(
+        "atelier-llm",
         title="Atelier LLM : évaluer les modèles ouverts",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=8),
+        starts_at=days_from_now(3, 7, 30),
+        hours=8,
         capacity=30,
-        status="published",
-        confirmed_count=0,
         venue="Station F",
         address="5 parvis Alan Turing, 75013 Paris",
         created_by=organizer.id,
     )
-    db.session.add(event)
-    db.session.commit()
     start = utcnow() - timedelta(days=10)
     crowd = people(38)
     for i, member in enumerate(crowd):

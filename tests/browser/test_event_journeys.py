@@ -9,43 +9,35 @@ Each page is shot at phone and laptop size into artifacts/screenshots/events-*.p
 """
 
 import re
-from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from community.core.clock import as_utc, clock_time, utcnow
+from community.core.clock import as_utc, clock_time
 from community.core.extensions import db
 from community.events.models import Event
 from community.registrations import services
 from community.registrations.models import Registration
-from tests.browser.conftest import assert_french, both_sizes, log_in
+from tests.browser.conftest import assert_french, both_sizes, follow, log_in, visit
 from tests.conftest import links_in, mail_text
+from tests.factories import days_from_now, published_event
 
 pytestmark = pytest.mark.browser
 
 
 def add_event(title, capacity, *, days=30, slug=None, **fields):
-    starts = (utcnow() + timedelta(days=days)).replace(hour=7, minute=30, second=0, microsecond=0)
-    event = Event(
-        slug=slug or title.lower().replace(" ", "-"),
-        title=title,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=9),
-        capacity=capacity,
-        status="published",
-        confirmed_count=0,
-        venue=fields.pop("venue", "Station F"),
-        address=fields.pop("address", "5 parvis Alan Turing, 75013 Paris"),
-        description=fields.pop(
-            "description", "Une journée de conférences et d'ateliers sur les modèles de langage ouverts."
-        ),
+    """A day of talks at Station F, published, `days` from now at 07:30 UTC."""
+    fields = {
+        "venue": "Station F",
+        "address": "5 parvis Alan Turing, 75013 Paris",
+        "description": "Une journée de conférences et d'ateliers sur les modèles de langage ouverts.",
         **fields,
+    }
+    slug = slug or title.lower().replace(" ", "-")
+    return published_event(
+        slug, title=title, starts_at=days_from_now(days, 7, 30), hours=9, capacity=capacity, **fields
     )
-    db.session.add(event)
-    db.session.commit()
-    return event
 
 
 def unexpected(browser, *refused_forms):
@@ -68,20 +60,15 @@ def test_a_guest_registers_to_the_summit_confirms_from_the_mail_and_shows_the_qr
 ):
     summit = add_event("Sommet OpenLLM France", 450, slug="sommet-2031")
     add_event("Meetup évaluation", 40, days=12, slug="meetup-evaluation", venue="La Cantine", address="Paris")
-    page = browser.new_page(locale="fr-FR")
-
-    page.goto("/events/")
-    assert_french(page)
+    page = visit(browser, "/events/")
     assert page.locator("h1").inner_text() == "Événements"
     both_sizes(page, "events-list")
 
-    page.click(f"main a[href='/events/{summit.slug}']")
-    page.wait_for_url(f"**/events/{summit.slug}")
+    follow(page, f"/events/{summit.slug}")
     assert "450 places restantes" in page.locator(".seats").inner_text()
     both_sizes(page, "events-detail-seats-left")
 
-    page.click(f"#registration a[href='/events/{summit.slug}/guest']")
-    page.wait_for_url(f"**/events/{summit.slug}/guest")
+    follow(page, f"/events/{summit.slug}/guest", within="#registration")
     assert_french(page)
     # A first try with a typo in the address: an inline message, no seat taken.
     page.fill("input[name=name]", "Ada Lovelace")
@@ -230,8 +217,7 @@ def test_an_organizer_fills_the_event_form_and_sees_the_draft(browser, make_memb
     db.session.commit()
     # The people are listed on the event's dashboard, linked from its page.
     page.reload()
-    page.click(f"a[href='/events/{event.slug}/dashboard']")
-    page.wait_for_url(f"**/events/{event.slug}/dashboard")
+    follow(page, f"/events/{event.slug}/dashboard", within="body")
     assert page.locator("#a-list tbody tr").count() == 2
     both_sizes(page, "events-organizer-people")
     page.click("#a-list tbody tr:has-text('Nina Simone') a.button.danger")

@@ -17,7 +17,7 @@ from community.core.extensions import db
 from community.groups import memberships, services
 from community.groups.models import GroupMembership
 from community.members.models import Member
-from tests.browser.conftest import assert_french, both_sizes, log_in
+from tests.browser.conftest import assert_french, both_sizes, follow, log_in, visit
 from tests.conftest import links_in, mail_text
 from tests.factories import member_row, membership_row
 
@@ -92,21 +92,17 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(
 ):
     lead, sam, evaluation, legal = community["lead"], community["sam"], community["evaluation"], community["legal"]
 
-    visitor = browser.new_page(locale="fr-FR")
-    visitor.goto("/groups/")
-    assert_french(visitor)
+    visitor = visit(browser, "/groups/")
     assert visitor.locator("h1").inner_text() == "Groupes de travail"
     both_sizes(visitor, "groups-list-visitor")
-    visitor.click(f"main a[href='/groups/{evaluation.slug}']")
-    visitor.wait_for_url(f"**/groups/{evaluation.slug}")
+    follow(visitor, f"/groups/{evaluation.slug}")
     assert visitor.locator(".description li").count() == 2  # the lead's "- " lines became a list
     assert visitor.locator("section[aria-labelledby=you] a[href^='/members/login']").is_visible()
     both_sizes(visitor, "groups-detail-visitor")
 
     page = log_in(browser, sam, "/groups/")
     assert_french(page)
-    page.click(f"main a[href='/groups/{evaluation.slug}']")
-    page.wait_for_url(f"**/groups/{evaluation.slug}")
+    follow(page, f"/groups/{evaluation.slug}")
     members = page.locator("#members-title .badge")
     assert members.inner_text() == "4"  # Léa, Nina, Omar, Paul
     page.click(f"form[action='/groups/{evaluation.slug}/join'] button")
@@ -175,8 +171,7 @@ def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(
     db.session.commit()
 
     lea = log_in(browser, lead, f"/groups/{evaluation.slug}")
-    lea.click(f"main a[href='/groups/{evaluation.slug}/announce']")
-    lea.wait_for_url(f"**/groups/{evaluation.slug}/announce")
+    follow(lea, f"/groups/{evaluation.slug}/announce")
     assert_french(lea)
     both_sizes(lea, "groups-announce")
 
@@ -201,9 +196,7 @@ def test_a_member_stops_announcements_from_the_mail_and_misses_the_next_one(
     assert unsubscribe[len(live_server) :] in links_in(mail, base=live_server)
 
     # Sam opens the link from the mail (no login needed), and is asked to confirm with a button.
-    page = browser.new_page(locale="fr-FR")
-    page.goto(unsubscribe)
-    assert_french(page)
+    page = visit(browser, unsubscribe)
     assert "Évaluation" in page.locator("h1").inner_text()
     both_sizes(page, "groups-unsubscribe")
     db.session.expire_all()

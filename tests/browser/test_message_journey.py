@@ -3,19 +3,17 @@ writes, previews (the count is shown, nothing is sent), sends, finds the message
 in the archive; the attendees receive it. Shots: events-message-compose-*,
 events-message-preview-*, events-message-archive-*."""
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from community.core.clock import utcnow
 from community.core.extensions import db
-from community.events.models import Event, EventStaff
+from community.events.models import EventStaff
 from community.mail.models import OutboxEmail
 from community.registrations import services
 from tests.browser.conftest import assert_french, both_sizes, log_in
 from tests.conftest import mail_html, mail_text
+from tests.factories import days_from_now, published_event
 
 pytestmark = pytest.mark.browser
 
@@ -32,20 +30,15 @@ def outbox_count():
 
 
 def test_an_organizer_previews_then_sends_a_message_and_finds_it_in_the_archive(browser, make_member, deliver, mailbox):
-    starts = (utcnow() + timedelta(days=20)).replace(hour=7, minute=30, second=0, microsecond=0)
-    summit = Event(
-        slug="sommet-2031",
+    summit = published_event(
+        "sommet-2031",
         title="Sommet OpenLLM France",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=9),
+        starts_at=days_from_now(20, 7, 30),
+        hours=9,
         capacity=3,
-        status="published",
-        confirmed_count=0,
         venue="Station F",
         address="5 parvis Alan Turing, 75013 Paris",
     )
-    db.session.add(summit)
-    db.session.commit()
     attendees = [
         make_member(f"a{i}@example.org", name=f"Personne {i}", language=lang)
         for i, lang in enumerate(("fr", "en", "fr", "fr"))

@@ -12,7 +12,7 @@ from community.core.clock import utcnow
 from community.core.extensions import db
 from community.mail.delivery import deliver_pending
 from community.mail.models import OutboxAttachment, OutboxEmail
-from tests.browser.conftest import SCREENSHOTS, both_sizes, log_in
+from tests.browser.conftest import SCREENSHOTS, both_sizes, follow, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -70,20 +70,17 @@ def test_an_admin_finds_a_refused_mail_reads_it_and_retries_it(browser, make_mem
     assert mailbox.wait_for(4) and db.session.get(OutboxEmail, refused.id).status == "failed"
 
     page = log_in(browser, admin, "/admin/")
-    page.click("a[href='/admin/outbox/']")
-    page.wait_for_url("**/admin/outbox/")
+    follow(page, "/admin/outbox/", within="body")
     assert page.locator(".outbox-table tbody tr").count() == 6
     both_sizes(page, "admin-outbox")
 
-    page.click(".outbox-tabs a[href='/admin/outbox/?status=failed']")
-    page.wait_for_url("**/admin/outbox/?status=failed")
+    follow(page, "/admin/outbox/?status=failed", within=".outbox-tabs")
     rows = page.locator(".outbox-table tbody tr")
     assert rows.count() == 1
     assert "User unknown" in rows.first.inner_text()
     both_sizes(page, "admin-outbox-failed")
 
-    page.click(f".outbox-table a[href='/admin/outbox/{refused.id}']")
-    page.wait_for_url(f"**/admin/outbox/{refused.id}")
+    follow(page, f"/admin/outbox/{refused.id}", within=".outbox-table")
     frame = page.frame_locator("iframe.outbox-html")
     assert frame.locator("#greeting").inner_text() == "Bonjour Ada"  # the script did not run
     assert "pwned" not in page.title()

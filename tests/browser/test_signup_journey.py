@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from community.core.extensions import db
 from community.members.models import Member
-from tests.browser.conftest import LAPTOP, PHONE, has_horizontal_scroll, log_in, shot
+from tests.browser.conftest import LAPTOP, PHONE, follow, has_horizontal_scroll, log_in, shot, visit
 from tests.conftest import PASSWORD, links_in
 
 pytestmark = pytest.mark.browser
@@ -32,13 +32,10 @@ def fill_signup(page, *, password=PASSWORD, consent=True):
 
 
 def test_a_newcomer_signs_up_confirms_by_mail_logs_in_and_switches_to_english(browser, deliver, live_server):
-    page = browser.new_page(locale="fr-FR")
-    page.goto("/")
-    assert page.locator("html").get_attribute("lang") == "fr"
+    page = visit(browser, "/")
     if FRENCH_CATALOG.exists():
         assert page.locator(".account-nav a[href='/members/login']").inner_text() != "Log in"
-    page.click(".hero a[href='/members/signup']")
-    page.wait_for_url("**/members/signup")
+    follow(page, "/members/signup", within=".hero")
 
     # A first try with a short password and no consent: inline errors, nothing created.
     fill_signup(page, password="short", consent=False)

@@ -22,7 +22,7 @@ from community.registrations import services
 from community.registrations.errors import CheckedIn
 from community.registrations.models import Registration
 from tests.checkin.checkin_support import bulk_seats, name_staff
-from tests.conftest import make_config
+from tests.conftest import threaded_config
 from tests.factories import assert_invariants
 
 STEWARDS = 4
@@ -34,11 +34,7 @@ BLOCK = 6
 
 @pytest.fixture
 def app_config(database_url, smtp_server):
-    return make_config(
-        database_url,
-        smtp_server.port,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": STEWARDS + 2, "max_overflow": 2, "pool_timeout": 30},
-    )
+    return threaded_config(database_url, smtp_server.port, STEWARDS)
 
 
 def overlapping_rounds(codes, seed):

@@ -39,6 +39,18 @@ def personal_feed(world) -> str:
     return f"/events/calendar/{member.id}/{calendar_link.signature(member)}.ics"
 
 
+def ticket(token: str) -> str:
+    return f"/events/tickets/{token}"
+
+
+def cancel_link(token: str) -> str:
+    return f"/events/registrations/{token}/cancel"
+
+
+def confirm_link(token: str) -> str:
+    return f"/events/registrations/{token}/confirm"
+
+
 def forged(registration, other):
     """A validly signed token whose code is nobody's (as if a code were guessed or mistyped)."""
     return tokens.make(notify.ACCESS, {"c": registration.ticket_code[::-1] + other.ticket_code[:1]})
@@ -75,6 +87,11 @@ class Row:
     path: Callable[[World], str]
     expect: dict
     data: dict | None = None
+
+
+def get_and_post(endpoint: str, what: str, path: Callable[[World], str], expect: dict) -> list[Row]:
+    """A page that answers its GET and its POST alike."""
+    return [Row(endpoint, method, what, path, expect) for method in ("GET", "POST")]
 
 
 MATRIX = [
@@ -142,86 +159,65 @@ MATRIX = [
         by_role(404, 404, 404, D, D),
         {"name": "Ada", "email": "ada@example.net"},
     ),
-    Row("registrations.leave", "GET", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)),
-    Row("registrations.leave", "GET", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)),
-    Row("registrations.leave", "POST", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)),
-    Row("registrations.leave", "POST", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)),
+    *get_and_post(
+        "registrations.leave", "published", lambda w: f"/events/{w.public.slug}/leave", by_role(L, D, D, D, D)
+    ),
+    *get_and_post(
+        "registrations.leave", "draft", lambda w: f"/events/{w.draft.slug}/leave", by_role(L, 404, 404, D, D)
+    ),
     # Mailed links: the signed token is the proof, whoever holds it; a forged one is nobody's.
-    Row(
-        "registrations.ticket",
-        "GET",
-        "mailed link",
-        lambda w: f"/events/tickets/{notify.access_token(w.theirs)}",
-        everyone(200),
-    ),
-    Row(
-        "registrations.ticket",
-        "GET",
-        "forged link",
-        lambda w: f"/events/tickets/{forged(w.theirs, w.held)}",
-        everyone(404),
-    ),
+    Row("registrations.ticket", "GET", "mailed link", lambda w: ticket(notify.access_token(w.theirs)), everyone(200)),
+    Row("registrations.ticket", "GET", "forged link", lambda w: ticket(forged(w.theirs, w.held)), everyone(404)),
     Row(
         "registrations.ticket",
         "GET",
         "confirm link as ticket",
-        lambda w: f"/events/tickets/{notify.confirm_token(w.held)}",
+        lambda w: ticket(notify.confirm_token(w.held)),
         everyone(404),
     ),
     Row(
         "registrations.cancel_link",
         "GET",
         "mailed link",
-        lambda w: f"/events/registrations/{notify.access_token(w.theirs)}/cancel",
+        lambda w: cancel_link(notify.access_token(w.theirs)),
         everyone(200),
     ),
-    Row(
-        "registrations.cancel_link",
-        "GET",
-        "forged link",
-        lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel",
-        everyone(404),
-    ),
-    Row(
-        "registrations.cancel_link",
-        "POST",
-        "forged link",
-        lambda w: f"/events/registrations/{forged(w.theirs, w.held)}/cancel",
-        everyone(404),
+    *get_and_post(
+        "registrations.cancel_link", "forged link", lambda w: cancel_link(forged(w.theirs, w.held)), everyone(404)
     ),
     Row(
         "registrations.cancel_link",
         "POST",
         "mailed link",
-        lambda w: f"/events/registrations/{notify.access_token(w.held)}/cancel",
+        lambda w: cancel_link(notify.access_token(w.held)),
         everyone(D),
     ),
     Row(
         "registrations.guest_confirm",
         "GET",
         "mailed link",
-        lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm",
+        lambda w: confirm_link(notify.confirm_token(w.held)),
         everyone(200),
     ),
     Row(
         "registrations.guest_confirm",
         "GET",
         "ticket link as confirm",
-        lambda w: f"/events/registrations/{notify.access_token(w.held)}/confirm",
+        lambda w: confirm_link(notify.access_token(w.held)),
         everyone(404),
     ),
     Row(
         "registrations.guest_confirm",
         "POST",
         "forged link",
-        lambda w: f"/events/registrations/{forged(w.held, w.theirs)}/confirm",
+        lambda w: confirm_link(forged(w.held, w.theirs)),
         everyone(404),
     ),
     Row(
         "registrations.guest_confirm",
         "POST",
         "mailed link",
-        lambda w: f"/events/registrations/{notify.confirm_token(w.held)}/confirm",
+        lambda w: confirm_link(notify.confirm_token(w.held)),
         everyone(D),
     ),
     # Organizer pages.

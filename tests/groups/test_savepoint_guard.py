@@ -58,6 +58,47 @@ def in_session(model, *where):
     return db.session.scalar(query.where(*where) if where else query)
 
 
+def second_while_first_uncommitted(app, write):
+    """Run write() in two threads, the second reaching the database while the first has
+    written and not yet committed. Returns what each returned (or, for a DomainError,
+    its message in English) by "first" and "second", and any other error."""
+    first_done, may_commit = threading.Event(), threading.Event()
+    outcomes, errors = {}, []
+
+    def run(name, before=None, after=None):
+        with app.app_context():
+            try:
+                if before:
+                    before.wait(10)
+                outcomes[name] = write()
+                if after:
+                    after.set()
+                    may_commit.wait(10)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                with app.test_request_context(), force_locale("en"):
+                    outcomes[name] = str(exc)
+            except Exception as exc:  # asserted to be none
+                db.session.rollback()
+                errors.append(repr(exc)[:300])
+            finally:
+                if after:
+                    after.set()
+                db.session.remove()
+
+    first = threading.Thread(target=run, args=("first",), kwargs={"after": first_done})
+    second = threading.Thread(target=run, args=("second",), kwargs={"before": first_done})
+    first.start()
+    second.start()
+    first_done.wait(10)
+    time.sleep(0.3)  # the second reaches the database while the first is uncommitted
+    may_commit.set()
+    first.join(15)
+    second.join(15)
+    return outcomes, errors
+
+
 # ------------------------------------------------------------------ announcements
 
 
@@ -108,40 +149,15 @@ def test_a_double_submit_of_an_announcement_sends_it_once(announcing_group, comm
 def test_two_simultaneous_submits_of_an_announcement_send_it_once(app, announcing_group, committed, deliver):
     """The second submit arrives while the first is still uncommitted: it waits and sends nothing."""
     lead_id, group_id = announcing_group[0].id, announcing_group[1].id
-    first_done, may_commit = threading.Event(), threading.Event()
-    results, errors = {}, []
 
-    def submit(name, before=None, after=None):
-        with app.app_context():
-            try:
-                if before:
-                    before.wait(10)
-                lead, group = db.session.get(Member, lead_id), db.session.get(WorkingGroup, group_id)
-                announcement, created = announcements.announce(
-                    lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY
-                )
-                results[name] = (announcement.id, created)
-                if after:
-                    after.set()
-                    may_commit.wait(10)
-                db.session.commit()
-            except Exception as exc:  # asserted to be none
-                db.session.rollback()
-                errors.append(repr(exc)[:300])
-                if after:
-                    after.set()
-            finally:
-                db.session.remove()
+    def submit():
+        lead, group = db.session.get(Member, lead_id), db.session.get(WorkingGroup, group_id)
+        announcement, created = announcements.announce(
+            lead, group, subject="Meeting", body="Thursday", idempotency_key=KEY
+        )
+        return announcement.id, created
 
-    first = threading.Thread(target=submit, args=("first",), kwargs={"after": first_done})
-    second = threading.Thread(target=submit, args=("second",), kwargs={"before": first_done})
-    first.start()
-    second.start()
-    first_done.wait(10)
-    time.sleep(0.3)  # the second submit reaches the database while the first is uncommitted
-    may_commit.set()
-    first.join(15)
-    second.join(15)
+    results, errors = second_while_first_uncommitted(app, submit)
 
     assert errors == []
     assert results["first"][1] is True and results["second"] == (results["first"][0], False)
@@ -201,41 +217,12 @@ def test_two_simultaneous_joins_leave_one_membership_and_refuse_the_second(app, 
     member, group = make_member(), make_group()
     db.session.commit()
     member_id, group_id = member.id, group.id
-    first_done, may_commit = threading.Event(), threading.Event()
-    outcomes, errors = {}, []
 
-    def click(name, before=None, after=None):
-        with app.app_context():
-            try:
-                if before:
-                    before.wait(10)
-                memberships.join(db.session.get(Member, member_id), db.session.get(WorkingGroup, group_id))
-                outcomes[name] = "joined"
-                if after:
-                    after.set()
-                    may_commit.wait(10)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                with app.test_request_context(), force_locale("en"):
-                    outcomes[name] = str(exc)
-            except Exception as exc:  # asserted to be none
-                db.session.rollback()
-                errors.append(repr(exc)[:300])
-            finally:
-                if after:
-                    after.set()
-                db.session.remove()
+    def click():
+        memberships.join(db.session.get(Member, member_id), db.session.get(WorkingGroup, group_id))
+        return "joined"
 
-    first = threading.Thread(target=click, args=("first",), kwargs={"after": first_done})
-    second = threading.Thread(target=click, args=("second",), kwargs={"before": first_done})
-    first.start()
-    second.start()
-    first_done.wait(10)
-    time.sleep(0.3)  # the second click reaches the database while the first is uncommitted
-    may_commit.set()
-    first.join(15)
-    second.join(15)
+    outcomes, errors = second_while_first_uncommitted(app, click)
 
     assert errors == []
     assert outcomes["first"] == "joined"

@@ -93,16 +93,21 @@ def test_a_dead_server_costs_one_attempt_per_round_and_the_backlog_follows_once_
     assert all(len(mailbox.to(f"m{n}@example.org")) == 1 for n in range(3))
 
 
-def test_a_permanent_refusal_fails_the_mail_at_once(probe, mailbox):
+def refused_once(probe, mailbox, reply: str):
+    """A mail the server refuses with `reply` on the first round, then accepts again: the mail
+    and its row after that round."""
     email = probe()
-    mailbox.refuse_with = "550 5.1.1 no such user"
-
+    mailbox.refuse_with = reply
     assert deliver_pending() == 0
+    mailbox.refuse_with = None
+    return email, fresh(email.id)
 
-    row = fresh(email.id)
+
+def test_a_permanent_refusal_fails_the_mail_at_once(probe, mailbox):
+    email, row = refused_once(probe, mailbox, "550 5.1.1 no such user")
+
     assert (row.status, row.attempts) == ("failed", 1)
     assert "550" in row.last_error and "no such user" in row.last_error
-    mailbox.refuse_with = None
     make_due(email.id)
     assert deliver_pending() == 0  # never tried again
     assert fresh(email.id).attempts == 1
@@ -110,17 +115,12 @@ def test_a_permanent_refusal_fails_the_mail_at_once(probe, mailbox):
 
 
 def test_a_temporary_refusal_is_retried_and_the_mail_arrives_once(probe, mailbox):
-    email = probe()
-    mailbox.refuse_with = "451 4.3.0 try later"
+    email, row = refused_once(probe, mailbox, "451 4.3.0 try later")
 
-    assert deliver_pending() == 0
-
-    row = fresh(email.id)
     assert (row.status, row.attempts) == ("pending", 1)
     assert "451" in row.last_error
     assert delay_after_last_attempt(row) == timedelta(seconds=30)
 
-    mailbox.refuse_with = None
     make_due(email.id)
     assert deliver_pending() == 1
     assert len(mailbox.to("ada@example.org")) == 1

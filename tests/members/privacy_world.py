@@ -16,6 +16,7 @@ from community.members import services as members
 from community.members.models import Member
 from community.registrations import services as events
 from community.registrations.models import Registration
+from tests.factories import published_event
 
 ZOE_EMAIL = "zoe.quenneville@example.org"
 ZOE_NAME = "Zoé Quenneville"
@@ -35,19 +36,7 @@ class World:
 
 
 def add_event(slug: str, *, starts_in: timedelta, capacity: int | None) -> Event:
-    starts = utcnow() + starts_in
-    event = Event(
-        slug=slug,
-        title=f"Event {slug}",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=3),
-        capacity=capacity,
-        status="published",
-        confirmed_count=0,
-    )
-    db.session.add(event)
-    db.session.commit()
-    return event
+    return published_event(slug, starts_at=utcnow() + starts_in, hours=3, capacity=capacity)
 
 
 def seat(event: Event, member: Member | None, status: str, **fields) -> Registration:

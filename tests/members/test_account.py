@@ -70,12 +70,7 @@ def test_changing_the_password_ends_other_sessions_and_keeps_this_one(app, clien
 
 def test_a_remembered_device_stays_remembered_after_changing_the_password_on_it(app, client, make_member):
     make_member("bob@example.org", language="en")
-    post_form(
-        client,
-        "/members/login",
-        {"email": "bob@example.org", "password": PASSWORD, "remember": "y"},
-        token_from="/members/login",
-    )
+    login(client, "bob@example.org", remember=True)
     change_password(client, PASSWORD)
     client.delete_cookie("session")  # the browser restarts
     assert is_logged_in(client)
@@ -83,12 +78,7 @@ def test_a_remembered_device_stays_remembered_after_changing_the_password_on_it(
 
 def test_a_remember_cookie_from_before_the_change_no_longer_opens_the_account(app, client, ada):
     other_device = app.test_client()
-    post_form(
-        other_device,
-        "/members/login",
-        {"email": "ada@example.org", "password": PASSWORD, "remember": "y"},
-        token_from="/members/login",
-    )
+    login(other_device, "ada@example.org", remember=True)
     change_password(client, PASSWORD)
     other_device.delete_cookie("session")
     assert not is_logged_in(other_device)
@@ -97,12 +87,7 @@ def test_a_remember_cookie_from_before_the_change_no_longer_opens_the_account(ap
 def test_logging_out_the_other_devices_ends_their_sessions_and_remember_cookies_but_not_this_one(app, client, ada):
     laptop, phone = app.test_client(), app.test_client()
     login(laptop, ada)
-    post_form(
-        phone,
-        "/members/login",
-        {"email": "ada@example.org", "password": PASSWORD, "remember": "y"},
-        token_from="/members/login",
-    )
+    login(phone, "ada@example.org", remember=True)
     profile = client.get("/members/profile").get_data(as_text=True)
     assert 'action="/members/logout-elsewhere"' in profile and "Log out my other devices" in profile
 

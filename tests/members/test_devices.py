@@ -12,7 +12,7 @@ from community.core.clock import as_utc
 from community.core.extensions import db
 from community.members.devices import browser_name
 from community.members.models import LoginSession
-from tests.conftest import PASSWORD, post_form
+from tests.conftest import PASSWORD, login, post_form
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_ANDROID = (
@@ -27,10 +27,7 @@ def browser(app, agent=FIREFOX_LINUX):
 
 
 def log_in(client, remember=False):
-    data = {"email": "ada@example.org", "password": PASSWORD}
-    if remember:
-        data["remember"] = "y"
-    assert post_form(client, "/members/login", data, token_from="/members/login").status_code == 302
+    login(client, "ada@example.org", remember=remember)
 
 
 def log_out(client):

@@ -15,7 +15,7 @@ from community.mail.models import OutboxEmail
 from community.members.models import Member
 from community.registrations import newcomer, seats, services, waiting_list
 from community.registrations.models import Registration, new_ticket_code
-from tests.conftest import make_config
+from tests.conftest import threaded_config
 from tests.factories import assert_invariants, seat_counts
 
 THREADS = 32
@@ -23,12 +23,7 @@ THREADS = 32
 
 @pytest.fixture
 def app_config(database_url, smtp_server):
-    # One connection per thread, so the threads really run side by side.
-    return make_config(
-        database_url,
-        smtp_server.port,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 4, "max_overflow": 8, "pool_timeout": 60},
-    )
+    return threaded_config(database_url, smtp_server.port, THREADS)
 
 
 def run_in_threads(app, jobs, work, threads=THREADS):

@@ -14,7 +14,7 @@ from community.mail.models import OutboxEmail
 from community.members.models import Member
 from community.registrations import limits, seats, services
 from community.registrations.models import LIVE, Registration
-from tests.factories import assert_invariants, seat_counts
+from tests.factories import assert_invariants, pick_registration, seat_counts
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -33,14 +33,8 @@ def test_random_sequences_keep_seats_and_waiting_list_consistent(app, make_event
             elif op == "guest":
                 services.register_guest(event, name="Guest", email=f"guest{rng.randint(1, 30)}@example.net", now=now)
             elif op in ("cancel", "confirm"):
-                status = ["held"] if op == "confirm" else list(LIVE)
-                live = db.session.scalars(
-                    select(Registration)
-                    .where(Registration.event_id == event.id, Registration.status.in_(status))
-                    .order_by(Registration.id)
-                ).all()
-                if live:
-                    target = rng.choice(live)
+                target = pick_registration(rng, event.id, ["held"] if op == "confirm" else LIVE)
+                if target:
                     (services.cancel_registration if op == "cancel" else services.confirm_guest)(target, now=now)
             elif op == "capacity":
                 limits.change_capacity(
@@ -109,13 +103,9 @@ def test_random_walks_where_guest_holds_run_out_before_anyone_queues(app, make_e
             elif op == "member":
                 services.register_member(event, db.session.get(Member, rng.choice(member_ids)), now=now)
             else:
-                live = db.session.scalars(
-                    select(Registration)
-                    .where(Registration.event_id == event.id, Registration.status.in_(LIVE))
-                    .order_by(Registration.id)
-                ).all()
-                if live:
-                    services.cancel_registration(rng.choice(live), now=now)
+                target = pick_registration(rng, event.id)
+                if target:
+                    services.cancel_registration(target, now=now)
             db.session.commit()
         except DomainError:
             db.session.rollback()

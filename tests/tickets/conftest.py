@@ -37,6 +37,12 @@ def add_category(organizer):
     return _add
 
 
+def held_for(group, until=None) -> dict:
+    """A category's fields: open to a working group's members, its seats held back for them
+    until `until` (None: until registration closes)."""
+    return {"admits": "groups", "group_ids": [group.id], "reserving": True, "reserved_until": until}
+
+
 @pytest.fixture
 def make_group(app):
     """make_group(name, members=(), member_ids=()) -> a working group with these active members."""

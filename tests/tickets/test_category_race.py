@@ -18,23 +18,19 @@ from community.registrations.models import Registration, new_ticket_code
 from community.tickets import services as tickets
 from community.tickets.models import Category
 from community.tickets.services import CategoryData
-from tests.conftest import make_config
+from tests.conftest import threaded_config
 from tests.factories import assert_invariants
 from tests.registrations.test_capacity_race import THREADS, run_in_threads
+from tests.tickets.conftest import held_for
 
 
 @pytest.fixture
 def app_config(database_url, smtp_server):
-    # One connection per thread. The lock wait is longer than the app's 5 s: when the release
-    # date passes, one transaction gives the freed seats to up to 60 waiting people, each mail
-    # rendered under the event lock, and on a loaded 2-core CI machine the 31 other threads
-    # queue behind it (what is measured here is that no limit breaks, not how long they wait).
-    return make_config(
-        database_url,
-        smtp_server.port,
-        LOCK_WAIT_SECONDS=30,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 4, "max_overflow": 8, "pool_timeout": 60},
-    )
+    # The lock wait is longer than the app's 5 s: when the release date passes, one transaction
+    # gives the freed seats to up to 60 waiting people, each mail rendered under the event lock,
+    # and on a loaded 2-core CI machine the 31 other threads queue behind it (what is measured
+    # here is that no limit breaks, not how long they wait).
+    return threaded_config(database_url, smtp_server.port, THREADS, LOCK_WAIT_SECONDS=30)
 
 
 RELEASE_AFTER = timedelta(seconds=2)
@@ -54,15 +50,7 @@ def _summit(make_event, bulk_members, add_category, make_group, organizer):
     tickets.edit_category(organizer, general, CategoryData(name_fr=general.name_fr, quota=400))
     db.session.commit()
     members = add_category(event, "Membres", quota=120, admits="members")
-    contributors = add_category(
-        event,
-        "Contributeurs",
-        quota=60,
-        admits="groups",
-        group_ids=[group.id],
-        reserving=True,
-        reserved_until=utcnow() + RELEASE_AFTER,
-    )
+    contributors = add_category(event, "Contributeurs", quota=60, **held_for(group, until=utcnow() + RELEASE_AFTER))
     return event, ids, (general.id, members.id, contributors.id)
 
 

@@ -18,7 +18,8 @@ from community.registrations.models import LIVE, Registration
 from community.tickets import codes
 from community.tickets import services as tickets
 from community.tickets.services import CategoryData
-from tests.factories import assert_invariants
+from tests.factories import assert_invariants, pick_registration
+from tests.tickets.conftest import held_for
 
 
 def _walk_setup(make_event, bulk_members, add_category, make_group, organizer, seed):
@@ -26,15 +27,7 @@ def _walk_setup(make_event, bulk_members, add_category, make_group, organizer, s
     member_ids = bulk_members(40, prefix=f"walk{seed}-")
     group = make_group(f"G{seed}", member_ids=member_ids[::2])
     press = add_category(event, "Presse", quota=3)
-    group_seats = add_category(
-        event,
-        "Groupe",
-        quota=2,
-        admits="groups",
-        group_ids=[group.id],
-        reserving=True,
-        reserved_until=utcnow() + timedelta(hours=30),
-    )
+    group_seats = add_category(event, "Groupe", quota=2, **held_for(group, until=utcnow() + timedelta(hours=30)))
     officials = add_category(event, "Officiels", quota=2, admits="code", listed=False, reserving=True)
     made = codes.create(organizer, officials, count=3, uses_allowed=2)
     db.session.commit()
@@ -66,14 +59,8 @@ def test_random_sequences_with_categories_keep_every_limit(
                 member = db.session.get(Member, rng.choice(member_ids))
                 services.register_member(event, member, now=now, code=rng.choice(code_texts))
             elif op in ("cancel", "confirm", "move"):
-                status = ["held"] if op == "confirm" else list(LIVE)
-                live = db.session.scalars(
-                    select(Registration)
-                    .where(Registration.event_id == event.id, Registration.status.in_(status))
-                    .order_by(Registration.id)
-                ).all()
-                if live:
-                    target = rng.choice(live)
+                target = pick_registration(rng, event.id, ["held"] if op == "confirm" else LIVE)
+                if target:
                     if op == "cancel":
                         services.cancel_registration(target, now=now)
                     elif op == "confirm":

@@ -22,7 +22,7 @@ from community.tickets.eligibility import CategoryRefused
 from community.tickets.models import Category
 from community.tickets.services import CategoryData
 from tests.factories import assert_invariants
-from tests.tickets.conftest import soon
+from tests.tickets.conftest import held_for, soon
 
 
 def register(event, member, category):
@@ -95,9 +95,7 @@ def test_reserved_seats_are_held_back_for_those_the_category_admits(make_event, 
     contributor = make_member("contrib@example.org")
     outsider = make_member("outsider@example.org")
     group = make_group(members=[contributor])
-    reserved = add_category(
-        event, "Contributeurs", quota=2, admits="groups", group_ids=[group.id], reserving=True, reserved_until=soon()
-    )
+    reserved = add_category(event, "Contributeurs", quota=2, **held_for(group, until=soon()))
 
     event = db.session.get(Event, event.id)
     assert (event.reserved_count, event.seats_left) == (2, 3)
@@ -119,9 +117,7 @@ def test_at_the_release_date_unused_reserved_seats_go_to_the_waiting_list(
     event = make_event(capacity=4)
     general = event.categories[0]
     group = make_group()
-    reserved = add_category(
-        event, "Groupe", quota=2, admits="groups", group_ids=[group.id], reserving=True, reserved_until=soon()
-    )
+    reserved = add_category(event, "Groupe", quota=2, **held_for(group, until=soon()))
     public = [register(event, make_member(), general) for _ in range(4)]
     assert statuses(public) == ["confirmed", "confirmed", "waiting", "waiting"]
 
@@ -152,7 +148,7 @@ def test_a_registration_finds_released_seats_without_waiting_for_a_visit(
 ):
     event = make_event(capacity=2, waitlist_enabled=False)
     group = make_group()
-    add_category(event, "Groupe", quota=1, admits="groups", group_ids=[group.id], reserving=True, reserved_until=soon())
+    add_category(event, "Groupe", quota=1, **held_for(group, until=soon()))
     general = event.categories[0]
     assert register(event, make_member(), general).status == "confirmed"
 
@@ -167,7 +163,7 @@ def test_a_cancelled_reserved_seat_goes_back_to_the_reserve(make_event, make_mem
     event = make_event(capacity=2)
     insider, outsider = make_member(), make_member()
     group = make_group(members=[insider])
-    reserved = add_category(event, "Groupe", quota=1, admits="groups", group_ids=[group.id], reserving=True)
+    reserved = add_category(event, "Groupe", quota=1, **held_for(group))
     mine = register(event, insider, reserved)
     register(event, make_member(), event.categories[0])
     waiting = register(event, outsider, event.categories[0])
@@ -313,7 +309,7 @@ def test_registering_in_the_first_category_costs_no_more_queries_with_several(
     plain = make_event(capacity=10)
     split = make_event(capacity=10)
     group = make_group()
-    add_category(split, "Groupe", quota=2, admits="groups", group_ids=[group.id], reserving=True, reserved_until=soon())
+    add_category(split, "Groupe", quota=2, **held_for(group, until=soon()))
     add_category(split, "Invités", quota=2, admits="code", listed=False)
     statements_to_register(plain), statements_to_register(split)  # the first of each warms the session alike
     assert statements_to_register(split) == statements_to_register(plain)

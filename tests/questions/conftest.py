@@ -48,3 +48,15 @@ DIET = [("Végétarien", "Vegetarian"), ("Végétalien", "Vegan"), ("Sans restri
 @pytest.fixture
 def care(make_member) -> Care:
     return build(make_member)
+
+
+@pytest.fixture
+def english(app):
+    """Rules called outside a page, in English (their messages are read in the tests)."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
+@pytest.fixture
+def event(make_event):
+    return make_event(capacity=10)

@@ -15,16 +15,7 @@ from community.registrations import services as registrations
 from community.tickets.models import Category
 from tests.questions.conftest import DIET, answer_form
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield
-
-
-@pytest.fixture
-def event(make_event):
-    return make_event(capacity=10)
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def data_of(question, **changes) -> QuestionData:

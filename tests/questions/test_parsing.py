@@ -10,16 +10,7 @@ from community.questions.answers import Refused
 from community.questions.models import Choice
 from tests.questions.conftest import DIET, answer_form
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        yield
-
-
-@pytest.fixture
-def event(make_event):
-    return make_event(capacity=10)
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def parse(question, *sent, kept=None):

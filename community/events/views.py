@@ -3,7 +3,7 @@
 The organizers' pages (create, edit, publish, cancel) are on the same blueprint,
 in events/organizer_views.py."""
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, session
 
 from community.core.clock import utcnow
 from community.core.extensions import db
@@ -13,7 +13,7 @@ from community.mail.outbox import external_url
 from community.members import calendar_link
 from community.members.access import anyone
 from community.questions import queries as question_queries
-from community.registrations import mails, seats, waiting_list
+from community.registrations import guest_holds, mails, seats, waiting_list
 from community.registrations import queries as registration_queries
 from community.registrations import services as registrations
 from community.tickets import eligibility
@@ -62,7 +62,9 @@ def _registration_box(event, me) -> dict:
     offers = eligibility.open_to(event, me)
     # A member whose category asks questions answers them on the next page (a GET form).
     asks = me is not None and registration is None and bool(offers)
+    kept = session.get(guest_holds.SESSION_KEY) if me is None else None
     return {
+        "guest_here": guest_holds.remembered(kept, event.id, utcnow()),
         "asks": asks and question_queries.asking(event, [category.id for category in offers]),
         "registration": registration,
         "position": waiting_list.position(registration) if registration else None,

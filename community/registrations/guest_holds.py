@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 from community.core.clock import as_utc, clock_time
 from community.core.extensions import db
 from community.events.models import Event
-from community.registrations.models import CANCELLED, HELD, WAITING, Registration, status_is
+from community.registrations.models import CANCELLED, CONFIRMED, HELD, WAITING, Registration, status_is
 
 
 def minutes(event: Event) -> int:
@@ -88,3 +88,17 @@ def unconfirmed_from(event_id: int, client: str, now: datetime) -> int:
             or_(status_is(WAITING), status_is(HELD) & (Registration.hold_expires_at > now)),
         )
     )
+
+
+# In a guest's session: {event id: what this browser's guest registered there}, so that the
+# event page tells them where they stand instead of offering to register again.
+SESSION_KEY = "guest_registrations"
+
+
+def remembered(kept: dict | None, event_id: int, now: datetime) -> dict | None:
+    """What this browser's guest registered at the event, while it still stands: a place in
+    line, a confirmed seat, or a held seat that has not run out (after that they may register again)."""
+    found = (kept or {}).get(str(event_id))
+    if found and (found.get("status") in (WAITING, CONFIRMED) or (found.get("until") or 0) > now.timestamp()):
+        return found
+    return None

@@ -29,8 +29,6 @@ from community.registrations.views import (
 from community.tickets import eligibility
 from community.tickets.attempts import CODE_ATTEMPTS
 
-GUEST_KEY = "guest_registrations"  # in the session: {event id: what this browser's guest registered}
-
 # The guest form's POSTs, limited per client address and per event (whatever the
 # address), in the limiter's storage: with Redis, every process counts the same POSTs.
 GUEST_POSTS_PER_ADDRESS = limiter.limit(
@@ -60,14 +58,14 @@ def _remember_guest(registration) -> None:
     """This browser's guest registrations, so the event page tells them where they stand (a seat
     held until a time, or a place in line) instead of offering to register again."""
     until = registration.hold_expires_at
-    mine = dict(session.get(GUEST_KEY, {}))
+    mine = dict(session.get(guest_holds.SESSION_KEY, {}))
     mine[str(registration.event_id)] = {
         "email": registration.guest_email,
         "status": registration.status,
         "until": until.timestamp() if until else None,
         "until_text": clock_time(until) if until else "",
     }
-    session[GUEST_KEY] = mine
+    session[guest_holds.SESSION_KEY] = mine
 
 
 @bp.route("/<slug>/guest", methods=["GET", "POST"])

@@ -266,3 +266,34 @@ def test_two_app_processes_share_the_guest_limit_through_redis(apps_sharing_redi
     assert codes == [302] * 5 + [429] * 3  # each process alone saw only 4
     assert statuses(event.id) == {"held": 5}
     assert apps_sharing_redis.written()
+
+
+def test_the_event_page_remembers_a_guest_while_their_registration_stands():
+    """A place in line or a confirmed seat stands; a held seat until it runs out, then the
+    guest may register again (guest_holds.remembered, read by the event page)."""
+    now = utcnow()
+    kept = {
+        "1": {"status": "held", "until": (now + timedelta(minutes=5)).timestamp()},
+        "2": {"status": "held", "until": (now - timedelta(seconds=1)).timestamp()},
+        "3": {"status": "waiting", "until": None},
+        "4": {"status": "confirmed", "until": None},
+    }
+    assert [event_id for event_id in (1, 2, 3, 4, 5) if guest_holds.remembered(kept, event_id, now)] == [1, 3, 4]
+    assert guest_holds.remembered(None, 1, now) is None
+
+
+def test_after_registering_a_guest_reads_where_they_stand_until_the_hold_runs_out(client, make_event):
+    event = make_event(capacity=5)
+    path = f"/events/{event.slug}/guest"
+    response = post_form(client, path, {"name": "Ada", "email": "ada@example.net"}, token_from=path)
+    assert response.status_code == 302
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Votre place est retenue jusqu" in page and "ada@example.net" in page
+    assert f'href="/events/{event.slug}/guest"' not in page  # not offered to register again
+    # The hold ran out (as the session remembers it): the box offers to register again.
+    with client.session_transaction() as session:
+        kept = session[guest_holds.SESSION_KEY]
+        kept[str(event.id)]["until"] = (utcnow() - timedelta(minutes=1)).timestamp()
+        session[guest_holds.SESSION_KEY] = kept
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Votre place est retenue jusqu" not in page and f'href="/events/{event.slug}/guest"' in page

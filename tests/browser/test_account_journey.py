@@ -85,8 +85,8 @@ def test_a_visitor_reads_and_prints_the_processing_register(browser):
     assert page.locator("h1").inner_text() == "Politique de confidentialité"
     follow(page, "/privacy/register")
     assert_french(page)
-    assert page.locator("section.processing").count() == 9
-    assert page.locator("section.processing dt").count() == 45
+    assert page.locator("section.processing").count() == 10
+    assert page.locator("section.processing dt").count() == 50  # five facts a processing
     assert page.locator("button[data-print]").is_visible()  # shown by print.js (no inline script)
     both_sizes(page, "privacy-register")
     page.emulate_media(media="print")

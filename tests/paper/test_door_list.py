@@ -117,7 +117,7 @@ def test_a_drawing_that_fails_leaves_no_font_file_open(client, event, organizer,
     monkeypatch.setattr(door_list, "_row", lambda *_args, **_kwargs: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         client.get(f"/events/{event.slug}/door-list.pdf")
-    assert len(files) == 2 and all(file.closed for file in files)
+    assert len(files) == 3 and all(file.closed for file in files)  # DejaVu regular and bold, the fallback
 
 
 @pytest.mark.parametrize("path", ["door-list.pdf", "badges.pdf?layout=2x5"])

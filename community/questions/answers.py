@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from community.core.clock import utcnow
@@ -33,9 +33,18 @@ def field_name(question: Question) -> str:
     return f"answer-{question.id}"
 
 
+# Built once: every registration asks it, and most events ask nothing (a plain row, no ORM).
+_ASKS_ANY = (
+    select(Question.id).where(Question.event_id == bindparam("event_id"), Question.retired_at.is_(None)).limit(1)
+)
+
+
 def asked(event, category_id: int | None) -> list[Question]:
     """The questions a registration in this category answers, in order, with their choices
-    (two queries whatever their number). `category_id` None: every question of the event."""
+    (two queries whatever their number; one when the event asks nothing). `category_id`
+    None: every question of the event."""
+    if db.session.execute(_ASKS_ANY, {"event_id": event.id}).first() is None:
+        return []
     query = (
         select(Question)
         .options(selectinload(Question.choices))

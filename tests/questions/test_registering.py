@@ -158,6 +158,7 @@ def test_a_guest_answers_on_the_guest_form(english_client, summit):
     page = english_client.get(path).get_data(as_text=True)
     assert f'name="answer-{q["diet"].id}"' in page
     assert 'name="organization"' not in page  # the event's own question asks it
+    assert "Your name, address, organization and answers serve this registration only" in page
 
     sent = {"name": "Grace Hopper", "email": "grace@example.net", **good_answers(q)}
     response = post_form(english_client, path, sent, token_from=path)

@@ -197,6 +197,14 @@ def follow(page, path: str, within: str = "main") -> None:
     page.wait_for_url(f"**{path}")
 
 
+def submit(page, button: str = "main form button[type=submit]") -> None:
+    """Click a form's button and wait for the page the POST returns. Needed when that page has
+    the same address (a form shown again with its errors, a redirect back to itself): waiting
+    for the URL would return at once, before the new page is there."""
+    with page.expect_navigation():
+        page.click(button)
+
+
 def log_in(browser, member, next_path: str):
     """A new French page, logged in through the real form, landed on next_path."""
     page = browser.new_page(locale="fr-FR")

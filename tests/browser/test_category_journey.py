@@ -20,7 +20,7 @@ from community.groups.models import GroupMembership, WorkingGroup
 from community.registrations import services
 from community.registrations.models import Registration
 from community.tickets.models import Category
-from tests.browser.conftest import assert_french, both_sizes, follow, log_in, visit
+from tests.browser.conftest import assert_french, both_sizes, follow, log_in, submit, visit
 from tests.browser.test_event_journeys import add_event, unexpected
 from tests.conftest import links_in
 
@@ -59,8 +59,7 @@ def test_an_organizer_reserves_seats_for_a_group_and_a_contributor_takes_one(bro
     page.check("input[name=reserving]")
     release = to_local(utcnow() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
     page.fill("input[name=reserved_until]", release)
-    page.click("#add button[type=submit]")
-    page.wait_for_url(f"**/events/{summit.slug}/categories")
+    submit(page, "#add button[type=submit]")  # back to the same page
     assert "Catégorie ajoutée." in page.locator(".flash-success").inner_text()
     row = page.locator("#categories tbody tr", has_text="Contributeurs")
     assert "Membres des groupes de travail choisis : Corpus" in row.inner_text() or "Corpus" in row.inner_text()
@@ -78,8 +77,7 @@ def test_an_organizer_reserves_seats_for_a_group_and_a_contributor_takes_one(bro
     assert "Contributors" in choices.inner_text() and "2 places left" in choices.inner_text()
     both_sizes(page, "categories-event-choice-en")
     page.locator("#registration label.category-option", has_text="Contributors").locator("input").check()
-    page.click("#registration button[type=submit]")
-    page.wait_for_url(f"**/events/{summit.slug}")
+    submit(page, "#registration button[type=submit]")  # back to the same page
     assert "You are registered" in page.locator("#registration").inner_text()
     assert "Contributors" in page.locator("#registration").inner_text()
     reserved = db.session.scalar(select(Category).where(Category.name_fr == "Contributeurs"))
@@ -158,8 +156,7 @@ def test_an_organizer_mails_codes_and_a_guest_registers_with_one(browser, make_m
     page.click("#send button[type=submit]")
     assert "pas-une-adresse" in page.locator(".flash-error").inner_text()
     page.fill("textarea[name=send-addresses]", "prefete@example.org")
-    page.click("#send button[type=submit]")
-    page.wait_for_url(f"**/categories/{officials.id}/codes")
+    submit(page, "#send button[type=submit]")  # back to the same page
     assert "1 invitation est en cours d'envoi." in page.locator(".flash-success").inner_text()
     both_sizes(page, "categories-codes-organizer")
 

@@ -19,7 +19,7 @@ from community.core.extensions import db
 from community.events.models import Event
 from community.registrations import services
 from community.registrations.models import Registration
-from tests.browser.conftest import assert_french, both_sizes, follow, log_in, visit
+from tests.browser.conftest import assert_french, both_sizes, follow, log_in, submit, visit
 from tests.conftest import links_in, mail_text
 from tests.factories import days_from_now, published_event
 
@@ -142,8 +142,7 @@ def test_a_waiting_member_gets_the_seat_another_member_gives_back(browser, make_
     assert_french(sam)
     assert "Complet" in sam.locator(".seats").inner_text()
     both_sizes(sam, "events-detail-full")
-    sam.click(f"form[action='/events/{event.slug}/register'] button")
-    sam.wait_for_url(f"**/events/{event.slug}")
+    submit(sam, f"form[action='/events/{event.slug}/register'] button")  # back to the same page
     assert "position 1" in sam.locator("#registration").inner_text()
     both_sizes(sam, "events-detail-waiting")
     [waiting_mail] = deliver(expect=1)
@@ -207,8 +206,7 @@ def test_an_organizer_fills_the_event_form_and_sees_the_draft(browser, make_memb
     both_sizes(page, "events-organizer-draft")
 
     # Published, two people register; the organizer cancels one of them after confirming.
-    page.click(f"form[action='/events/{event.slug}/publish'] button")
-    page.wait_for_url(f"**/events/{event.slug}")
+    submit(page, f"form[action='/events/{event.slug}/publish'] button")  # back to the same page
     db.session.expire_all()
     event = db.session.get(Event, event.id)
     assert event.status == "published"

@@ -17,7 +17,7 @@ from community.core.extensions import db
 from community.groups import memberships, services
 from community.groups.models import GroupMembership
 from community.members.models import Member
-from tests.browser.conftest import assert_french, both_sizes, follow, log_in, visit
+from tests.browser.conftest import assert_french, both_sizes, follow, log_in, submit, visit
 from tests.conftest import links_in, mail_text
 from tests.factories import member_row, membership_row
 
@@ -105,8 +105,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(
     follow(page, f"/groups/{evaluation.slug}")
     members = page.locator("#members-title .badge")
     assert members.inner_text() == "4"  # Léa, Nina, Omar, Paul
-    page.click(f"form[action='/groups/{evaluation.slug}/join'] button")
-    page.wait_for_url(f"**/groups/{evaluation.slug}")
+    submit(page, f"form[action='/groups/{evaluation.slug}/join'] button")  # back to the same page
     assert plain(page.locator(".flash-success").inner_text()) == "Bienvenue dans le groupe !"
     assert "Vous êtes membre de ce groupe." in page.locator("section[aria-labelledby=you]").inner_text()
     assert members.inner_text() == "5"
@@ -116,8 +115,7 @@ def test_a_member_joins_a_group_asks_a_moderated_one_and_the_lead_approves(
     # The moderated group takes a request with a message.
     page.goto(f"/groups/{legal.slug}")
     page.fill("textarea[name=message]", "Juriste, je travaille sur les licences des corpus.")
-    page.click(f"form[action='/groups/{legal.slug}/request'] button")
-    page.wait_for_url(f"**/groups/{legal.slug}")
+    submit(page, f"form[action='/groups/{legal.slug}/request'] button")  # back to the same page
     assert "une personne responsable y répondra" in plain(page.locator(".flash-success").inner_text())
     assert page.locator(f"form[action='/groups/{legal.slug}/leave']").is_visible()  # withdraw
     assert page.locator("#members-title .badge").inner_text() == "1"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from community.core.extensions import db
 from community.members.models import Member
-from tests.browser.conftest import LAPTOP, PHONE, follow, has_horizontal_scroll, log_in, shot, visit
+from tests.browser.conftest import LAPTOP, PHONE, follow, has_horizontal_scroll, log_in, shot, submit, visit
 from tests.conftest import PASSWORD, links_in
 
 pytestmark = pytest.mark.browser
@@ -28,7 +28,7 @@ def fill_signup(page, *, password=PASSWORD, consent=True):
     page.fill("input[name=password]", password)
     if consent:
         page.check("input[name=consent]")
-    page.click("main form button[type=submit]")
+    submit(page)
 
 
 def test_a_newcomer_signs_up_confirms_by_mail_logs_in_and_switches_to_english(browser, deliver, live_server):
@@ -72,8 +72,7 @@ def test_a_newcomer_signs_up_confirms_by_mail_logs_in_and_switches_to_english(br
     assert page.locator(".notice").count() == 0  # confirmed: no reminder
 
     # The language switch keeps the visitor on the same page, now in English.
-    page.click(".lang-switch button[value=en]")
-    page.wait_for_url("**/members/profile")
+    submit(page, ".lang-switch button[value=en]")  # back to the same page
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "My profile"
     assert page.locator("form[action='/members/logout'] button").inner_text() == "Log out"

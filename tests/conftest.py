@@ -309,6 +309,11 @@ def mail_html(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
 
 
+def missing_from(page: str, *words: str) -> list[str]:
+    """The words the page does not hold, in the order given: [] when it holds them all."""
+    return [word for word in words if word not in page]
+
+
 def links_in(message, base="http://community.test") -> list[str]:
     """Absolute links to the app found in the plain-text body, as paths."""
     return [url[len(base) :] for url in re.findall(re.escape(base) + r"[^\s<>\"']+", mail_text(message))]

@@ -27,14 +27,10 @@ pytest_plugins = ["tests.factories"]
 # --------------------------------------------------------------------- databases
 
 
-def _database_params():
-    params = ["sqlite"]
-    if os.environ.get("TEST_DATABASE_URL"):
-        params.append("postgresql")
-    return params
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-@pytest.fixture(scope="session", params=_database_params())
+@pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, tmp_path_factory):
     """Every test that uses the app runs once per database."""
     if request.param == "sqlite":

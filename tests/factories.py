@@ -193,6 +193,21 @@ def assert_category_invariants(event):
     assert event.reserved_count == sum(category.held_back for category in event.categories)
 
 
+def event_form(**fields) -> dict:
+    """What the new-event form posts for a public meetup on 10 March 2031, 19:00 to 21:00 in Paris,
+    with a waiting list; `fields` change or add any field."""
+    return {
+        "title": "Meetup",
+        "starts_at": "2031-03-10T19:00",
+        "ends_at": "2031-03-10T21:00",
+        "capacity": "10",
+        "visibility": "public",
+        "group_id": "",
+        "waitlist_enabled": "y",
+        **fields,
+    }
+
+
 def organizer_data(**overrides):
     starts = utcnow() + timedelta(days=5)
     values = dict(title="Meetup", starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=10)

@@ -159,19 +159,15 @@ def test_counts_of_failed_logins_past_their_hour_and_sessions_past_their_life_go
     lifetime = timedelta(seconds=app.config["REMEMBER_COOKIE_DURATION"])
     db.session.add_all(
         [
-            LoginThrottle(
-                member_id=member.id,
-                client="198.51.100.1",
-                failures=3,
-                window_started_at=now - timedelta(minutes=61),
-                last_failed_at=now,
-            ),
-            LoginThrottle(
-                member_id=member.id,
-                client="198.51.100.2",
-                failures=3,
-                window_started_at=now - timedelta(minutes=59),
-                last_failed_at=now,
+            *(
+                LoginThrottle(
+                    member_id=member.id,
+                    client=client,
+                    failures=3,
+                    window_started_at=now - timedelta(minutes=minutes),
+                    last_failed_at=now,
+                )
+                for client, minutes in (("198.51.100.1", 61), ("198.51.100.2", 59))  # one past its hour, one within
             ),
             LoginSession(member_id=member.id, token_hash="a" * 64, last_used_at=now - lifetime - timedelta(minutes=1)),
             LoginSession(member_id=member.id, token_hash="b" * 64, last_used_at=now - lifetime + timedelta(minutes=1)),

@@ -27,14 +27,10 @@ pytest_plugins = ["tests.factories"]
 # --------------------------------------------------------------------- databases
 
 
-def _database_params():
-    params = ["sqlite"]
-    if os.environ.get("TEST_DATABASE_URL"):
-        params.append("postgresql")
-    return params
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-@pytest.fixture(scope="session", params=_database_params())
+@pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, tmp_path_factory):
     """Every test that uses the app runs once per database."""
     if request.param == "sqlite":
@@ -307,6 +303,11 @@ def mail_text(message) -> str:
 
 def mail_html(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+def missing_from(page: str, *words: str) -> list[str]:
+    """The words the page does not hold, in the order given: [] when it holds them all."""
+    return [word for word in words if word not in page]
 
 
 def links_in(message, base="http://community.test") -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from community.core.clock import utcnow
+from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events import services as manage
 from community.events.models import Event, EventStatus
@@ -128,6 +129,29 @@ def pick_registration(rng, event_id: int, statuses=LIVE) -> Registration | None:
     return rng.choice(found) if found else None
 
 
+def random_walk(rng, event_id: int, *, steps: int, ops: list[str], pause, act, after_step=None) -> None:
+    """A seeded random walk over the event: at each step time passes (`pause()`, a timedelta), then
+    `act(op, event, now)` runs an operation drawn from `ops`, committed, or rolled back when a rule refuses
+    it; then `after_step(now)` if given. The seat invariants must hold after every step."""
+    now = utcnow()
+    for step in range(steps):
+        now += pause()
+        event = db.session.get(Event, event_id)
+        op = rng.choice(ops)
+        try:
+            act(op, event, now)
+            db.session.commit()
+        except DomainError:
+            db.session.rollback()
+        db.session.expire_all()
+        if after_step:
+            after_step(now)
+        try:
+            assert_invariants(event_id)
+        except AssertionError as broken:
+            raise AssertionError(f"after step {step} ({op})") from broken
+
+
 def seat_counts(event_id):
     """(confirmed_count column, seated rows, confirmed rows, waiting rows, capacity) read fresh."""
     db.session.expire_all()
@@ -191,6 +215,21 @@ def assert_category_invariants(event):
         assert category.taken == seated_in.get(category.id, 0), category
         assert category.quota is None or category.taken <= category.quota, category
     assert event.reserved_count == sum(category.held_back for category in event.categories)
+
+
+def event_form(**fields) -> dict:
+    """What the new-event form posts for a public meetup on 10 March 2031, 19:00 to 21:00 in Paris,
+    with a waiting list; `fields` change or add any field."""
+    return {
+        "title": "Meetup",
+        "starts_at": "2031-03-10T19:00",
+        "ends_at": "2031-03-10T21:00",
+        "capacity": "10",
+        "visibility": "public",
+        "group_id": "",
+        "waitlist_enabled": "y",
+        **fields,
+    }
 
 
 def organizer_data(**overrides):

@@ -44,7 +44,6 @@ def pages(app, make_member, make_event):
     db.session.flush()
     answers.save(registration, {diet.id: str(diet.choices[0].id), note.id: "Ligne 1\nLigne 2"})
     db.session.commit()
-    ticket = f"/events/tickets/{mails.access_token(registration)}"
     ask = lambda **fields: questions.add_question(organizer, summit, QuestionData(**fields))  # noqa: E731
     ask(kind="text", label_fr="Organisation", role="organization")
     diet = ask(kind="choice", label_fr="Régime", required=True, choices=[("Végétarien", ""), ("Aucun", "")])
@@ -55,37 +54,52 @@ def pages(app, make_member, make_event):
     ask(kind="date", label_fr="Arrivée")
     newcomer = make_member("ana@example.org", name="Ana Nouvelle")
     db.session.commit()
-    return [
-        ("home", None, "/"),
-        ("events", None, "/events/"),
-        ("event-visitor", None, f"/events/{summit.slug}"),
-        ("event-member", member, f"/events/{summit.slug}"),
-        ("event-organizer", organizer, f"/events/{summit.slug}"),
-        ("signup", None, "/members/signup"),
-        ("login", None, "/members/login"),
-        ("ticket", None, ticket),
-        ("groups", None, "/groups/"),
-        ("group", member, f"/groups/{group.slug}"),
-        ("profile", member, "/members/profile"),
-        ("my-registrations", member, "/events/mine"),
-        ("dashboard", organizer, f"/events/{summit.slug}/dashboard"),
-        ("dashboard-admin", admin, f"/events/{summit.slug}/dashboard"),
-        ("answers", organizer, f"/events/{summit.slug}/dashboard/registrations/{registration.id}/answers"),
-        ("categories", organizer, f"/events/{summit.slug}/categories"),
-        ("checkin", organizer, f"/events/{summit.slug}/checkin"),
-        ("scan", organizer, f"/events/checkin/{registration.ticket_code}"),
-        ("admin", admin, "/admin/"),
-        ("admin-members", admin, "/admin/members/"),
-        ("admin-outbox", admin, "/admin/outbox/"),
-        ("admin-audit", admin, "/admin/audit/"),
-        ("admin-jobs", admin, "/admin/jobs/"),
-        ("questions", organizer, f"/events/{summit.slug}/dashboard/questions"),
-        ("question-edit", organizer, f"/events/{summit.slug}/dashboard/questions/{diet.id}"),
-        ("register-questions", newcomer, f"/events/{summit.slug}/register"),
-        ("guest-questions", None, f"/events/{summit.slug}/guest"),
-        ("my-answers", member, f"/events/{summit.slug}/answers"),
-        ("my-answers-link", None, f"{ticket}/answers"),
+    event, ticket = f"/events/{summit.slug}", f"/events/tickets/{mails.access_token(registration)}"
+    dashboard = f"{event}/dashboard"
+    as_visitor = {
+        "home": "/",
+        "events": "/events/",
+        "event-visitor": event,
+        "signup": "/members/signup",
+        "login": "/members/login",
+        "ticket": ticket,
+        "groups": "/groups/",
+        "guest-questions": f"{event}/guest",
+        "my-answers-link": f"{ticket}/answers",
+    }
+    as_member = {
+        "event-member": event,
+        "group": f"/groups/{group.slug}",
+        "profile": "/members/profile",
+        "my-registrations": "/events/mine",
+        "my-answers": f"{event}/answers",
+    }
+    as_organizer = {
+        "event-organizer": event,
+        "dashboard": dashboard,
+        "answers": f"{dashboard}/registrations/{registration.id}/answers",
+        "categories": f"{event}/categories",
+        "checkin": f"{event}/checkin",
+        "scan": f"/events/checkin/{registration.ticket_code}",
+        "questions": f"{dashboard}/questions",
+        "question-edit": f"{dashboard}/questions/{diet.id}",
+    }
+    as_admin = {
+        "dashboard-admin": dashboard,
+        "admin": "/admin/",
+        "admin-members": "/admin/members/",
+        "admin-outbox": "/admin/outbox/",
+        "admin-audit": "/admin/audit/",
+        "admin-jobs": "/admin/jobs/",
+    }
+    by_person = [
+        (None, as_visitor),
+        (member, as_member),
+        (newcomer, {"register-questions": f"{event}/register"}),
+        (organizer, as_organizer),
+        (admin, as_admin),
     ]
+    return [(name, who, path) for who, paths in by_person for name, path in paths.items()]
 
 
 def test_the_key_pages_have_no_html_error(app, pages, tmp_path):

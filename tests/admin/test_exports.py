@@ -1,14 +1,9 @@
 """Exports read back: the CSV and the XLSX hold what the database holds, every cell
 is inert in a spreadsheet, accents survive, and the cost does not grow with the rows."""
 
-import csv
 import io
-import os
-import shutil
-import subprocess
 from collections import Counter
 from datetime import UTC, datetime
-from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -23,22 +18,19 @@ from community.registrations.models import Registration
 from tests.admin.conftest import INJECTIONS, add_group, join, register
 from tests.conftest import login
 from tests.querycount import count_queries
+from tests.spreadsheets import (
+    ATTENDEE_COLUMNS,
+    OFFICE,
+    formulas,
+    libreoffice_cells,
+    needs_libreoffice,
+    read_csv,
+    read_xlsx,
+    texts,
+    value_type,
+)
 
-BOM = b"\xef\xbb\xbf"
 CHECKED_IN_AT = datetime(2026, 6, 4, 7, 12, tzinfo=UTC)  # 09:12 in Paris (summer time)
-
-
-def read_csv(data: bytes, delimiter=";") -> list[list[str]]:
-    assert data.startswith(BOM)
-    return list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"), newline=""), delimiter=delimiter))
-
-
-def read_xlsx(data: bytes) -> list[list]:
-    """The cells' values; every one is text or a date, never a formula."""
-    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
-    kinds = {cell.data_type for row in sheet.iter_rows() for cell in row}
-    assert kinds <= {"s", "d", "n"}, kinds  # "n": an empty cell
-    return [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
 
 
 def as_text(rows) -> list[list[str]]:
@@ -152,16 +144,7 @@ def download(client, who, path) -> bytes:
 def test_attendee_csv_reads_back_as_the_database_holds_it(client, people, crowd):
     data = download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.csv")
     header, *rows = read_csv(data)
-    assert header == [
-        "Name",
-        "Email",
-        "Organization",
-        "Status",
-        "Category",
-        "Registered at",
-        "Checked in at",
-        "Working groups",
-    ]
+    assert header == ATTENDEE_COLUMNS
     assert rows == expected_attendees(crowd)
     assert ["Élodie Müller", "elodie@example.org", "'+1 Straße GmbH", "Confirmed"] == rows[0][:4]
     # The check-in that stands, in Europe/Paris time; empty for the others.
@@ -301,28 +284,14 @@ def test_an_export_runs_the_same_number_of_queries_for_10_and_200_rows(
     assert counts[10] == counts[200] <= 9, counts
 
 
-SOFFICE = shutil.which("soffice")
-OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-
-
-@pytest.mark.skipif(not SOFFICE and not os.environ.get("CI"), reason="LibreOffice missing (make test installs it)")
+@needs_libreoffice
 def test_libreoffice_opens_the_xlsx_with_no_formula_and_dates_as_dates(client, people, crowd, tmp_path):
-    """What a spreadsheet program makes of the file: LibreOffice converts it to its flat XML."""
-    (tmp_path / "attendees.xlsx").write_bytes(
-        download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.xlsx")
+    cells = libreoffice_cells(
+        download(client, people.organizer, f"/admin/events/{crowd.slug}/attendees.xlsx"), tmp_path
     )
-    profile = (tmp_path / "profile").as_uri()  # its own profile: runs in parallel do not share one
-    subprocess.run(
-        [SOFFICE or "soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "fods",
-         "--outdir", str(tmp_path), str(tmp_path / "attendees.xlsx")],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
-    cells = list(ElementTree.parse(tmp_path / "attendees.fods").iter(f"{TABLE}table-cell"))
-    assert not [cell.attrib for cell in cells if f"{TABLE}formula" in cell.attrib]
-    kinds = Counter(cell.get(f"{OFFICE}value-type") for cell in cells if cell.get(f"{OFFICE}value-type"))
+    assert not formulas(cells)
+    kinds = Counter(value_type(cell) for cell in cells if value_type(cell))
     assert set(kinds) == {"string", "date"} and kinds["date"] == 5  # four registered at, one checked in
-    dates = {cell.get(f"{OFFICE}date-value") for cell in cells if cell.get(f"{OFFICE}value-type") == "date"}
+    dates = {cell.get(f"{OFFICE}date-value") for cell in cells if value_type(cell) == "date"}
     assert "2026-06-04T09:12:00" in dates  # the check-in, in Paris time
-    texts = {"".join(cell.itertext()).strip() for cell in cells if cell.get(f"{OFFICE}value-type") == "string"}
-    assert {'=HYPERLINK("http://x","y")', "+1 Straße GmbH", "@SUM(1)", "=cmd@example.org"} <= texts
+    assert {'=HYPERLINK("http://x","y")', "+1 Straße GmbH", "@SUM(1)", "=cmd@example.org"} <= texts(cells)

@@ -20,13 +20,11 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 from pypdf import PdfReader
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select
 
 from community import create_app
 from community.core.clock import utcnow
@@ -36,6 +34,7 @@ from community.members import services as members
 from community.members.models import Member
 from community.registrations.models import Registration, new_ticket_code
 from community.tickets.models import Category
+from tests.bench.database import fresh_database
 from tests.factories import member_row
 
 BENCH_DATABASE = "bench_badges"
@@ -48,27 +47,6 @@ ORGANIZATIONS = ("Université Paris-Saclay", "Inria", "", "Deutsches Forschungsz
 
 def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-@contextmanager
-def fresh_database(admin_url: str | None, workdir: Path):
-    if not admin_url:
-        yield f"sqlite:///{workdir / 'badges.sqlite3'}"
-        return
-    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-
-    try:
-        drop()
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-        yield make_url(admin_url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    finally:
-        drop()
-        admin.dispose()
 
 
 def name(number: int) -> str:
@@ -172,7 +150,7 @@ def peak_memory(client, slug: str, layout: str) -> tuple[float, bytes]:
 def run(people: int, repeat: int, layout: str) -> dict:
     admin_url = os.environ.get("DATABASE_URL")
     load_before = [round(load, 2) for load in os.getloadavg()]  # the neighbours' load skews the wall clock
-    with tempfile.TemporaryDirectory() as workdir, fresh_database(admin_url, Path(workdir)) as url:
+    with tempfile.TemporaryDirectory() as workdir, fresh_database(admin_url, Path(workdir), BENCH_DATABASE) as url:
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": url,

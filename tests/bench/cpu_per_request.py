@@ -20,8 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.bench.database import fresh_database
 from tests.bench.load import USER_AGENT
-from tests.bench.registration_rush import SLUG, bench_app, build_schema, fresh_database, seed
+from tests.bench.registration_rush import BENCH_DATABASE, SLUG, bench_app, build_schema, seed
 from tests.bench.sessions import forge
 from tests.querycount import count_queries
 
@@ -78,7 +79,10 @@ def main(argv=None) -> int:
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one request of each kind")
     args = parser.parse_args(argv)
     admin_url = os.environ.get("DATABASE_URL") or None
-    with tempfile.TemporaryDirectory(prefix="bench-cpu-") as workdir, fresh_database(admin_url, Path(workdir)) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-cpu-") as workdir,
+        fresh_database(admin_url, Path(workdir), BENCH_DATABASE) as url,
+    ):
         app = bench_app(url, "http://127.0.0.1:5000")
         build_schema(app)
         emails, _extra = seed(app, args.registrants, args.seats)

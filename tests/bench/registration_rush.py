@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from tests.bench import sessions as logins
+from tests.bench.database import fresh_database
 from tests.bench.load import CpuMeter, Http, drive, free_port, latency_ms, process_tree
 from tests.bench.server import gunicorn
 from tests.factories import member_row
@@ -51,34 +51,6 @@ def log(message: str) -> None:
 
 
 # ------------------------------------------------------------------ the database
-
-
-@contextmanager
-def fresh_database(admin_url: str | None, workdir: Path, name: str = BENCH_DATABASE):
-    """Yield the URL of an empty database (on PostgreSQL, `name` on that server); remove it afterwards."""
-    if not admin_url:
-        path = workdir / "rush.sqlite3"
-        try:
-            yield f"sqlite:///{path}"
-        finally:
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                leftover.unlink(missing_ok=True)
-        return
-    admin = make_url(admin_url)
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-
-    def drop():
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    try:
-        drop()
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop()
-        engine.dispose()
 
 
 def backend_pids(admin_url: str | None, upkeep: bool = False):
@@ -349,7 +321,7 @@ def ceiling_phase(port: int, count: int, clients: int, meter: CpuMeter) -> dict:
 def one_run(admin_url: str | None, clients: int, args, workdir: Path) -> dict:
     log(f"run with {clients} clients")
     load_before = [round(x, 2) for x in os.getloadavg()]
-    with fresh_database(admin_url, workdir) as database_url:
+    with fresh_database(admin_url, workdir, BENCH_DATABASE) as database_url:
         port = free_port()
         app = bench_app(database_url, f"http://127.0.0.1:{port}")
         schema = build_schema(app)

@@ -16,7 +16,8 @@ from community.members.models import Member
 from community.registrations import services
 from community.registrations.models import Registration
 from tests.browser.conftest import PHONE, SCREENSHOTS, assert_french, both_sizes, has_horizontal_scroll, log_in, shot
-from tests.factories import days_from_now, member_row, published_event
+from tests.browser.test_event_journeys import add_event
+from tests.factories import member_row
 
 pytestmark = pytest.mark.browser
 FIRST = ["Élodie", "Karim", "Sofia", "Jean-Baptiste", "Aïcha", "Lucas", "Mathilde", "Yusuf", "Chloé", "Théo"]
@@ -43,15 +44,8 @@ def people(n):
 
 def summit(organizer):
     """A 30-seat workshop whose registrations came over ten days: full, people waiting, some cancelled, some in."""
-    event = published_event(
-        "atelier-llm",
-        title="Atelier LLM : évaluer les modèles ouverts",
-        starts_at=days_from_now(3, 7, 30),
-        hours=8,
-        capacity=30,
-        venue="Station F",
-        address="5 parvis Alan Turing, 75013 Paris",
-        created_by=organizer.id,
+    event = add_event(
+        "Atelier LLM : évaluer les modèles ouverts", 30, days=3, slug="atelier-llm", created_by=organizer.id
     )
     start = utcnow() - timedelta(days=10)
     crowd = people(38)

@@ -12,8 +12,8 @@ from community.events.models import EventStaff
 from community.mail.models import OutboxEmail
 from community.registrations import services
 from tests.browser.conftest import assert_french, both_sizes, log_in
+from tests.browser.test_event_journeys import add_event
 from tests.conftest import mail_html, mail_text
-from tests.factories import days_from_now, published_event
 
 pytestmark = pytest.mark.browser
 
@@ -30,15 +30,7 @@ def outbox_count():
 
 
 def test_an_organizer_previews_then_sends_a_message_and_finds_it_in_the_archive(browser, make_member, deliver, mailbox):
-    summit = published_event(
-        "sommet-2031",
-        title="Sommet OpenLLM France",
-        starts_at=days_from_now(20, 7, 30),
-        hours=9,
-        capacity=3,
-        venue="Station F",
-        address="5 parvis Alan Turing, 75013 Paris",
-    )
+    summit = add_event("Sommet OpenLLM France", 3, days=20, slug="sommet-2031")
     attendees = [
         make_member(f"a{i}@example.org", name=f"Personne {i}", language=lang)
         for i, lang in enumerate(("fr", "en", "fr", "fr"))

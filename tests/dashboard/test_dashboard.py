@@ -28,7 +28,7 @@ from community.registrations import limits, seats, services
 from community.registrations.errors import EventFull
 from community.registrations.models import Registration
 from tests.conftest import login, mail_text, post_form
-from tests.factories import assert_invariants, count_seats, registration_row
+from tests.factories import assert_invariants, count_seats, event_form, registration_row
 from tests.querycount import count_queries
 
 EN = {"Accept-Language": "en"}
@@ -396,6 +396,12 @@ def full_event(make_event, make_member):
     return event, organizer, waiting
 
 
+def on_dashboard(client, event, action: str, data=None, **kwargs):
+    """POST the dashboard's form for `action` (its address under /events/<slug>/dashboard/) with its page's token."""
+    dashboard = f"/events/{event.slug}/dashboard"
+    return post_form(client, f"{dashboard}/{action}", data, token_from=dashboard, **kwargs)
+
+
 def registration_of(event, member):
     db.session.expire_all()
     return db.session.scalar(
@@ -429,9 +435,7 @@ def test_promoting_by_hand_within_capacity_gives_the_seat_and_mails_the_person(c
     login(client, organizer)
     target = registration_of(event, second)  # out of turn: the organizer chose the second in line
     dashboard_path = f"/events/{event.slug}/dashboard"
-    response = post_form(
-        client, f"{dashboard_path}/registrations/{target.id}/promote", token_from=dashboard_path, headers=EN
-    )
+    response = on_dashboard(client, event, f"registrations/{target.id}/promote", headers=EN)
     assert response.status_code == 302 and response.headers["Location"].startswith(dashboard_path)
     assert registration_of(event, second).status == "confirmed"
     assert registration_of(event, first).status == "waiting"
@@ -491,13 +495,7 @@ def test_adding_a_member_by_hand_confirms_them_and_mails_a_ticket(client, make_e
     nina = make_member("nina@example.org", name="Nina Simone")
     login(client, organizer)
     dashboard_path = f"/events/{event.slug}/dashboard"
-    response = post_form(
-        client,
-        f"{dashboard_path}/add",
-        {"kind": "member", "email": " NINA@example.org "},
-        token_from=dashboard_path,
-        headers=EN,
-    )
+    response = on_dashboard(client, event, "add", {"kind": "member", "email": " NINA@example.org "}, headers=EN)
     assert response.status_code == 302
     assert registration_of(event, nina).status == "confirmed"
     assert "Nina Simone is registered" in client.get(dashboard_path, headers=EN).get_data(as_text=True)
@@ -507,13 +505,7 @@ def test_adding_a_member_by_hand_confirms_them_and_mails_a_ticket(client, make_e
 
     # The same person again: a clear message, nothing changed.
     before = state(event.id)
-    post_form(
-        client,
-        f"{dashboard_path}/add",
-        {"kind": "member", "email": "nina@example.org"},
-        token_from=dashboard_path,
-        headers=EN,
-    )
+    on_dashboard(client, event, "add", {"kind": "member", "email": "nina@example.org"}, headers=EN)
     assert state(event.id) == before
     assert "already registered" in client.get(dashboard_path, headers=EN).get_data(as_text=True)
 
@@ -524,23 +516,15 @@ def test_adding_a_guest_by_hand_needs_no_email_proof_and_a_full_event_puts_them_
     organizer = make_member(role="organizer", language="en")
     event = make_event(capacity=1, created_by=organizer.id)
     login(client, organizer)
-    dashboard_path = f"/events/{event.slug}/dashboard"
     guest = {"kind": "guest", "name": "Ada Lovelace", "email": "ada@example.net", "organization": "Analytical"}
-    post_form(client, f"{dashboard_path}/add", guest, token_from=dashboard_path)
+    on_dashboard(client, event, "add", guest)
     ada = db.session.scalar(select(Registration).where(Registration.guest_email == "ada@example.net"))
     assert (ada.status, ada.guest_organization, ada.confirmed_at is not None) == ("confirmed", "Analytical", True)
-    post_form(
-        client, f"{dashboard_path}/add", dict(guest, name="Grace", email="grace@example.net"), token_from=dashboard_path
-    )
+    on_dashboard(client, event, "add", dict(guest, name="Grace", email="grace@example.net"))
     grace = db.session.scalar(select(Registration).where(Registration.guest_email == "grace@example.net"))
     assert grace.status == "waiting" and grace.waitlisted_at is not None
     # Over capacity, confirmed: the capacity grows by one and the history keeps both numbers.
-    post_form(
-        client,
-        f"{dashboard_path}/add",
-        dict(guest, name="Hedy", email="hedy@example.net", over_capacity="y"),
-        token_from=dashboard_path,
-    )
+    on_dashboard(client, event, "add", dict(guest, name="Hedy", email="hedy@example.net", over_capacity="y"))
     hedy = db.session.scalar(select(Registration).where(Registration.guest_email == "hedy@example.net"))
     assert hedy.status == "confirmed" and db.session.get(Event, event.id).capacity == 2
     assert history_of(event.id)[-1].changes == {
@@ -567,12 +551,7 @@ def test_a_guest_added_by_hand_gets_mail_in_the_language_the_organizer_chose(
     page = client.get(dashboard_path).get_data(as_text=True)
     assert 'name="language"' in page and '<option selected value="fr">' in page  # the organizer's own language first
     for name, email, language in (("Jan Novak", "jan@example.net", "en"), ("Chloé Martin", "chloe@example.net", "fr")):
-        post_form(
-            client,
-            f"{dashboard_path}/add",
-            {"kind": "guest", "name": name, "email": email, "language": language},
-            token_from=dashboard_path,
-        )
+        on_dashboard(client, event, "add", {"kind": "guest", "name": name, "email": email, "language": language})
     by_address = {m["To"].addresses[0].addr_spec: m for m in deliver(expect=2)}
     assert by_address["jan@example.net"]["Subject"].startswith("You are registered")
     assert by_address["chloe@example.net"]["Subject"].startswith("Inscription confirmée")
@@ -658,14 +637,8 @@ def test_a_registration_of_another_event_is_not_found_through_this_dashboard(
     services.register_member(other, make_member())
     db.session.commit()
     login(client, organizer)
-    dashboard_path = f"/events/{event.slug}/dashboard"
     for action in ("promote", "resend"):
-        assert (
-            post_form(
-                client, f"{dashboard_path}/registrations/{theirs.id}/{action}", token_from=dashboard_path
-            ).status_code
-            == 404
-        )
+        assert on_dashboard(client, event, f"registrations/{theirs.id}/{action}").status_code == 404
 
 
 def test_resending_a_confirmation_delivers_a_second_mail(client, make_event, make_member, deliver, mailbox):
@@ -678,14 +651,8 @@ def test_resending_a_confirmation_delivers_a_second_mail(client, make_event, mak
     deliver(expect=2)
     mailbox.clear()
     login(client, organizer)
-    dashboard_path = f"/events/{event.slug}/dashboard"
     for target in (registration, held, registration):
-        assert (
-            post_form(
-                client, f"{dashboard_path}/registrations/{target.id}/resend", token_from=dashboard_path
-            ).status_code
-            == 302
-        )
+        assert on_dashboard(client, event, f"registrations/{target.id}/resend").status_code == 302
     received = deliver(expect=3)
     assert len(received) == 3
     assert len(mailbox.to("nina@example.org")) == 2 and len(mailbox.to("ada@example.net")) == 1
@@ -702,15 +669,8 @@ def test_naming_and_removing_staff_changes_who_may_open_the_dashboard(app, clien
     )
     login(client, organizer)
     dashboard_path = f"/events/{event.slug}/dashboard"
-    post_form(
-        client, f"{dashboard_path}/staff", {"email": "helper@example.org", "role": "steward"}, token_from=dashboard_path
-    )
-    post_form(
-        client,
-        f"{dashboard_path}/staff",
-        {"email": "colleague@example.org", "role": "organizer"},
-        token_from=dashboard_path,
-    )
+    on_dashboard(client, event, "staff", {"email": "helper@example.org", "role": "steward"})
+    on_dashboard(client, event, "staff", {"email": "colleague@example.org", "role": "organizer"})
     roles = dict(
         db.session.execute(select(EventStaff.member_id, EventStaff.role).where(EventStaff.event_id == event.id)).all()
     )
@@ -723,13 +683,7 @@ def test_naming_and_removing_staff_changes_who_may_open_the_dashboard(app, clien
 
     # Naming someone twice, or the creator, is refused with a reason.
     before = state(event.id)
-    response = post_form(
-        client,
-        f"{dashboard_path}/staff",
-        {"email": "helper@example.org", "role": "organizer"},
-        token_from=dashboard_path,
-        headers=EN,
-    )
+    response = on_dashboard(client, event, "staff", {"email": "helper@example.org", "role": "organizer"}, headers=EN)
     assert "already on this event's staff" in html.unescape(
         client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     )
@@ -741,7 +695,7 @@ def test_naming_and_removing_staff_changes_who_may_open_the_dashboard(app, clien
     assert state(event.id) == before
 
     staff_id = db.session.scalar(select(EventStaff.id).where(EventStaff.member_id == colleague.id))
-    post_form(client, f"{dashboard_path}/staff/{staff_id}/remove", token_from=dashboard_path)
+    on_dashboard(client, event, f"staff/{staff_id}/remove")
     assert colleague_client.get(dashboard_path).status_code == 403
     assert [(e.action, e.changes["role"]) for e in history_of(event.id)] == [
         ("event.staff_added", "steward"),
@@ -757,13 +711,7 @@ def test_raising_the_capacity_from_the_dashboard_promotes_and_records_before_and
     deliver()
     mailbox.clear()
     login(client, organizer)
-    dashboard_path = f"/events/{event.slug}/dashboard"
-    response = post_form(
-        client,
-        f"{dashboard_path}/settings",
-        {"capacity": "3", "registration_closes_at": "2031-01-01T10:00"},
-        token_from=dashboard_path,
-    )
+    response = on_dashboard(client, event, "settings", {"capacity": "3", "registration_closes_at": "2031-01-01T10:00"})
     assert response.status_code == 302
     assert registration_of(event, first).status == "confirmed" and registration_of(event, second).status == "waiting"
     fresh = db.session.get(Event, event.id)
@@ -778,15 +726,7 @@ def test_raising_the_capacity_from_the_dashboard_promotes_and_records_before_and
 def test_the_events_own_history_records_create_edit_publish_and_cancel(client, make_member):
     organizer = make_member(role="organizer", language="en")
     login(client, organizer)
-    form = {
-        "title": "Meetup",
-        "starts_at": "2031-03-10T19:00",
-        "ends_at": "2031-03-10T21:00",
-        "capacity": "10",
-        "visibility": "public",
-        "group_id": "",
-        "waitlist_enabled": "y",
-    }
+    form = event_form()
     post_form(client, "/events/new", form, token_from="/events/new")
     event = db.session.scalars(select(Event)).one()
     edit = f"/events/{event.slug}/edit"

@@ -11,6 +11,7 @@ from community.members.models import Member
 from community.registrations import services
 from community.registrations.models import Registration
 from tests.conftest import links_in, login, post_form
+from tests.factories import event_form
 from tests.querycount import count_queries
 
 
@@ -158,15 +159,7 @@ def test_waiting_member_sees_position_and_leaves_in_one_click(client, make_membe
 def test_organizer_creates_publishes_edits_and_cancels_with_mails(client, make_member, deliver, mailbox):
     organizer = make_member(role="organizer", language="en")
     login(client, organizer)
-    form = {
-        "title": "Paris meetup",
-        "starts_at": "2031-03-10T19:00",
-        "ends_at": "2031-03-10T21:00",
-        "capacity": "1",
-        "visibility": "public",
-        "group_id": "",
-        "waitlist_enabled": "y",
-    }
+    form = event_form(title="Paris meetup", capacity="1")
     response = post_form(client, "/events/new", form, token_from="/events/new")
     assert response.status_code == 302
     event = db.session.scalars(select(Event)).one()

@@ -13,17 +13,12 @@ from community.members.models import Member
 from community.registrations.models import Registration
 from tests.conftest import PASSWORD, login, mail_text, post_form
 from tests.factories import seat_counts
-from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, build
+from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME
 
 
 @pytest.fixture
 def client(english_client):
     return english_client
-
-
-@pytest.fixture
-def world(make_member, deliver):
-    return build(make_member, deliver)
 
 
 def delete_account(client, password=PASSWORD):

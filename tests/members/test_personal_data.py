@@ -16,18 +16,13 @@ from community.privacy import personal_data
 from community.questions.models import Answer, Choice, Question
 from community.registrations.models import Registration
 from tests.conftest import login
-from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, add_event, build, seat
+from tests.members.privacy_world import ZOE_EMAIL, ZOE_NAME, add_event, seat
 from tests.querycount import count_queries
 
 
 @pytest.fixture
 def client(english_client):
     return english_client
-
-
-@pytest.fixture
-def world(make_member, deliver):
-    return build(make_member, deliver)
 
 
 def download(client):

@@ -124,3 +124,10 @@ def render(pdf_bytes: bytes, name: str, page: int = 1, dpi: int = 100, mode: str
     )
     with Image.open(target.with_suffix(".png")) as image:
         return image.convert(mode)
+
+
+def drawn(client, path: str, name: str, *, dpi: int, mode: str = "L") -> Image.Image:
+    """The first page of the PDF the app serves at `path`, checked as a PDF, then drawn by pdftoppm (render)."""
+    response = client.get(path)
+    pdf_of(response)
+    return render(response.data, name, dpi=dpi, mode=mode)

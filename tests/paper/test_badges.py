@@ -11,7 +11,7 @@ from community.core.extensions import db
 from community.paper import badges
 from community.registrations.models import Registration
 from tests.conftest import login
-from tests.paper.conftest import add_category, pdf_of, render, seat, text_of
+from tests.paper.conftest import add_category, drawn, pdf_of, seat, text_of
 
 EN = {"Accept-Language": "en"}
 NINE = [(f"Attendee {number}", f"Organization {number}") for number in range(1, 10)]
@@ -92,10 +92,8 @@ def test_the_qr_code_printed_is_the_tickets(client, event, organizer):
     """Each module of the code, read from the page pdftoppm draws, is the one of the ticket page's code."""
     (registration,) = seat(event, [("Ada Lovelace", "Analytical Engines")])
     login(client, organizer)
-    response = client.get(f"/events/{event.slug}/badges.pdf?layout=single")
-    pdf_of(response)
     dpi = 300
-    page = render(response.data, "badge-qr-300dpi", dpi=dpi)
+    page = drawn(client, f"/events/{event.slug}/badges.pdf?layout=single", "badge-qr-300dpi", dpi=dpi)
     layout = badges.LAYOUTS["single"]
     qr_x, qr_y, side = badges.boxes(layout).qr
     code = db.session.get(Registration, registration).ticket_code

@@ -11,7 +11,7 @@ from community.tickets import services
 from community.tickets.models import PALETTE, Category
 from community.tickets.services import CategoryData
 from tests.conftest import login, post_form
-from tests.paper.conftest import add_category, pdf_of, render, seat
+from tests.paper.conftest import add_category, drawn, seat
 
 FORM = {"name_fr": "Presse", "name_en": "Press", "admits": "event", "listed": "y"}
 
@@ -73,13 +73,9 @@ def test_the_badge_band_and_the_door_list_mark_are_in_the_categorys_colour(clien
     press = add_category(event, "Presse", "Press", colour="#d55e00")
     seat(event, [("Nellie Bly", "New York World")], category=press)
     login(client, organizer)
-    response = client.get(f"/events/{event.slug}/badges.pdf?layout=single")
-    pdf_of(response)
-    page = render(response.data, "badge-single-colour", dpi=72, mode="RGB")
+    page = drawn(client, f"/events/{event.slug}/badges.pdf?layout=single", "badge-single-colour", dpi=72, mode="RGB")
     # The band's left end, under its text: 31 mm from the left, 20 mm from the top (the single layout).
     assert page.getpixel((round(33 * 72 / 25.4), round(21.5 * 72 / 25.4))) == (213, 94, 0)
-    response = client.get(f"/events/{event.slug}/door-list.pdf")
-    pdf_of(response)
-    door = render(response.data, "door-list-colour", dpi=150, mode="RGB")
+    door = drawn(client, f"/events/{event.slug}/door-list.pdf", "door-list-colour", dpi=150, mode="RGB")
     counts = {colour: count for count, colour in door.crop((0, 0, door.width, door.height // 3)).getcolors(1 << 20)}
     assert counts.get((213, 94, 0), 0) > 50  # the swatch before the category's name

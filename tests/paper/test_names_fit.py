@@ -11,7 +11,7 @@ from fontTools.ttLib import TTFont
 
 from community.paper import badges
 from tests.conftest import login
-from tests.paper.conftest import pdf_of, render, seat, text_of
+from tests.paper.conftest import drawn, pdf_of, seat, text_of
 
 POINTS_PER_MM = 72 / 25.4
 LONG = "Marie-Françoise Delacroix-Beaumont de Saint-Exupéry"
@@ -131,10 +131,8 @@ def _name_lines(runs: list[Run], layout, box) -> dict[int, list[Run]]:
 def test_no_ink_between_or_around_the_badges(client, event, organizer):
     seat(event, PEOPLE)
     login(client, organizer)
-    response = client.get(f"/events/{event.slug}/badges.pdf?layout=2x4")
-    pdf_of(response)
     dpi = 100
-    page = render(response.data, "badges-2x4-names-that-fit", dpi=dpi)
+    page = drawn(client, f"/events/{event.slug}/badges.pdf?layout=2x4", "badges-2x4-names-that-fit", dpi=dpi)
     layout = badges.LAYOUTS["2x4"]
     pixels = dpi / 25.4
     grid_right = layout.left + layout.pitch_x + layout.width

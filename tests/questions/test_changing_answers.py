@@ -36,6 +36,14 @@ def register(event, diet, nights, member=None, **guest):
     return registration
 
 
+@pytest.fixture
+def grace(meetup):
+    """A guest who answered (the first diet, 2 nights) and has not followed her link yet: her registration, and the
+    "My answers" page her ticket link opens."""
+    registration = register(*meetup)
+    return registration, f"/events/tickets/{mails.access_token(registration)}/answers"
+
+
 def stored(registration) -> dict:
     db.session.expire_all()
     return answers.of_registrations([registration.id]).get(registration.id, {})
@@ -58,15 +66,14 @@ def test_a_member_changes_answers_from_my_registrations(client, meetup, make_mem
     assert "Your answers are saved." in client.get(path).get_data(as_text=True)
 
 
-def test_a_guest_changes_answers_from_the_ticket_link(english_client, meetup):
-    event, diet, nights = meetup
-    registration = register(event, diet, nights)
+def test_a_guest_changes_answers_from_the_ticket_link(english_client, meetup, grace):
+    _event, diet, nights = meetup
+    registration, path = grace
     services.confirm_guest(registration)
     db.session.commit()
-    ticket = f"/events/tickets/{mails.access_token(registration)}"
-    assert f'href="{ticket}/answers"' in english_client.get(ticket).get_data(as_text=True)
+    ticket = path.removesuffix("/answers")
+    assert f'href="{path}"' in english_client.get(ticket).get_data(as_text=True)
 
-    path = f"{ticket}/answers"
     response = post_form(
         english_client, path, {**fields(diet, diet.choices[1].id), **fields(nights, "3,5")}, token_from=path
     )
@@ -74,10 +81,9 @@ def test_a_guest_changes_answers_from_the_ticket_link(english_client, meetup):
     assert stored(registration) == {diet.id: str(diet.choices[1].id), nights.id: "3.5"}
 
 
-def test_wrong_answers_are_refused_and_the_old_ones_stay(english_client, meetup):
-    event, diet, nights = meetup
-    registration = register(event, diet, nights)
-    path = f"/events/tickets/{mails.access_token(registration)}/answers"
+def test_wrong_answers_are_refused_and_the_old_ones_stay(english_client, meetup, grace):
+    _event, diet, nights = meetup
+    registration, path = grace
     before = stored(registration)
     for crafted in ({}, {**fields(diet, "999999")}, {**fields(diet, diet.choices[1].id), **fields(nights, "x")}):
         response = post_form(english_client, path, crafted, token_from=path)
@@ -86,12 +92,11 @@ def test_wrong_answers_are_refused_and_the_old_ones_stay(english_client, meetup)
         assert stored(registration) == before
 
 
-def test_after_registration_closes_the_answers_are_read_only(english_client, meetup):
-    event, diet, nights = meetup
-    registration = register(event, diet, nights)
+def test_after_registration_closes_the_answers_are_read_only(english_client, meetup, grace):
+    event, diet, _nights = meetup
+    registration, path = grace
     db.session.get(Event, event.id).registration_closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    path = f"/events/tickets/{mails.access_token(registration)}/answers"
     page = english_client.get(path).get_data(as_text=True)
     assert "Registration has closed: your answers can no longer change." in page
     assert "<dt>Diet</dt><dd>Vegetarian</dd>" in page and 'name="answer-' not in page
@@ -101,12 +106,11 @@ def test_after_registration_closes_the_answers_are_read_only(english_client, mee
     assert stored(registration)[diet.id] == str(diet.choices[0].id)
 
 
-def test_a_cancelled_registration_cannot_change_its_answers(english_client, meetup):
-    event, diet, nights = meetup
-    registration = register(event, diet, nights)
+def test_a_cancelled_registration_cannot_change_its_answers(english_client, meetup, grace):
+    _event, diet, _nights = meetup
+    registration, path = grace
     services.cancel_registration(registration)
     db.session.commit()
-    path = f"/events/tickets/{mails.access_token(registration)}/answers"
     assert "This registration is cancelled" in english_client.get(path).get_data(as_text=True)
     post_form(english_client, path, fields(diet, diet.choices[1].id), token_from=path)
     assert stored(registration)[diet.id] == str(diet.choices[0].id)
@@ -120,13 +124,12 @@ def test_a_member_without_a_live_registration_is_sent_to_my_registrations(client
     assert client.get("/events/tickets/not-a-token/answers").status_code == 404
 
 
-def test_a_choice_retired_after_it_was_chosen_stays_when_other_answers_change(english_client, meetup):
-    event, diet, nights = meetup
-    registration = register(event, diet, nights)
+def test_a_choice_retired_after_it_was_chosen_stays_when_other_answers_change(english_client, meetup, grace):
+    _event, diet, nights = meetup
+    registration, path = grace
     veggie = diet.choices[0]
     db.session.get(Choice, veggie.id).retired = True
     db.session.commit()
-    path = f"/events/tickets/{mails.access_token(registration)}/answers"
     page = english_client.get(path).get_data(as_text=True)
     assert f'value="{veggie.id}" checked' in page and "(no longer offered)" in page
     post_form(english_client, path, {**fields(diet, veggie.id), **fields(nights, "4")}, token_from=path)

@@ -3,12 +3,7 @@ the presets chosen by purpose (the venue's security list, catering, the full lis
 a first line saying what each is for and when it was made, each download recorded with
 its purpose, and a constant number of queries whatever the number of registrations."""
 
-import csv
 import io
-import os
-import shutil
-import subprocess
-from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -23,22 +18,17 @@ from community.registrations.models import Registration
 from tests.conftest import login
 from tests.querycount import count_queries
 from tests.questions.care_setup import HEALTH, ID_NUMBER, INJECTIONS, add_event, bulk_answered, seat
+from tests.spreadsheets import (
+    ATTENDEE_COLUMNS,
+    formulas,
+    libreoffice_cells,
+    needs_libreoffice,
+    read_csv,
+    read_xlsx,
+    texts,
+)
 
-BOM = b"\xef\xbb\xbf"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def read_csv(data: bytes) -> list[list[str]]:
-    assert data.startswith(BOM)
-    return list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"), newline=""), delimiter=";"))
-
-
-def read_xlsx(data: bytes) -> list[list]:
-    """The cells' values; each one text, a date or a number we wrote, never a formula."""
-    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
-    kinds = {cell.data_type for row in sheet.iter_rows() for cell in row}
-    assert kinds <= {"s", "d", "n"}, kinds
-    return [["" if cell is None else cell for cell in row] for row in sheet.iter_rows(values_only=True)]
 
 
 def table(rows: list[list], first_heading: str) -> tuple[list, list[list]]:
@@ -101,16 +91,7 @@ def test_a_tab_or_a_carriage_return_at_the_start_of_an_answer_stays_inert(organi
 def test_the_full_list_has_a_column_per_question_in_the_readers_language(organizer, care):
     rows = read_csv(download(organizer, f"{EXPORT}full&format=csv"))
     header, body = table(rows, "Name")
-    assert header[:8] == [
-        "Name",
-        "Email",
-        "Organization",
-        "Status",
-        "Category",
-        "Registered at",
-        "Checked in at",
-        "Working groups",
-    ]
+    assert header[:8] == ATTENDEE_COLUMNS
     assert header[8:] == [
         "Last name (identity document)",
         "First name (identity document)",
@@ -334,23 +315,10 @@ def test_an_export_with_answers_runs_the_same_number_of_queries_for_3_and_30_reg
     print(f"\n{path}: {counts[3]} queries (3 and 30 registrations)")
 
 
-SOFFICE = shutil.which("soffice")
-OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-
-
-@pytest.mark.skipif(not SOFFICE and not os.environ.get("CI"), reason="LibreOffice missing (make test installs it)")
+@needs_libreoffice
 def test_libreoffice_opens_the_full_list_with_answers_and_runs_no_formula(organizer, care, tmp_path):
-    """What a spreadsheet program makes of the file: LibreOffice converts it to its flat XML."""
-    (tmp_path / "full.xlsx").write_bytes(download(organizer, f"{EXPORT}full&format=xlsx"))
-    profile = (tmp_path / "profile").as_uri()  # its own profile: runs in parallel do not share one
-    subprocess.run(
-        [SOFFICE or "soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "fods",
-         "--outdir", str(tmp_path), str(tmp_path / "full.xlsx")],
-        check=True, capture_output=True, timeout=180,
-    )  # fmt: skip
-    cells = list(ElementTree.parse(tmp_path / "full.fods").iter(f"{TABLE}table-cell"))
-    assert not [cell.attrib for cell in cells if f"{TABLE}formula" in cell.attrib]
-    texts = {"".join(cell.itertext()).strip() for cell in cells if cell.get(f"{OFFICE}value-type") == "string"}
-    assert {'=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "=1+1", "-T-shirt size", HEALTH} <= texts
-    assert any(text.startswith("Full attendee list · ") for text in texts)
+    cells = libreoffice_cells(download(organizer, f"{EXPORT}full&format=xlsx"), tmp_path)
+    assert not formulas(cells)
+    shown = texts(cells)
+    assert {'=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "=1+1", "-T-shirt size", HEALTH} <= shown
+    assert any(text.startswith("Full attendee list · ") for text in shown)

@@ -14,7 +14,7 @@ from community.mail.models import OutboxEmail
 from community.members.models import Member
 from community.registrations import limits, seats, services
 from community.registrations.models import LIVE, Registration
-from tests.factories import assert_invariants, pick_registration, seat_counts
+from tests.factories import assert_invariants, pick_registration, random_walk, seat_counts
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -22,31 +22,31 @@ def test_random_sequences_keep_seats_and_waiting_list_consistent(app, make_event
     rng = random.Random(seed)
     event = make_event(capacity=5)
     member_ids = bulk_members(40, prefix=f"seq{seed}-")
-    now = utcnow()
-    for step in range(250):
-        now += timedelta(minutes=rng.randint(1, 90))
-        event = db.session.get(Event, event.id)
-        op = rng.choice(["member", "member", "guest", "guest", "cancel", "cancel", "capacity", "expire", "confirm"])
-        try:
-            if op == "member":
-                services.register_member(event, db.session.get(Member, rng.choice(member_ids)), now=now)
-            elif op == "guest":
-                services.register_guest(event, name="Guest", email=f"guest{rng.randint(1, 30)}@example.net", now=now)
-            elif op in ("cancel", "confirm"):
-                target = pick_registration(rng, event.id, ["held"] if op == "confirm" else LIVE)
-                if target:
-                    (services.cancel_registration if op == "cancel" else services.confirm_guest)(target, now=now)
-            elif op == "capacity":
-                limits.change_capacity(
-                    event, rng.choice([None, 0, 2, 5, 8, 12]) if rng.random() < 0.1 else rng.randint(0, 12), now=now
-                )
-            else:
-                seats.expire_holds(now)
-            db.session.commit()
-        except DomainError:
-            db.session.rollback()
-        db.session.expire_all()
-        assert_invariants(event.id), (seed, step, op)
+
+    def act(op, event, now):
+        if op == "member":
+            services.register_member(event, db.session.get(Member, rng.choice(member_ids)), now=now)
+        elif op == "guest":
+            services.register_guest(event, name="Guest", email=f"guest{rng.randint(1, 30)}@example.net", now=now)
+        elif op in ("cancel", "confirm"):
+            target = pick_registration(rng, event.id, ["held"] if op == "confirm" else LIVE)
+            if target:
+                (services.cancel_registration if op == "cancel" else services.confirm_guest)(target, now=now)
+        elif op == "capacity":
+            limits.change_capacity(
+                event, rng.choice([None, 0, 2, 5, 8, 12]) if rng.random() < 0.1 else rng.randint(0, 12), now=now
+            )
+        else:
+            seats.expire_holds(now)
+
+    random_walk(
+        rng,
+        event.id,
+        steps=250,
+        ops=["member", "member", "guest", "guest", "cancel", "cancel", "capacity", "expire", "confirm"],
+        pause=lambda: timedelta(minutes=rng.randint(1, 90)),
+        act=act,
+    )
     count, seated, *_rest = seat_counts(event.id)
     assert count == seated
 
@@ -92,25 +92,25 @@ def test_random_walks_where_guest_holds_run_out_before_anyone_queues(app, make_e
     rng = random.Random(seed)
     event = make_event(capacity=2, starts_in=timedelta(days=120))  # the walk covers about two months
     member_ids = bulk_members(30, prefix=f"walk{seed}-")
-    now = utcnow()
-    for step in range(120):
-        now += timedelta(hours=rng.choice([1, 2, 30]))
-        event = db.session.get(Event, event.id)
-        op = rng.choice(["guest", "guest", "member", "cancel"])
-        try:
-            if op == "guest":
-                services.register_guest(event, name="Guest", email=f"walker{rng.randint(1, 60)}@example.net", now=now)
-            elif op == "member":
-                services.register_member(event, db.session.get(Member, rng.choice(member_ids)), now=now)
-            else:
-                target = pick_registration(rng, event.id)
-                if target:
-                    services.cancel_registration(target, now=now)
-            db.session.commit()
-        except DomainError:
-            db.session.rollback()
-        db.session.expire_all()
-        assert_invariants(event.id), (seed, step, op)
+
+    def act(op, event, now):
+        if op == "guest":
+            services.register_guest(event, name="Guest", email=f"walker{rng.randint(1, 60)}@example.net", now=now)
+        elif op == "member":
+            services.register_member(event, db.session.get(Member, rng.choice(member_ids)), now=now)
+        else:
+            target = pick_registration(rng, event.id)
+            if target:
+                services.cancel_registration(target, now=now)
+
+    random_walk(
+        rng,
+        event.id,
+        steps=120,
+        ops=["guest", "guest", "member", "cancel"],
+        pause=lambda: timedelta(hours=rng.choice([1, 2, 30])),
+        act=act,
+    )
     # A waiting-list mail only for registrations that were on the list at some point.
     never_waited = db.session.scalars(
         select(Registration.ticket_code).where(Registration.event_id == event.id, Registration.waitlisted_at.is_(None))

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from community.core.clock import utcnow
-from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
 from community.members.models import Member
@@ -18,7 +17,7 @@ from community.registrations.models import LIVE, Registration
 from community.tickets import codes
 from community.tickets import services as tickets
 from community.tickets.services import CategoryData
-from tests.factories import assert_invariants, pick_registration
+from tests.factories import pick_registration, random_walk
 from tests.tickets.conftest import held_for
 
 
@@ -43,54 +42,56 @@ def test_random_sequences_with_categories_keep_every_limit(
         make_event, bulk_members, add_category, make_group, organizer, seed
     )
     category_ids = [c.id for c in categories]
-    now = utcnow()
-    ops = ["member", "member", "guest", "code", "cancel", "cancel", "capacity", "quota", "move", "expire", "confirm"]
-    for step in range(200):
-        now += timedelta(minutes=rng.randint(1, 60))  # the release date passes on the way
-        event = db.session.get(Event, event.id)
-        op = rng.choice(ops)
-        try:
-            if op == "member":
-                member = db.session.get(Member, rng.choice(member_ids))
-                services.register_member(event, member, now=now, category_id=rng.choice(category_ids[:3]))
-            elif op == "guest":
-                services.register_guest(event, name="G", email=f"g{rng.randint(1, 20)}@example.net", now=now)
-            elif op == "code":
-                member = db.session.get(Member, rng.choice(member_ids))
-                services.register_member(event, member, now=now, code=rng.choice(code_texts))
-            elif op in ("cancel", "confirm", "move"):
-                target = pick_registration(rng, event.id, ["held"] if op == "confirm" else LIVE)
-                if target:
-                    if op == "cancel":
-                        services.cancel_registration(target, now=now)
-                    elif op == "confirm":
-                        services.confirm_guest(target, now=now)
-                    else:
-                        tickets.move_registration(
-                            organizer, target, rng.choice(category_ids), over_quota=rng.random() < 0.3, now=now
-                        )
-            elif op == "capacity":
-                limits.change_capacity(event, rng.randint(4, 14), now=now)
-            elif op == "quota":
-                category = db.session.get(type(categories[1]), rng.choice(category_ids[1:3]))
-                data = CategoryData(
-                    name_fr=category.name_fr,
-                    quota=rng.randint(0, 5),
-                    admits=category.admits,
-                    group_ids=[g.id for g in category.groups],
-                    reserving=category.reserving,
-                    reserved_until=category.reserved_until,
-                )
-                tickets.edit_category(organizer, category, data, now=now)
-            else:
-                seats.expire_holds(now)
-            db.session.commit()
-        except DomainError:
-            db.session.rollback()
-        db.session.expire_all()
+
+    def act(op, event, now):
+        if op == "member":
+            member = db.session.get(Member, rng.choice(member_ids))
+            services.register_member(event, member, now=now, category_id=rng.choice(category_ids[:3]))
+        elif op == "guest":
+            services.register_guest(event, name="G", email=f"g{rng.randint(1, 20)}@example.net", now=now)
+        elif op == "code":
+            member = db.session.get(Member, rng.choice(member_ids))
+            services.register_member(event, member, now=now, code=rng.choice(code_texts))
+        elif op in ("cancel", "confirm", "move"):
+            target = pick_registration(rng, event.id, ["held"] if op == "confirm" else LIVE)
+            if target:
+                if op == "cancel":
+                    services.cancel_registration(target, now=now)
+                elif op == "confirm":
+                    services.confirm_guest(target, now=now)
+                else:
+                    tickets.move_registration(
+                        organizer, target, rng.choice(category_ids), over_quota=rng.random() < 0.3, now=now
+                    )
+        elif op == "capacity":
+            limits.change_capacity(event, rng.randint(4, 14), now=now)
+        elif op == "quota":
+            category = db.session.get(type(categories[1]), rng.choice(category_ids[1:3]))
+            data = CategoryData(
+                name_fr=category.name_fr,
+                quota=rng.randint(0, 5),
+                admits=category.admits,
+                group_ids=[g.id for g in category.groups],
+                reserving=category.reserving,
+                reserved_until=category.reserved_until,
+            )
+            tickets.edit_category(organizer, category, data, now=now)
+        else:
+            seats.expire_holds(now)
+
+    def release_due(now):
         seats.release_due(db.session.get(Event, event.id), now)
         db.session.commit()
-        assert_invariants(event.id), (seed, step, op)
+
+    random_walk(
+        rng,
+        event.id,
+        steps=200,
+        ops=["member", "member", "guest", "code", "cancel", "cancel", "capacity", "quota", "move", "expire", "confirm"],
+        pause=lambda: timedelta(minutes=rng.randint(1, 60)),  # the release date passes on the way
+        act=act,
+        after_step=release_due,
+    )
     # The walk went where it should: past the release date, through codes and every category.
     assert not db.session.get(type(categories[2]), category_ids[2]).reserving
     used = db.session.scalars(select(Registration.category_id).where(Registration.event_id == event.id)).all()

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from community.core.errors import attempt
-from community.core.extensions import db
 from community.events.permissions import manager_required
+from community.events.queries import of_event_or_404
 from community.questions import answers, queries, services
 from community.questions.forms import QuestionForm
 from community.questions.models import KIND_LABELS, ROLE_LABELS, Question
@@ -19,8 +19,8 @@ bp = Blueprint("questions", __name__, url_prefix="/events")
 
 
 def question_or_404(event, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.event_id != event.id or question.retired_at is not None:
+    question = of_event_or_404(Question, question_id, event)
+    if question.retired_at is not None:
         abort(404)
     return question
 

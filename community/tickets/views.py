@@ -4,7 +4,7 @@ add, edit, delete, and moving one registration to another category.
 Views parse, call tickets/services.py, commit once and redirect with a message;
 a refused change rolls back and the form is shown again with the reason."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from community.core.clock import utcnow
 from community.core.errors import attempt
 from community.core.extensions import db
 from community.events.permissions import manager_required
+from community.events.queries import of_event_or_404
 from community.groups.queries import group_choices
 from community.registrations import seats
 from community.registrations.models import status_label
@@ -24,10 +25,7 @@ bp = Blueprint("tickets", __name__, url_prefix="/events")
 
 
 def category_or_404(event, category_id: int) -> Category:
-    category = db.session.get(Category, category_id)
-    if category is None or category.event_id != event.id:
-        abort(404)
-    return category
+    return of_event_or_404(Category, category_id, event)
 
 
 def _list(event):

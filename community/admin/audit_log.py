@@ -16,6 +16,7 @@ from community.core import audit
 from community.core.audit import AuditEntry
 from community.core.clock import from_local
 from community.core.extensions import db
+from community.core.newest import latest, newest_first
 from community.core.search import contains
 from community.events.models import Event
 from community.groups.models import WorkingGroup
@@ -64,20 +65,16 @@ def matching(filters: Filters):
 
 def search(filters: Filters, page: int = 1, per_page: int = PER_PAGE):
     """Newest first: (pagination, readable rows of the page)."""
-    query = matching(filters).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    query = matching(filters).order_by(*newest_first(AuditEntry))
     pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
     return pagination, describe(pagination.items)
 
 
 def about_member(member_id: int, limit: int = 20) -> list["Row"]:
     """The latest entries whose object is this member, for their admin page."""
-    entries = db.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.object_type == "member", AuditEntry.object_id == member_id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    ).all()
-    return describe(entries)
+    return describe(
+        latest(AuditEntry, AuditEntry.object_type == "member", AuditEntry.object_id == member_id, limit=limit)
+    )
 
 
 # ------------------------------------------------------------------ rows

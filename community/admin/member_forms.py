@@ -22,10 +22,29 @@ YES_NO = [SelectChoice("", _l("All")), SelectChoice("yes", _l("Yes")), SelectCho
 class _GetForm(Form):
     """A search form: the fields of the query string, never an error page."""
 
+    # Field name -> the name of the search's argument, where they differ.
+    arguments: dict[str, str] = {}
+
     def filters(self) -> dict:
-        """Field name -> value, for the fields that validated; bad ones are left out."""
+        """The search's arguments from the fields that validated, by `arguments`' names; bad ones are left out."""
         self.validate()
-        return {name: f.data for name, f in self._fields.items() if not f.errors and f.data not in (None, "")}
+        return {
+            self.arguments.get(name, name): f.data
+            for name, f in self._fields.items()
+            if not f.errors and f.data not in (None, "")
+        }
+
+
+def _or_none(convert):
+    """A select's coerce: its empty choice ("All") is None, another value `convert`ed (a ValueError
+    reports it on the field)."""
+    return lambda value: None if value in (None, "") else convert(value)
+
+
+def _yes_no(value: str) -> bool:
+    if value not in ("yes", "no"):
+        raise ValueError(value)
+    return value == "yes"
 
 
 def _text(label):
@@ -39,11 +58,12 @@ def _date(label):
 class MemberFilterForm(_GetForm):
     q = _text(_l("Name, email or organization"))
     role = SelectField(_l("Role"), choices=[SelectChoice("", _l("All"))] + ROLE_CHOICES, default="")
-    confirmed = SelectField(_l("Email confirmed"), choices=YES_NO, default="")
-    group = SelectField(_l("Working group"), choices=[], default="")
+    confirmed = SelectField(_l("Email confirmed"), choices=YES_NO, default="", coerce=_or_none(_yes_no))
+    group = SelectField(_l("Working group"), choices=[], default="", coerce=_or_none(int))
     joined_from = _date(_l("Joined from"))
     joined_to = _date(_l("Joined until"))
-    suspended = SelectField(_l("Suspended"), choices=YES_NO, default="")
+    suspended = SelectField(_l("Suspended"), choices=YES_NO, default="", coerce=_or_none(_yes_no))
+    arguments = {"group": "group_id"}
 
     def set_groups(self, groups) -> None:
         self.group.choices = [SelectChoice("", _l("All groups"))] + [SelectChoice(str(g.id), g.name) for g in groups]
@@ -53,9 +73,10 @@ class AuditFilterForm(_GetForm):
     action = SelectField(_l("Action"), choices=[], default="")
     actor = _text(_l("Who (name or email)"))
     object_type = SelectField(_l("Object"), choices=[], default="")
-    event = SelectField(_l("Event"), choices=[], default="")
+    event = SelectField(_l("Event"), choices=[], default="", coerce=_or_none(int))
     date_from = _date(_l("From"))
     date_to = _date(_l("Until"))
+    arguments = {"event": "event_id"}
 
     def set_choices(self, actions: dict, object_types: dict, events) -> None:
         every = SelectChoice("", _l("All"))

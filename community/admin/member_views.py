@@ -16,8 +16,6 @@ from community.members.access import role_required
 from community.members.models import Member, Role
 from community.registrations.models import STATUS_LABELS
 
-YES_NO = {"yes": True, "no": False}
-
 
 @bp.context_processor
 def _labels():
@@ -28,26 +26,12 @@ def _member(member_id: int) -> Member:
     return db.get_or_404(Member, member_id)
 
 
-def _filters(form: MemberFilterForm) -> dict:
-    """The service's arguments from the form's valid fields."""
-    values = form.filters()
-    return dict(
-        q=values.get("q", ""),
-        role=values.get("role"),
-        confirmed=YES_NO.get(values.get("confirmed")),
-        suspended=YES_NO.get(values.get("suspended")),
-        group_id=int(values["group"]) if "group" in values else None,
-        joined_from=values.get("joined_from"),
-        joined_to=values.get("joined_to"),
-    )
-
-
 @bp.get("/members/")
 @role_required(Role.ADMIN)
 def member_list():
     form = MemberFilterForm(request.args)
     form.set_groups(queries.all_groups())
-    result = members.search(**_filters(form), page=page_arg())
+    result = members.search(**form.filters(), page=page_arg())
     return render_template("admin/members/index.html", form=form, result=result, args=args_but_page())
 
 

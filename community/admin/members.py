@@ -14,6 +14,7 @@ from community.core import audit
 from community.core.clock import from_local, utcnow
 from community.core.errors import DomainError, NotAllowed
 from community.core.extensions import db
+from community.core.newest import latest, newest_first
 from community.core.search import alphabetical, contains
 from community.groups.models import GroupMembership, MembershipStatus, WorkingGroup
 from community.members import services as member_services
@@ -89,7 +90,7 @@ def search(page: int = 1, per_page: int = PER_PAGE, **filters) -> MemberPage:
     """Newest members first, filtered as `matching` takes them. Three queries whatever
     the size: count, page, groups of the page."""
     query = matching(**filters)
-    query = query.order_by(Member.created_at.desc(), Member.id.desc())
+    query = query.order_by(*newest_first(Member))
     pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
     return MemberPage(pagination, memberships_of([m.id for m in pagination.items]))
 
@@ -121,14 +122,8 @@ def registration_summary(member: Member) -> dict[str, int]:
 
 
 def recent_registrations(member: Member, limit: int = 10) -> list[Registration]:
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .options(joinedload(Registration.event))
-            .where(Registration.member_id == member.id)
-            .order_by(Registration.created_at.desc(), Registration.id.desc())
-            .limit(limit)
-        )
+    return latest(
+        Registration, Registration.member_id == member.id, limit=limit, options=[joinedload(Registration.event)]
     )
 
 

@@ -42,6 +42,17 @@ def attempt(action, success=None, refused=None):
     return result, True
 
 
+def attempt_form(form, action, success=None) -> bool:
+    """attempt() the rule once the form is sent and valid: True when it went through."""
+    return form.validate_on_submit() and attempt(action, success)[1]
+
+
+def form_status(form) -> int:
+    """A form page shown again after attempt_form(): 400 once sent (it did not validate, or the
+    rule refused it), 200 when first shown."""
+    return 400 if form.is_submitted() else 200
+
+
 def under(field):
     """A `refused` for attempt(): the reason shown under this form field instead of flashed."""
 

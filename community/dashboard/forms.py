@@ -4,18 +4,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from community.core.text import clean
 from community.events.forms import SeatsAndDatesForm
 from community.events.models import StaffRole
-from community.members.forms import LANGUAGE_CHOICES
+from community.members.forms import LANGUAGE_CHOICES, email_field
 
 
 class AddPersonForm(FlaskForm):
@@ -27,15 +26,7 @@ class AddPersonForm(FlaskForm):
             SelectChoice("guest", _l("A guest (name and email)")),
         ],
     )
-    email = EmailField(
-        _l("Email"),
-        filters=[clean],
-        validators=[
-            DataRequired(_l("Please enter an email address.")),
-            Email(_l("This email address is not valid.")),
-            Length(max=254),
-        ],
-    )
+    email = email_field(_l("Email"), _l("Please enter an email address."))
     name = StringField(_l("Name (guests)"), filters=[clean], validators=[Optional(), Length(max=120)])
     organization = StringField(
         _l("Organization (guests, optional)"), filters=[clean], validators=[Optional(), Length(max=160)]
@@ -73,15 +64,10 @@ class SettingsForm(SeatsAndDatesForm):
 
 
 class StaffForm(FlaskForm):
-    email = EmailField(
+    email = email_field(
         _l("Member's email"),
+        _l("Please enter an email address."),
         id="staff-email",  # the add-by-hand form on the same page has its own "email"
-        filters=[clean],
-        validators=[
-            DataRequired(_l("Please enter an email address.")),
-            Email(_l("This email address is not valid.")),
-            Length(max=254),
-        ],
     )
     role = SelectField(
         _l("Role"),

@@ -2,18 +2,18 @@
 staff (organizers and stewards named for it). Routes on the dashboard blueprint; each
 comes back to the dashboard with a message, a refused change rolled back."""
 
-from flask import abort, flash
+from flask import flash
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from community.core.clock import from_local
 from community.core.errors import attempt
-from community.core.extensions import db
 from community.dashboard import services
 from community.dashboard.forms import SettingsForm, StaffForm, first_error
 from community.dashboard.views import back_to_dashboard, bp
 from community.events.models import EventStaff
 from community.events.permissions import manager_required
+from community.events.queries import of_event_or_404
 
 
 @bp.post("/<slug>/dashboard/settings")
@@ -54,9 +54,7 @@ def add_staff(event):
 @bp.post("/<slug>/dashboard/staff/<int:staff_id>/remove")
 @manager_required
 def remove_staff(event, staff_id):
-    staff = db.session.get(EventStaff, staff_id)
-    if staff is None or staff.event_id != event.id:
-        abort(404)
+    staff = of_event_or_404(EventStaff, staff_id, event)
     name = staff.member.display_name
     attempt(lambda: services.remove_staff(current_user, staff), _("%(name)s is off the event's staff.", name=name))
     return back_to_dashboard(event)

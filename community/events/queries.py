@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -90,6 +91,14 @@ def member_feed(member_id: int, since) -> list[Event]:
 def member_feed_version(member_id: int, since) -> tuple[str, datetime | None]:
     """As feed_version, for a member's own events."""
     return _version(select(Event).where(*_in_member_feed(member_id, since)).subquery())
+
+
+def of_event_or_404(model, row_id: int, event: Event):
+    """The `model` row of this event named by a page's URL; another event's answers 404 like an unknown one."""
+    row = db.session.get(model, row_id)
+    if row is None or row.event_id != event.id:
+        abort(404)
+    return row
 
 
 def by_slug(slug: str) -> Event | None:

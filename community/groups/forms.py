@@ -4,10 +4,11 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from community.groups.models import JoinPolicy
+from community.members.forms import email_field
 
 FORMAT_HINT = _l("Blank lines separate paragraphs; lines starting with “- ” make a list; web addresses become links.")
 
@@ -66,14 +67,10 @@ class AnnouncementForm(FlaskForm):
 
 
 class AppointLeadForm(FlaskForm):
-    email = EmailField(
+    email = email_field(
         _l("Email address of the new lead"),
+        _l("Please enter an email address."),
         filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
-        validators=[
-            DataRequired(_l("Please enter an email address.")),
-            Email(_l("This email address is not valid.")),
-            Length(max=254),
-        ],
     )
 
 

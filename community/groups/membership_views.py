@@ -117,28 +117,30 @@ def _manage(group):
     return redirect(url_for("groups.members", slug=group.slug))
 
 
+def _on_member(group: WorkingGroup, member: Member, rule, success: str):
+    """One of the members page's tools applied to a member of the group, then back to that page."""
+    return _apply(lambda: rule(current_user, group, member), success, _manage(group))
+
+
+def _appoint(group: WorkingGroup, member: Member):
+    return _on_member(
+        group, member, memberships.appoint_lead, _("%(name)s now leads the group.", name=member.display_name)
+    )
+
+
 @bp.post("/<slug>/members/<int:member_id>/remove")
 @confirmed_required
 def remove_member(slug, member_id):
     group = _moderated_group(slug)
     member = _member_of(group, member_id)
-    return _apply(
-        lambda: memberships.remove_member(current_user, group, member),
-        _("The member is removed from the group."),
-        _manage(group),
-    )
+    return _on_member(group, member, memberships.remove_member, _("The member is removed from the group."))
 
 
 @bp.post("/<slug>/members/<int:member_id>/lead")
 @confirmed_required
 def appoint_lead(slug, member_id):
     group = _moderated_group(slug)
-    member = _member_of(group, member_id)
-    return _apply(
-        lambda: memberships.appoint_lead(current_user, group, member),
-        _("%(name)s now leads the group.", name=member.display_name),
-        _manage(group),
-    )
+    return _appoint(group, _member_of(group, member_id))
 
 
 @bp.post("/<slug>/members/<int:member_id>/unlead")
@@ -146,10 +148,8 @@ def appoint_lead(slug, member_id):
 def remove_lead(slug, member_id):
     group = _group(slug)
     member = _member_of(group, member_id)
-    return _apply(
-        lambda: memberships.remove_lead(current_user, group, member),
-        _("%(name)s no longer leads the group.", name=member.display_name),
-        _manage(group),
+    return _on_member(
+        group, member, memberships.remove_lead, _("%(name)s no longer leads the group.", name=member.display_name)
     )
 
 
@@ -163,8 +163,4 @@ def appoint_lead_by_email(slug):
     if member is None:
         flash(_("No member has this email address."), "danger")
         return _manage(group)
-    return _apply(
-        lambda: memberships.appoint_lead(current_user, group, member),
-        _("%(name)s now leads the group.", name=member.display_name),
-        _manage(group),
-    )
+    return _appoint(group, member)

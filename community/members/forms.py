@@ -5,19 +5,27 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
+from community.core.text import clean
+
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 PASSWORD_MIN = 10
 
 
-def _email_field(label):
+def email_field(label, missing, filters=(clean,), **options) -> EmailField:
+    """A required email address (`missing` says it is not there), well-formed, of 254 characters at most."""
     return EmailField(
         label,
+        filters=list(filters),
+        validators=[DataRequired(missing), Email(_l("This email address is not valid.")), Length(max=254)],
+        **options,
+    )
+
+
+def _email_field(label):
+    return email_field(
+        label,
+        _l("Please enter your email address."),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Email(_l("This email address is not valid.")),
-            Length(max=254),
-        ],
     )
 
 

@@ -83,13 +83,26 @@ def mark_confirmed(member: Member) -> None:
         member.confirmed_at = utcnow()
 
 
+def _link(endpoint: str, purpose: str, payload: dict) -> str:
+    """The address of `endpoint` with a signed token for `purpose` that carries `payload`."""
+    return external_url(endpoint, token=tokens.make(purpose, payload))
+
+
+def _token_member(purpose: str, token: str, max_age_seconds: int) -> tuple[Member, dict]:
+    """The member a link's token was made for, and its payload (TokenError when it is not theirs any more)."""
+    payload = tokens.read(purpose, token, max_age_seconds)
+    member = db.session.get(Member, payload.get("id"))
+    if member is None:
+        raise tokens.TokenError("invalid")
+    return member, payload
+
+
 def send_confirmation(member: Member) -> None:
-    token = tokens.make(tokens.CONFIRM, {"id": member.id, "email": member.email})
     email_member(
         member,
         "confirm_email",
         subject=_l("Confirm your email address"),
-        confirm_url=external_url("members.confirm", token=token),
+        confirm_url=_link("members.confirm", tokens.CONFIRM, {"id": member.id, "email": member.email}),
         hours=current_app.config["CONFIRM_TOKEN_HOURS"],
     )
 
@@ -103,9 +116,8 @@ def confirm_email(token: str) -> Member:
 
 def peek_confirm_token(token: str) -> Member:
     """Check a confirmation link without using it (the GET that shows the button)."""
-    payload = tokens.read(tokens.CONFIRM, token, current_app.config["CONFIRM_TOKEN_HOURS"] * 3600)
-    member = db.session.get(Member, payload.get("id"))
-    if member is None or member.email != payload.get("email"):
+    member, payload = _token_member(tokens.CONFIRM, token, current_app.config["CONFIRM_TOKEN_HOURS"] * 3600)
+    if member.email != payload.get("email"):
         raise tokens.TokenError("invalid")
     if member.is_confirmed:
         raise tokens.TokenError("used")
@@ -139,23 +151,18 @@ def request_password_reset(email: str) -> None:
     member = find_by_email(email)
     if member is None or not member.is_active:
         return
-    token = tokens.make(
-        tokens.RESET, {"id": member.id, "pw": tokens.password_fingerprint(member.password_hash, member.email)}
-    )
+    fingerprint = tokens.password_fingerprint(member.password_hash, member.email)
     email_member(
         member,
         "reset_password",
         subject=_l("Reset your password"),
-        reset_url=external_url("members.reset_password", token=token),
+        reset_url=_link("members.reset_password", tokens.RESET, {"id": member.id, "pw": fingerprint}),
         minutes=current_app.config["RESET_TOKEN_MINUTES"],
     )
 
 
 def member_for_reset(token: str) -> Member:
-    payload = tokens.read(tokens.RESET, token, current_app.config["RESET_TOKEN_MINUTES"] * 60)
-    member = db.session.get(Member, payload.get("id"))
-    if member is None:
-        raise tokens.TokenError("invalid")
+    member, payload = _token_member(tokens.RESET, token, current_app.config["RESET_TOKEN_MINUTES"] * 60)
     if payload.get("pw") != tokens.password_fingerprint(member.password_hash, member.email):
         raise tokens.TokenError("used")
     return member
@@ -179,22 +186,22 @@ def request_email_change(member: Member, new_email: str, password: str) -> None:
     # Said plainly: only a logged-in member who typed their password (and within
     # the rate limit) learns it, and a link that can never work helps no one.
     _refuse_taken(new_email)
-    token = tokens.make(tokens.CHANGE_EMAIL, {"id": member.id, "old": member.email, "new": new_email})
     email_member(
         member,
         "change_email",
         to=new_email,
         subject=_l("Confirm your new email address"),
-        confirm_url=external_url("members.confirm_email_change", token=token),
+        confirm_url=_link(
+            "members.confirm_email_change",
+            tokens.CHANGE_EMAIL,
+            {"id": member.id, "old": member.email, "new": new_email},
+        ),
         hours=current_app.config["CONFIRM_TOKEN_HOURS"],
     )
 
 
 def email_change_payload(token: str) -> tuple[Member, str]:
-    payload = tokens.read(tokens.CHANGE_EMAIL, token, current_app.config["CONFIRM_TOKEN_HOURS"] * 3600)
-    member = db.session.get(Member, payload.get("id"))
-    if member is None:
-        raise tokens.TokenError("invalid")
+    member, payload = _token_member(tokens.CHANGE_EMAIL, token, current_app.config["CONFIRM_TOKEN_HOURS"] * 3600)
     if member.email != payload.get("old"):
         raise tokens.TokenError("used")
     return member, payload["new"]

@@ -14,6 +14,7 @@ from community.checkin.models import CheckIn
 from community.core import audit, locking
 from community.core.errors import DomainError, NotAllowed
 from community.core.extensions import db
+from community.core.newest import latest
 from community.core.text import one_line, paragraphs, render_text
 from community.events.models import Event
 from community.events.permissions import may_manage
@@ -97,14 +98,8 @@ def counts(event: Event) -> dict[str, int]:
 
 def archive(event: Event, limit: int = 20) -> list[EventMessage]:
     """The event's messages, newest first, with their authors (one query)."""
-    return list(
-        db.session.scalars(
-            select(EventMessage)
-            .options(joinedload(EventMessage.author))
-            .where(EventMessage.event_id == event.id)
-            .order_by(EventMessage.created_at.desc(), EventMessage.id.desc())
-            .limit(limit)
-        )
+    return latest(
+        EventMessage, EventMessage.event_id == event.id, limit=limit, options=[joinedload(EventMessage.author)]
     )
 
 

@@ -145,57 +145,54 @@ def _registrations(member) -> list[dict]:
     ]
 
 
+def _per_event(statement, fields) -> list[dict]:
+    """Rows of (item, Event), each as its event and then `fields(item)`."""
+    return [{"event": _event(event), **fields(item)} for item, event in db.session.execute(statement).all()]
+
+
 def _answers(member) -> list[dict]:
     """Their answers to the events' questions, as the pages show them (two queries: the answers
     with their questions, the questions' choices)."""
-    rows = db.session.execute(
+    return _per_event(
         select(Answer, Event)
         .join(Answer.question)
         .join(Registration, Answer.registration_id == Registration.id)
         .join(Event, Registration.event_id == Event.id)
         .where(registrations_of(member))
         .options(contains_eager(Answer.question).selectinload(Question.choices))
-        .order_by(Registration.created_at, Registration.id, Question.position, Question.id)
-    ).all()
-    return [
-        {
-            "event": _event(event),
+        .order_by(Registration.created_at, Registration.id, Question.position, Question.id),
+        lambda answer: {
             "question": answer.question.label,
             "answer": answers.shown(answer.question, answer.value),
             "sensitive": answer.question.sensitive,
             "answered_at": iso(answer.updated_at),
-        }
-        for answer, event in rows
-    ]
+        },
+    )
 
 
 def _check_ins(member) -> list[dict]:
-    rows = db.session.execute(
+    return _per_event(
         select(CheckIn, Event)
         .join(Registration, CheckIn.registration_id == Registration.id)
         .join(Event, CheckIn.event_id == Event.id)
         .where(registrations_of(member))
-        .order_by(CheckIn.checked_in_at, CheckIn.id)
-    ).all()
-    return [
-        {
-            "event": _event(event),
+        .order_by(CheckIn.checked_in_at, CheckIn.id),
+        lambda check_in: {
             "checked_in_at": iso(check_in.checked_in_at),
             "gate": check_in.gate,
             "undone_at": iso(check_in.undone_at),
-        }
-        for check_in, event in rows
-    ]
+        },
+    )
 
 
 def _staff(member) -> list[dict]:
-    rows = db.session.execute(
+    return _per_event(
         select(EventStaff, Event)
         .join(Event, EventStaff.event_id == Event.id)
         .where(EventStaff.member_id == member.id)
-        .order_by(EventStaff.created_at, EventStaff.id)
-    ).all()
-    return [{"event": _event(event), "role": staff.role, "since": iso(staff.created_at)} for staff, event in rows]
+        .order_by(EventStaff.created_at, EventStaff.id),
+        lambda staff: {"role": staff.role, "since": iso(staff.created_at)},
+    )
 
 
 def _mails(member) -> list[dict]:

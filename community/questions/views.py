@@ -8,9 +8,9 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from community.core.errors import attempt
-from community.core.extensions import db
+from community.core.errors import attempt, attempt_form, form_status
 from community.events.permissions import manager_required
+from community.events.queries import of_event_or_404
 from community.questions import answers, queries, services
 from community.questions.forms import QuestionForm
 from community.questions.models import KIND_LABELS, ROLE_LABELS, Question
@@ -19,8 +19,8 @@ bp = Blueprint("questions", __name__, url_prefix="/events")
 
 
 def question_or_404(event, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.event_id != event.id or question.retired_at is not None:
+    question = of_event_or_404(Question, question_id, event)
+    if question.retired_at is not None:
         abort(404)
     return question
 
@@ -32,13 +32,9 @@ def _list(event, anchor=None):
 @bp.route("/<slug>/dashboard/questions", methods=["GET", "POST"])
 @manager_required
 def index(event):
-    form, ok = QuestionForm(categories=event.categories), True
-    if form.validate_on_submit():
-        _question, ok = attempt(
-            lambda: services.add_question(current_user, event, form.to_data()), _("Question added.")
-        )
-        if ok:
-            return _list(event)
+    form = QuestionForm(categories=event.categories)
+    if attempt_form(form, lambda: services.add_question(current_user, event, form.to_data()), _("Question added.")):
+        return _list(event)
     every = answers.of_event(event)
     return render_template(
         "questions/index.html",
@@ -49,23 +45,19 @@ def index(event):
         counts=queries.answer_counts(event),
         kinds=KIND_LABELS,
         roles=ROLE_LABELS,
-    ), 400 if form.errors or not ok else 200
+    ), form_status(form)
 
 
 @bp.route("/<slug>/dashboard/questions/<int:question_id>", methods=["GET", "POST"])
 @manager_required
 def edit(event, question_id):
     question = question_or_404(event, question_id)
-    form, ok = QuestionForm.for_question(question, categories=event.categories), True
-    if form.validate_on_submit():
-        _done, ok = attempt(
-            lambda: services.edit_question(current_user, question, form.to_data()), _("Question saved.")
-        )
-        if ok:
-            return _list(event)
+    form = QuestionForm.for_question(question, categories=event.categories)
+    if attempt_form(form, lambda: services.edit_question(current_user, question, form.to_data()), _("Question saved.")):
+        return _list(event)
     return render_template(
         "questions/edit.html", event=event, question=question, form=form, answered=queries.has_answers(question)
-    ), 400 if form.errors or not ok else 200
+    ), form_status(form)
 
 
 @bp.post("/<slug>/dashboard/questions/<int:question_id>/move")

@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from community.core.errors import DomainError
 from community.core.text import clean
+from community.members.forms import email_field
 from community.members.services import check_email
 
 
@@ -14,15 +15,7 @@ class GuestRegistrationForm(FlaskForm):
     name = StringField(
         _l("Your name"), filters=[clean], validators=[DataRequired(_l("Please give your name.")), Length(max=120)]
     )
-    email = EmailField(
-        _l("Email"),
-        filters=[clean],
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Email(_l("This email address is not valid.")),
-            Length(max=254),
-        ],
-    )
+    email = email_field(_l("Email"), _l("Please enter your email address."))
     organization = StringField(_l("Organization (optional)"), filters=[clean], validators=[Optional(), Length(max=160)])
     # Shown when the event offers guests more than one ticket category.
     category = RadioField(_l("Ticket category"), coerce=lambda value: int(value) if value else None)

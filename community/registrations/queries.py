@@ -1,12 +1,12 @@
 """What the attendee's pages read about registrations."""
 
-from flask import abort
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from community.checkin.models import CheckIn
 from community.core.extensions import db
 from community.events.models import Event
+from community.events.queries import of_event_or_404
 from community.registrations.models import CANCELLED, HELD, LIVE, Registration, status_is, written
 from community.tickets.models import Category
 
@@ -68,11 +68,7 @@ def live_registration(event_id: int, *, member_id: int | None = None, guest_emai
 
 
 def registration_or_404(event: Event, registration_id: int) -> Registration:
-    """A registration of this event named by a page's URL; another event's answers 404 like an unknown one."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return registration
+    return of_event_or_404(Registration, registration_id, event)
 
 
 def _holds_due(now):

@@ -3,7 +3,7 @@ withdraw), and the page where a holder types their code and registers with it.
 
 Attempts at a code are rate-limited per client address (CODE_ATTEMPTS)."""
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,8 +13,8 @@ from community.admin.exports import when
 from community.admin.spreadsheets import csv_chunks
 from community.core.clock import utcnow
 from community.core.errors import DomainError, attempt
-from community.core.extensions import db
 from community.events.permissions import current_member, manager_required, visible_event
+from community.events.queries import of_event_or_404
 from community.members.access import anyone
 from community.questions import queries as question_queries
 from community.registrations import services as registrations
@@ -97,9 +97,7 @@ def codes_csv(event, category_id):
 @bp.post("/<slug>/codes/<int:code_id>/revoke")
 @manager_required
 def revoke_code(event, code_id):
-    code = db.session.get(InvitationCode, code_id)
-    if code is None or code.event_id != event.id:
-        abort(404)
+    code = of_event_or_404(InvitationCode, code_id, event)
     attempt(lambda: codes.revoke(current_user, code), _("Code %(code)s withdrawn.", code=code.code))
     return redirect(url_for("tickets.codes_page", slug=event.slug, category_id=code.category_id))
 

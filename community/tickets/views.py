@@ -4,14 +4,15 @@ add, edit, delete, and moving one registration to another category.
 Views parse, call tickets/services.py, commit once and redirect with a message;
 a refused change rolls back and the form is shown again with the reason."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from community.core.clock import utcnow
-from community.core.errors import attempt
+from community.core.errors import attempt, attempt_form, form_status
 from community.core.extensions import db
 from community.events.permissions import manager_required
+from community.events.queries import of_event_or_404
 from community.groups.queries import group_choices
 from community.registrations import seats
 from community.registrations.models import status_label
@@ -24,10 +25,7 @@ bp = Blueprint("tickets", __name__, url_prefix="/events")
 
 
 def category_or_404(event, category_id: int) -> Category:
-    category = db.session.get(Category, category_id)
-    if category is None or category.event_id != event.id:
-        abort(404)
-    return category
+    return of_event_or_404(Category, category_id, event)
 
 
 def _list(event):
@@ -40,14 +38,9 @@ def index(event):
     if request.method == "GET" and seats.release_due(event, utcnow()):
         db.session.commit()  # the page shows the seats as they are now
     # A new category takes the palette's next colour unless one is chosen.
-    form, ok = CategoryForm(groups=group_choices(), colour=palette_colour(len(event.categories))), True
-    if form.validate_on_submit():
-        _category, ok = attempt(
-            lambda: services.add_category(current_user, event, form.to_data()),
-            _("Category added."),
-        )
-        if ok:
-            return _list(event)
+    form = CategoryForm(groups=group_choices(), colour=palette_colour(len(event.categories)))
+    if attempt_form(form, lambda: services.add_category(current_user, event, form.to_data()), _("Category added.")):
+        return _list(event)
     queries.load_groups(event)
     return render_template(
         "tickets/index.html",
@@ -56,28 +49,23 @@ def index(event):
         counts=queries.counts_by_category(event),
         codes=queries.codes_by_category(event),
         admits_label=ADMITS_LABELS,
-    ), 400 if form.errors or not ok else 200
+    ), form_status(form)
 
 
 @bp.route("/<slug>/categories/<int:category_id>", methods=["GET", "POST"])
 @manager_required
 def edit(event, category_id):
     category = category_or_404(event, category_id)
-    form, ok = CategoryForm.for_category(category, groups=group_choices()), True
-    if form.validate_on_submit():
-        _promoted, ok = attempt(
-            lambda: services.edit_category(current_user, category, form.to_data()),
-            _("Category saved."),
-        )
-        if ok:
-            return _list(event)
+    form = CategoryForm.for_category(category, groups=group_choices())
+    if attempt_form(form, lambda: services.edit_category(current_user, category, form.to_data()), _("Category saved.")):
+        return _list(event)
     return render_template(
         "tickets/edit.html",
         event=event,
         category=category,
         form=form,
         deletable=services.deletable(category),
-    ), 400 if form.errors or not ok else 200
+    ), form_status(form)
 
 
 @bp.post("/<slug>/categories/<int:category_id>/delete")

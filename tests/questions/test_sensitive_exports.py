@@ -15,18 +15,10 @@ from community.core.extensions import db
 from community.members.models import Member
 from community.questions.models import Answer
 from community.registrations.models import Registration
+from tests import spreadsheets as sheets
 from tests.conftest import login
 from tests.querycount import count_queries
 from tests.questions.care_setup import HEALTH, ID_NUMBER, INJECTIONS, add_event, bulk_answered, seat
-from tests.spreadsheets import (
-    ATTENDEE_COLUMNS,
-    formulas,
-    libreoffice_cells,
-    needs_libreoffice,
-    read_csv,
-    read_xlsx,
-    texts,
-)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,7 +49,11 @@ EXPORT = "/admin/events/atelier/export?preset="
     ["/admin/events/atelier/attendees.csv", f"{EXPORT}full&format=csv", f"{EXPORT}security&format=csv&identity=ID"],
 )
 def test_every_csv_cell_stays_inert_with_answers_in_it(organizer, care, path):
-    cells = [cell for row in read_csv(download(organizer, path.replace("ID", str(care.q.identity.id)))) for cell in row]
+    cells = [
+        cell
+        for row in sheets.read_csv(download(organizer, path.replace("ID", str(care.q.identity.id))))
+        for cell in row
+    ]
     assert not [cell for cell in cells if cell.startswith(FORMULA_START)]
     wanted = ["+1", "-2+3"] if "security" in path else INJECTIONS[:4] + ["=1+1", "-T-shirt size"]
     for typed in wanted:  # answers, a choice's label and a question's label as organizers typed them
@@ -70,7 +66,7 @@ def test_every_csv_cell_stays_inert_with_answers_in_it(organizer, care, path):
 )
 def test_every_xlsx_cell_holds_the_answer_as_typed_and_never_a_formula(organizer, care, path):
     data = download(organizer, path.replace("ID", str(care.q.identity.id)))
-    cells = [cell for row in read_xlsx(data) for cell in row if isinstance(cell, str)]
+    cells = [cell for row in sheets.read_xlsx(data) for cell in row if isinstance(cell, str)]
     wanted = ["+1", "-2+3"] if "security" in path else INJECTIONS[:4] + ["=1+1", "-T-shirt size"]
     for typed in wanted:
         assert typed in cells, typed
@@ -82,16 +78,16 @@ def test_a_tab_or_a_carriage_return_at_the_start_of_an_answer_stays_inert(organi
 
     answers.save(care.seats["Martin"], {care.q.health.id: INJECTIONS[4], care.q.companions.id: INJECTIONS[5]})
     db.session.commit()
-    cells = [cell for row in read_csv(download(organizer, f"{EXPORT}full&format=csv")) for cell in row]
+    cells = [cell for row in sheets.read_csv(download(organizer, f"{EXPORT}full&format=csv")) for cell in row]
     assert "'\tTabbed" in cells and "'\rReturned" in cells
-    cells = [cell for row in read_xlsx(download(organizer, f"{EXPORT}full&format=xlsx")) for cell in row]
+    cells = [cell for row in sheets.read_xlsx(download(organizer, f"{EXPORT}full&format=xlsx")) for cell in row]
     assert "\tTabbed" in cells and "\nReturned" in cells  # XML reads a carriage return back as a line feed
 
 
 def test_the_full_list_has_a_column_per_question_in_the_readers_language(organizer, care):
-    rows = read_csv(download(organizer, f"{EXPORT}full&format=csv"))
+    rows = sheets.read_csv(download(organizer, f"{EXPORT}full&format=csv"))
     header, body = table(rows, "Name")
-    assert header[:8] == ATTENDEE_COLUMNS
+    assert header[:8] == sheets.ATTENDEE_COLUMNS
     assert header[8:] == [
         "Last name (identity document)",
         "First name (identity document)",
@@ -131,7 +127,7 @@ def test_each_file_says_what_it_is_for_and_when_it_was_made(organizer, care):
     ):
         response = organizer.get(f"{EXPORT}{preset}&format=csv", buffered=True)
         assert f'filename="{stem}-atelier-' in response.headers["Content-Disposition"]
-        title = read_csv(response.data)[0]
+        title = sheets.read_csv(response.data)[0]
         assert len(title) == 1 and title[0].startswith(f"{name} · Atelier LLM & données (")
         assert " · For " in title[0] and " · Exported on " in title[0]
         response = organizer.get(f"{EXPORT}{preset}&format=xlsx", buffered=True)
@@ -146,7 +142,7 @@ def test_each_file_says_what_it_is_for_and_when_it_was_made(organizer, care):
 def test_the_security_list_is_sorted_by_last_name_accents_ignored_with_no_email(organizer, care):
     path = f"{EXPORT}security&format=xlsx&identity={care.q.identity.id}&identity={care.q.birth.id}"
     data = download(organizer, path)
-    header, rows = table(read_xlsx(data), "Last name")
+    header, rows = table(sheets.read_xlsx(data), "Last name")
     assert header == [
         "Last name",
         "First name",
@@ -164,7 +160,7 @@ def test_the_security_list_is_sorted_by_last_name_accents_ignored_with_no_email(
         ["Zola", "Émile", "L'Aurore"],
     ]
     assert [row[3] for row in rows] == ["", ID_NUMBER, "", "-2+3"]
-    cells = [str(cell) for row in read_xlsx(data) for cell in row]
+    cells = [str(cell) for row in sheets.read_xlsx(data) for cell in row]
     assert not [cell for cell in cells if "@" in cell] and "Email" not in header
     sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
     assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref == "A3:F7"  # the header, under the title
@@ -178,7 +174,7 @@ def test_the_security_list_falls_back_to_the_names_on_the_accounts(client, care,
     db.session.commit()
     login(client, care.people["organizer"])
     header, rows = table(
-        read_csv(download(client, "/admin/events/plain/export?preset=security&format=csv")), "Last name"
+        sheets.read_csv(download(client, "/admin/events/plain/export?preset=security&format=csv")), "Last name"
     )
     assert header == ["Last name", "First name", "Organization", "Category"]
     assert [row[:3] for row in rows] == [["Cher", "", ""], ["de La Tour", "Élise", "Inria"], ["Zèbre", "Bob", "Acme"]]
@@ -192,7 +188,7 @@ def test_only_the_questions_offered_may_be_added_to_the_security_list(organizer,
 
 
 def test_the_catering_file_counts_each_diet_then_lists_who_eats_what(organizer, care):
-    rows = read_csv(download(organizer, f"{EXPORT}catering&format=csv"))
+    rows = sheets.read_csv(download(organizer, f"{EXPORT}catering&format=csv"))
     start = rows.index(["Diet", "People"])
     # The cancelled and the waiting person's answers count nowhere.
     assert rows[start + 1 : start + 7] == [
@@ -211,13 +207,13 @@ def test_the_catering_file_counts_each_diet_then_lists_who_eats_what(organizer, 
         ["Jean Dupont", "Vegetarian"],
         ["Zoé Quenneville", "Vegetarian"],
     ]
-    counted = read_xlsx(download(organizer, f"{EXPORT}catering&format=xlsx"))
+    counted = sheets.read_xlsx(download(organizer, f"{EXPORT}catering&format=xlsx"))
     assert ["Vegetarian", 2] in counted  # a number cell, for the caterer's sums
 
 
 def test_an_admin_gets_the_catering_counts_without_who_eats_what(client, care):
     login(client, care.people["admin"])
-    rows = read_csv(download(client, f"{EXPORT}catering&format=csv"))
+    rows = sheets.read_csv(download(client, f"{EXPORT}catering&format=csv"))
     assert ["Vegetarian", "2"] in rows and ["People with a seat", "4"] in rows
     assert not [row for row in rows if row and row[0] == "Name"]
     assert "Who eats what goes to the event's own organizers only" in rows[-1][0]
@@ -306,7 +302,7 @@ def test_an_export_with_answers_runs_the_same_number_of_queries_for_3_and_30_reg
         bulk_answered(care.event, care.q, n, prefix=f"bulk{n}-")
         with count_queries(db.engine) as statements:
             data = download(organizer, path)
-        rows = read_csv(data) if "csv" in path else read_xlsx(data)
+        rows = sheets.read_csv(data) if "csv" in path else sheets.read_xlsx(data)
         cells = [str(cell) for row in rows for cell in row]
         assert cells.count("Gluten-free") >= (n if "security" not in path else 0)
         assert sum(1 for cell in cells if cell.startswith(f"Bulk{n}-") or cell == "Nom") >= n
@@ -315,10 +311,10 @@ def test_an_export_with_answers_runs_the_same_number_of_queries_for_3_and_30_reg
     print(f"\n{path}: {counts[3]} queries (3 and 30 registrations)")
 
 
-@needs_libreoffice
+@sheets.needs_libreoffice
 def test_libreoffice_opens_the_full_list_with_answers_and_runs_no_formula(organizer, care, tmp_path):
-    cells = libreoffice_cells(download(organizer, f"{EXPORT}full&format=xlsx"), tmp_path)
-    assert not formulas(cells)
-    shown = texts(cells)
+    cells = sheets.libreoffice_cells(download(organizer, f"{EXPORT}full&format=xlsx"), tmp_path)
+    assert not sheets.formulas(cells)
+    shown = sheets.texts(cells)
     assert {'=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(1)", "=1+1", "-T-shirt size", HEALTH} <= shown
     assert any(text.startswith("Full attendee list · ") for text in shown)

@@ -11,6 +11,7 @@ from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events import services as manage
 from community.events.models import Event, EventStatus
+from community.mail.models import OutboxEmail
 from community.members.models import Member
 from community.registrations.models import LIVE, Registration
 
@@ -64,6 +65,18 @@ def registration_row(event, member_id: int, now, **fields) -> dict:
         "guest_organization": "",
         **fields,
     }
+
+
+def outbox_email(to="ada@example.org", subject="Your ticket", *, event=None, **fields) -> OutboxEmail:
+    """A mail of the outbox, not yet in the session; `fields` override any column."""
+    values = {
+        "template": "event_confirmed",
+        "language": "en",
+        "body_text": "Hello",
+        "body_html": "<p>Hello</p>",
+        "event_id": event.id if event else None,
+    }
+    return OutboxEmail(to_address=to, subject=subject, **(values | fields))
 
 
 def count_seats(event, n: int) -> None:

@@ -9,12 +9,11 @@ import pytest
 from community.core.clock import utcnow
 from community.core.extensions import db
 from community.groups.models import WorkingGroup
-from community.mail.models import OutboxEmail
 from community.messages.models import EventMessage
 from community.questions.models import Choice, Question
 from community.registrations.models import Registration
 from tests.conftest import login
-from tests.factories import published_event
+from tests.factories import outbox_email, published_event
 
 NONSENSE = "\x00%_\\'\"<script>" + "é" * 300
 GARBLED = [
@@ -90,15 +89,7 @@ def world(app, make_member):
         recipient_count=1,
         submission_key="k" * 32,
     )
-    mail = OutboxEmail(
-        to_address="zoe@example.org",
-        template="probe",
-        language="fr",
-        subject="Probe",
-        body_text="x",
-        body_html="<p>x</p>",
-        event_id=event.id,
-    )
+    mail = outbox_email("zoe@example.org", "Probe", event=event)
     question = Question(event_id=event.id, kind="choice", label_fr="Régime", choices=[Choice(label_fr="Aucun")])
     db.session.add_all([registration, message, mail, question])
     db.session.commit()

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from community.admin import audit_log, members
+from community.admin import members
 from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterForm, RoleForm
 from community.admin.views import bp
 from community.core.errors import attempt
@@ -42,10 +42,7 @@ def member_detail(member_id):
     return render_template(
         "admin/members/detail.html",
         member=member,
-        memberships=members.memberships_of([member.id]).get(member.id, []),
-        summary=members.registration_summary(member),
-        registrations=members.recent_registrations(member),
-        history=audit_log.about_member(member.id),
+        detail=members.detail(member),
         role_form=RoleForm(role=member.role),
         form=ButtonForm(),
     )

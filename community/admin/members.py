@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from community.admin import audit_log
 from community.core import audit
 from community.core.clock import from_local, utcnow
 from community.core.errors import DomainError, NotAllowed
@@ -124,6 +125,25 @@ def registration_summary(member: Member) -> dict[str, int]:
 def recent_registrations(member: Member, limit: int = 10) -> list[Registration]:
     return latest(
         Registration, Registration.member_id == member.id, limit=limit, options=[joinedload(Registration.event)]
+    )
+
+
+@dataclass
+class MemberDetail:
+    """What a member's admin page shows besides the account itself."""
+
+    memberships: list[GroupMembership]
+    summary: dict[str, int]
+    registrations: list[Registration]
+    history: list[audit_log.Row]
+
+
+def detail(member: Member) -> MemberDetail:
+    return MemberDetail(
+        memberships=memberships_of([member.id]).get(member.id, []),
+        summary=registration_summary(member),
+        registrations=recent_registrations(member),
+        history=audit_log.about_member(member.id),
     )
 
 

@@ -16,7 +16,6 @@ from community.core.query_args import page_arg
 from community.core.security import safe_next
 from community.events.permissions import manager_required
 from community.mail import queries
-from community.mail.mime import message_id
 from community.mail.outbox import retry as retry_mail
 from community.mail.outbox import retry_failed as retry_failed_mails
 from community.members.access import role_required
@@ -89,12 +88,7 @@ def _mail_or_404(email_id: int):
 def outbox_mail(email_id):
     email = _mail_or_404(email_id)
     return render_template(
-        "admin/outbox_mail.html",
-        email=email,
-        message_id=message_id(email),
-        attachments=queries.attachments_of(email),
-        attempts=queries.attempts_of(email),
-        log_only=_log_only(),
+        "admin/outbox_mail.html", email=email, detail=queries.mail_detail(email), log_only=_log_only()
     )
 
 

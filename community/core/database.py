@@ -1,6 +1,8 @@
 """Engine settings that keep SQLite honest: WAL, foreign keys, a bounded lock wait."""
 
-from sqlalchemy import Index, event, text
+import enum
+
+from sqlalchemy import CheckConstraint, Index, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
@@ -30,6 +32,13 @@ def partial_index(name: str, *columns: str, where: str, unique: bool = False) ->
     condition under its own keyword, and one left without it indexes every row."""
     condition = text(where)
     return Index(name, *columns, unique=unique, sqlite_where=condition, postgresql_where=condition)
+
+
+def one_of(column: str, values: type[enum.Enum], name: str, *, nullable: bool = False) -> CheckConstraint:
+    """A CHECK that `column` holds one of the enum's values, in the enum's order ("status IN
+    ('a', 'b')"), or NULL when `nullable`. A value added to the enum needs a migration."""
+    known = f"{column} IN ({', '.join(repr(member.value) for member in values)})"
+    return CheckConstraint(f"{column} IS NULL OR {known}" if nullable else known, name=name)
 
 
 # PostgreSQL error codes worth a "try again": class 40 (serialization failure,

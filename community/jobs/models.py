@@ -3,9 +3,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from community.core.database import one_of
 from community.core.extensions import db
 
 
@@ -16,9 +17,7 @@ class Outcome(str, enum.Enum):
 
 class ScheduledJob(db.Model):
     __tablename__ = "scheduled_job"
-    __table_args__ = (
-        CheckConstraint("last_outcome IS NULL OR last_outcome IN ('ok', 'failed')", name="outcome_known"),
-    )
+    __table_args__ = (one_of("last_outcome", Outcome, name="outcome_known", nullable=True),)
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     due_at: Mapped[datetime] = mapped_column(db.DateTime(timezone=True))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import lazyload, load_only
 from community.core.extensions import db
 from community.core.search import contains
 from community.events.models import Event
+from community.mail.mime import message_id
 from community.mail.models import DeliveryAttempt, MailStatus, OutboxAttachment, OutboxEmail
 
 STATUSES = tuple(status.value for status in MailStatus)
@@ -118,3 +119,16 @@ def attempts_of(email: OutboxEmail) -> list[DeliveryAttempt]:
             select(DeliveryAttempt).where(DeliveryAttempt.email_id == email.id).order_by(DeliveryAttempt.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class MailDetail:
+    """What the page of one mail shows besides the mail itself."""
+
+    message_id: str
+    attachments: list  # (filename, content type, size in bytes)
+    attempts: list[DeliveryAttempt]
+
+
+def mail_detail(email: OutboxEmail) -> MailDetail:
+    return MailDetail(message_id(email), attachments_of(email), attempts_of(email))

@@ -3,10 +3,11 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.core.clock import utcnow
+from community.core.database import one_of
 from community.core.extensions import db
 
 
@@ -21,9 +22,7 @@ class EventMessage(db.Model):
     """A message an organizer sent to some of an event's people, kept on the dashboard."""
 
     __tablename__ = "event_message"
-    __table_args__ = (
-        CheckConstraint("audience IN ('confirmed', 'waiting', 'checked_in', 'not_checked_in')", name="audience_known"),
-    )
+    __table_args__ = (one_of("audience", MessageAudience, name="audience_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)

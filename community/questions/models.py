@@ -20,11 +20,11 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.core.clock import utcnow
-from community.core.database import partial_index
+from community.core.database import one_of, partial_index
 from community.core.extensions import db
 from community.core.i18n import in_reader_language
 
@@ -69,15 +69,11 @@ ROLE_LABELS = {
 }
 
 
-def _known(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(value) for value in values)})"
-
-
 class Question(db.Model):
     __tablename__ = "question"
     __table_args__ = (
-        CheckConstraint(_known("kind", [kind.value for kind in Kind]), name="kind_known"),
-        CheckConstraint(f"role IS NULL OR {_known('role', [role.value for role in Role])}", name="role_known"),
+        one_of("kind", Kind, name="kind_known"),
+        one_of("role", Role, name="role_known", nullable=True),
         partial_index(
             "uq_question_role", "event_id", "role", where="role IS NOT NULL AND retired_at IS NULL", unique=True
         ),

@@ -60,11 +60,7 @@ def edit(event, category_id):
     if attempt_form(form, lambda: services.edit_category(current_user, category, form.to_data()), _("Category saved.")):
         return _list(event)
     return render_template(
-        "tickets/edit.html",
-        event=event,
-        category=category,
-        form=form,
-        deletable=services.deletable(category),
+        "tickets/edit.html", event=event, category=category, form=form, deletable=services.deletable(category)
     ), form_status(form)
 
 

@@ -18,37 +18,14 @@ from community.mail.delivery import deliver_pending
 from community.mail.models import MailStatus, OutboxEmail
 from community.mail.outbox import RetryRefused, retry
 from tests.conftest import login, post_form
+from tests.factories import outbox_email
 from tests.querycount import count_queries
 
 REFUSED = "550 5.1.1 No such mailbox here"
 
 
-def add_mail(
-    to="ada@example.org",
-    subject="Your ticket",
-    *,
-    to_name="",
-    status="pending",
-    event=None,
-    template="event_confirmed",
-    minutes_ago=0,
-    body_text="Hello",
-    body_html="<p>Hello</p>",
-    **fields,
-):
-    email = OutboxEmail(
-        to_address=to,
-        to_name=to_name,
-        subject=subject,
-        status=status,
-        template=template,
-        language="en",
-        body_text=body_text,
-        body_html=body_html,
-        event_id=event.id if event else None,
-        created_at=utcnow() - timedelta(minutes=minutes_ago),
-        **fields,
-    )
+def add_mail(to="ada@example.org", subject="Your ticket", *, minutes_ago=0, **fields) -> OutboxEmail:
+    email = outbox_email(to, subject, created_at=utcnow() - timedelta(minutes=minutes_ago), **fields)
     db.session.add(email)
     db.session.commit()
     return email

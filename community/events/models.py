@@ -15,7 +15,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from community.core.clock import as_utc, utcnow
 from community.core.extensions import db
@@ -96,6 +96,9 @@ class Event(db.Model):
         passive_deletes=True,
         back_populates="event",
     )
+    # Whether the event asks questions at registration, when read with it (questions/answers.py:
+    # ASKS_ANY, one query less per registration); None when not read.
+    asks_questions: Mapped[bool | None] = query_expression()
 
     def __init__(self, **fields):
         fields.setdefault("confirmed_count", 0)

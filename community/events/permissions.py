@@ -82,9 +82,9 @@ def current_member():
     return current_user if current_user.is_authenticated else None
 
 
-def visible_event(slug: str) -> Event:
-    """The event a page names, if the person asking may see it; else 404."""
-    event = by_slug(slug)
+def visible_event(slug: str, *options) -> Event:
+    """The event a page names (read with these loader options), if the person asking may see it; else 404."""
+    event = by_slug(slug, *options)
     if event is None or not can_view(event, current_member()):
         abort(404)
     return event

@@ -101,11 +101,12 @@ def of_event_or_404(model, row_id: int, event: Event):
     return row
 
 
-def by_slug(slug: str) -> Event | None:
-    """The event with this slug; a garbage slug (too long, NUL bytes PostgreSQL refuses) is simply none."""
+def by_slug(slug: str, *options) -> Event | None:
+    """The event with this slug (read with these loader options); a garbage slug (too long,
+    NUL bytes PostgreSQL refuses) is simply none."""
     if not slug_may_exist(slug):
         return None
-    return db.session.scalar(select(Event).where(Event.slug == slug))
+    return db.session.scalars(select(Event).where(Event.slug == slug).options(*options)).unique().first()
 
 
 def staff(event: Event) -> list:

@@ -12,13 +12,14 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy.orm import selectinload, with_expression
 
 from community.core.clock import utcnow
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.core.text import paragraphs
+from community.events.models import Event
 from community.questions.models import WITH_CHOICES, Answer, Kind, Question, Role
 
 TEXT_LIMITS = {Kind.TEXT.value: 200, Kind.LONG_TEXT.value: 2000}
@@ -37,13 +38,20 @@ def field_name(question: Question) -> str:
 _ASKS_ANY = (
     select(Question.id).where(Question.event_id == bindparam("event_id"), Question.retired_at.is_(None)).limit(1)
 )
+# The same, read with the event (a loader option of its query): Event.asks_questions.
+ASKS_ANY = with_expression(
+    Event.asks_questions, exists().where(Question.event_id == Event.id, Question.retired_at.is_(None))
+)
 
 
 def asked(event, category_id: int | None) -> list[Question]:
     """The questions a registration in this category answers, in order, with their choices
-    (two queries whatever their number; one when the event asks nothing). `category_id`
-    None: every question of the event."""
-    if db.session.execute(_ASKS_ANY, {"event_id": event.id}).first() is None:
+    (two queries whatever their number; one when the event asks nothing, none when it was
+    read with ASKS_ANY). `category_id` None: every question of the event."""
+    asks = event.asks_questions
+    if asks is None:
+        asks = db.session.execute(_ASKS_ANY, {"event_id": event.id}).first() is not None
+    if not asks:
         return []
     query = (
         select(Question)

@@ -19,6 +19,7 @@ from community.registrations import guest_holds, mails, services
 from community.registrations.forms import GuestRegistrationForm
 from community.registrations.models import WAITING
 from community.registrations.views import (
+    REGISTERING,
     bp,
     category_arg,
     event_page,
@@ -74,7 +75,7 @@ def _remember_guest(registration) -> None:
 @GUEST_POSTS_PER_ADDRESS
 @GUEST_POSTS_PER_EVENT
 def guest(slug):
-    event = visible_event(slug)
+    event = visible_event(slug, *REGISTERING)
     if current_member() is not None:
         return event_page(event.slug)
     code, problem = invitation_typed(event)

@@ -1,8 +1,8 @@
 """The waiting list's counters: its length (Event.waiting_count) and the numbers of its
 places (Event.line_taken), moved under the event lock by seats.py, the only caller.
 
-join_line() gives a newcomer the next place from one UPDATE ... RETURNING;
-leave_line() shortens the line.
+next_place() gives a newcomer the next place from one UPDATE ... RETURNING (join_line()
+for a registration already written); leave_line() shortens the line.
 """
 
 from sqlalchemy import bindparam, update
@@ -35,12 +35,18 @@ _NUMBER = (
 )
 
 
+def next_place(event_id: int) -> tuple[int, int]:
+    """The next place in the event's line, taken: (the place, 1 for the first; the number
+    that orders the line, for Registration.line_number). The caller holds the event lock."""
+    place, number = db.session.connection().execute(_JOIN_LINE, {"event_id": event_id}).one()
+    return place, number
+
+
 def join_line(registration: Registration) -> int:
     """The registration, written as waiting, takes the next place in its event's line;
     returns that place (1 for the first). The caller holds the event lock."""
-    conn = db.session.connection()
-    place, number = conn.execute(_JOIN_LINE, {"event_id": registration.event_id}).one()
-    conn.execute(_NUMBER, {"registration_id": registration.id, "number": number})
+    place, number = next_place(registration.event_id)
+    db.session.connection().execute(_NUMBER, {"registration_id": registration.id, "number": number})
     set_committed_value(registration, "line_number", number)
     return place
 

@@ -161,11 +161,17 @@ class WaitingDraft:
     """The waiting-list mail rendered with a marker where the place in line goes.
 
     Rendering is slow and the place is only known under the event lock: the mail
-    is rendered and queued before the lock is taken, and the place is written
-    into the queued mail under it, by one UPDATE."""
+    is rendered before the lock is taken, and the place put in under it, in the
+    mail not written yet (filled) or by one UPDATE of the queued one (fill_in)."""
 
     email: OutboxEmail
     marker: str
+
+    def filled(self, place: int) -> OutboxEmail:
+        """The mail with its place in line, to be written."""
+        for field in ("body_text", "body_html"):
+            setattr(self.email, field, getattr(self.email, field).replace(self.marker, str(place)))
+        return self.email
 
     def fill_in(self, place: int) -> None:
         """This mail is written; the caller holds the event lock and has given the place."""

@@ -113,9 +113,12 @@ def take_locked(event_id: int, category_id: int) -> bool:
     The counters are read first, so that a full event or category costs no write (on
     PostgreSQL, each UPDATE of a row leaves a new version of it behind); the seat itself
     is still taken by the conditional UPDATEs of take(), which hold the limits."""
-    capacity, confirmed, reserved, quota, taken, reserving = db.session.execute(
-        _STATE, {"event_id": event_id, "category_id": category_id}
-    ).one()
+    state = db.session.execute(_STATE, {"event_id": event_id, "category_id": category_id}).one()
+    return _take_if_room(event_id, category_id, state)
+
+
+def _take_if_room(event_id: int, category_id: int, state) -> bool:
+    capacity, confirmed, reserved, quota, taken, reserving = state[:6]
     if quota is not None and taken >= quota:
         return False
     if not (reserved > 0 if reserving else capacity is None or confirmed + reserved < capacity):
@@ -133,10 +136,11 @@ def _releases_due(event_id, now):
 
 # Whether seats are due back (guest holds run out, reserved seats reach their release date).
 _DUE = _holds_due(bindparam("event_id"), bindparam("now")) | _releases_due(bindparam("event_id"), bindparam("now"))
-# PostgreSQL: lock the event and read what is due in one statement (as of its start: a hold
-# that ran out is an old row, so at worst one confirmed meanwhile is seen, and the caller's
-# locked re-read finds nothing to free).
-_LOCK_AND_READ_DUE = locking.lock_for_update(select(Event.id, _DUE).where(Event.id == bindparam("event_id")), of=Event)
+# The counters and what is due, read in one statement that also locks the event on
+# PostgreSQL (as of the statement's start: a hold that ran out is an old row, so at
+# worst one confirmed meanwhile is seen, and the caller's locked re-read finds nothing
+# to free). On SQLite the caller takes the write lock first (lock_event).
+_LOCK_STATE_AND_DUE = locking.lock_for_update(_STATE.add_columns(_DUE), of=Event)
 
 
 def lock_and_take(event_id: int, category_id: int, now: datetime) -> tuple[bool, bool]:
@@ -144,15 +148,15 @@ def lock_and_take(event_id: int, category_id: int, now: datetime) -> tuple[bool,
 
     Returns (seated, whether seats are due back: guest holds past due, reserved
     seats past their release date; worth freeing before giving up)."""
-    params = {"event_id": event_id, "now": now}
     if locking.writes_lock_the_database():
         lock_event(event_id)
-        seated = take_locked(event_id, category_id)
-        return seated, not seated and db.session.scalar(select(_DUE), params)
-    locking.before_writes()
-    _id, due = db.session.execute(_LOCK_AND_READ_DUE, params).one()
-    seated = take_locked(event_id, category_id)
-    return seated, not seated and due
+    else:
+        locking.before_writes()
+    state = db.session.execute(
+        _LOCK_STATE_AND_DUE, {"event_id": event_id, "category_id": category_id, "now": now}
+    ).one()
+    seated = _take_if_room(event_id, category_id, state)
+    return seated, not seated and state[6]
 
 
 # A seat of a reserving category goes back to its reserve, any other to the pool.

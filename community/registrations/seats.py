@@ -74,48 +74,54 @@ def _seat_or_line(event: Event, registration: Registration, now: datetime) -> Re
 
     Seats on one event are taken one transaction at a time (SQLite's write lock,
     the event's row lock on PostgreSQL, held until the commit), so what runs
-    under that lock is kept short. The mail is rendered before it, for the
-    outcome the event as read predicts, and the registration and its mail are
-    written first (newcomer.py); under the lock come only the seat statement
-    (or the lock and, for the waiting list, the place in line written into the
-    mail) and the commit. When the guess was wrong (the last seats went
-    meanwhile, or one freed up) the outcome is switched under the lock."""
+    under that lock is kept short: the mail, slow to render, is rendered before
+    it, for the outcome the event as read predicts (newcomer.py)."""
     # Links and dedupe keys are made from the ticket code, so it exists before the row does.
     registration.ticket_code = new_ticket_code()
     registration.created_at = now
+    if registration.category.seats_left(event) != 0:
+        return _seat_first(event, registration, now)
+    return _lock_first(event, registration, now)
+
+
+def _seat_first(event: Event, registration: Registration, now: datetime) -> Registration:
+    """A seat looks free: the registration and its mail are written first, then the seat's
+    statements take the lock. When the last seats went meanwhile, the outcome is switched
+    under it (a seat freed by expiring guest holds, else the waiting list)."""
     category = registration.category
-    seated = category.seats_left(event) != 0
-    if not seated and not event.waitlist_enabled:
-        if not _take_seat_locked(event, category.id, now):
-            raise RegistrationRefused(_full(event, category))
-        _start(registration, True, now)
-        newcomer.write(registration, newcomer.compose(registration))
-        return registration
-    _start(registration, seated, now)
+    _start(registration, True, now)
     mail = newcomer.compose(registration)
     newcomer.write(registration, mail)
-    if seated and seat_count.take(event.id, category.id, category.reserving):
+    if seat_count.take(event.id, category.id, category.reserving) or _take_seat_locked(event, category.id, now):
         return registration
-    # Full, or it became full: under the event lock, a seat may still be free
-    # (or freed by expiring guest holds, which go first to those already waiting).
-    if _take_seat_locked(event, category.id, now, registration):
-        if not seated:  # also when the expiry promoted it: the newcomer never waited
-            _start(registration, True, now)
-            newcomer.requeue(registration, mail)
-        return registration
-    if not event.waitlist_enabled:
-        raise RegistrationRefused(_full(event, category))  # the rollback discards the rows written
-    if seated:
-        _start(registration, False, now)
-        mail = newcomer.requeue(registration, mail)
+    _refuse_unless_waiting_list(event)  # the rollback discards the rows written
+    _start(registration, False, now)
+    mail = newcomer.requeue(registration, mail)
     mail.fill_in(line_count.join_line(registration))
     return registration
 
 
-def _full(event: Event, category) -> str:
-    if len(event.categories) > 1:
-        return _l("This category is full.")
-    return _l("This event is full.")
+def _lock_first(event: Event, registration: Registration, now: datetime) -> Registration:
+    """The event looks full: the lock first (a seat may still be free or freed), then the rows,
+    written with the outcome: in line, with the place put into the mail rendered before."""
+    draft = None
+    if event.waitlist_enabled:
+        _start(registration, False, now)
+        draft = newcomer.compose(registration)
+    if _take_seat_locked(event, registration.category.id, now):
+        _start(registration, True, now)
+        newcomer.write(registration, newcomer.compose(registration))
+        return registration
+    _refuse_unless_waiting_list(event)
+    place, registration.line_number = line_count.next_place(event.id)
+    newcomer.write(registration, draft.filled(place))
+    return registration
+
+
+def _refuse_unless_waiting_list(event: Event) -> None:
+    if not event.waitlist_enabled:
+        full = _l("This category is full.") if len(event.categories) > 1 else _l("This event is full.")
+        raise RegistrationRefused(full)
 
 
 def _start(registration: Registration, seated: bool, now: datetime) -> None:
@@ -128,15 +134,12 @@ def _start(registration: Registration, seated: bool, now: datetime) -> None:
         registration.start(CONFIRMED, now)
 
 
-def _take_seat_locked(event: Event, category_id: int, now: datetime, registration: Registration | None = None) -> bool:
+def _take_seat_locked(event: Event, category_id: int, now: datetime) -> bool:
     """Under the event lock: seats due back (expired holds, reserved seats past their
     release date) go first to those already waiting, then a seat of the category is
-    taken only if one is still free.
-
-    `registration`, the newcomer, may be written as waiting already: it has no place
-    in line yet (it takes one only once it is sure to wait), so the promotion passes it by."""
+    taken only if one is still free."""
     seated, due = seat_count.lock_and_take(event.id, category_id, now)
-    if not seated and due and _free_due_locked(event, now, newcomer=registration):
+    if not seated and due and _free_due_locked(event, now):
         seated = seat_count.take_locked(event.id, category_id)
     return seated
 
@@ -177,7 +180,7 @@ def release_due(event: Event, now: datetime) -> int:
     return expire_holds(now, event.id)
 
 
-def _free_due_locked(event: Event, now: datetime, newcomer: Registration | None = None) -> int:
+def _free_due_locked(event: Event, now: datetime) -> int:
     """Guest holds that ran out and reserved seats past their release date go to those
     waiting. The caller holds the event lock. Returns how many holds and reserves were freed."""
     due = queries.holds_due(event.id, now)
@@ -193,7 +196,7 @@ def _free_due_locked(event: Event, now: datetime, newcomer: Registration | None 
         seat_count.release_reserve(event, category, now)
     if due or released:
         db.session.flush()
-        promote(event, now, newcomer)
+        promote(event, now)
     return len(due) + len(released)
 
 
@@ -254,12 +257,11 @@ def _cancel(registration: Registration, now: datetime) -> None:
 # ------------------------------------------------------------------ the waiting list moves
 
 
-def promote(event: Event, now: datetime, newcomer: Registration | None = None) -> list[Registration]:
-    """Free seats to those waiting longest, each told by mail; `newcomer`, registering
-    now and not in line yet, is passed by. The caller holds the event lock."""
+def promote(event: Event, now: datetime) -> list[Registration]:
+    """Free seats to those waiting longest, each told by mail. The caller holds the event lock."""
     promoted = []
     while True:
-        candidate = waiting_list.oldest_with_room(event.id, passing=newcomer)
+        candidate = waiting_list.oldest_with_room(event.id)
         if candidate is None or not seat_count.take_locked(event.id, candidate.category_id):
             break
         _give_seat(candidate, now)

@@ -1,7 +1,7 @@
 """The waiting list as read: who is next, and each person's place in line.
 
 First come, first served: ordered by the number each person took on joining it
-(Registration.line_number, given under the event lock by line_count.join_line).
+(Registration.line_number, given under the event lock by line_count).
 It only reads; promotion (the list moving) is a change of seats, in seats.py."""
 
 from sqlalchemy import bindparam, func, or_, select
@@ -30,7 +30,6 @@ _OLDEST_WITH_ROOM = (
     .where(
         Registration.event_id == bindparam("event_id"),
         status_is(WAITING),
-        Registration.id != bindparam("passing"),
         or_(Category.quota.is_(None), Category.taken < Category.quota),
         or_(Category.reserving, _POOL_OPEN),
     )
@@ -39,14 +38,14 @@ _OLDEST_WITH_ROOM = (
 )
 
 
-def oldest_with_room(event_id: int, passing: Registration | None = None) -> Registration | None:
-    """The next to get a seat, or None; `passing` (a newcomer not in line yet) is never
-    chosen. Read under the event lock, it is what the seat statements will find."""
-    return db.session.scalar(_OLDEST_WITH_ROOM, {"event_id": event_id, "passing": passing.id if passing else 0})
+def oldest_with_room(event_id: int) -> Registration | None:
+    """The next to get a seat, or None. Read under the event lock, it is what the seat
+    statements will find."""
+    return db.session.scalar(_OLDEST_WITH_ROOM, {"event_id": event_id})
 
 
 # Those in line before a registration (an index range: the place shown on a page;
-# joining the line takes its place from line_count.join_line, without counting).
+# joining the line takes its place from line_count, without counting).
 _AHEAD = select(func.count(Registration.id)).where(
     Registration.event_id == bindparam("event_id"),
     status_is(WAITING),

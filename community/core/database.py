@@ -41,6 +41,11 @@ def one_of(column: str, values: type[enum.Enum], name: str, *, nullable: bool = 
     return CheckConstraint(f"{column} IS NULL OR {known}" if nullable else known, name=name)
 
 
+def not_negative(column: str, name: str, *, nullable: bool = False) -> CheckConstraint:
+    """A CHECK that a counter or a limit is never below zero ("taken >= 0"), or NULL when `nullable`."""
+    return CheckConstraint(f"{column} IS NULL OR {column} >= 0" if nullable else f"{column} >= 0", name=name)
+
+
 # PostgreSQL error codes worth a "try again": class 40 (serialization failure,
 # deadlock detected: the transaction was rolled back) and lock_not_available.
 RETRYABLE_SQLSTATE_CLASSES = ("40",)

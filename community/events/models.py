@@ -18,6 +18,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from community.core.clock import as_utc, utcnow
+from community.core.database import not_negative, one_of
 from community.core.extensions import db
 from community.tickets.models import Category
 
@@ -43,14 +44,14 @@ class Event(db.Model):
     __tablename__ = "event"
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR confirmed_count <= capacity", name="within_capacity"),
-        CheckConstraint("confirmed_count >= 0", name="count_not_negative"),
+        not_negative("confirmed_count", "count_not_negative"),
         CheckConstraint("capacity IS NULL OR confirmed_count + reserved_count <= capacity", name="within_reserve"),
-        CheckConstraint("reserved_count >= 0", name="reserve_not_negative"),
-        CheckConstraint("waiting_count >= 0", name="waiting_not_negative"),
-        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        not_negative("reserved_count", "reserve_not_negative"),
+        not_negative("waiting_count", "waiting_not_negative"),
+        not_negative("capacity", "capacity_not_negative", nullable=True),
         CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
-        CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
-        CheckConstraint("visibility IN ('public', 'members', 'group')", name="visibility_known"),
+        one_of("status", EventStatus, name="status_known"),
+        one_of("visibility", Visibility, name="visibility_known"),
         CheckConstraint("visibility != 'group' OR group_id IS NOT NULL", name="group_given"),
         CheckConstraint(
             f"guest_hold_minutes IS NULL OR guest_hold_minutes BETWEEN {HOLD_MINUTES_MIN} AND {HOLD_MINUTES_MAX}",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import CheckConstraint
 
 from community.core.clock import as_utc, utcnow
+from community.core.database import not_negative, one_of
 from community.core.extensions import db
 from community.core.i18n import in_reader_language
 
@@ -72,10 +73,10 @@ category_groups = Table(
 class Category(db.Model):
     __tablename__ = "ticket_category"
     __table_args__ = (
-        CheckConstraint("quota IS NULL OR quota >= 0", name="quota_not_negative"),
-        CheckConstraint("taken >= 0", name="taken_not_negative"),
+        not_negative("quota", "quota_not_negative", nullable=True),
+        not_negative("taken", "taken_not_negative"),
         CheckConstraint("quota IS NULL OR taken <= quota", name="within_quota"),
-        CheckConstraint("admits IN ('event', 'members', 'groups', 'code')", name="admits_known"),
+        one_of("admits", Admits, name="admits_known"),
         CheckConstraint("NOT reserving OR quota IS NOT NULL", name="reserve_has_quota"),
         Index("uq_ticket_category_name", "event_id", "name_fr", unique=True),
     )
@@ -161,7 +162,7 @@ class InvitationCode(db.Model):
     __tablename__ = "invitation_code"
     __table_args__ = (
         CheckConstraint("uses_allowed >= 1", name="allows_a_use"),
-        CheckConstraint("uses >= 0", name="uses_not_negative"),
+        not_negative("uses", "uses_not_negative"),
         CheckConstraint("uses <= uses_allowed", name="within_uses"),
     )
 

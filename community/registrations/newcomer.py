@@ -2,9 +2,11 @@
 
 Plain INSERTs rather than a flush: on SQLite they run under the write lock, and
 the unit of work costs several times their CPU. The mail is composed before the
-seat is taken (no database access), for the outcome the event as read predicts;
-when the engine corrects the outcome under the lock, the queued mail is taken
-back and the other one queued."""
+lock (no database access), for the outcome the event as read predicts. A seat
+that looked free: both rows are written before the seat is taken, and when the
+engine corrects the outcome under the lock, the queued mail is taken back and
+the other one queued (requeue). The waiting list: both are written under the
+lock, once the place in line is known."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert

@@ -35,7 +35,8 @@ def writes(statements: list[str], table: str) -> dict[str, int]:
 def test_a_seat_and_a_place_in_line_each_take_a_few_statements_and_write_each_row_once(app, make_event, make_member):
     event = make_event(capacity=1)
     seat = click(app, event, make_member())
-    line = click(app, event, make_member())
+    line = click(app, event, make_member(language="en"))
+    click(app, event, make_member(language="fr"))
 
     # member and login session; event with categories and questions; a live registration?
     reads = [statement for statement in seat if statement.startswith("SELECT")]
@@ -51,7 +52,13 @@ def test_a_seat_and_a_place_in_line_each_take_a_few_statements_and_write_each_ro
     statuses = db.session.execute(
         select(Registration.status, Registration.line_number).where(Registration.event_id == event.id)
     ).all()
-    assert sorted(statuses, key=str) == sorted([("confirmed", None), ("waiting", 1)], key=str)
-    bodies = db.session.scalars(select(OutboxEmail.body_text).where(OutboxEmail.template == "event_waiting")).all()
-    assert len(bodies) == 1 and "position 1 " in bodies[0], bodies
+    assert sorted(statuses, key=str) == sorted([("confirmed", None), ("waiting", 1), ("waiting", 2)], key=str)
+    # The place, put into the mail rendered before the lock, in each person's language and in both bodies.
+    english, french = db.session.execute(
+        select(OutboxEmail.body_text, OutboxEmail.body_html)
+        .where(OutboxEmail.template == "event_waiting")
+        .order_by(OutboxEmail.id)
+    ).all()
+    assert all("You are number 1 on the waiting list." in body for body in english), english
+    assert all("en position 2 sur la liste" in body for body in french), french
     assert_invariants(event.id)

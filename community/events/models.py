@@ -98,7 +98,7 @@ class Event(db.Model):
         back_populates="event",
     )
     # Whether the event asks questions at registration, when read with it (questions/answers.py:
-    # ASKS_ANY, one query less per registration); None when not read.
+    # asks_any(), one query less per registration); None when not read.
     asks_questions: Mapped[bool | None] = query_expression()
 
     def __init__(self, **fields):

@@ -34,23 +34,28 @@ def field_name(question: Question) -> str:
     return f"answer-{question.id}"
 
 
+def _asks_any(event_id):
+    """Whether the event asks a question (one not retired)."""
+    return exists().where(Question.event_id == event_id, Question.retired_at.is_(None))
+
+
 # Built once: every registration asks it, and most events ask nothing (a plain row, no ORM).
-_ASKS_ANY = (
-    select(Question.id).where(Question.event_id == bindparam("event_id"), Question.retired_at.is_(None)).limit(1)
-)
-# The same, read with the event (a loader option of its query): Event.asks_questions.
-ASKS_ANY = with_expression(
-    Event.asks_questions, exists().where(Question.event_id == Event.id, Question.retired_at.is_(None))
-)
+_ASKS_ANY = select(_asks_any(bindparam("event_id")))
+
+
+def asks_any():
+    """The same, read with the event: a loader option of its query that fills Event.asks_questions
+    (made when called: at import time it would configure the mappers before every model is loaded)."""
+    return with_expression(Event.asks_questions, _asks_any(Event.id))
 
 
 def asked(event, category_id: int | None) -> list[Question]:
     """The questions a registration in this category answers, in order, with their choices
     (two queries whatever their number; one when the event asks nothing, none when it was
-    read with ASKS_ANY). `category_id` None: every question of the event."""
+    read with asks_any()). `category_id` None: every question of the event."""
     asks = event.asks_questions
     if asks is None:
-        asks = db.session.execute(_ASKS_ANY, {"event_id": event.id}).first() is not None
+        asks = db.session.scalar(_ASKS_ANY, {"event_id": event.id})
     if not asks:
         return []
     query = (

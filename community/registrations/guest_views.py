@@ -15,11 +15,10 @@ from community.events.permissions import current_member, visible_event
 from community.members.access import anyone
 from community.questions import answers
 from community.questions.models import Role
-from community.registrations import guest_holds, mails, services
+from community.registrations import guest_holds, mails, queries, services
 from community.registrations.forms import GuestRegistrationForm
 from community.registrations.models import WAITING
 from community.registrations.views import (
-    REGISTERING,
     bp,
     category_arg,
     event_page,
@@ -75,7 +74,7 @@ def _remember_guest(registration) -> None:
 @GUEST_POSTS_PER_ADDRESS
 @GUEST_POSTS_PER_EVENT
 def guest(slug):
-    event = visible_event(slug, *REGISTERING)
+    event = visible_event(slug, *queries.registering())
     if current_member() is not None:
         return event_page(event.slug)
     code, problem = invitation_typed(event)

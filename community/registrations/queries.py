@@ -1,12 +1,13 @@
 """What the attendee's pages read about registrations."""
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from community.checkin.models import CheckIn
 from community.core.extensions import db
 from community.events.models import Event
 from community.events.queries import of_event_or_404
+from community.questions.answers import asks_any
 from community.registrations.models import CANCELLED, HELD, LIVE, Registration, status_is, written
 from community.tickets.models import Category
 
@@ -48,6 +49,12 @@ def live_count(event: Event) -> int:
         .select_from(Registration)
         .where(Registration.event_id == event.id, Registration.status.in_(LIVE))
     )
+
+
+def registering() -> tuple:
+    """What a registration reads of its event, in the same query (loader options of the forms
+    of views.py and guest_views.py): its categories, and whether it asks questions."""
+    return joinedload(Event.categories), asks_any()
 
 
 # Built once: the registration path runs them on every click of a rush. Written as the

@@ -118,7 +118,8 @@ def take_locked(event_id: int, category_id: int) -> bool:
 
 
 def _take_if_room(event_id: int, category_id: int, state) -> bool:
-    capacity, confirmed, reserved, quota, taken, reserving = state[:6]
+    """take() when the counters read (a row of _STATE) leave room."""
+    capacity, confirmed, reserved, quota, taken, reserving = state[:6]  # _STATE's columns
     if quota is not None and taken >= quota:
         return False
     if not (reserved > 0 if reserving else capacity is None or confirmed + reserved < capacity):
@@ -140,7 +141,7 @@ _DUE = _holds_due(bindparam("event_id"), bindparam("now")) | _releases_due(bindp
 # PostgreSQL (as of the statement's start: a hold that ran out is an old row, so at
 # worst one confirmed meanwhile is seen, and the caller's locked re-read finds nothing
 # to free). On SQLite the caller takes the write lock first (lock_event).
-_LOCK_STATE_AND_DUE = locking.lock_for_update(_STATE.add_columns(_DUE), of=Event)
+_LOCK_STATE_AND_DUE = locking.lock_for_update(_STATE.add_columns(_DUE.label("due")), of=Event)
 
 
 def lock_and_take(event_id: int, category_id: int, now: datetime) -> tuple[bool, bool]:
@@ -156,7 +157,7 @@ def lock_and_take(event_id: int, category_id: int, now: datetime) -> tuple[bool,
         _LOCK_STATE_AND_DUE, {"event_id": event_id, "category_id": category_id, "now": now}
     ).one()
     seated = _take_if_room(event_id, category_id, state)
-    return seated, not seated and state[6]
+    return seated, not seated and state.due
 
 
 # A seat of a reserving category goes back to its reserve, any other to the pool.

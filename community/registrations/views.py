@@ -9,13 +9,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
 
 from community.checkin import ticket_qr
 from community.core.clock import utcnow
 from community.core.errors import DomainError, attempt
 from community.core.security import safe_next
-from community.events.models import Event
 from community.events.permissions import visible_event
 from community.members.access import anyone, confirmed_required, member_required
 from community.questions import answers
@@ -29,8 +27,6 @@ bp = Blueprint("registrations", __name__, url_prefix="/events")
 # How long a guest's seat is held at an event, for the pages that say so.
 bp.add_app_template_filter(guest_holds.minutes, "guest_hold_minutes")
 CONFIRMED, WAITING = RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITING.value
-# What a registration reads of its event, with it in one query: its categories, whether it asks questions.
-REGISTERING = (joinedload(Event.categories), answers.ASKS_ANY)
 
 
 def registration_from(token: str, purpose: str = mails.ACCESS):
@@ -104,7 +100,7 @@ def keep_problems(problems: dict):
 def register(slug):
     """The POST registers (one click when the event asks nothing); the GET, and a POST whose
     answers were refused, show the questions asked in the category chosen."""
-    event = visible_event(slug, *REGISTERING)
+    event = visible_event(slug, *queries.registering())
     problems = {}
     if request.method == "POST":
 

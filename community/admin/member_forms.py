@@ -87,7 +87,3 @@ class AuditFilterForm(_GetForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
-
-
-class ButtonForm(FlaskForm):
-    """A one-button action: only the CSRF token."""

@@ -6,10 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from community.admin import members
-from community.admin.member_forms import ROLE_CHOICES, ButtonForm, MemberFilterForm, RoleForm
+from community.admin.member_forms import ROLE_CHOICES, MemberFilterForm, RoleForm
 from community.admin.views import bp
 from community.core.errors import attempt
 from community.core.extensions import db
+from community.core.forms import ButtonForm
 from community.core.query_args import args_but_page, page_arg
 from community.groups import queries
 from community.members.access import role_required
@@ -39,13 +40,8 @@ def member_list():
 @role_required(Role.ADMIN)
 def member_detail(member_id):
     member = _member(member_id)
-    return render_template(
-        "admin/members/detail.html",
-        member=member,
-        detail=members.detail(member),
-        role_form=RoleForm(role=member.role),
-        form=ButtonForm(),
-    )
+    detail, role_form = members.detail(member), RoleForm(role=member.role)
+    return render_template("admin/members/detail.html", member=member, detail=detail, role_form=role_form)
 
 
 def _act(action, success: str, member: Member):

@@ -72,7 +72,3 @@ class AppointLeadForm(FlaskForm):
         _l("Please enter an email address."),
         filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
     )
-
-
-class ButtonForm(FlaskForm):
-    """A bare form for one-button actions: only the CSRF token."""

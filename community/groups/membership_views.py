@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from community.core.extensions import db
+from community.core.forms import ButtonForm
 from community.groups import memberships, queries, services
 from community.groups.forms import (
     AppointLeadForm,
-    ButtonForm,
     JoinRequestForm,
 )
 from community.groups.models import GroupMembership, WorkingGroup

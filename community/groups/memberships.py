@@ -2,13 +2,12 @@
 remove members and name other leads. Plain functions; the caller commits."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from community.core import audit, locking
 from community.core.clock import utcnow
 from community.core.errors import NotAllowed
 from community.core.extensions import db
-from community.core.search import alphabetical
+from community.groups import queries
 from community.groups.models import GroupMembership, GroupRole, MembershipStatus, WorkingGroup
 from community.groups.services import (
     GroupError,
@@ -78,7 +77,7 @@ def request_to_join(member: Member, group: WorkingGroup, message: str = "") -> G
 
 
 def _tell_leads_of_request(group: WorkingGroup, member: Member, membership: GroupMembership) -> None:
-    for lead in leads_of(group):
+    for lead in queries.leads_of(group):
         email_member(
             lead,
             "group_request",
@@ -178,18 +177,3 @@ def set_announcement_opt_out(member: Member, group: WorkingGroup, opt_out: bool)
     if membership is None or not membership.is_active:
         raise GroupError(_l("You are not a member of this group."))
     membership.announcements_opt_out = opt_out
-
-
-def leads_of(group: WorkingGroup) -> list[Member]:
-    return list(
-        db.session.scalars(
-            select(Member)
-            .join(GroupMembership, GroupMembership.member_id == Member.id)
-            .where(
-                GroupMembership.group_id == group.id,
-                GroupMembership.status == MembershipStatus.ACTIVE.value,
-                GroupMembership.role == GroupRole.LEAD.value,
-            )
-            .order_by(alphabetical(Member.display_name))
-        )
-    )

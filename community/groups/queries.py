@@ -56,9 +56,8 @@ class GroupPage:
     pending: list = field(default_factory=list)
 
 
-def group_page(group: WorkingGroup, *, with_pending: bool, with_announcements: bool) -> GroupPage:
-    page = GroupPage(group=group)
-    page.leads = list(
+def leads_of(group: WorkingGroup) -> list[Member]:
+    return list(
         db.session.scalars(
             select(Member)
             .join(GroupMembership, GroupMembership.member_id == Member.id)
@@ -66,6 +65,11 @@ def group_page(group: WorkingGroup, *, with_pending: bool, with_announcements: b
             .order_by(alphabetical(Member.display_name))
         )
     )
+
+
+def group_page(group: WorkingGroup, *, with_pending: bool, with_announcements: bool) -> GroupPage:
+    page = GroupPage(group=group)
+    page.leads = leads_of(group)
     page.visible_members = list(
         db.session.scalars(
             select(Member)

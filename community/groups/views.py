@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from community.core.errors import attempt, under
 from community.core.extensions import db
+from community.core.forms import ButtonForm
 from community.core.query_args import page_arg
 from community.events import ics
 from community.events import queries as event_queries
 from community.groups import queries, services
 from community.groups.forms import (
-    ButtonForm,
     DescriptionForm,
     GroupForm,
     JoinRequestForm,

@@ -7,10 +7,10 @@ from sqlalchemy.exc import IntegrityError
 
 from community.core.errors import DomainError
 from community.core.extensions import db
+from community.core.forms import ButtonForm
 from community.members import calendar_link, devices, services
 from community.members.access import anyone, member_required
 from community.members.forms import (
-    ButtonForm,
     ChangeEmailForm,
     ChangePasswordForm,
     ProfileForm,

@@ -88,7 +88,3 @@ class ProfileForm(FlaskForm):
     bio = TextAreaField(_l("A few words about you"), validators=[Length(max=1000)])
     directory_visible = BooleanField(_l("Show me in the member directory"))
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
-
-
-class ButtonForm(FlaskForm):
-    """A form that is only a button (and its CSRF token)."""

@@ -10,12 +10,12 @@ from flask_login import current_user, login_user, logout_user
 
 from community.core.errors import attempt, under
 from community.core.extensions import db, limiter
+from community.core.forms import ButtonForm
 from community.core.i18n import supported_language
 from community.core.security import safe_next
 from community.members import devices, services, throttle
 from community.members.access import anyone, member_required
 from community.members.forms import (
-    ButtonForm,
     EmailOnlyForm,
     LoginForm,
     NewPasswordForm,

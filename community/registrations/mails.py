@@ -68,16 +68,15 @@ def _calendar_file(registration, method: str) -> Attachment:
     return Attachment(f"{event.slug}.ics", "text/calendar", data)
 
 
-def registration_mail(
-    template, registration, subject, *, dedupe_key, queue=True, attach_ics=False, calendar_method=PUBLISH, **context
-):
+def registration_mail(template, registration, subject, *, dedupe_key, queue=True, calendar=None, **context):
     """A mail to one registration's person, with the event's links, their ticket and
     cancel links, in their language; queued, or with queue=False only composed (the
-    caller adds it with add_email). Every event mail, organizers' messages included,
-    is made here."""
+    caller adds it with add_email). `calendar` attaches the event's calendar file with
+    that method (PUBLISH, REQUEST, CANCEL). Every event mail, organizers' messages
+    included, is made here."""
     event = registration.event
     token = access_token(registration)
-    attachments = (_calendar_file(registration, calendar_method),) if attach_ics else ()
+    attachments = (_calendar_file(registration, calendar),) if calendar else ()
     email = compose_email(
         template,
         to=registration.email,
@@ -99,10 +98,12 @@ def registration_mail(
     return add_email(email) if queue else email
 
 
-def _once_per_ticket(template, registration, subject, **options):
-    """A mail of this kind goes once per ticket: its dedupe key is the template's name
-    ("event_waiting" -> "event-waiting:<ticket code>")."""
+def _once_per_ticket(template, registration, subject, *, version=None, **options):
+    """A mail of this kind goes once per ticket (and per `version`, when given): its dedupe
+    key is the template's name ("event_waiting" -> "event-waiting:<ticket code>[:<version>]")."""
     key = f"{template.replace('_', '-')}:{registration.ticket_code}"
+    if version is not None:
+        key += f":{version}"
     return registration_mail(template, registration, subject, dedupe_key=key, **options)
 
 
@@ -117,7 +118,7 @@ def confirmed(registration, promoted: bool = False, *, queue: bool = True):
         "event_confirmed",
         registration,
         subject,
-        attach_ics=True,
+        calendar=PUBLISH,
         promoted=promoted,
         queue=queue,
         dedupe_key=f"event-{kind}:{registration.ticket_code}",
@@ -194,22 +195,16 @@ def promoted(registration):
 
 def event_cancelled(registration):
     subject = _l("Cancelled: %(title)s", title=registration.event.title)
-    return _once_per_ticket("event_cancelled", registration, subject, attach_ics=True, calendar_method=CANCEL)
+    return _once_per_ticket("event_cancelled", registration, subject, calendar=CANCEL)
 
 
 def event_changed(registration, changed: list[str]):
     """The event moved (time, place, link): the new details, and a calendar file that moves
     the entry. `changed` names what changed: "time", "place", "link"."""
     subject = _l("Changed: %(title)s", title=registration.event.title)
-    return registration_mail(
-        "event_changed",
-        registration,
-        subject,
-        attach_ics=True,
-        calendar_method=REQUEST,
-        changed=changed,
-        dedupe_key=f"event-changed:{registration.ticket_code}:{registration.event.calendar_sequence}",
-    )
+    # Told once per change: the key follows the calendar's sequence.
+    version = registration.event.calendar_sequence
+    return _once_per_ticket("event_changed", registration, subject, calendar=REQUEST, changed=changed, version=version)
 
 
 def removed_by_organizer(registration):
@@ -219,4 +214,4 @@ def removed_by_organizer(registration):
 
 def reminder(registration):
     subject = _l("Reminder: %(title)s", title=registration.event.title)
-    return _once_per_ticket("event_reminder", registration, subject, attach_ics=True)
+    return _once_per_ticket("event_reminder", registration, subject, calendar=PUBLISH)

@@ -14,7 +14,9 @@ from community.core.clock import utcnow
 from community.core.extensions import db
 from community.events import services as events
 from community.events.models import Event
+from community.registrations import mails as mails_about
 from community.registrations import services
+from community.registrations.models import Registration
 from tests.factories import organizer_data
 
 
@@ -118,3 +120,26 @@ def test_the_sequence_only_grows_whatever_the_clock_says(summit, client):
     assert sequences == [sequences[0] + n for n in range(4)]
     (vevent,) = Calendar.from_ical(client.get(f"/events/{event.slug}/calendar.ics").data).walk("VEVENT")
     assert int(vevent["SEQUENCE"]) == sequences[-1]
+
+
+def test_every_move_is_told_and_each_move_once(summit, deliver, mailbox):
+    """The mail's dedupe key follows the calendar's sequence: a second move is a second mail,
+    and the same move's mail composed again (a retried request) is not sent twice."""
+    event, organizer, _confirmation = summit
+    later = (event.starts_at + timedelta(days=1)).replace(microsecond=0)
+    edit(event, organizer, starts_at=later, ends_at=later + timedelta(hours=8))
+    edit(event, organizer, venue="Salle B")
+    mails = deliver(expect=4)
+    assert sorted(mail["To"].addresses[0].addr_spec for mail in mails) == [
+        "camille@example.org",
+        "camille@example.org",
+        "jo@example.net",
+        "jo@example.net",
+    ]
+    seated = db.session.scalar(
+        select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
+    )
+    mailbox.clear()
+    mails_about.event_changed(seated, ["place"])
+    db.session.commit()
+    assert deliver(expect=1) == []

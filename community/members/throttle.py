@@ -76,7 +76,9 @@ def wait_seconds(member: Member, client: str, now: datetime) -> int:
         if started <= now - WINDOW:
             continue  # forgotten
         if row.client == client:
-            wait = max(wait, delay(row.failures) - (now - as_utc(row.last_failed_at)).total_seconds())
+            # A failure counted in parallel may be newer than `now`: it owes no more than its delay.
+            elapsed = max((now - as_utc(row.last_failed_at)).total_seconds(), 0.0)
+            wait = max(wait, delay(row.failures) - elapsed)
         elif row.failures >= current_app.config["LOGIN_ACCOUNT_FAILURES_PER_HOUR"] and not client.startswith(
             DEVICE_PREFIX
         ):

@@ -14,8 +14,7 @@ def seed_demo(admin, members) -> list[Event]:
     """Create the demo events; the caller commits. `members` are confirmed members."""
     summit = _event(
         admin,
-        in_days=60,
-        at=time(9),
+        starts_at=_local_day(60, time(9)),
         hours=9,
         title="Sommet OpenLLM France (démo)",
         description="Une journée de conférences et d'ateliers sur les modèles de langue ouverts.\n\nDonnées de démonstration.",
@@ -25,8 +24,7 @@ def seed_demo(admin, members) -> list[Event]:
     )
     meetup = _event(
         admin,
-        in_days=14,
-        at=time(18, 30),
+        starts_at=_local_day(14, time(18, 30)),
         hours=2,
         title="Meetup évaluation (démo)",
         description="Comment évaluer les LLM en français ? Données de démonstration.",
@@ -37,8 +35,7 @@ def seed_demo(admin, members) -> list[Event]:
     )
     _event(
         admin,
-        in_days=90,
-        at=time(10),
+        starts_at=_local_day(90, time(10)),
         hours=24,
         title="Hackathon (brouillon, démo)",
         online_url="https://example.org/hackathon",
@@ -56,9 +53,7 @@ def seed_demo(admin, members) -> list[Event]:
     return [summit, meetup]
 
 
-def _event(admin, *, in_days: int, at: time, hours: int, **fields) -> Event:
-    """An event some days from today, at a time of day in the community's zone."""
-    starts_at = _local_day(in_days, at)
+def _event(admin, *, starts_at: datetime, hours: int, **fields) -> Event:
     return manage.create_event(
         admin, manage.EventData(starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), **fields)
     )

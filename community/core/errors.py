@@ -78,7 +78,8 @@ def register(app):
             400,
             _("This form has expired"),
             _(
-                "The form was too old or did not come from this site, so nothing was saved. Go back, reload the page and try again."
+                "The form was too old or did not come from this site, so nothing was saved. "
+                "Go back, reload the page and try again."
             ),
         )
 

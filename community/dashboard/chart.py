@@ -86,7 +86,10 @@ def _axes(frame: Frame, step: int, series: Series) -> list[str]:
 def _polyline(frame: Frame, xy, css: str, colour: str, dash: str = "") -> str:
     points = " ".join(f"{frame.x(t)},{frame.y(v)}" for t, v in xy)
     dashes = f' stroke-dasharray="{dash}"' if dash else ""
-    return f'<polyline points="{points}" class="{css}" fill="none" stroke="{colour}" stroke-width="3" stroke-linejoin="round"{dashes}/>'
+    return (
+        f'<polyline points="{points}" class="{css}" fill="none" stroke="{colour}"'
+        f' stroke-width="3" stroke-linejoin="round"{dashes}/>'
+    )
 
 
 def render(
@@ -127,7 +130,8 @@ def render(
     if capacity:
         y = frame.y(capacity)
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" class="capacity" stroke="#5a6372" stroke-width="1.5" stroke-dasharray="2 4"/>'
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" class="capacity"'
+            ' stroke="#5a6372" stroke-width="1.5" stroke-dasharray="2 4"/>'
         )
         # At the left, where the lines start low: at the right they would meet a full event's line.
         parts.append(_text(LEFT + 6, y - 5, [_l("Capacity %(n)d", n=capacity)], anchor="start", css="capacity-label"))

@@ -1,1 +1,2 @@
-"""Events: create, edit, publish, cancel; the public pages and calendar files; who runs which event (docs/ARCHITECTURE.md)."""
+"""Events: create, edit, publish, cancel; the public pages and calendar files; who runs
+which event (docs/ARCHITECTURE.md)."""

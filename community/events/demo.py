@@ -17,7 +17,9 @@ def seed_demo(admin, members) -> list[Event]:
         starts_at=_local_day(60, time(9)),
         hours=9,
         title="Sommet OpenLLM France (démo)",
-        description="Une journée de conférences et d'ateliers sur les modèles de langue ouverts.\n\nDonnées de démonstration.",
+        description=(
+            "Une journée de conférences et d'ateliers sur les modèles de langue ouverts.\n\nDonnées de démonstration."
+        ),
         venue="Station F",
         address="5 parvis Alan Turing, 75013 Paris",
         capacity=450,

@@ -1,1 +1,2 @@
-"""Registrations: the seat engine, the waiting list, guest holds, tickets, cancel links, reminders (docs/ARCHITECTURE.md)."""
+"""Registrations: the seat engine, the waiting list, guest holds, tickets, cancel links,
+reminders (docs/ARCHITECTURE.md)."""

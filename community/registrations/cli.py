@@ -23,7 +23,8 @@ def register_cli(app) -> None:
 
     @app.cli.command("expire-holds")
     def expire_holds():
-        """Free the seats of guests who did not confirm in time, and reserved seats past their release date; the waiting list moves up."""
+        """Free the seats of guests who did not confirm in time, and reserved seats past their
+        release date; the waiting list moves up."""
         from community.core.clock import utcnow
         from community.registrations import seats
 

@@ -1,5 +1,10 @@
 """Why the seat engine refuses: each message is safe to show to the person."""
 
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from community.core.clock import clock_time
 from community.core.errors import DomainError
 
 
@@ -17,6 +22,15 @@ class HoldExpired(DomainError):
 
 class CheckedIn(DomainError):
     """The person was let in: there is no seat to give back."""
+
+    def __init__(self, came_at: datetime):
+        super().__init__(
+            _l(
+                "This registration was checked in at %(time)s: it can no longer be cancelled "
+                "(an organizer may undo the check-in first).",
+                time=clock_time(came_at),
+            )
+        )
 
 
 class CapacityTooLow(DomainError):

@@ -27,7 +27,8 @@ def change_capacity(event: Event, new_capacity: int | None, now: datetime) -> li
             total = event.confirmed_count + event.reserved_count
             raise CapacityTooLow(
                 _l(
-                    "%(taken)d seats are taken and %(reserved)d held back for reserved categories: the capacity cannot go below %(total)d.",
+                    "%(taken)d seats are taken and %(reserved)d held back for reserved categories: "
+                    "the capacity cannot go below %(total)d.",
                     taken=event.confirmed_count,
                     reserved=event.reserved_count,
                     total=total,

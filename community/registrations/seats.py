@@ -25,7 +25,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from community.core import audit, locking
-from community.core.clock import as_utc, clock_time
+from community.core.clock import as_utc
 from community.core.errors import DomainError
 from community.core.extensions import db
 from community.events.models import Event
@@ -230,12 +230,7 @@ def release(registration: Registration, now: datetime) -> tuple[bool, list[Regis
         return False, []
     came = queries.checked_in_at(registration.id)
     if came is not None:
-        raise CheckedIn(
-            _l(
-                "This registration was checked in at %(time)s: it can no longer be cancelled (an organizer may undo the check-in first).",
-                time=clock_time(came),
-            )
-        )
+        raise CheckedIn(came)
     was_seated = registration.is_seated
     _cancel(registration, now)
     db.session.flush()

@@ -127,7 +127,8 @@ def test_the_first_pages_fit_the_screen_of_a_phone_and_a_laptop(browser, size):
     shot(page, f"404-{size}")
     assert not has_horizontal_scroll(page)
     assert browser.problems == [
-        f"{browser.base_url}/no-such-page: Failed to load resource: the server responded with a status of 404 (NOT FOUND)"
+        f"{browser.base_url}/no-such-page: Failed to load resource: "
+        "the server responded with a status of 404 (NOT FOUND)"
     ]
 
 

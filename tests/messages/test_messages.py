@@ -25,7 +25,10 @@ from tests.conftest import links_in, login, mail_html, mail_text, make_config, p
 from tests.factories import registration_row
 from tests.querycount import count_queries
 
-BODY = "Bonjour à toutes et à tous,\n\nLa salle change : rendez-vous en salle B.\n<script>alert('x')</script>\n\n- badge\n- laptop"
+BODY = (
+    "Bonjour à toutes et à tous,\n\nLa salle change : rendez-vous en salle B.\n"
+    "<script>alert('x')</script>\n\n- badge\n- laptop"
+)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Helpers of the sensitive-answer tests: an event that asks questions of every kind, some sensitive, answered by members and a
-guest; the people around it, one of each audience; and bulk answers for counting queries.
+"""Helpers of the sensitive-answer tests: an event that asks questions of every kind, some
+sensitive, answered by members and a guest; the people around it, one of each audience; and bulk
+answers for counting queries.
 
 Questions and answers are written with the models and `answers.save`, as the question
 editor and the registration forms will."""

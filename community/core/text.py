@@ -5,10 +5,11 @@ text, nobody types them); `clean` trims, `one_line` folds a header-like value
 (a subject, a search, a door name) onto one line, `paragraphs` keeps a body's
 line breaks. Each also serves as a WTForms filter (non-text passes through).
 
-Rendering (`render_text`), for what leads and organizers write: everything is escaped
-first; only what we add ourselves is markup: blank lines separate paragraphs, single newlines become <br>, lines that
-start with "- " form a list, and http(s) links become anchors.
-No markdown dependency, no raw HTML from the author ever reaches a page.
+Rendering (`render_text`), for what leads and organizers write: everything is
+escaped first; only what we add ourselves is markup: blank lines separate
+paragraphs, single newlines become <br>, lines that start with "- " form a list,
+and http(s) links become anchors. No markdown dependency, no raw HTML from the
+author ever reaches a page.
 """
 
 import re
